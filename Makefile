@@ -1,0 +1,42 @@
+# socialgov — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+
+.PHONY: run test lint check migrate seed clean
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+## Start web + Celery worker + beat with demo data on SQLite (or DATABASE_URL / REDIS_URL when set).
+run: $(BIN)/.installed
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "socialgov is starting at http://localhost:$(PORT)/  (Ctrl-C stops web, worker and beat)"
+	@echo ""
+	DEBUG=$${DEBUG:-1} PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
+
+## Run the whole test suite (browser tests need /usr/bin/chromium: apt-get install -y chromium).
+test: $(BIN)/.installed
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/ruff check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+migrate: $(BIN)/.installed
+	$(BIN)/python manage.py migrate --noinput
+
+seed: $(BIN)/.installed
+	$(BIN)/python manage.py seed_demo
+
+clean:
+	rm -rf var staticfiles .pytest_cache

@@ -1,0 +1,123 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from accounts import services
+from accounts.models import ApiToken, Department, Membership, User
+from socialgov.errors import DomainError
+
+
+def _run(request, fn, ok_message):
+    try:
+        fn()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, ok_message)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["department"]
+    can_delete = False
+    readonly_fields = ["department", "role", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # memberships change through the Membership admin, which calls the service
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_active", "is_staff", "date_joined", "deactivated_at"]
+    list_filter = ["is_active", "is_staff", "is_superuser", "groups"]
+    search_fields = ["email", "full_name"]
+    readonly_fields = ["is_active", "deactivated_at", "last_login", "date_joined"]
+    fieldsets = [
+        (None, {"fields": ["email", "password", "full_name"]}),
+        ("Status", {"fields": ["is_active", "deactivated_at", "last_login", "date_joined"]}),
+        ("Roles", {"fields": ["is_staff", "is_superuser", "groups"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})]
+    filter_horizontal = ["groups"]
+    inlines = [MembershipInline]
+    actions = ["deactivate", "reactivate"]
+
+    def save_model(self, request, obj, form, change):
+        services.user_admin_save(actor=request.user, user=obj, changed=list(form.changed_data), creating=not change)
+
+    def save_related(self, request, form, formsets, change):
+        before = set(form.instance.groups.values_list("name", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        after = set(form.instance.groups.values_list("name", flat=True))
+        services.user_groups_changed(actor=request.user, user=form.instance, before=before, after=after)
+
+    @admin.action(description="Deactivate (offboard) selected people")
+    def deactivate(self, request, queryset):
+        for user in queryset:
+            _run(
+                request,
+                lambda u=user: services.user_deactivate(actor=request.user, user=u, reason="Admin action"),
+                f"{user.email} deactivated: sessions ended, tokens revoked.",
+            )
+
+    @admin.action(description="Reactivate selected people")
+    def reactivate(self, request, queryset):
+        for user in queryset:
+            _run(
+                request,
+                lambda u=user: services.user_reactivate(actor=request.user, user=u),
+                f"{user.email} reactivated.",
+            )
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, obj, form, change):
+        services.department_save(actor=request.user, department=obj, changed=list(form.changed_data))
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "department", "role", "created_at"]
+    list_filter = ["role", "department"]
+    search_fields = ["user__email", "user__full_name", "department__name"]
+    autocomplete_fields = ["user", "department"]
+    list_select_related = ["user", "department"]
+
+    def save_model(self, request, obj, form, change):
+        services.membership_set(actor=request.user, user=obj.user, department=obj.department, role=obj.role)
+
+    def delete_model(self, request, obj):
+        services.membership_remove(actor=request.user, membership=obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            services.membership_remove(actor=request.user, membership=membership)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created by their owners on the profile page; IT can see and revoke them here."""
+
+    list_display = ["name", "user", "prefix", "scope", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "user__email"]
+    list_select_related = ["user"]
+    readonly_fields = [f.name for f in ApiToken._meta.fields]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request, queryset):
+        for token in queryset:
+            _run(request, lambda t=token: services.token_revoke(actor=request.user, token=t), f"{token} revoked.")

@@ -1,0 +1,21 @@
+from django.db import models
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", "Member"
+    REVIEWER = "reviewer", "Reviewer"
+    MANAGER = "manager", "Manager"
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", "Read only"
+    WRITE = "write", "Read and write"
+
+
+class Group:
+    """Names of the company-wide role groups (made by a data migration)."""
+
+    COMMUNICATIONS = "communications"
+    IT_SECURITY = "it_security"
+    AUDITOR = "auditor"
+    ALL = (COMMUNICATIONS, IT_SECURITY, AUDITOR)

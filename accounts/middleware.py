@@ -1,0 +1,33 @@
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from accounts.permissions import mfa_satisfied
+
+# Pages someone who must enrol may still reach: enrolment itself, signing out, e-mail steps, probes.
+_OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz", "/readyz")
+MFA_REQUIRED = "Enrol in two-factor authentication before using socialgov."
+
+
+class RequireMfaMiddleware:
+    """IT security and staff use nothing (admin included) until they enrol in two-factor sign-in."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(_OPEN_PREFIXES)
+            and not mfa_satisfied(user)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": MFA_REQUIRED, "code": "mfa_required"}, status=403)
+            messages.warning(request, "Your role requires two-factor authentication. Set it up to continue.")
+            return redirect(reverse("mfa_activate_totp") + "?" + urlencode({"next": request.get_full_path()}))
+        return self.get_response(request)

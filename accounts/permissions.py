@@ -1,0 +1,65 @@
+"""Predicates about people, used by services, views and the API alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts.choices import Group, Role
+
+
+def group_names(user: Any) -> frozenset[str]:
+    """The user's group names, read once per user object."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_sg_group_names", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._sg_group_names = cached
+    return cached
+
+
+def is_it_security(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or Group.IT_SECURITY in group_names(user)
+
+
+def is_auditor(user: Any) -> bool:
+    return Group.AUDITOR in group_names(user)
+
+
+def is_communications(user: Any) -> bool:
+    return Group.COMMUNICATIONS in group_names(user)
+
+
+def can_read_audit(user: Any) -> bool:
+    return is_auditor(user) or is_it_security(user)
+
+
+def requires_mfa(user: Any) -> bool:
+    """IT security and staff must enrol in two-factor authentication."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_staff or user.is_superuser) or Group.IT_SECURITY in group_names(user)
+
+
+def has_mfa(user: Any) -> bool:
+    from allauth.mfa.utils import is_mfa_enabled
+
+    cached = getattr(user, "_sg_has_mfa", None)
+    if cached is None:
+        cached = is_mfa_enabled(user)
+        user._sg_has_mfa = cached
+    return cached
+
+
+def mfa_satisfied(user: Any) -> bool:
+    return not requires_mfa(user) or has_mfa(user)
+
+
+def can_deactivate_users(user: Any) -> bool:
+    return bool(getattr(user, "is_active", False)) and (is_it_security(user) or bool(user.is_staff))
+
+
+def can_manage_department(user: Any, department: Any) -> bool:
+    if is_it_security(user):
+        return True
+    return user.memberships.filter(department=department, role=Role.MANAGER).exists()

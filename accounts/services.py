@@ -1,0 +1,250 @@
+"""Writes about people: tokens, memberships, deactivation."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import permissions
+from accounts.choices import Group, Role, TokenScope
+from accounts.models import ApiToken, Department, Membership, User
+from accounts.selectors import users_in_group
+from audit import services as audit
+from notifications.services import notify
+from socialgov.errors import Conflict, InvalidInput, ensure
+
+TOKEN_PREFIX = "sg"
+
+
+# --- API tokens ----------------------------------------------------------------------
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def token_create(*, actor: User, name: str, scope: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """Create a personal token. Returns it with its key, which is never shown again."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("Give the token a name.", fields={"name": ["This field is required."]})
+    if scope not in TokenScope.values:
+        raise InvalidInput("Unknown scope.", fields={"scope": [f"Choose one of {', '.join(TokenScope.values)}."]})
+    days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
+    if not 1 <= days <= 366:
+        raise InvalidInput("A token lives 1 to 366 days.", fields={"days": ["Choose 1 to 366 days."]})
+    ensure(actor.is_active, "Inactive people cannot create tokens.")
+    for _ in range(5):
+        prefix = secrets.token_hex(4)
+        secret = secrets.token_urlsafe(32)
+        try:
+            with transaction.atomic():
+                token = ApiToken.objects.create(
+                    user=actor,
+                    name=name[:100],
+                    prefix=prefix,
+                    secret_hash=_hash_secret(secret),
+                    scope=scope,
+                    expires_at=timezone.now() + timedelta(days=days),
+                )
+                audit.record(
+                    actor=actor,
+                    action="token.created",
+                    target=token,
+                    data={"scope": scope, "expires_at": token.expires_at, "name": token.name},
+                )
+        except IntegrityError:
+            continue  # prefix collision: draw again
+        return token, f"{TOKEN_PREFIX}_{prefix}_{secret}"
+    raise Conflict("Could not create a token; try again.")
+
+
+def token_authenticate(key: str) -> ApiToken | None:
+    """The usable token for ``key``, or None. Records its last use at most once a minute."""
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+    if token is None or not hmac.compare_digest(token.secret_hash, _hash_secret(parts[2])):
+        return None
+    if not token.is_usable:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+@transaction.atomic
+def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    ensure(token.user_id == actor.pk or permissions.can_deactivate_users(actor), "You cannot revoke this token.")
+    if token.revoked_at is not None:
+        return token
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit.record(actor=actor, action="token.revoked", target=token, data={"owner": token.user.email})
+    return token
+
+
+# --- People --------------------------------------------------------------------------
+
+
+def _end_sessions(user: User) -> int:
+    from allauth.usersessions.models import UserSession
+
+    ended = 0
+    for session in UserSession.objects.filter(user=user):
+        session.end()
+        ended += 1
+    return ended
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User | None, user: User, reason: str = "") -> User:
+    """Switch a person off: no sign-in, no session, no token. ``actor`` None is the system."""
+    if actor is not None:
+        ensure(permissions.can_deactivate_users(actor), "Only IT security or administrators deactivate people.")
+        ensure(actor.pk != user.pk, "You cannot deactivate yourself.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active and user.deactivated_at is not None:
+        return user
+    now = timezone.now()
+    user.is_active = False
+    user.deactivated_at = now
+    user.save(update_fields=["is_active", "deactivated_at"])
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    sessions = _end_sessions(user)
+    audit.record(
+        actor=actor,
+        action="user.deactivated",
+        target=user,
+        data={"reason": reason, "tokens_revoked": revoked, "sessions_ended": sessions},
+    )
+    notify(
+        event="user.deactivated",
+        recipients=users_in_group(Group.IT_SECURITY).exclude(pk=getattr(actor, "pk", None)),
+        title=f"{user.email} was deactivated",
+        body=reason,
+        target=user,
+        data={"user": user.email},
+    )
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, user: User) -> User:
+    ensure(permissions.can_deactivate_users(actor), "Only IT security or administrators reactivate people.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active:
+        return user
+    user.is_active = True
+    user.deactivated_at = None
+    user.save(update_fields=["is_active", "deactivated_at"])
+    audit.record(actor=actor, action="user.reactivated", target=user)
+    return user
+
+
+@transaction.atomic
+def user_admin_save(*, actor: User, user: User, changed: list[str], creating: bool) -> User:
+    """Save a person edited by an administrator; the password itself is never logged."""
+    ensure(actor.is_staff, "Only administrators edit people.")
+    user.email = user.email.lower()
+    user.save()
+    safe = [f for f in changed if f not in ("password", "password1", "password2")]
+    audit.record(
+        actor=actor,
+        action="user.created" if creating else "user.changed",
+        target=user,
+        data={
+            "changed": sorted(changed),
+            "values": {f: getattr(user, f) for f in safe if f in ("email", "full_name", "is_staff", "is_superuser")},
+        },
+    )
+    return user
+
+
+def user_groups_changed(*, actor: User, user: User, before: set[str], after: set[str]) -> None:
+    """Audit a change of company-wide roles (communications, IT security, auditor)."""
+    if before == after:
+        return
+    audit.record(
+        actor=actor,
+        action="user.roles_changed",
+        target=user,
+        data={"added": sorted(after - before), "removed": sorted(before - after)},
+    )
+
+
+# --- Departments and memberships -------------------------------------------------------
+
+
+@transaction.atomic
+def department_save(*, actor: User, department: Department, changed: list[str] | None = None) -> Department:
+    ensure(permissions.is_it_security(actor) or actor.is_staff, "Only IT administrators manage departments.")
+    creating = department.pk is None
+    department.full_clean()
+    department.save()
+    audit.record(
+        actor=actor,
+        action="department.created" if creating else "department.changed",
+        target=department,
+        data={"name": department.name, "changed": changed or []},
+    )
+    return department
+
+
+@transaction.atomic
+def membership_set(*, actor: User, user: User, department: Department, role: str) -> Membership:
+    if role not in Role.values:
+        raise InvalidInput("Unknown role.", fields={"role": [f"Choose one of {', '.join(Role.values)}."]})
+    ensure(
+        permissions.can_manage_department(actor, department) or actor.is_staff,
+        "Only the department's managers or IT manage its members.",
+    )
+    membership = Membership.objects.select_for_update().filter(user=user, department=department).first()
+    before = membership.role if membership else None
+    if membership is None:
+        membership = Membership.objects.create(user=user, department=department, role=role)
+    elif membership.role == role:
+        return membership
+    else:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    audit.record(
+        actor=actor,
+        action="membership.set",
+        target=membership,
+        data={"user": user.email, "department": department.slug, "before": before, "after": role},
+    )
+    notify(
+        event="membership.set",
+        recipients=[user],
+        title=f"You are now {membership.get_role_display().lower()} of {department.name}",
+        target=membership,
+        data={"department": department.slug, "role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor: User, membership: Membership) -> None:
+    membership = Membership.objects.select_for_update().select_related("user", "department").get(pk=membership.pk)
+    ensure(
+        permissions.can_manage_department(actor, membership.department) or actor.is_staff,
+        "Only the department's managers or IT manage its members.",
+    )
+    audit.record(
+        actor=actor,
+        action="membership.removed",
+        target=membership,
+        data={"user": membership.user.email, "department": membership.department.slug, "role": membership.role},
+    )
+    membership.delete()

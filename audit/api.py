@@ -1,0 +1,45 @@
+from rest_framework import permissions, serializers, viewsets
+from rest_framework.settings import api_settings
+
+from audit.filters import AuditEventFilter
+from audit.models import AuditEvent
+from audit.selectors import can_read_trail, trail
+
+
+class CanReadTrail(permissions.BasePermission):
+    message = "Only auditors and IT security read the audit trail."
+
+    def has_permission(self, request, view):
+        return can_read_trail(request.user)
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_label")
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "created_at",
+            "actor",
+            "action",
+            "target_type",
+            "target_id",
+            "target_label",
+            "data",
+            "request_id",
+            "ip",
+            "prev_hash",
+            "hash",
+        ]
+
+
+class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
+    """The append-only audit trail (auditors and IT security)."""
+
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilter
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, CanReadTrail]
+
+    def get_queryset(self):
+        return trail()

@@ -1,0 +1,186 @@
+import csv
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+
+from audit import services as audit
+from audit.models import AppendOnlyError, AuditEvent
+from audit.services import GENESIS, verify_chain
+
+pytestmark = pytest.mark.django_db
+
+
+def make_events(actor, n=3):
+    return [audit.record(actor=actor, action="test.happened", target=actor, data={"n": i}) for i in range(n)]
+
+
+def test_record_chains_each_event_to_the_one_before(employee):
+    # when
+    first, second = make_events(employee, 2)
+
+    # then
+    assert first.prev_hash == GENESIS
+    assert second.prev_hash == first.hash
+    assert first.target_type == "accounts.user" and first.target_id == str(employee.pk)
+    assert first.actor_label == employee.email
+    assert verify_chain() == (2, None)
+
+
+def test_record_keeps_request_id_and_ip_from_the_request(client, employee):
+    # given a request that changes something (creating a token is audited)
+    client.force_login(employee)
+
+    # when
+    response = client.post(
+        "/profile/",
+        {"name": "ci", "scope": "read", "days": 30},
+        HTTP_X_REQUEST_ID="req-12345678",
+        REMOTE_ADDR="10.1.2.3",
+    )
+
+    # then
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="token.created")
+    assert (event.request_id, event.ip) == ("req-12345678", "10.1.2.3")
+    assert response["X-Request-ID"] == "req-12345678"
+
+
+def test_events_refuse_update_and_delete_in_python(employee):
+    event = make_events(employee, 1)[0]
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.filter(pk=event.pk).update(action="x")
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.filter(pk=event.pk).delete()
+
+
+def _raw_update(event_id, action):
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET action = %s WHERE id = %s", [action, event_id])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL")
+def test_postgres_refuses_a_raw_update_and_delete(employee):
+    event = make_events(employee, 1)[0]
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        _raw_update(event.pk, "forged")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).action == "test.happened"
+
+
+def test_verify_audit_names_an_edited_event(employee):
+    # given three events, the second edited behind the application's back
+    events = make_events(employee, 3)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # flush deferred FK checks before ALTER
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
+        _raw_update(events[1].pk, "forged")
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only")
+    else:
+        _raw_update(events[1].pk, "forged")
+
+    # when / then
+    checked, broken = verify_chain()
+    assert broken is not None and broken.event_id == events[1].pk
+    assert "edited" in broken.reason
+    with pytest.raises(CommandError, match=f"event #{events[1].pk}"):
+        call_command("verify_audit")
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the trigger refuses the delete on PostgreSQL")
+def test_verify_audit_names_the_event_after_a_removed_one(employee):
+    events = make_events(employee, 3)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
+    _, broken = verify_chain()
+    assert broken.event_id == events[2].pk and "removed" in broken.reason
+
+
+def test_verify_audit_reports_an_intact_chain(employee):
+    make_events(employee, 4)
+    out = io.StringIO()
+    call_command("verify_audit", stdout=out)
+    assert "4 events verified" in out.getvalue()
+
+
+def test_data_is_stored_exactly_as_hashed(employee):
+    from datetime import UTC, datetime
+
+    event = audit.record(
+        actor=employee,
+        action="x.y",
+        target=employee,
+        data={"when": datetime(2026, 1, 2, tzinfo=UTC), "n": 1.5, "é": ["<b>"]},
+    )
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.data == {"when": "2026-01-02T00:00:00Z", "n": 1.5, "é": ["<b>"]}
+    assert verify_chain()[1] is None
+
+
+# --- pages and exports -----------------------------------------------------------
+
+
+def test_export_csv_neutralises_formulas_and_keeps_every_event(client, auditor, employee):
+    audit.record(
+        actor=employee,
+        action="post.submitted",
+        target=employee,
+        target_label='=HYPERLINK("http://x")',
+        data={"body": "<script>alert(1)</script>"},
+    )
+    client.force_login(auditor)
+
+    response = client.get("/audit/export.csv")
+
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    row = next(r for r in rows if r["action"] == "post.submitted")
+    assert row["target_label"] == '\'=HYPERLINK("http://x")'
+    assert "<script>" in row["data"]  # CSV is data, not HTML: kept verbatim but inert
+
+
+def test_export_jsonl_has_one_event_per_line(client, auditor, employee):
+    make_events(employee, 3)
+    client.force_login(auditor)
+    response = client.get("/audit/export.jsonl?action=test.")
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert [json.loads(line)["action"] for line in lines] == ["test.happened"] * 3
+
+
+def test_list_page_escapes_user_text(client, auditor, employee):
+    audit.record(actor=employee, action="x.y", target=employee, target_label="<script>alert(1)</script>")
+    client.force_login(auditor)
+    body = client.get("/audit/").content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_list_page_pages_by_id(client, auditor, employee):
+    events = make_events(employee, 60)
+    client.force_login(auditor)
+    first = client.get("/audit/?action=test.")
+    assert first.context["events"][0].pk == events[-1].pk and len(first.context["events"]) == 50
+    assert first.context["next_query"]
+    second = client.get("/audit/?" + first.context["next_query"])
+    assert [e.pk for e in second.context["events"]] == [e.pk for e in reversed(events[:10])]
+    assert second.context["next_query"] == ""
+
+
+def test_history_panel_renders_events_for_an_object(employee):
+    from django.template import Context, Template
+
+    make_events(employee, 2)
+    html = Template("{% load audit_tags %}{% history_panel obj %}").render(Context({"obj": employee}))
+    assert html.count("test.happened") == 2

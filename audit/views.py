@@ -1,0 +1,47 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+
+from audit.filters import AuditEventFilter
+from audit.selectors import EXPORT_COLUMNS, can_read_trail, trail
+from socialgov.exports import rows_of, stream_csv, stream_jsonl
+
+PAGE_SIZE = 50
+
+
+def _filtered(request):
+    if not can_read_trail(request.user):
+        raise PermissionDenied
+    return AuditEventFilter(request.GET or None, queryset=trail())
+
+
+@login_required
+def event_list(request):
+    """The trail, newest first, paged by id so the deepest page costs what the first does."""
+    filterset = _filtered(request)
+    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else trail()
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        qs = qs.filter(id__lt=int(before))
+    events = list(qs[: PAGE_SIZE + 1])
+    more = len(events) > PAGE_SIZE
+    events = events[:PAGE_SIZE]
+    query = request.GET.copy()
+    query.pop("before", None)
+    if more:
+        query["before"] = events[-1].id
+    return render(
+        request,
+        "audit/event_list.html",
+        {"filter": filterset, "events": events, "next_query": query.urlencode() if more else ""},
+    )
+
+
+@login_required
+def export(request, fmt):
+    filterset = _filtered(request)
+    qs = (filterset.qs if filterset.is_bound and filterset.is_valid() else trail()).order_by("id")
+    items = qs.iterator(chunk_size=2000)
+    if fmt == "csv":
+        return stream_csv("audit-trail.csv", [c for c, _ in EXPORT_COLUMNS], rows_of(items, EXPORT_COLUMNS))
+    return stream_jsonl("audit-trail.jsonl", ({c: get(e) for c, get in EXPORT_COLUMNS} for e in items))

@@ -1,0 +1,144 @@
+"""Shared fixtures: one user per role, API clients, and the test-wide settings."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+
+from socialgov.celery import app as celery_app
+
+TEST_STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+TEST_CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def use_broker(url: str) -> None:
+    """Point Celery's publishers at ``url`` (dropping pooled connections to the old one)."""
+    celery_app.conf.broker_url = url
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+        celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_settings():
+    # Unit tests publish to an in-process broker; integration tests point at Redis themselves.
+    use_broker("memory://")
+    with override_settings(
+        STORAGES=TEST_STORAGES, CACHES=TEST_CACHES, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+# --- People ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def groups(db):
+    from django.contrib.auth.models import Group, Permission
+
+    from accounts.roles import ensure_groups
+
+    ensure_groups(Group, Permission)
+    return {g.name: g for g in Group.objects.all()}
+
+
+@pytest.fixture
+def department(db):
+    from accounts.tests.factories import DepartmentFactory
+
+    return DepartmentFactory(name="Marketing", slug="marketing")
+
+
+@pytest.fixture
+def employee(department):
+    from accounts.tests.factories import UserFactory, add_member
+
+    return add_member(UserFactory(email="employee@example.com"), department, "member")
+
+
+@pytest.fixture
+def reviewer(department):
+    from accounts.tests.factories import UserFactory, add_member
+
+    return add_member(UserFactory(email="reviewer@example.com"), department, "reviewer")
+
+
+@pytest.fixture
+def manager(department):
+    from accounts.tests.factories import UserFactory, add_member
+
+    return add_member(UserFactory(email="manager@example.com"), department, "manager")
+
+
+@pytest.fixture
+def communications(groups):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(email="comms@example.com", groups=["communications"])
+
+
+@pytest.fixture
+def it_security(groups):
+    from accounts.tests.factories import UserFactory, enrol_totp
+
+    return enrol_totp(UserFactory(email="itsec@example.com", groups=["it_security"]))
+
+
+@pytest.fixture
+def auditor(groups):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(email="auditor@example.com", groups=["auditor"])
+
+
+@pytest.fixture
+def superuser(groups):
+    from accounts.tests.factories import UserFactory, enrol_totp
+
+    return enrol_totp(UserFactory(email="root@example.com", is_staff=True, is_superuser=True))
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but in no department and no group."""
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(email="outsider@example.com")
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def token_client(db):
+    """Make an API client that authenticates with a fresh personal token."""
+    from rest_framework.test import APIClient
+
+    from accounts.services import token_create
+
+    def make(user, scope="write"):
+        _, key = token_create(actor=user, name="test", scope=scope)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+        return client
+
+    return make

@@ -1,0 +1,72 @@
+from django.contrib import admin
+
+from notifications import services
+from notifications.models import Notification, NotificationPreference, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "recipient", "event", "title", "email_state", "attempts", "delivered_at", "read_at"]
+    list_filter = ["email_state", "event"]
+    search_fields = ["recipient__email", "title", "event"]
+    list_select_related = ["recipient"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+    actions = ["resend"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Queue e-mail delivery again")
+    def resend(self, request, queryset):
+        ids = list(queryset.filter(delivered_at__isnull=True).values_list("pk", flat=True))
+        services.enqueue_deliveries(ids, [])
+        self.message_user(request, f"{len(ids)} undelivered notification(s) queued.")
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "email_mode"]
+    search_fields = ["user__email"]
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ["number", "started_at", "duration_ms", "status_code", "error", "succeeded"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "is_active", "events", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "url"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        services.webhook_endpoint_save(actor=request.user, endpoint=obj, changed=list(form.changed_data))
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: every attempt with its status, error and duration."""
+
+    list_display = ["created_at", "endpoint", "event", "state", "attempts", "last_status", "next_attempt_at"]
+    list_filter = ["state", "event", "endpoint"]
+    search_fields = ["event", "endpoint__name"]
+    list_select_related = ["endpoint"]
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+    inlines = [WebhookAttemptInline]
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Try pending deliveries now")
+    def retry(self, request, queryset):
+        ids = list(queryset.filter(state="pending").values_list("pk", flat=True))
+        services.enqueue_deliveries([], ids)
+        self.message_user(request, f"{len(ids)} deliveries queued.")

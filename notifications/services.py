@@ -1,0 +1,402 @@
+"""Notifications: the outbox and its delivery.
+
+``notify`` is called inside a service's transaction: it writes Notification
+rows (one per recipient) and WebhookDelivery rows (one per interested
+endpoint), and enqueues their delivery on commit. If the broker is down the
+enqueue is logged and skipped; the periodic sweep sends what is still waiting.
+
+Delivery claims a row in a short transaction (a lease in ``next_attempt_at``),
+sends outside any transaction, then records the outcome. A task run twice, or
+two workers racing, sends once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from audit import services as audit
+from notifications.choices import DeliveryState, EmailMode, EmailState
+from notifications.models import Notification, NotificationPreference, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from socialgov.errors import ensure
+
+log = logging.getLogger(__name__)
+
+EMAIL_LEASE = timedelta(minutes=5)
+SIGNATURE_HEADER = "X-Socialgov-Signature"
+TIMESTAMP_HEADER = "X-Socialgov-Timestamp"
+
+
+# --- Writing the outbox ------------------------------------------------------------
+
+
+def notify(
+    *,
+    event: str,
+    recipients: Iterable[Any],
+    title: str,
+    body: str = "",
+    url: str = "",
+    target: Any = None,
+    data: dict[str, Any] | None = None,
+) -> list[Notification]:
+    """Queue ``event`` for ``recipients`` (users) and every webhook that wants it."""
+    target_type = target._meta.label_lower if target is not None else ""
+    target_id = str(target.pk) if target is not None else ""
+    payload = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
+
+    people = {u.pk: u for u in recipients if u is not None and getattr(u, "is_active", False)}
+    modes = dict(NotificationPreference.objects.filter(user_id__in=list(people)).values_list("user_id", "email_mode"))
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=pk,
+                event=event,
+                title=title[:200],
+                body=body,
+                url=url[:500],
+                target_type=target_type,
+                target_id=target_id,
+                payload=payload,
+                email_state=EmailState.DIGEST if modes.get(pk) == EmailMode.DIGEST else EmailState.PENDING,
+            )
+            for pk in sorted(people)
+        ]
+    )
+
+    endpoints = [e for e in WebhookEndpoint.objects.filter(is_active=True) if e.wants(event)]
+    deliveries: list[WebhookDelivery] = []
+    if endpoints:
+        occurred_at = timezone.now()
+        envelope = {
+            "event": event,
+            "occurred_at": occurred_at.isoformat(),
+            "title": title,
+            "url": absolute_url(url) if url else "",
+            "target": {"type": target_type, "id": target_id} if target is not None else None,
+            "data": payload,
+        }
+        deliveries = WebhookDelivery.objects.bulk_create(
+            [WebhookDelivery(endpoint=e, event=event, payload=envelope) for e in endpoints]
+        )
+
+    email_ids = [n.pk for n in rows if n.email_state == EmailState.PENDING]
+    delivery_ids = [d.pk for d in deliveries]
+    if email_ids or delivery_ids:
+        transaction.on_commit(lambda: enqueue_deliveries(email_ids, delivery_ids))
+    return rows
+
+
+def absolute_url(path: str) -> str:
+    return path if path.startswith(("http://", "https://")) else settings.SITE_URL + path
+
+
+def enqueue_deliveries(notification_ids: Iterable[int], delivery_ids: Iterable[int]) -> int:
+    """Hand deliveries to the broker; a broker outage is logged, not raised."""
+    from notifications import tasks
+
+    queued = 0
+    try:
+        for pk in notification_ids:
+            tasks.deliver_email.apply_async((pk,))
+            queued += 1
+        for pk in delivery_ids:
+            tasks.deliver_webhook.apply_async((pk,))
+            queued += 1
+    except Exception as exc:  # noqa: BLE001 - any broker failure: the sweep re-sends
+        log.warning("Broker unavailable, deliveries left for the outbox sweep: %s", exc)
+    return queued
+
+
+def enqueue_later(task: Any, *args: Any, countdown: int) -> bool:
+    try:
+        task.apply_async(args, countdown=countdown)
+        return True
+    except Exception as exc:  # noqa: BLE001 - the sweep picks it up when due
+        log.warning("Broker unavailable, retry of %s left for the outbox sweep: %s", args, exc)
+        return False
+
+
+# --- In-app ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notification_mark_read(*, actor: Any, notification: Notification) -> Notification:
+    """Personal reading state: not an audited decision."""
+    notification = Notification.objects.select_for_update().get(pk=notification.pk)
+    ensure(notification.recipient_id == actor.pk, "This notification is not yours.")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, actor: Any) -> int:
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+
+
+@transaction.atomic
+def preference_set(*, actor: Any, email_mode: str) -> NotificationPreference:
+    pref, _ = NotificationPreference.objects.select_for_update().get_or_create(user=actor)
+    if pref.email_mode != email_mode:
+        pref.email_mode = email_mode
+        pref.save(update_fields=["email_mode"])
+    return pref
+
+
+# --- E-mail delivery ---------------------------------------------------------------
+
+
+def _claim_email(notification_id: int) -> Notification | None:
+    now = timezone.now()
+    with transaction.atomic():
+        n = (
+            Notification.objects.select_for_update()
+            .select_related("recipient")
+            .filter(pk=notification_id, delivered_at__isnull=True, email_state=EmailState.PENDING)
+            .first()
+        )
+        if n is None or (n.next_attempt_at and n.next_attempt_at > now):
+            return None  # done, digest, or another run holds it
+        n.attempts += 1
+        n.next_attempt_at = now + EMAIL_LEASE
+        n.save(update_fields=["attempts", "next_attempt_at"])
+        return n
+
+
+def notification_deliver_email(notification_id: int) -> bool:
+    """Send one notification's e-mail. Returns True if this call sent it."""
+    n = _claim_email(notification_id)
+    if n is None:
+        return False
+    recipient = n.recipient
+    if not recipient.is_active or not recipient.email:
+        Notification.objects.filter(pk=n.pk).update(email_state=EmailState.SKIPPED, delivered_at=timezone.now())
+        return False
+    try:
+        _send_email(recipient.email, f"[socialgov] {n.title}", "notifications/email/notification", {"n": n})
+    except Exception as exc:  # noqa: BLE001 - SMTP and socket errors: try again at the next sweep
+        gave_up = n.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+        Notification.objects.filter(pk=n.pk).update(
+            last_error=str(exc)[:1000],
+            next_attempt_at=None,
+            email_state=EmailState.FAILED if gave_up else EmailState.PENDING,
+            delivered_at=timezone.now() if gave_up else None,
+        )
+        log.warning("E-mail for notification %s failed (attempt %s): %s", n.pk, n.attempts, exc)
+        return False
+    Notification.objects.filter(pk=n.pk).update(email_state=EmailState.SENT, delivered_at=timezone.now())
+    return True
+
+
+def _send_email(to: str, subject: str, template: str, context: dict[str, Any]) -> None:
+    context = {**context, "site_url": settings.SITE_URL}
+    text = render_to_string(f"{template}.txt", context)
+    html = render_to_string(f"{template}.html", context)
+    subject = " ".join(subject.split())[:200]
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def digests_send(*, batch: int = 500) -> int:
+    """Send each person with digest mode one e-mail of what waits for them."""
+    user_ids = list(
+        Notification.objects.filter(email_state=EmailState.DIGEST, delivered_at__isnull=True)
+        .values_list("recipient_id", flat=True)
+        .distinct()
+        .order_by("recipient_id")[:batch]
+    )
+    sent = 0
+    for user_id in user_ids:
+        with transaction.atomic():
+            items = list(
+                Notification.objects.select_for_update()
+                .select_related("recipient")
+                .filter(recipient_id=user_id, email_state=EmailState.DIGEST, delivered_at__isnull=True)
+                .order_by("created_at")
+            )
+            if not items:
+                continue
+            recipient = items[0].recipient
+            now = timezone.now()
+            if recipient.is_active and recipient.email:
+                _send_email(
+                    recipient.email,
+                    f"[socialgov] {len(items)} notification(s) today",
+                    "notifications/email/digest",
+                    {"items": items, "recipient": recipient},
+                )
+                sent += 1
+            Notification.objects.filter(pk__in=[n.pk for n in items]).update(
+                email_state=EmailState.SENT, delivered_at=now, attempts=1
+            )
+    return sent
+
+
+# --- Webhooks ----------------------------------------------------------------------
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The signature receivers check: HMAC-SHA256 over ``"{timestamp}." + body``."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def verify_signature(secret: str, timestamp: str | int, body: bytes, signature: str, *, tolerance: int = 300) -> bool:
+    try:
+        ts = int(timestamp)
+    except (TypeError, ValueError):
+        return False
+    if abs(time.time() - ts) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, ts, body), signature)
+
+
+def backoff_seconds(attempt: int) -> int:
+    """Delay after failed attempt ``attempt`` (1-based): base, 2x, 4x ... capped at six hours."""
+    return min(settings.WEBHOOK_BACKOFF_BASE * 2 ** (attempt - 1), 6 * 3600)
+
+
+def _claim_webhook(delivery_id: int) -> WebhookDelivery | None:
+    now = timezone.now()
+    with transaction.atomic():
+        d = (
+            WebhookDelivery.objects.select_for_update()
+            .select_related("endpoint")
+            .filter(pk=delivery_id, state=DeliveryState.PENDING)
+            .first()
+        )
+        if d is None or (d.next_attempt_at and d.next_attempt_at > now):
+            return None
+        d.attempts += 1
+        # The lease covers the request and its timeout; a dead worker's claim runs out.
+        d.next_attempt_at = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT * 2 + 30)
+        d.save(update_fields=["attempts", "next_attempt_at"])
+        return d
+
+
+def webhook_deliver(delivery_id: int) -> int | None:
+    """Try one delivery. Returns the seconds until the next try, or None when finished."""
+    d = _claim_webhook(delivery_id)
+    if d is None:
+        return None
+    if not d.endpoint.is_active:
+        WebhookDelivery.objects.filter(pk=d.pk).update(state=DeliveryState.FAILED, last_error="Endpoint disabled.")
+        return None
+    body = json.dumps(d.payload, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder).encode()
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "socialgov-webhooks/1",
+        "X-Socialgov-Event": d.event,
+        "X-Socialgov-Delivery": str(d.pk),
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: sign(d.endpoint.secret, timestamp, body),
+    }
+    started = timezone.now()
+    t0 = time.monotonic()
+    status: int | None = None
+    error = ""
+    try:
+        response = requests.post(
+            d.endpoint.url, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT, allow_redirects=False
+        )
+        status = response.status_code
+        if not 200 <= status < 300:
+            error = f"HTTP {status}"
+    except requests.RequestException as exc:
+        error = f"{type(exc).__name__}: {exc}"[:1000]
+    ok = not error
+    WebhookAttempt.objects.create(
+        delivery=d,
+        number=d.attempts,
+        started_at=started,
+        duration_ms=int((time.monotonic() - t0) * 1000),
+        status_code=status,
+        error=error,
+        succeeded=ok,
+    )
+    if ok:
+        WebhookDelivery.objects.filter(pk=d.pk).update(
+            state=DeliveryState.SUCCEEDED,
+            last_status=status,
+            last_error="",
+            delivered_at=timezone.now(),
+            next_attempt_at=None,
+        )
+        return None
+    if d.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        WebhookDelivery.objects.filter(pk=d.pk).update(
+            state=DeliveryState.FAILED, last_status=status, last_error=error, next_attempt_at=None
+        )
+        return None
+    delay = backoff_seconds(d.attempts)
+    WebhookDelivery.objects.filter(pk=d.pk).update(
+        last_status=status, last_error=error, next_attempt_at=timezone.now() + timedelta(seconds=delay)
+    )
+    return delay
+
+
+@transaction.atomic
+def webhook_endpoint_save(*, actor: Any, endpoint: WebhookEndpoint, changed: list[str]) -> WebhookEndpoint:
+    """Create or change an endpoint (IT, from the admin). The secret is never written to the trail."""
+    ensure(actor.is_staff, "Only administrators manage webhooks.")
+    creating = endpoint.pk is None
+    if creating:
+        endpoint.created_by = actor
+    endpoint.save()
+    audit.record(
+        actor=actor,
+        action="webhook.created" if creating else "webhook.changed",
+        target=endpoint,
+        data={
+            "url": endpoint.url,
+            "events": endpoint.events,
+            "active": endpoint.is_active,
+            "changed": sorted(c for c in changed if c != "secret"),
+            "secret_changed": "secret" in changed,
+        },
+    )
+    return endpoint
+
+
+# --- The sweep ---------------------------------------------------------------------
+
+
+def outbox_sweep(*, batch: int = 1000) -> tuple[int, int]:
+    """Re-enqueue deliveries that were never handed over, or whose claim ran out."""
+    now = timezone.now()
+    stale = now - settings.OUTBOX_SWEEP_AFTER
+    email_ids = list(
+        Notification.objects.filter(
+            delivered_at__isnull=True,
+            email_state=EmailState.PENDING,
+            created_at__lte=stale,
+        )
+        .exclude(next_attempt_at__gt=now)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    hook_ids = list(
+        WebhookDelivery.objects.filter(state=DeliveryState.PENDING, created_at__lte=stale)
+        .exclude(next_attempt_at__gt=now)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    enqueue_deliveries(email_ids, hook_ids)
+    return len(email_ids), len(hook_ids)

@@ -1,0 +1,30 @@
+"""Celery tasks: ids in, a service call, safe to run twice."""
+
+from celery import shared_task
+
+from notifications import services
+from socialgov.queues import Queue
+
+
+@shared_task(name="notifications.deliver_email", queue=Queue.NOTIFICATIONS)
+def deliver_email(notification_id: int) -> bool:
+    return services.notification_deliver_email(notification_id)
+
+
+@shared_task(name="notifications.deliver_webhook", queue=Queue.WEBHOOKS)
+def deliver_webhook(delivery_id: int) -> int | None:
+    delay = services.webhook_deliver(delivery_id)
+    if delay is not None:
+        # Backoff: try again later; the outbox sweep covers a lost retry message.
+        services.enqueue_later(deliver_webhook, delivery_id, countdown=delay)
+    return delay
+
+
+@shared_task(name="notifications.sweep_outbox", queue=Queue.PERIODIC)
+def sweep_outbox() -> tuple[int, int]:
+    return services.outbox_sweep()
+
+
+@shared_task(name="notifications.send_digests", queue=Queue.PERIODIC)
+def send_digests() -> int:
+    return services.digests_send()

@@ -1,0 +1,13 @@
+import os
+
+from celery import Celery
+from kombu import Queue as KombuQueue
+
+from socialgov.queues import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialgov.settings")
+
+app = Celery("socialgov")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = [KombuQueue(q.value, routing_key=q.value) for q in Queue]
+app.autodiscover_tasks()
