@@ -25,6 +25,7 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 

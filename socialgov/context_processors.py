@@ -7,9 +7,6 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
 
-    def unread():
-        return user.notifications.filter(read_at__isnull=True).count()
-
     return {
         "nav": {
             "it_security": permissions.is_it_security(user),
@@ -18,5 +15,5 @@ def navigation(request):
             "audit": permissions.can_read_audit(user),
             "staff": user.is_staff,
         },
-        "unread_count": unread,
+        "unread_count": user.notifications.filter(read_at__isnull=True).count(),
     }

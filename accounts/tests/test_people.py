@@ -141,13 +141,17 @@ def test_sign_up_is_closed_without_corporate_domains(client):
 
 @override_settings(SIGNUP_EMAIL_DOMAINS=["example.com"])
 def test_sign_up_needs_a_corporate_address_and_a_verified_email(client):
-    bad = client.post("/accounts/signup/", {"email": "me@gmail.com", "password1": "a-long-passphrase-1",
-                                            "password2": "a-long-passphrase-1"})
+    bad = client.post(
+        "/accounts/signup/",
+        {"email": "me@gmail.com", "password1": "a-long-passphrase-1", "password2": "a-long-passphrase-1"},
+    )
     assert bad.status_code == 200 and "company e-mail" in bad.content.decode()
     assert not User.objects.filter(email="me@gmail.com").exists()
 
-    response = client.post("/accounts/signup/", {"email": "new@example.com", "password1": "a-long-passphrase-1",
-                                                 "password2": "a-long-passphrase-1"})
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "new@example.com", "password1": "a-long-passphrase-1", "password2": "a-long-passphrase-1"},
+    )
     assert response.status_code == 302 and response["Location"] == "/accounts/confirm-email/"
     assert len(mail.outbox) == 1 and "new@example.com" in mail.outbox[0].to
     assert client.get("/").status_code == 302  # not signed in until verified
@@ -178,7 +182,8 @@ def test_groups_exist_with_audit_permission(groups):
 
 
 def test_deleting_a_token_row_is_not_offered(superuser):
-    from accounts.admin import ApiTokenAdmin
     from django.contrib.admin.sites import site
+
+    from accounts.admin import ApiTokenAdmin
 
     assert ApiTokenAdmin(ApiToken, site).has_delete_permission(None) is False
