@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from accounts import permissions
 
 
@@ -5,7 +7,7 @@ def navigation(request):
     """What the layout needs: the roles that decide the menu, and the unread count for the bell."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
+        return {"signup_open": bool(settings.SIGNUP_EMAIL_DOMAINS)}
 
     return {
         "nav": {
