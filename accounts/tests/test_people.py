@@ -187,3 +187,68 @@ def test_deleting_a_token_row_is_not_offered(superuser):
     from accounts.admin import ApiTokenAdmin
 
     assert ApiTokenAdmin(ApiToken, site).has_delete_permission(None) is False
+
+
+def test_it_security_without_mfa_cannot_deactivate(employee, groups):
+    it_without_mfa = UserFactory(email="it-nomfa@example.com", groups=["it_security"])
+    with pytest.raises(Forbidden, match="two-factor"):
+        user_deactivate(actor=it_without_mfa, user=employee)
+
+
+def test_admin_deactivate_action_calls_the_service(client, superuser, employee):
+    client.force_login(superuser)
+    response = client.post(
+        "/admin/accounts/user/", {"action": "deactivate", "_selected_action": [employee.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    employee.refresh_from_db()
+    assert not employee.is_active
+    assert AuditEvent.objects.filter(action="user.deactivated", actor=superuser).exists()
+
+
+def test_admin_membership_change_is_audited(client, superuser, employee, department):
+    client.force_login(superuser)
+    membership = Membership.objects.get(user=employee)
+    response = client.post(
+        f"/admin/accounts/membership/{membership.pk}/change/",
+        {"user": employee.pk, "department": department.pk, "role": "manager"},
+    )
+    assert response.status_code == 302
+    assert Membership.objects.get(pk=membership.pk).role == "manager"
+    assert AuditEvent.objects.get(action="membership.set").actor == superuser
+
+
+def test_admin_role_group_change_is_audited(client, superuser, employee, groups):
+    client.force_login(superuser)
+    response = client.post(
+        f"/admin/accounts/user/{employee.pk}/change/",
+        {
+            "email": employee.email,
+            "full_name": "E",
+            "groups": [groups["auditor"].pk],
+            "memberships-TOTAL_FORMS": 1,
+            "memberships-INITIAL_FORMS": 1,
+            "memberships-MIN_NUM_FORMS": 0,
+            "memberships-MAX_NUM_FORMS": 1000,
+            "memberships-0-id": Membership.objects.get(user=employee).pk,
+            "memberships-0-user": employee.pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = AuditEvent.objects.get(action="user.roles_changed")
+    assert event.data == {"added": ["auditor"], "removed": []}
+
+
+def test_profile_shows_own_history(client, employee, it_security):
+    from audit import services as audit
+
+    audit.record(actor=it_security, action="user.roles_changed", target=employee, data={"added": ["auditor"]})
+    client.force_login(employee)
+    page = client.get("/profile/").content.decode()
+    assert "user.roles_changed" in page and it_security.email in page
+
+
+def test_missing_page_uses_the_house_404(client, employee):
+    client.force_login(employee)
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404 and "not yours to see" in response.content.decode()
