@@ -68,7 +68,7 @@ def webhook_receiver():
     receiver = Receiver()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(receiver))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
     try:
