@@ -1,3 +1,5 @@
+import functools
+
 from accounts import permissions
 
 
@@ -7,6 +9,7 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
 
+    @functools.cache  # the layout reads it several times; count once per request
     def unread():
         return user.notifications.filter(read_at__isnull=True).count()
 
