@@ -223,29 +223,38 @@ def digests_send(*, batch: int = 500) -> int:
     )
     sent = 0
     for user_id in user_ids:
-        with transaction.atomic():
-            items = list(
-                Notification.objects.select_for_update()
-                .select_related("recipient")
-                .filter(recipient_id=user_id, email_state=EmailState.DIGEST, delivered_at__isnull=True)
-                .order_by("created_at")
-            )
-            if not items:
-                continue
-            recipient = items[0].recipient
-            now = timezone.now()
-            if recipient.is_active and recipient.email:
-                _send_email(
-                    recipient.email,
-                    f"[socialgov] {len(items)} notification(s) today",
-                    "notifications/email/digest",
-                    {"items": items, "recipient": recipient},
-                )
-                sent += 1
-            Notification.objects.filter(pk__in=[n.pk for n in items]).update(
-                email_state=EmailState.SENT, delivered_at=now, attempts=1
-            )
+        try:
+            sent += _digest_send_to(user_id)
+        except Exception as exc:  # noqa: BLE001 - SMTP and socket errors: this person waits for the next run
+            log.warning("Digest for user %s failed: %s", user_id, exc)
     return sent
+
+
+def _digest_send_to(user_id: int) -> int:
+    """One person's digest, in one transaction: the rows stay waiting if the send fails."""
+    with transaction.atomic():
+        items = list(
+            Notification.objects.select_for_update()
+            .select_related("recipient")
+            .filter(recipient_id=user_id, email_state=EmailState.DIGEST, delivered_at__isnull=True)
+            .order_by("created_at", "id")
+        )
+        if not items:
+            return 0  # another run sent them
+        recipient = items[0].recipient
+        sent = 0
+        if recipient.is_active and recipient.email:
+            _send_email(
+                recipient.email,
+                f"[socialgov] {len(items)} notification(s) today",
+                "notifications/email/digest",
+                {"items": items, "recipient": recipient},
+            )
+            sent = 1
+        Notification.objects.filter(pk__in=[n.pk for n in items]).update(
+            email_state=EmailState.SENT if sent else EmailState.SKIPPED, delivered_at=timezone.now(), attempts=1
+        )
+        return sent
 
 
 # --- Webhooks ----------------------------------------------------------------------
