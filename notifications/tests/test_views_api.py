@@ -244,3 +244,11 @@ def test_the_list_endpoint_query_count_does_not_grow_with_rows(api_client, emplo
     with django_assert_num_queries(LIST_API_QUERIES):
         response = api_client.get(API)
     assert len(response.json()["results"]) == rows
+
+
+@pytest.mark.parametrize("pk", ["abc", "1.5", "99999999999999999999999", "-1", "0x10"])
+def test_a_malformed_or_unknown_id_is_404_not_500(token_client, employee, pk):
+    client = token_client(employee)
+
+    assert client.get(f"{API}{pk}/").status_code == 404
+    assert client.post(f"{API}{pk}/read/").status_code == 404
