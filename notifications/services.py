@@ -322,10 +322,16 @@ def webhook_deliver(delivery_id: int) -> int | None:
     status: int | None = None
     error = ""
     try:
-        response = requests.post(
-            d.endpoint.url, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT, allow_redirects=False
-        )
-        status = response.status_code
+        # stream=True: the status line is the answer; a slow or endless body must not hold the worker.
+        with requests.post(
+            d.endpoint.url,
+            data=body,
+            headers=headers,
+            timeout=settings.WEBHOOK_TIMEOUT,
+            allow_redirects=False,
+            stream=True,
+        ) as response:
+            status = response.status_code
         if not 200 <= status < 300:
             error = f"HTTP {status}"
     except requests.RequestException as exc:

@@ -36,6 +36,7 @@ class Receiver:
 
     status: int = 200
     delay: float = 0.0
+    trickle: int = 0  # answer with a body of this many bytes, one every ``delay`` seconds
     requests: list[Received] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     url: str = ""
@@ -46,15 +47,26 @@ def _handler_for(receiver: Receiver):
         def do_POST(self):  # noqa: N802 - http.server's naming
             raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             receiver.requests.append(Received(self.path, dict(self.headers.items()), raw))
-            if receiver.delay:
-                receiver.stop.wait(receiver.delay)
             try:
+                if receiver.trickle:
+                    self.send_response(receiver.status)
+                    self.send_header("Content-Length", str(receiver.trickle))
+                    self.end_headers()
+                    self.wfile.flush()
+                    for _ in range(receiver.trickle):
+                        if receiver.stop.wait(receiver.delay):
+                            return
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                    return
+                if receiver.delay:
+                    receiver.stop.wait(receiver.delay)
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")
             except OSError:
-                pass  # the client gave up (timeout test)
+                pass  # the client gave up (timeout tests)
 
         def log_message(self, format, *args):  # noqa: A002 - keep the test output quiet
             pass

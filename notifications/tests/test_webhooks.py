@@ -239,3 +239,22 @@ def test_a_disabled_endpoint_is_not_called(webhook_receiver):
     assert webhook_receiver.requests == []
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.FAILED
+
+
+def test_an_endpoint_that_trickles_its_response_does_not_hold_the_worker(webhook_receiver, settings):
+    # given: every byte arrives within the timeout, the whole body would take 8 s
+    settings.WEBHOOK_TIMEOUT = 0.5
+    webhook_receiver.delay = 0.2
+    webhook_receiver.trickle = 40
+    delivery = _delivery(webhook_receiver.url)
+
+    # when
+    started = time.monotonic()
+    services.webhook_deliver(delivery.pk)
+    elapsed = time.monotonic() - started
+
+    # then: the status line is the answer; the body is not waited for
+    assert elapsed < 2.0
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.SUCCEEDED
+    assert delivery.attempt_log.get().duration_ms < 2000
