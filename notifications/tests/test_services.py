@@ -293,3 +293,38 @@ def test_the_sweep_skips_leased_delivered_and_digest_rows(enqueued):
         ("notifications.deliver_email", (waiting.pk,)),
         ("notifications.deliver_webhook", (hook_due.pk,)),
     ]
+
+
+def test_an_admin_request_that_notifies_succeeds_with_the_broker_down_and_the_sweep_delivers_once(
+    client, superuser, it_security, django_capture_on_commit_callbacks, broker_down, caplog
+):
+    # given: IT security hears about every deactivation
+    leaver = UserFactory(email="leaver@example.com")
+    client.force_login(superuser)
+    started = timezone.now()
+
+    # when: an administrator offboards someone while the broker refuses connections
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/accounts/user/", {"action": "deactivate", "_selected_action": [leaver.pk], "index": 0}
+        )
+
+    # then: the request succeeds and the notification waits in the outbox
+    assert response.status_code == 302
+    leaver.refresh_from_db()
+    assert leaver.is_active is False
+    n = Notification.objects.get(event="user.deactivated")
+    assert n.recipient == it_security
+    assert (n.email_state, n.attempts) == (EmailState.PENDING, 0)
+    assert "Broker unavailable" in caplog.text
+    assert mail.outbox == []
+
+    # when: the broker is back and the sweep runs once the row is stale
+    use_broker("memory://")
+    with time_machine.travel(started + settings.OUTBOX_SWEEP_AFTER + timedelta(seconds=1), tick=False), eager_tasks():
+        assert services.outbox_sweep() == (1, 0)
+        assert services.outbox_sweep() == (0, 0)
+
+    # then
+    assert [m.to for m in mail.outbox] == [["itsec@example.com"]]
+    assert mail.outbox[0].subject == "[socialgov] leaver@example.com was deactivated"
