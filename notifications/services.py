@@ -214,20 +214,30 @@ def _send_email(to: str, subject: str, template: str, context: dict[str, Any]) -
 
 
 def digests_send(*, batch: int = 500) -> int:
-    """Send each person with digest mode one e-mail of what waits for them."""
-    user_ids = list(
-        Notification.objects.filter(email_state=EmailState.DIGEST, delivered_at__isnull=True)
-        .values_list("recipient_id", flat=True)
-        .distinct()
-        .order_by("recipient_id")[:batch]
-    )
+    """Send each person with digest mode one e-mail of what waits for them.
+
+    Walks the recipients in batches of ``batch`` ids (a cursor, not one slice), so
+    everyone is reached however many read digests.
+    """
     sent = 0
-    for user_id in user_ids:
-        try:
-            sent += _digest_send_to(user_id)
-        except Exception as exc:  # noqa: BLE001 - SMTP and socket errors: this person waits for the next run
-            log.warning("Digest for user %s failed: %s", user_id, exc)
-    return sent
+    after = 0
+    while True:
+        user_ids = list(
+            Notification.objects.filter(
+                email_state=EmailState.DIGEST, delivered_at__isnull=True, recipient_id__gt=after
+            )
+            .values_list("recipient_id", flat=True)
+            .distinct()
+            .order_by("recipient_id")[:batch]
+        )
+        for user_id in user_ids:
+            try:
+                sent += _digest_send_to(user_id)
+            except Exception as exc:  # noqa: BLE001 - SMTP and socket errors: this person waits for the next run
+                log.warning("Digest for user %s failed: %s", user_id, exc)
+        if len(user_ids) < batch:
+            return sent
+        after = user_ids[-1]
 
 
 def _digest_send_to(user_id: int) -> int:

@@ -181,3 +181,19 @@ def test_a_deactivated_digest_reader_gets_nothing_and_the_rows_say_skipped():
     assert mail.outbox == []
     assert Notification.objects.get(recipient=daily).email_state == EmailState.SKIPPED
     assert services.digests_send() == 0
+
+
+def test_every_digest_reader_gets_a_digest_even_beyond_one_batch():
+    # given: more digest readers than one batch
+    readers = [UserFactory(email=f"reader{i}@example.com") for i in range(5)]
+    for user in readers:
+        NotificationPreference.objects.create(user=user, email_mode=EmailMode.DIGEST)
+    services.notify(event="a", recipients=readers, title="Item")
+
+    # when
+    sent = services.digests_send(batch=2)
+
+    # then
+    assert sent == 5
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in readers)
+    assert not Notification.objects.filter(email_state=EmailState.DIGEST).exists()
