@@ -191,9 +191,11 @@ def notification_deliver_email(notification_id: int) -> bool:
         _send_email(recipient.email, f"[socialgov] {n.title}", "notifications/email/notification", {"n": n})
     except Exception as exc:  # noqa: BLE001 - SMTP and socket errors: try again at the next sweep
         gave_up = n.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+        # Back off like webhooks: an SMTP outage of a few minutes must not use up every attempt.
+        retry_at = None if gave_up else timezone.now() + timedelta(seconds=backoff_seconds(n.attempts))
         Notification.objects.filter(pk=n.pk).update(
             last_error=str(exc)[:1000],
-            next_attempt_at=None,
+            next_attempt_at=retry_at,
             email_state=EmailState.FAILED if gave_up else EmailState.PENDING,
             delivered_at=timezone.now() if gave_up else None,
         )

@@ -148,30 +148,48 @@ def test_a_lease_left_by_a_dead_worker_runs_out_and_the_next_run_sends():
     assert n.attempts == 2
 
 
-def test_an_smtp_failure_is_retried_until_the_limit_then_marked_failed(monkeypatch, settings):
+def test_an_smtp_failure_is_retried_with_backoff_until_the_limit_then_marked_failed(monkeypatch, settings, enqueued):
     # given
-    settings.NOTIFICATION_MAX_ATTEMPTS = 2
+    settings.NOTIFICATION_MAX_ATTEMPTS = 3
     (n,) = _notify([UserFactory()])
 
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("SMTP down")
 
     monkeypatch.setattr(services, "_send_email", refuse)
+    now = timezone.now().replace(microsecond=0)
+    with time_machine.travel(now + settings.OUTBOX_SWEEP_AFTER, tick=False) as clock:
+        # when: the first try fails
+        assert services.notification_deliver_email(n.pk) is False
 
-    # when / then: first failure leaves it pending without a lease
-    assert services.notification_deliver_email(n.pk) is False
-    n.refresh_from_db()
-    assert (n.email_state, n.attempts, n.next_attempt_at, n.delivered_at) == (EmailState.PENDING, 1, None, None)
-    assert "SMTP down" in n.last_error
+        # then: it waits WEBHOOK_BACKOFF_BASE seconds before the next try, and the sweep leaves it alone
+        n.refresh_from_db()
+        assert (n.email_state, n.attempts, n.delivered_at) == (EmailState.PENDING, 1, None)
+        assert n.next_attempt_at == timezone.now() + timedelta(seconds=30)
+        assert "SMTP down" in n.last_error
+        assert services.notification_deliver_email(n.pk) is False
+        assert services.outbox_sweep() == (0, 0)
+        n.refresh_from_db()
+        assert n.attempts == 1
 
-    # when / then: the second reaches the limit
-    assert services.notification_deliver_email(n.pk) is False
+        # when: due, the sweep hands it over again and the second try fails: twice the wait
+        clock.shift(timedelta(seconds=30))
+        assert services.outbox_sweep() == (1, 0)
+        assert services.notification_deliver_email(n.pk) is False
+        n.refresh_from_db()
+        assert (n.attempts, n.next_attempt_at) == (2, timezone.now() + timedelta(seconds=60))
+
+        # when: the third try reaches the limit
+        clock.shift(timedelta(seconds=60))
+        assert services.notification_deliver_email(n.pk) is False
+
+    # then: given up, and the sweep never picks it again
     n.refresh_from_db()
-    assert (n.email_state, n.attempts) == (EmailState.FAILED, 2)
+    assert (n.email_state, n.attempts, n.next_attempt_at) == (EmailState.FAILED, 3, None)
     assert n.delivered_at is not None
     assert services.notification_deliver_email(n.pk) is False
     n.refresh_from_db()
-    assert n.attempts == 2
+    assert n.attempts == 3
 
 
 def test_a_recipient_deactivated_before_delivery_is_skipped():
