@@ -348,6 +348,9 @@ def webhook_deliver(delivery_id: int) -> int | None:
             error = f"HTTP {status}"
     except requests.RequestException as exc:
         error = f"{type(exc).__name__}: {exc}"[:1000]
+    except Exception as exc:  # noqa: BLE001 - anything else still counts as an attempt, or the row never ends
+        log.exception("Webhook delivery %s raised", d.pk)
+        error = f"{type(exc).__name__}: {exc}"[:1000]
     ok = not error
     WebhookAttempt.objects.create(
         delivery=d,

@@ -258,3 +258,25 @@ def test_an_endpoint_that_trickles_its_response_does_not_hold_the_worker(webhook
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.SUCCEEDED
     assert delivery.attempt_log.get().duration_ms < 2000
+
+
+def test_an_unexpected_error_counts_as_an_attempt_so_the_delivery_ends(monkeypatch, settings):
+    # given: the HTTP layer raises something that is not a requests error
+    settings.WEBHOOK_MAX_ATTEMPTS = 2
+    delivery = _delivery("http://127.0.0.1:9/hook")
+
+    def broken(*args, **kwargs):
+        raise UnicodeEncodeError("latin-1", "é", 0, 1, "header")
+
+    monkeypatch.setattr(services.requests, "post", broken)
+
+    # when
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert services.webhook_deliver(delivery.pk) == 30
+        clock.shift(timedelta(seconds=30))
+        assert services.webhook_deliver(delivery.pk) is None
+
+    # then
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == (DeliveryState.FAILED, 2)
+    assert [a.error.split(":")[0] for a in delivery.attempt_log.all()] == ["UnicodeEncodeError"] * 2
