@@ -189,7 +189,7 @@ def notification_deliver_email(notification_id: int) -> bool:
         return False
     try:
         _send_email(recipient.email, f"[socialgov] {n.title}", "notifications/email/notification", {"n": n})
-    except Exception as exc:  # noqa: BLE001 - SMTP and socket errors: try again at the next sweep
+    except Exception as exc:  # noqa: BLE001 - SMTP and socket errors: the sweep retries after a backoff
         gave_up = n.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
         # Back off like webhooks: an SMTP outage of a few minutes must not use up every attempt.
         retry_at = None if gave_up else timezone.now() + timedelta(seconds=backoff_seconds(n.attempts))
