@@ -7,6 +7,7 @@ import os
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
+from kombu import pools as kombu_pools
 
 from socialgov.celery import app as celery_app
 
@@ -25,6 +26,8 @@ def use_broker(url: str) -> None:
         celery_app._pool.force_close_all()
         celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    # kombu keeps its own producer pools per connection; a closed one would be handed out again.
+    kombu_pools.reset()
 
 
 @pytest.fixture(autouse=True, scope="session")

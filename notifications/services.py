@@ -189,11 +189,13 @@ def notification_deliver_email(notification_id: int) -> bool:
         return False
     try:
         _send_email(recipient.email, f"[socialgov] {n.title}", "notifications/email/notification", {"n": n})
-    except Exception as exc:  # noqa: BLE001 - SMTP and socket errors: try again at the next sweep
+    except Exception as exc:  # noqa: BLE001 - SMTP and socket errors: the sweep retries after a backoff
         gave_up = n.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+        # Back off like webhooks: an SMTP outage of a few minutes must not use up every attempt.
+        retry_at = None if gave_up else timezone.now() + timedelta(seconds=backoff_seconds(n.attempts))
         Notification.objects.filter(pk=n.pk).update(
             last_error=str(exc)[:1000],
-            next_attempt_at=None,
+            next_attempt_at=retry_at,
             email_state=EmailState.FAILED if gave_up else EmailState.PENDING,
             delivered_at=timezone.now() if gave_up else None,
         )
@@ -214,38 +216,57 @@ def _send_email(to: str, subject: str, template: str, context: dict[str, Any]) -
 
 
 def digests_send(*, batch: int = 500) -> int:
-    """Send each person with digest mode one e-mail of what waits for them."""
-    user_ids = list(
-        Notification.objects.filter(email_state=EmailState.DIGEST, delivered_at__isnull=True)
-        .values_list("recipient_id", flat=True)
-        .distinct()
-        .order_by("recipient_id")[:batch]
-    )
+    """Send each person with digest mode one e-mail of what waits for them.
+
+    Walks the recipients in batches of ``batch`` ids (a cursor, not one slice), so
+    everyone is reached however many read digests.
+    """
     sent = 0
-    for user_id in user_ids:
-        with transaction.atomic():
-            items = list(
-                Notification.objects.select_for_update()
-                .select_related("recipient")
-                .filter(recipient_id=user_id, email_state=EmailState.DIGEST, delivered_at__isnull=True)
-                .order_by("created_at")
+    after = 0
+    while True:
+        user_ids = list(
+            Notification.objects.filter(
+                email_state=EmailState.DIGEST, delivered_at__isnull=True, recipient_id__gt=after
             )
-            if not items:
-                continue
-            recipient = items[0].recipient
-            now = timezone.now()
-            if recipient.is_active and recipient.email:
-                _send_email(
-                    recipient.email,
-                    f"[socialgov] {len(items)} notification(s) today",
-                    "notifications/email/digest",
-                    {"items": items, "recipient": recipient},
-                )
-                sent += 1
-            Notification.objects.filter(pk__in=[n.pk for n in items]).update(
-                email_state=EmailState.SENT, delivered_at=now, attempts=1
+            .values_list("recipient_id", flat=True)
+            .distinct()
+            .order_by("recipient_id")[:batch]
+        )
+        for user_id in user_ids:
+            try:
+                sent += _digest_send_to(user_id)
+            except Exception as exc:  # noqa: BLE001 - SMTP and socket errors: this person waits for the next run
+                log.warning("Digest for user %s failed: %s", user_id, exc)
+        if len(user_ids) < batch:
+            return sent
+        after = user_ids[-1]
+
+
+def _digest_send_to(user_id: int) -> int:
+    """One person's digest, in one transaction: the rows stay waiting if the send fails."""
+    with transaction.atomic():
+        items = list(
+            Notification.objects.select_for_update()
+            .select_related("recipient")
+            .filter(recipient_id=user_id, email_state=EmailState.DIGEST, delivered_at__isnull=True)
+            .order_by("created_at", "id")
+        )
+        if not items:
+            return 0  # another run sent them
+        recipient = items[0].recipient
+        sent = 0
+        if recipient.is_active and recipient.email:
+            _send_email(
+                recipient.email,
+                f"[socialgov] {len(items)} notification(s) today",
+                "notifications/email/digest",
+                {"items": items, "recipient": recipient},
             )
-    return sent
+            sent = 1
+        Notification.objects.filter(pk__in=[n.pk for n in items]).update(
+            email_state=EmailState.SENT if sent else EmailState.SKIPPED, delivered_at=timezone.now(), attempts=1
+        )
+        return sent
 
 
 # --- Webhooks ----------------------------------------------------------------------
@@ -313,13 +334,22 @@ def webhook_deliver(delivery_id: int) -> int | None:
     status: int | None = None
     error = ""
     try:
-        response = requests.post(
-            d.endpoint.url, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT, allow_redirects=False
-        )
-        status = response.status_code
+        # stream=True: the status line is the answer; a slow or endless body must not hold the worker.
+        with requests.post(
+            d.endpoint.url,
+            data=body,
+            headers=headers,
+            timeout=settings.WEBHOOK_TIMEOUT,
+            allow_redirects=False,
+            stream=True,
+        ) as response:
+            status = response.status_code
         if not 200 <= status < 300:
             error = f"HTTP {status}"
     except requests.RequestException as exc:
+        error = f"{type(exc).__name__}: {exc}"[:1000]
+    except Exception as exc:  # noqa: BLE001 - anything else still counts as an attempt, or the row never ends
+        log.exception("Webhook delivery %s raised", d.pk)
         error = f"{type(exc).__name__}: {exc}"[:1000]
     ok = not error
     WebhookAttempt.objects.create(

@@ -17,5 +17,6 @@ def navigation(request):
             "audit": permissions.can_read_audit(user),
             "staff": user.is_staff,
         },
+        # One count per page, read by the bell.
         "unread_count": user.notifications.filter(read_at__isnull=True).count(),
     }

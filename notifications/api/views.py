@@ -1,4 +1,3 @@
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -31,7 +30,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
-        notification = get_object_or_404(notifications_for(request.user), pk=pk)
+        notification = self.get_object()  # only the caller's own; a malformed id is a 404, not a 500
         notification = services.notification_mark_read(actor=request.user, notification=notification)
         return Response(NotificationSerializer(notification).data)
 

@@ -1,0 +1,348 @@
+"""The outbox: notify(), e-mail delivery with its lease, digests and the sweep."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from conftest import use_broker
+from notifications import services
+from notifications.choices import DeliveryState, EmailMode, EmailState
+from notifications.models import Notification, NotificationPreference, WebhookDelivery, WebhookEndpoint
+from notifications.tests.conftest import eager_tasks
+
+pytestmark = pytest.mark.django_db
+
+
+def _notify(recipients, **kwargs):
+    kwargs.setdefault("event", "post.due")
+    kwargs.setdefault("title", "A post is due")
+    return services.notify(recipients=recipients, **kwargs)
+
+
+# --- notify() ----------------------------------------------------------------------
+
+
+def test_notify_writes_one_row_per_active_recipient_and_one_delivery_per_interested_endpoint(
+    django_capture_on_commit_callbacks, enqueued
+):
+    # given
+    alice, bob = UserFactory(email="alice@example.com"), UserFactory(email="bob@example.com")
+    gone = UserFactory(email="gone@example.com", is_active=False)
+    wants_posts = WebhookEndpoint.objects.create(name="posts", url="http://127.0.0.1:9/a", events=["post.*"])
+    wants_all = WebhookEndpoint.objects.create(name="all", url="http://127.0.0.1:9/b", events=[])
+    WebhookEndpoint.objects.create(name="channels", url="http://127.0.0.1:9/c", events=["channel.*"])
+    WebhookEndpoint.objects.create(name="off", url="http://127.0.0.1:9/d", events=[], is_active=False)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        rows = _notify([alice, bob, gone, alice, None], body="Tomorrow 9:00", url="/posts/1/")
+
+    # then
+    assert sorted(n.recipient_id for n in rows) == [alice.pk, bob.pk]
+    assert Notification.objects.count() == 2
+    assert not Notification.objects.filter(recipient=gone).exists()
+    deliveries = WebhookDelivery.objects.order_by("endpoint__name")
+    assert [d.endpoint for d in deliveries] == [wants_all, wants_posts]
+    assert deliveries[0].payload["event"] == "post.due"
+    assert deliveries[0].payload["url"] == settings.SITE_URL + "/posts/1/"
+    assert len(callbacks) == 1
+    assert sorted(c[:2] for c in enqueued) == sorted(
+        [("notifications.deliver_email", (n.pk,)) for n in rows]
+        + [("notifications.deliver_webhook", (d.pk,)) for d in deliveries]
+    )
+
+
+def test_notify_enqueues_nothing_before_commit_or_when_the_transaction_rolls_back(
+    django_capture_on_commit_callbacks, enqueued
+):
+    # given
+    alice = UserFactory()
+    WebhookEndpoint.objects.create(name="all", url="http://127.0.0.1:9/")
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                _notify([alice])
+                assert enqueued == []  # not before commit
+                raise RuntimeError("the change fails")
+        except RuntimeError:
+            pass
+
+    # then
+    assert callbacks == []
+    assert enqueued == []
+    assert Notification.objects.count() == 0
+    assert WebhookDelivery.objects.count() == 0
+
+
+def test_notify_with_nobody_interested_registers_no_callback(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        rows = _notify([UserFactory(is_active=False)])
+    assert rows == []
+    assert callbacks == []
+
+
+# --- E-mail delivery ----------------------------------------------------------------
+
+
+def test_a_delivery_task_run_twice_sends_once(django_capture_on_commit_callbacks, enqueued):
+    # given
+    alice = UserFactory(email="alice@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        (n,) = _notify([alice], title="Your post was approved")
+
+    # when
+    first = services.notification_deliver_email(n.pk)
+    second = services.notification_deliver_email(n.pk)
+
+    # then
+    assert (first, second) == (True, False)
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["alice@example.com"]
+    assert mail.outbox[0].subject == "[socialgov] Your post was approved"
+    n.refresh_from_db()
+    assert n.email_state == EmailState.SENT
+    assert n.delivered_at is not None
+    assert n.attempts == 1
+
+
+def test_a_second_concurrent_claim_sees_the_lease_and_does_nothing():
+    # given: worker A has claimed the row and is still sending
+    (n,) = _notify([UserFactory()])
+    claimed = services._claim_email(n.pk)
+    assert claimed is not None
+
+    # when: worker B runs the same delivery
+    sent = services.notification_deliver_email(n.pk)
+
+    # then
+    assert sent is False
+    assert mail.outbox == []
+    n.refresh_from_db()
+    assert n.attempts == 1
+    assert n.email_state == EmailState.PENDING
+
+
+def test_a_lease_left_by_a_dead_worker_runs_out_and_the_next_run_sends():
+    # given: a claim whose worker died
+    (n,) = _notify([UserFactory()])
+    assert services._claim_email(n.pk) is not None
+
+    # when
+    with time_machine.travel(timezone.now() + services.EMAIL_LEASE + timedelta(seconds=1), tick=False):
+        sent = services.notification_deliver_email(n.pk)
+
+    # then
+    assert sent is True
+    assert len(mail.outbox) == 1
+    n.refresh_from_db()
+    assert n.attempts == 2
+
+
+def test_an_smtp_failure_is_retried_with_backoff_until_the_limit_then_marked_failed(monkeypatch, settings, enqueued):
+    # given
+    settings.NOTIFICATION_MAX_ATTEMPTS = 3
+    (n,) = _notify([UserFactory()])
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("SMTP down")
+
+    monkeypatch.setattr(services, "_send_email", refuse)
+    now = timezone.now().replace(microsecond=0)
+    with time_machine.travel(now + settings.OUTBOX_SWEEP_AFTER, tick=False) as clock:
+        # when: the first try fails
+        assert services.notification_deliver_email(n.pk) is False
+
+        # then: it waits WEBHOOK_BACKOFF_BASE seconds before the next try, and the sweep leaves it alone
+        n.refresh_from_db()
+        assert (n.email_state, n.attempts, n.delivered_at) == (EmailState.PENDING, 1, None)
+        assert n.next_attempt_at == timezone.now() + timedelta(seconds=30)
+        assert "SMTP down" in n.last_error
+        assert services.notification_deliver_email(n.pk) is False
+        assert services.outbox_sweep() == (0, 0)
+        n.refresh_from_db()
+        assert n.attempts == 1
+
+        # when: due, the sweep hands it over again and the second try fails: twice the wait
+        clock.shift(timedelta(seconds=30))
+        assert services.outbox_sweep() == (1, 0)
+        assert services.notification_deliver_email(n.pk) is False
+        n.refresh_from_db()
+        assert (n.attempts, n.next_attempt_at) == (2, timezone.now() + timedelta(seconds=60))
+
+        # when: the third try reaches the limit
+        clock.shift(timedelta(seconds=60))
+        assert services.notification_deliver_email(n.pk) is False
+
+    # then: given up, and the sweep never picks it again
+    n.refresh_from_db()
+    assert (n.email_state, n.attempts, n.next_attempt_at) == (EmailState.FAILED, 3, None)
+    assert n.delivered_at is not None
+    assert services.notification_deliver_email(n.pk) is False
+    n.refresh_from_db()
+    assert n.attempts == 3
+
+
+def test_a_recipient_deactivated_before_delivery_is_skipped():
+    (n,) = _notify([UserFactory(email="later-gone@example.com")])
+    n.recipient.is_active = False
+    n.recipient.save(update_fields=["is_active"])
+
+    assert services.notification_deliver_email(n.pk) is False
+
+    assert mail.outbox == []
+    n.refresh_from_db()
+    assert n.email_state == EmailState.SKIPPED
+
+
+# --- Digests ------------------------------------------------------------------------
+
+
+def test_digest_recipients_get_no_immediate_mail_and_one_digest_with_all_items(
+    django_capture_on_commit_callbacks, enqueued
+):
+    # given
+    daily = UserFactory(email="daily@example.com")
+    NotificationPreference.objects.create(user=daily, email_mode=EmailMode.DIGEST)
+    other = UserFactory(email="other@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _notify([daily, other], title="First item")
+    with django_capture_on_commit_callbacks(execute=True):
+        second = _notify([daily], title="Second item")
+    digest_rows = [n for n in first + second if n.recipient_id == daily.pk]
+
+    # then: nothing immediate for the digest reader
+    assert all(n.email_state == EmailState.DIGEST for n in digest_rows)
+    email_tasks = [args[0] for name, args, _ in enqueued if name == "notifications.deliver_email"]
+    assert email_tasks == [n.pk for n in first if n.recipient_id == other.pk]
+    for n in digest_rows:
+        assert services.notification_deliver_email(n.pk) is False
+    assert mail.outbox == []
+
+    # when
+    sent = services.digests_send()
+
+    # then
+    assert sent == 1
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["daily@example.com"]
+    assert "2 notification(s)" in message.subject
+    assert "First item" in message.body and "Second item" in message.body
+    assert set(Notification.objects.filter(recipient=daily).values_list("email_state", flat=True)) == {EmailState.SENT}
+
+    # when: the digest runs again
+    assert services.digests_send() == 0
+    assert len(mail.outbox) == 1
+
+
+# --- Broker outage and the sweep ---------------------------------------------------
+
+
+def test_a_change_made_while_the_broker_is_down_succeeds_and_the_sweep_delivers_once(
+    django_capture_on_commit_callbacks, broker_down, caplog
+):
+    # given
+    from accounts.services import membership_set
+    from accounts.tests.factories import DepartmentFactory
+
+    it = UserFactory(email="it@example.com", is_staff=True)
+    person = UserFactory(email="person@example.com")
+    department = DepartmentFactory(name="Sales", slug="sales")
+    started = timezone.now()
+
+    # when: the change commits while the broker refuses connections
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            membership_set(actor=it, user=person, department=department, role="member")
+
+    # then: no error, nothing sent, the row waits in the outbox
+    n = Notification.objects.get(recipient=person)
+    assert n.email_state == EmailState.PENDING
+    assert n.attempts == 0
+    assert mail.outbox == []
+    assert "Broker unavailable" in caplog.text
+
+    # when: the broker is back, but the row is not yet stale
+    use_broker("memory://")
+    assert services.outbox_sweep() == (0, 0)
+
+    # when: the sweep runs after OUTBOX_SWEEP_AFTER
+    later = started + settings.OUTBOX_SWEEP_AFTER + timedelta(seconds=1)
+    with time_machine.travel(later, tick=False), eager_tasks():
+        assert services.outbox_sweep() == (1, 0)
+        assert services.outbox_sweep() == (0, 0)
+
+    # then: delivered exactly once
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["person@example.com"]
+    n.refresh_from_db()
+    assert n.email_state == EmailState.SENT
+
+
+def test_the_sweep_skips_leased_delivered_and_digest_rows(enqueued):
+    # given
+    now = timezone.now()
+    leased, done, digest, waiting = (_notify([UserFactory()])[0] for _ in range(4))
+    Notification.objects.filter(pk=leased.pk).update(next_attempt_at=now + timedelta(hours=1))
+    Notification.objects.filter(pk=done.pk).update(email_state=EmailState.SENT, delivered_at=now)
+    Notification.objects.filter(pk=digest.pk).update(email_state=EmailState.DIGEST)
+    endpoint = WebhookEndpoint.objects.create(name="x", url="http://127.0.0.1:9/")
+    hook_due = WebhookDelivery.objects.create(endpoint=endpoint, event="e", next_attempt_at=now)
+    WebhookDelivery.objects.create(endpoint=endpoint, event="e", next_attempt_at=now + timedelta(hours=1))
+    WebhookDelivery.objects.create(endpoint=endpoint, event="e", state=DeliveryState.SUCCEEDED)
+
+    # when
+    with time_machine.travel(now + settings.OUTBOX_SWEEP_AFTER + timedelta(seconds=1), tick=False):
+        counts = services.outbox_sweep()
+
+    # then
+    assert counts == (1, 1)
+    assert sorted(c[:2] for c in enqueued) == [
+        ("notifications.deliver_email", (waiting.pk,)),
+        ("notifications.deliver_webhook", (hook_due.pk,)),
+    ]
+
+
+def test_an_admin_request_that_notifies_succeeds_with_the_broker_down_and_the_sweep_delivers_once(
+    client, superuser, it_security, django_capture_on_commit_callbacks, broker_down, caplog
+):
+    # given: IT security hears about every deactivation
+    leaver = UserFactory(email="leaver@example.com")
+    client.force_login(superuser)
+    started = timezone.now()
+
+    # when: an administrator offboards someone while the broker refuses connections
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/accounts/user/", {"action": "deactivate", "_selected_action": [leaver.pk], "index": 0}
+        )
+
+    # then: the request succeeds and the notification waits in the outbox
+    assert response.status_code == 302
+    leaver.refresh_from_db()
+    assert leaver.is_active is False
+    n = Notification.objects.get(event="user.deactivated")
+    assert n.recipient == it_security
+    assert (n.email_state, n.attempts) == (EmailState.PENDING, 0)
+    assert "Broker unavailable" in caplog.text
+    assert mail.outbox == []
+
+    # when: the broker is back and the sweep runs once the row is stale
+    use_broker("memory://")
+    with time_machine.travel(started + settings.OUTBOX_SWEEP_AFTER + timedelta(seconds=1), tick=False), eager_tasks():
+        assert services.outbox_sweep() == (1, 0)
+        assert services.outbox_sweep() == (0, 0)
+
+    # then
+    assert [m.to for m in mail.outbox] == [["itsec@example.com"]]
+    assert mail.outbox[0].subject == "[socialgov] leaver@example.com was deactivated"
