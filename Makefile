@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: run test lint check migrate seed clean
+.PHONY: run test bench lint check migrate seed clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: $(BIN)/.installed
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Benchmarks (PostgreSQL + Redis + wrk): `make bench` writes BENCHMARKS.md; BENCH=--small for a quick run.
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench.run $${BENCH:---full}
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

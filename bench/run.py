@@ -1,0 +1,500 @@
+"""socialgov benchmark harness.
+
+Starts the app as in production (gunicorn, DEBUG off, PostgreSQL, Redis), drives
+each target with wrk from a second process, measures queries per request
+in-process, times the background jobs, and writes BENCHMARKS.md.
+
+    python -m bench.run --small          # a few thousand rows, a few seconds a target (CI)
+    python -m bench.run --full           # the large data set, by hand
+
+Needs DATABASE_URL (PostgreSQL) and REDIS_URL, and wrk (apt-get install -y wrk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialgov.settings")
+
+REPORT_LUA = (Path(__file__).parent / "report.lua").read_text()
+
+
+@dataclass
+class Target:
+    name: str
+    path: Callable[[dict[str, Any]], str]
+    auth: str = "session"  # session | token | none
+    method: str = "GET"
+    body: Callable[[dict[str, Any]], dict] | None = None
+    min_ratio: float | None = None  # of /healthz's requests per second
+    max_p95_ms: float | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Scale:
+    name: str
+    users: int
+    notifications_per_user: int
+    audit_events: int
+    fanout: int
+    seconds: int
+
+
+SCALES = {
+    "small": Scale("small", users=50, notifications_per_user=40, audit_events=5_000, fanout=500, seconds=3),
+    "full": Scale("full", users=5_000, notifications_per_user=200, audit_events=5_000_000, fanout=10_000, seconds=20),
+}
+
+
+def cursor(position: int) -> str:
+    """A DRF cursor pointing at ``position`` (what a client holds deep into a list)."""
+    return base64.b64encode(urlencode({"p": str(position)}).encode()).decode()
+
+
+def targets() -> list[Target]:
+    """Every key page and endpoint. Later capabilities add theirs here."""
+    return [
+        Target("/healthz (baseline)", lambda c: "/healthz", auth="none"),
+        Target("dashboard", lambda c: "/", min_ratio=0.20, max_p95_ms=50),
+        Target("notifications page", lambda c: "/notifications/", min_ratio=0.20, max_p95_ms=50),
+        Target("audit trail page", lambda c: "/audit/", min_ratio=0.20, max_p95_ms=50),
+        Target("API me", lambda c: "/api/v1/me/", auth="token", min_ratio=0.30, max_p95_ms=50),
+        Target(
+            "API notifications (first page)",
+            lambda c: "/api/v1/notifications/",
+            auth="token",
+            min_ratio=0.30,
+            max_p95_ms=50,
+        ),
+        Target(
+            "API notifications (deep cursor)",
+            lambda c: f"/api/v1/notifications/?cursor={c['deep_cursor']}",
+            auth="token",
+            min_ratio=0.30,
+            max_p95_ms=50,
+        ),
+        Target(
+            "API audit events (first page)",
+            lambda c: "/api/v1/audit-events/",
+            auth="token",
+            min_ratio=0.30,
+            max_p95_ms=50,
+        ),
+    ]
+
+
+# --- set-up ------------------------------------------------------------------------------
+
+
+def django_setup() -> None:
+    import django
+
+    django.setup()
+
+
+def seed(scale: Scale, log) -> dict[str, Any]:
+    """Bulk-insert the data set (idempotent: tops up to the scale's counts)."""
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from accounts.models import User
+    from audit import services as audit
+    from audit.models import AuditEvent
+    from notifications.models import Notification
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    t0 = time.monotonic()
+    existing = User.objects.filter(email__startswith="bench").count()
+    if existing < scale.users:
+        User.objects.bulk_create(
+            [User(email=f"bench{i}@example.com", full_name=f"Bench {i}") for i in range(existing, scale.users)],
+            batch_size=5000,
+        )
+    bench_user = User.objects.get(email="auditor@example.com")
+    bench_user.groups.add(Group.objects.get(name="auditor"))
+    have = Notification.objects.filter(recipient=bench_user).count()
+    want = scale.users * scale.notifications_per_user
+    if have < want:
+        batch = []
+        for i in range(have, want):
+            batch.append(
+                Notification(
+                    recipient=bench_user, event="bench.event", title=f"Bench notification {i}", email_state="skipped"
+                )
+            )
+            if len(batch) == 10_000:
+                Notification.objects.bulk_create(batch)
+                batch = []
+        Notification.objects.bulk_create(batch)
+    have_events = AuditEvent.objects.count()
+    if have_events < scale.audit_events:
+        # The chain is built by the one way in, in large transactions (each record() takes the chain lock).
+        remaining = scale.audit_events - have_events
+        while remaining > 0:
+            n = min(remaining, 5000)
+            with transaction.atomic():
+                for i in range(n):
+                    audit.record(actor=bench_user, action="bench.recorded", target=bench_user, data={"i": i})
+            remaining -= n
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+    ids = list(Notification.objects.filter(recipient=bench_user).order_by("-id").values_list("id", flat=True))
+    depth = min(len(ids) - 1, 10_000 * 50)
+    log(f"seeded in {time.monotonic() - t0:.1f}s: {len(ids)} notifications, {AuditEvent.objects.count()} events")
+    return {"user": bench_user, "deep_cursor": cursor(ids[depth]), "deep_pages": depth // 50}
+
+
+def session_cookie(user) -> str:
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "socialgov.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def run_wrk(
+    url: str, headers: dict[str, str], seconds: int, connections: int, method: str = "GET", body: dict | None = None
+) -> dict[str, Any]:
+    script = REPORT_LUA
+    if method != "GET":
+        script = (
+            f'wrk.method = "{method}"\nwrk.body = {json.dumps(json.dumps(body or {}))}\n'
+            'wrk.headers["Content-Type"] = "application/json"\n' + script
+        )
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    cmd = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "5s", "-s", f.name]
+    for k, v in headers.items():
+        cmd += ["-H", f"{k}: {v}"]
+    cmd.append(url)
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    os.unlink(f.name)
+    match = re.search(r"WRKJSON (\{.*\})", out)
+    if not match:
+        raise SystemExit(f"wrk gave no report:\n{out}")
+    return json.loads(match.group(1))
+
+
+def queries_per_request(target: Target, ctx: dict[str, Any], cookie: str, token: str) -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    headers = {}
+    if target.auth == "session":
+        client.cookies.load(cookie)
+    elif target.auth == "token":
+        headers["Authorization"] = f"Bearer {token}"
+    path = target.path(ctx)
+    kwargs = {"headers": headers}
+    if target.method != "GET":
+        kwargs |= {"data": json.dumps(target.body(ctx) if target.body else {}), "content_type": "application/json"}
+    getattr(client, target.method.lower())(path, **kwargs)  # warm
+    with CaptureQueriesContext(connection) as q:
+        getattr(client, target.method.lower())(path, **kwargs)
+    return len(q)
+
+
+# --- background work ------------------------------------------------------------------------
+
+
+def time_verify_audit() -> dict[str, Any]:
+    from audit.services import verify_chain
+
+    t0 = time.monotonic()
+    checked, broken = verify_chain()
+    return {"events": checked, "seconds": round(time.monotonic() - t0, 2), "intact": broken is None}
+
+
+def time_fanout(n: int, env: dict[str, str]) -> dict[str, Any]:
+    """``n`` e-mail notifications through a real worker on Redis, from commit to all delivered."""
+    import redis
+    from django.db import transaction
+
+    from accounts.models import User
+    from notifications.models import Notification
+    from notifications.services import notify
+    from socialgov.celery import app
+
+    broker = app.conf.broker_url
+
+    redis.Redis.from_url(broker).flushdb()
+    worker = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "socialgov",
+            "worker",
+            "--concurrency",
+            "2",
+            "--loglevel",
+            "WARNING",
+            "-Q",
+            "notifications",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        time.sleep(3)  # let the worker connect before the clock starts
+        people = list(User.objects.filter(email__startswith="bench").order_by("id")[:n])
+        per = max(1, n // len(people))
+        event = f"bench.fanout.{int(time.time())}"
+        t0 = time.monotonic()
+        with transaction.atomic():
+            for i in range(per):
+                notify(event=event, recipients=people, title=f"Fan-out {i}")
+        total = per * len(people)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            left = Notification.objects.filter(event=event, delivered_at__isnull=True).count()
+            if left == 0:
+                break
+            time.sleep(0.2)
+        seconds = time.monotonic() - t0
+        return {"notifications": total, "seconds": round(seconds, 2), "undelivered": left}
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    system = f"{platform.system()} {platform.release()}"
+    return f"{os.cpu_count()} cores ({cpu}){mem}, {system}, Python {platform.python_version()}"
+
+
+def write_report(
+    path: Path,
+    scale: Scale,
+    connections: int,
+    workers: int,
+    results: list[Target],
+    jobs: dict[str, dict[str, Any]],
+    ctx: dict[str, Any],
+) -> list[str]:
+    from django.db import connection
+
+    baseline = results[0].result["rps"]
+    misses = []
+    lines = [
+        "# socialgov benchmarks",
+        "",
+        f"Run: `python -m bench.run --{scale.name}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        f"Machine: {machine()}. Database: {connection.vendor} {connection.pg_version if connection.vendor == 'postgresql' else ''}.",  # noqa: E501
+        f"App: gunicorn, {workers} sync workers, DEBUG off; load: wrk, 1 thread, {connections} connections, "
+        f"{scale.seconds} s a target, from a second process on the same machine.",
+        f"Data: {scale.users} extra users, {scale.users * scale.notifications_per_user} notifications for the "
+        f"reader, {jobs['verify_audit']['events']} audit events; the deep cursor is {ctx['deep_pages']} pages in.",
+        "",
+        "| target | req/s | ratio to /healthz | p50 ms | p95 ms | p99 ms | errors | queries/request | goal |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for t in results:
+        r = t.result
+        ratio = r["rps"] / baseline if baseline else 0
+        goals = []
+        ok = True
+        if t.min_ratio is not None:
+            goals.append(f"≥ {t.min_ratio:.0%}")
+            ok &= ratio >= t.min_ratio
+        if t.max_p95_ms is not None:
+            goals.append(f"p95 < {t.max_p95_ms:.0f} ms")
+            ok &= r["p95_ms"] < t.max_p95_ms
+        ok &= r["errors"] == 0
+        goal = (", ".join(goals) + (" ✅" if ok else " ❌")) if goals else ""
+        if goals and not ok:
+            misses.append(t.name)
+        lines.append(
+            f"| {t.name} | {r['rps']:.0f} | {ratio:.0%} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} "
+            f"| {r['errors']} | {r['queries']} | {goal} |"
+        )
+    first = next((t for t in results if t.name == "API notifications (first page)"), None)
+    deep = next((t for t in results if t.name == "API notifications (deep cursor)"), None)
+    if first and deep:
+        factor = deep.result["p95_ms"] / max(first.result["p95_ms"], 0.01)
+        lines += ["", f"Deep cursor p95 / first page p95: {factor:.2f} (goal ≤ 1.5)."]
+    lines += ["", "## Background work", "", "| job | figures | goal |", "| --- | --- | --- |"]
+    va = jobs["verify_audit"]
+    lines.append(
+        f"| verify_audit | {va['events']} events in {va['seconds']} s, intact: {va['intact']} | 5,000,000 under 60 s |"
+    )
+    fo = jobs.get("fanout")
+    if fo:
+        lines.append(
+            f"| notification fan-out through a real worker on Redis | {fo['notifications']} e-mails in "
+            f"{fo['seconds']} s ({fo['undelivered']} left) | 10,000 under 20 s |"
+        )
+    lines += [
+        "",
+        "Targets not yet measured here (their capabilities have not landed): approval queue, registry "
+        "list, post page, API post list, a decision POST, the content check, the dormancy audit, reports.",
+        "",
+    ]
+    path.write_text("\n".join(lines))
+    return misses
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--small", action="store_const", dest="scale", const="small")
+    size.add_argument("--full", action="store_const", dest="scale", const="full")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=None)
+    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--no-fanout", action="store_true")
+    args = parser.parse_args(argv)
+    scale = SCALES[args.scale or "small"]
+    if args.seconds:
+        scale.seconds = args.seconds
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
+        print("bench needs DATABASE_URL=postgres://… and REDIS_URL=redis://…", file=sys.stderr)
+        return 2
+    if not shutil.which("wrk"):
+        print("bench needs wrk: apt-get install -y wrk", file=sys.stderr)
+        return 2
+
+    def log(msg: str) -> None:
+        print(f"[bench] {msg}", flush=True)
+
+    # The harness, gunicorn and the worker share one broker, apart from the app's default queues.
+    os.environ["CELERY_BROKER_URL"] = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/12")
+    django_setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)
+    ctx = seed(scale, log)
+    user = ctx["user"]
+    cookie = session_cookie(user)
+    from accounts.services import token_create
+
+    _, token = token_create(actor=user, name="bench", scope="read", days=1)
+    env = {
+        **os.environ,
+        "DEBUG": "False",
+        "API_THROTTLE_USER": "1000000/min",
+        "API_THROTTLE_ANON": "1000000/min",
+        "EMAIL_URL": "dummymail://",
+        "LOG_LEVEL": "WARNING",
+    }
+    port = free_port()
+    server = start_gunicorn(port, args.workers, env)
+    results = []
+    try:
+        for target in targets():
+            headers = {}
+            if target.auth == "session":
+                headers["Cookie"] = cookie
+            elif target.auth == "token":
+                headers["Authorization"] = f"Bearer {token}"
+            target.result = run_wrk(
+                f"http://127.0.0.1:{port}{target.path(ctx)}",
+                headers,
+                scale.seconds,
+                args.connections,
+                target.method,
+                target.body(ctx) if target.body else None,
+            )
+            target.result["queries"] = queries_per_request(target, ctx, cookie, token)
+            log(f"{target.name}: {target.result}")
+            results.append(target)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    jobs = {"verify_audit": time_verify_audit()}
+    log(f"verify_audit: {jobs['verify_audit']}")
+    if not args.no_fanout:
+        jobs["fanout"] = time_fanout(scale.fanout, env)
+        log(f"fan-out: {jobs['fanout']}")
+    misses = write_report(Path(args.out), scale, args.connections, args.workers, results, jobs, ctx)
+    log(f"wrote {args.out}; goals missed: {', '.join(misses) or 'none'}")
+    errors = sum(t.result["errors"] for t in results)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
