@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "audit",
     "notifications",
     "accounts",
+    "policies",
+    "channels_registry",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +227,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelRoleEnum": "channels_registry.choices.ChannelRole",
+        "ChannelStateEnum": "channels_registry.choices.ChannelState",
+        "ActivityKindEnum": "channels_registry.choices.ActivityKind",
+        "AccessRequestKindEnum": "channels_registry.choices.AccessRequestKind",
+        "AccessRequestStateEnum": "channels_registry.choices.AccessRequestState",
+        "RecertificationStateEnum": "channels_registry.choices.RecertificationState",
+        "RotationStateEnum": "channels_registry.choices.RotationState",
+        "ReportedStateEnum": "channels_registry.choices.ReportedState",
+        "TriageOutcomeEnum": "channels_registry.choices.TriageOutcome",
+        "FindingStateEnum": "channels_registry.choices.FindingState",
+        "ReviewOutcomeEnum": "channels_registry.choices.ReviewOutcome",
+        "PlatformKindEnum": "policies.choices.PlatformKind",
+        "DecisionOutcomeEnum": "policies.choices.DecisionOutcome",
+    },
 }
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 
