@@ -796,7 +796,7 @@ def access_request_decide(
     *, actor: User, request: AccessRequest, grant: bool, reason: str, valid_until=None
 ) -> AccessRequest:
     request = (
-        AccessRequest.objects.select_for_update()
+        AccessRequest.objects.select_for_update(of=("self",))
         .select_related("channel", "platform", "department", "requester")
         .get(pk=request.pk)
     )
