@@ -116,3 +116,16 @@ def test_granting_a_second_custodian_clears_the_orphan_flag(it_security, employe
     services.grant_create(actor=employee, channel=channel, user=colleague, role="admin", reason="Backup custodian")
     channel.refresh_from_db()
     assert channel.orphaned_at is None
+
+
+def test_seed_registry_after_seed_demo_is_idempotent(groups):
+    from channels_registry.models import Channel
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_registry", stdout=io.StringIO())
+    call_command("seed_registry", stdout=io.StringIO())
+    assert sorted(Channel.objects.values_list("state", flat=True)) == [
+        "in_security_review",
+        "in_security_review",
+        "proposed",
+    ]  # demo IT has no 2FA yet

@@ -171,3 +171,23 @@ def test_registry_filters_dormant_orphaned_and_gaps(client, employee, colleague)
     assert client.get("/registry/").context["counts"]["total"] == 3
     api = client.get("/api/v1/channels/?security_gaps=true").json()["results"]
     assert [c["display_name"] for c in api] == ["Lonely"]
+
+
+def test_security_review_page_activates_the_channel(client, it_security, employee, colleague):
+    from channels_registry.choices import CHECKLIST
+
+    channel = channel_with_custodians(employee, colleague, state="in_security_review")
+    client.force_login(it_security)
+    data = {**{f"{k}_passed": "1" for k in CHECKLIST}, **{f"{k}_note": "" for k in CHECKLIST}}
+    response = client.post(f"/registry/channels/{channel.pk}/security-review/", data)
+    assert response.status_code == 302
+    channel.refresh_from_db()
+    assert channel.state == "active"
+
+
+def test_approve_button_moves_the_channel_to_security_review(client, manager, employee, colleague, department):
+    channel = channel_with_custodians(employee, colleague, state="proposed", department=department)
+    client.force_login(manager)
+    client.post(f"/registry/channels/{channel.pk}/approve/")
+    channel.refresh_from_db()
+    assert channel.state == "in_security_review"

@@ -107,6 +107,13 @@ ROUTES = [
         expect(403, **it(200)),
     ),
     page(
+        "channels_registry:channel_security_review",
+        "post",
+        lambda w: f"{R}/channels/{w.in_review.pk}/security-review/",
+        expect(403, **it(302)),
+        data=lambda w: {**{f"{k}_passed": "1" for k in CHECKLIST}, **{f"{k}_note": "" for k in CHECKLIST}},
+    ),
+    page(
         "channels_registry:channel_suspend",
         "post",
         lambda w: f"{R}/channels/{w.ours.pk}/suspend/",
