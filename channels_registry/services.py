@@ -939,6 +939,23 @@ def grant_revoke(*, actor: User | None, grant: AccessGrant, reason: str) -> Acce
 
 
 @transaction.atomic
+def grants_expire(*, now: datetime | None = None) -> int:
+    """Revoke live grants whose ``valid_until`` has passed, end their memberships, flag orphans.
+
+    Safe to run twice: revoked grants are no longer live.
+    """
+    now = now or timezone.now()
+    expired = list(
+        AccessGrant.objects.select_for_update()
+        .filter(revoked_at__isnull=True, valid_until__lt=now.date())
+        .select_related("channel", "user")
+    )
+    for grant in expired:
+        grant_revoke(actor=None, grant=grant, reason=f"Granted until {grant.valid_until:%Y-%m-%d}.")
+    return len(expired)
+
+
+@transaction.atomic
 def recertifications_open(*, now: datetime | None = None) -> dict[str, int]:
     """Open an item for every live grant past its review date; escalate week-old ones to IT.
 
