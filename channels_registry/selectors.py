@@ -118,6 +118,25 @@ def activities_of(channel: Channel, *, limit: int = 50) -> list[ChannelActivity]
     return list(channel.activities.select_related("recorded_by")[:limit])
 
 
+def activity_by_month(channel: Channel, *, months: int = 12) -> list[dict[str, Any]]:
+    """Activity counts per month over the last ``months`` months (one query), oldest first."""
+    from datetime import timedelta
+
+    from django.db.models.functions import TruncMonth
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(days=31 * months)
+    rows = list(
+        channel.activities.filter(occurred_at__gte=since)
+        .annotate(month=TruncMonth("occurred_at"))
+        .order_by("month")
+        .values("month")
+        .annotate(n=Count("pk"))
+    )
+    top = max((r["n"] for r in rows), default=0)
+    return [{**r, "top": top} for r in rows]
+
+
 def reviews_of(channel: Channel) -> list[SecurityReview]:
     return list(channel.security_reviews.select_related("reviewer"))
 

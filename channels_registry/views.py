@@ -39,6 +39,7 @@ from channels_registry.forms import (
     TriageForm,
 )
 from channels_registry.models import AccessGrant, Channel
+from policies.gates import decision_for
 from socialgov.errors import DomainError, Forbidden, NotFound
 
 PAGE_SIZE = 25
@@ -138,6 +139,8 @@ def channel_detail(request, pk):
         "channel": channel,
         "see_security": see_security,
         "activities": selectors.activities_of(channel),
+        "by_month": selectors.activity_by_month(channel),
+        "decision": decision_for(platform=channel.platform, department=channel.department),
         "reviews": selectors.reviews_of(channel),
         "findings": selectors.findings_of(channel),
         "can": {

@@ -191,3 +191,21 @@ def test_approve_button_moves_the_channel_to_security_review(client, manager, em
     client.post(f"/registry/channels/{channel.pk}/approve/")
     channel.refresh_from_db()
     assert channel.state == "in_security_review"
+
+
+def test_channel_page_shows_decision_custodians_and_activity_by_month(
+    client, employee, colleague, department, it_security
+):
+    from channels_registry import services
+
+    PlatformDecisionFactory(
+        platform=platform("x"), decided_by=it_security, outcome="conditional", conditions="No DMs", rationale="Risk"
+    )
+    channel = channel_with_custodians(employee, colleague, department=department)
+    services.activity_record(actor=employee, channel=channel, kind="post")
+    client.force_login(employee)
+    response = client.get(f"/registry/channels/{channel.pk}/")
+    body = response.content.decode()
+    assert "Allowed with conditions" in body and "No DMs" in body
+    assert "colleague@example.com" in body
+    assert response.context["by_month"][0]["n"] == 1
