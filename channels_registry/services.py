@@ -718,6 +718,22 @@ def rotation_task_close(*, actor: User, task: RotationTask, note: str = "") -> R
     return task
 
 
+@transaction.atomic
+def membership_confirm_mfa(*, actor: User, channel: Channel) -> ChannelMembership:
+    """A member confirms that their own access to the channel uses two-factor authentication."""
+    ensure(permissions.may_act(actor), "Auditors change nothing.")
+    membership = (
+        ChannelMembership.objects.select_for_update().filter(channel=channel, user=actor, ended_at__isnull=True).first()
+    )
+    ensure(membership is not None, "You hold no role on this channel.")
+    if membership.mfa_confirmed:
+        return membership
+    membership.mfa_confirmed = True
+    membership.save(update_fields=["mfa_confirmed"])
+    audit.record(actor=actor, action="channel.member_mfa_confirmed", target=channel, data={"user": actor.email})
+    return membership
+
+
 # --- Access: requests, grants, recertification ------------------------------------------------
 
 

@@ -154,6 +154,7 @@ def channel_detail(request, pk):
             "retire": channel.state not in (ChannelState.RETIRED, ChannelState.REJECTED)
             and permissions.is_it_decider(user),
             "log": channel.state in ("active", "dormant", "suspended") and permissions.can_log_activity(user, channel),
+            "confirm_mfa": any(not m.mfa_confirmed for m in permissions.live_memberships(user, channel)),
             "request": permissions.may_act(user) and channel.state in ("active", "dormant", "in_security_review"),
         },
         "activity_form": ActivityForm(),
@@ -268,6 +269,18 @@ def channel_security_review(request, pk):
             return redirect("channels_registry:channel_detail", pk=channel.pk)
     return render(
         request, "channels_registry/security_review.html", {"channel": channel, "form": form, "checklist": CHECKLIST}
+    )
+
+
+@login_required
+@require_POST
+def channel_confirm_mfa(request, pk):
+    channel = selectors.channel_for(request.user, pk)
+    return _call(
+        request,
+        lambda: services.membership_confirm_mfa(actor=request.user, channel=channel),
+        ok="Thank you: your two-factor sign-in is confirmed.",
+        back=reverse("channels_registry:channel_detail", args=[channel.pk]),
     )
 
 

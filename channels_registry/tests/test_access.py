@@ -134,3 +134,15 @@ def test_a_grant_ends_on_its_until_date(employee, colleague, reviewer, time_mach
     assert recertify_access()["expired"] == 1
     assert recertify_access()["expired"] == 0
     assert not ChannelMembership.objects.filter(channel=channel, user=reviewer, ended_at__isnull=True).exists()
+
+
+def test_a_member_confirms_their_own_two_factor_sign_in(employee, colleague, reviewer):
+    channel = channel_with_custodians(employee, colleague)
+    services.grant_create(actor=employee, channel=channel, user=reviewer, role="publisher", reason="Campaign")
+    membership = ChannelMembership.objects.get(channel=channel, user=reviewer, ended_at__isnull=True)
+    assert not membership.mfa_confirmed
+    services.membership_confirm_mfa(actor=reviewer, channel=channel)
+    membership.refresh_from_db()
+    assert membership.mfa_confirmed
+    with pytest.raises(Forbidden):
+        services.membership_confirm_mfa(actor=reviewer, channel=channel_with_custodians(employee, colleague))
