@@ -52,9 +52,17 @@ def _custodian_count():
 
 
 def security_gap_q() -> Q:
-    """Live channels with MFA off, fewer than two custodians, orphaned, or a rotation still open."""
+    """Live channels with MFA off, fewer than two custodians, orphaned, a rotation still open, or someone
+    holding the credentials whose two-factor sign-in is not confirmed."""
+    unconfirmed = ChannelMembership.objects.filter(
+        channel=OuterRef("pk"), ended_at__isnull=True, holds_credentials=True, mfa_confirmed=False
+    )
     return Q(state__in=LIVE_STATES) & (
-        Q(mfa_enabled=False) | Q(orphaned_at__isnull=False) | Q(custodian_count__lt=2) | Q(open_rotation=True)
+        Q(mfa_enabled=False)
+        | Q(orphaned_at__isnull=False)
+        | Q(custodian_count__lt=2)
+        | Q(open_rotation=True)
+        | Q(Exists(unconfirmed))
     )
 
 

@@ -160,6 +160,8 @@ def test_registry_filters_dormant_orphaned_and_gaps(client, employee, colleague)
     channel_with_custodians(employee, colleague, display_name="Healthy")
     channel_with_custodians(employee, colleague, display_name="Sleepy", state="dormant")
     channel_with_custodians(employee, display_name="Lonely", orphaned_at=timezone.now())
+    unsure = channel_with_custodians(employee, colleague, display_name="Unsure")
+    unsure.memberships.filter(user=colleague).update(mfa_confirmed=False)
     client.force_login(employee)
 
     def names(query):
@@ -167,10 +169,10 @@ def test_registry_filters_dormant_orphaned_and_gaps(client, employee, colleague)
 
     assert names("dormant=true") == ["Sleepy"]
     assert names("orphaned=true") == ["Lonely"]
-    assert names("security_gaps=true") == ["Lonely"]
-    assert client.get("/registry/").context["counts"]["total"] == 3
+    assert names("security_gaps=true") == ["Unsure", "Lonely"]
+    assert client.get("/registry/").context["counts"]["total"] == 4
     api = client.get("/api/v1/channels/?security_gaps=true").json()["results"]
-    assert [c["display_name"] for c in api] == ["Lonely"]
+    assert [c["display_name"] for c in api] == ["Unsure", "Lonely"]
 
 
 def test_security_review_page_activates_the_channel(client, it_security, employee, colleague):
