@@ -546,8 +546,11 @@ def dormancy_audit(*, now: datetime | None = None, grace: timedelta = DORMANCY_G
         notify(
             event="channel.dormant",
             recipients=owners.values(),
-            title=f"{len(quiet)} channel(s) went dormant",
-            body=f"No activity past the platform's threshold: {names}. Post, log activity, or ask IT to retire them.",
+            title="A channel you own went dormant",
+            body=(
+                f"The dormancy audit flagged {len(quiet)} channel(s) with no activity past their platform's "
+                f"threshold: {names}. Post or log activity on yours to wake it, or ask IT to retire it."
+            ),
             url=reverse("channels_registry:my_channels") + "?dormant=true",
             data={"channels": flagged_ids},
         )

@@ -39,7 +39,7 @@ from channels_registry.forms import (
     TriageForm,
 )
 from channels_registry.models import AccessGrant, Channel
-from policies.gates import decision_for
+from policies.gates import decision_for, may_register_channel
 from socialgov.errors import DomainError, Forbidden, NotFound
 
 PAGE_SIZE = 25
@@ -126,6 +126,9 @@ def channel_register(request):
             _fields_to_form(form, exc)
         else:
             messages.success(request, f"{channel.display_name} is registered and waits for your manager's approval.")
+            gate = may_register_channel(department=channel.department, platform=channel.platform)
+            if gate.conditions:
+                messages.warning(request, f"IT allows {channel.platform.name} on conditions: {gate.conditions}")
             return redirect("channels_registry:channel_detail", pk=channel.pk)
     return render(request, "channels_registry/channel_register.html", {"form": form})
 
