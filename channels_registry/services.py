@@ -124,6 +124,20 @@ def _require_reason(reason: str, what: str = "reason") -> str:
 # --- Registration ----------------------------------------------------------------------
 
 
+class DuplicateChannel(InvalidInput):
+    """The platform and handle are already registered; ``existing`` is that channel (pages link to it)."""
+
+    code = "duplicate"
+
+    def __init__(self, message: str, *, fields: dict[str, list[str]], existing: Channel):
+        super().__init__(message, fields=fields)
+        self.existing = existing
+
+    @classmethod
+    def or_invalid(cls, message: str, fields: dict[str, list[str]], existing: Channel | None) -> InvalidInput:
+        return cls(message, fields=fields, existing=existing) if existing else InvalidInput(message, fields=fields)
+
+
 def _duplicate_message(existing: Channel) -> str:
     return (
         f"{existing.platform.name} {existing.handle} is already registered as “{existing.display_name}” "
@@ -196,10 +210,11 @@ def channel_register(
         errors["mfa_enabled"] = ["Switch on two-factor authentication on the account before registering it."]
     if problem := vault_reference_problem(credentials_location):
         errors["credentials_location"] = [problem]
+    existing = None
     if normal_handle and "handle" not in errors and (existing := _find_duplicate(platform, normal_handle)):
         errors["handle"] = [_duplicate_message(existing)]
     if errors:
-        raise InvalidInput("The channel was not registered: see the fields marked.", fields=errors)
+        raise DuplicateChannel.or_invalid("The channel was not registered: see the fields marked.", errors, existing)
 
     try:
         with transaction.atomic():
@@ -220,7 +235,7 @@ def channel_register(
     except IntegrityError as exc:  # a concurrent registration won the race
         existing = _find_duplicate(platform, normal_handle)
         message = _duplicate_message(existing) if existing else "This handle is already registered."
-        raise InvalidInput("The channel was not registered.", fields={"handle": [message]}) from exc
+        raise DuplicateChannel.or_invalid("The channel was not registered.", {"handle": [message]}, existing) from exc
     review_by = timezone.localdate() + timedelta(days=GRANT_REVIEW_DAYS)
     for i, person in enumerate(people):
         role = ChannelRole.OWNER if i == 0 else ChannelRole.ADMIN

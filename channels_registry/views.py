@@ -117,6 +117,7 @@ def channel_register(request):
     if "platform" in request.GET:
         initial["platform"] = request.GET["platform"]
     form = ChannelRegisterForm(request.POST or None, departments=departments, initial=initial)
+    duplicate = None
     if request.method == "POST" and form.is_valid():
         try:
             channel = services.channel_register(actor=request.user, **form.cleaned_data)
@@ -124,13 +125,14 @@ def channel_register(request):
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
             _fields_to_form(form, exc)
+            duplicate = getattr(exc, "existing", None)
         else:
             messages.success(request, f"{channel.display_name} is registered and waits for your manager's approval.")
             gate = may_register_channel(department=channel.department, platform=channel.platform)
             if gate.conditions:
                 messages.warning(request, f"IT allows {channel.platform.name} on conditions: {gate.conditions}")
             return redirect("channels_registry:channel_detail", pk=channel.pk)
-    return render(request, "channels_registry/channel_register.html", {"form": form})
+    return render(request, "channels_registry/channel_register.html", {"form": form, "duplicate": duplicate})
 
 
 @login_required

@@ -82,6 +82,9 @@ def test_register_page_shows_a_form_error_and_saves_nothing(
     errors = response.context["form"].errors
     assert message in " ".join(errors.get(field, [])), errors
     assert Channel.objects.count() == before
+    if case == "duplicate handle":
+        existing = Channel.objects.get()
+        assert f'<a href="/registry/channels/{existing.pk}/">' in response.content.decode()
 
 
 @pytest.mark.parametrize(("case", "field", "value", "message"), BAD, ids=[b[0] for b in BAD])
@@ -98,6 +101,7 @@ def test_register_api_answers_400_with_field_messages_and_saves_nothing(
     body = response.json()
     assert message in " ".join(body["fields"][field]), body
     assert Channel.objects.count() == before
+    assert body["code"] == ("duplicate" if case == "duplicate handle" else "invalid")
 
 
 def test_register_page_registers_and_redirects_to_the_channel(client, employee, department, form_data):
