@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "audit",
     "notifications",
     "accounts",
+    "policies",
+    "channels_registry",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +141,8 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[socialgov] "
 # Self sign-up is open only to these corporate domains; empty closes it (IT creates accounts).
 SIGNUP_EMAIL_DOMAINS = [d.lower() for d in env.list("SIGNUP_EMAIL_DOMAINS", default=[])]
+# A channel's recovery contact must be on one of these; empty: the sign-up domains, else the registrant's own.
+CORPORATE_EMAIL_DOMAINS = [d.lower() for d in env.list("CORPORATE_EMAIL_DOMAINS", default=[])]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "socialgov"
 # Sessions are recorded at sign-in; tracking every request would cost four queries a page.
@@ -226,6 +230,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelRoleEnum": "channels_registry.choices.ChannelRole",
+        "ChannelStateEnum": "channels_registry.choices.ChannelState",
+        "ActivityKindEnum": "channels_registry.choices.ActivityKind",
+        "AccessRequestKindEnum": "channels_registry.choices.AccessRequestKind",
+        "AccessRequestStateEnum": "channels_registry.choices.AccessRequestState",
+        "RecertificationStateEnum": "channels_registry.choices.RecertificationState",
+        "RotationStateEnum": "channels_registry.choices.RotationState",
+        "ReportedStateEnum": "channels_registry.choices.ReportedState",
+        "TriageOutcomeEnum": "channels_registry.choices.TriageOutcome",
+        "FindingStateEnum": "channels_registry.choices.FindingState",
+        "ReviewOutcomeEnum": "channels_registry.choices.ReviewOutcome",
+        "PlatformKindEnum": "policies.choices.PlatformKind",
+        "DecisionOutcomeEnum": "policies.choices.DecisionOutcome",
+    },
 }
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 

@@ -18,6 +18,8 @@ urlpatterns = [
     path("profile/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("audit.urls")),
+    path("registry/", include("channels_registry.urls")),
+    path("policies/", include("policies.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("socialgov.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

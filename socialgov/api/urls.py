@@ -3,11 +3,24 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import MeView
 from audit.api import AuditEventViewSet
+from channels_registry.api import views as registry
 from notifications.api.views import NotificationViewSet
+from policies.api.views import PlatformDecisionViewSet, PlatformViewSet
 
 router = DefaultRouter()
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
+router.register("platforms", PlatformViewSet, basename="platform")
+router.register("platform-decisions", PlatformDecisionViewSet, basename="platformdecision")
+router.register("channels", registry.ChannelViewSet, basename="channel")
+router.register("channel-activities", registry.ChannelActivityViewSet, basename="channelactivity")
+router.register("dormancy-findings", registry.DormancyFindingViewSet, basename="dormancyfinding")
+router.register("access-grants", registry.AccessGrantViewSet, basename="accessgrant")
+router.register("access-requests", registry.AccessRequestViewSet, basename="accessrequest")
+router.register("recertifications", registry.RecertificationViewSet, basename="recertification")
+router.register("rotation-tasks", registry.RotationTaskViewSet, basename="rotationtask")
+router.register("reported-accounts", registry.ReportedAccountViewSet, basename="reportedaccount")
+router.register("offboarding", registry.OffboardingViewSet, basename="offboarding")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

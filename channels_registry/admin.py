@@ -1,0 +1,257 @@
+"""Admin for the registry: read-mostly; every change goes through a service.
+
+The User admin's “deactivate” action is re-pointed here at ``user_offboard`` (which
+calls ``accounts.services.user_deactivate``), so accounts never imports the registry.
+"""
+
+from django.contrib import admin, messages
+
+from accounts.admin import UserAdmin as AccountsUserAdmin
+from accounts.models import User
+from channels_registry import services
+from channels_registry.models import (
+    AccessGrant,
+    AccessRequest,
+    Channel,
+    ChannelActivity,
+    ChannelMembership,
+    DormancyFinding,
+    Recertification,
+    ReportedAccount,
+    RotationTask,
+    SecurityReview,
+)
+from socialgov.errors import DomainError
+
+
+def _run(request, fn, ok):
+    try:
+        fn()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, ok)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows change only through services (actions below, pages, the API)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = ChannelMembership
+    extra = 0
+    can_delete = False
+    fields = ["user", "role", "holds_credentials", "mfa_confirmed", "created_at", "ended_at", "ended_reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Channel)
+class ChannelAdmin(ReadOnlyAdmin):
+    list_display = ["display_name", "platform", "handle", "department", "state", "last_activity_at", "orphaned_at"]
+    list_filter = ["state", "platform", "department", "mfa_enabled", ("orphaned_at", admin.EmptyFieldListFilter)]
+    search_fields = ["display_name", "handle", "url"]
+    list_select_related = ["platform", "department"]
+    inlines = [MembershipInline]
+    actions = ["suspend", "reinstate", "retire", "dormancy_audit"]
+
+    @admin.action(description="Suspend selected channels")
+    def suspend(self, request, queryset):
+        for c in queryset:
+            _run(
+                request,
+                lambda c=c: services.channel_suspend(actor=request.user, channel=c, reason="Suspended from the admin."),
+                f"{c.display_name} suspended.",
+            )
+
+    @admin.action(description="Reinstate selected channels")
+    def reinstate(self, request, queryset):
+        for c in queryset:
+            _run(
+                request,
+                lambda c=c: services.channel_reinstate(actor=request.user, channel=c),
+                f"{c.display_name} reinstated.",
+            )
+
+    @admin.action(description="Retire selected channels")
+    def retire(self, request, queryset):
+        for c in queryset:
+            _run(
+                request,
+                lambda c=c: services.channel_retire(actor=request.user, channel=c, reason="Retired from the admin."),
+                f"{c.display_name} retired.",
+            )
+
+    @admin.action(description="Run the dormancy audit now")
+    def dormancy_audit(self, request, queryset):
+        result = services.dormancy_audit()
+        messages.success(request, f"Dormancy audit: {result['flagged']} flagged, {result['escalated']} escalated.")
+
+
+@admin.register(ChannelMembership)
+class ChannelMembershipAdmin(ReadOnlyAdmin):
+    list_display = ["user", "channel", "role", "holds_credentials", "mfa_confirmed", "ended_at"]
+    list_filter = ["role", "holds_credentials", "mfa_confirmed", ("ended_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "channel__display_name", "channel__handle"]
+    list_select_related = ["user", "channel"]
+    autocomplete_fields = ["user", "channel"]
+
+
+@admin.register(SecurityReview)
+class SecurityReviewAdmin(ReadOnlyAdmin):
+    list_display = ["channel", "outcome", "reviewer", "decided_at"]
+    list_filter = ["outcome"]
+    search_fields = ["channel__display_name", "note"]
+    list_select_related = ["channel", "reviewer"]
+    autocomplete_fields = ["channel", "reviewer"]
+
+
+@admin.register(ChannelActivity)
+class ChannelActivityAdmin(ReadOnlyAdmin):
+    list_display = ["channel", "kind", "source", "occurred_at", "recorded_by"]
+    list_filter = ["kind", "source"]
+    search_fields = ["channel__display_name", "note"]
+    list_select_related = ["channel", "recorded_by"]
+    autocomplete_fields = ["channel", "recorded_by"]
+
+
+@admin.register(DormancyFinding)
+class DormancyFindingAdmin(ReadOnlyAdmin):
+    list_display = ["channel", "state", "opened_at", "escalated_at", "resolved_at"]
+    list_filter = ["state"]
+    search_fields = ["channel__display_name", "channel__handle"]
+    list_select_related = ["channel"]
+    autocomplete_fields = ["channel"]
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(ReadOnlyAdmin):
+    list_display = ["requester", "kind", "channel", "role", "platform", "department", "state", "created_at"]
+    list_filter = ["kind", "state", "role"]
+    search_fields = ["requester__email", "reason", "channel__display_name"]
+    list_select_related = ["requester", "channel", "platform", "department"]
+    autocomplete_fields = ["requester", "channel", "platform", "department"]
+    actions = ["refuse"]
+
+    @admin.action(description="Refuse selected requests")
+    def refuse(self, request, queryset):
+        for r in queryset:
+            _run(
+                request,
+                lambda r=r: services.access_request_decide(
+                    actor=request.user, request=r, grant=False, reason="Refused from the admin."
+                ),
+                f"Request {r.pk} refused.",
+            )
+
+
+@admin.register(AccessGrant)
+class AccessGrantAdmin(ReadOnlyAdmin):
+    list_display = ["user", "channel", "role", "granted_by", "granted_at", "review_by", "valid_until", "revoked_at"]
+    list_filter = ["role", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "channel__display_name", "reason"]
+    list_select_related = ["user", "channel", "granted_by"]
+    autocomplete_fields = ["user", "channel"]
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke selected grants")
+    def revoke(self, request, queryset):
+        for g in queryset:
+            _run(
+                request,
+                lambda g=g: services.grant_revoke(actor=request.user, grant=g, reason="Revoked from the admin."),
+                f"Grant {g.pk} revoked.",
+            )
+
+
+@admin.register(Recertification)
+class RecertificationAdmin(ReadOnlyAdmin):
+    list_display = ["grant", "state", "opened_at", "escalate_at", "decided_by", "decided_at"]
+    list_filter = ["state"]
+    search_fields = ["grant__user__email", "grant__channel__display_name"]
+    list_select_related = ["grant", "grant__user", "grant__channel", "decided_by"]
+    actions = ["confirm"]
+
+    @admin.action(description="Confirm selected grants for another 90 days")
+    def confirm(self, request, queryset):
+        for r in queryset:
+            _run(
+                request,
+                lambda r=r: services.recertification_decide(actor=request.user, recertification=r, confirm=True),
+                f"Recertification {r.pk} confirmed.",
+            )
+
+
+@admin.register(RotationTask)
+class RotationTaskAdmin(ReadOnlyAdmin):
+    list_display = ["channel", "departed_user", "state", "opened_at", "closed_by", "closed_at"]
+    list_filter = ["state"]
+    search_fields = ["channel__display_name", "departed_user__email"]
+    list_select_related = ["channel", "departed_user", "closed_by"]
+    autocomplete_fields = ["channel", "departed_user"]
+    actions = ["close"]
+
+    @admin.action(description="Mark selected rotations done")
+    def close(self, request, queryset):
+        for t in queryset:
+            _run(
+                request,
+                lambda t=t: services.rotation_task_close(actor=request.user, task=t, note="Closed from the admin."),
+                f"Rotation {t.pk} done.",
+            )
+
+
+@admin.register(ReportedAccount)
+class ReportedAccountAdmin(ReadOnlyAdmin):
+    list_display = ["url", "platform", "state", "reported_by", "created_at", "triaged_by"]
+    list_filter = ["state", "platform"]
+    search_fields = ["url", "note", "triage_note"]
+    list_select_related = ["platform", "reported_by", "triaged_by"]
+    autocomplete_fields = ["platform", "reported_by", "channel"]
+    actions = ["dismiss", "takedown"]
+
+    def _triage(self, request, queryset, outcome):
+        for r in queryset:
+            _run(
+                request,
+                lambda r=r: services.reported_account_triage(
+                    actor=request.user, report=r, outcome=outcome, note="From the admin."
+                ),
+                f"Report {r.pk}: {outcome}.",
+            )
+
+    @admin.action(description="Dismiss selected reports")
+    def dismiss(self, request, queryset):
+        self._triage(request, queryset, "dismissed")
+
+    @admin.action(description="Request a takedown of selected accounts")
+    def takedown(self, request, queryset):
+        self._triage(request, queryset, "takedown")
+
+
+# --- Offboarding from the User admin -------------------------------------------------------
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(AccountsUserAdmin):
+    @admin.action(description="Deactivate (offboard) selected people")
+    def deactivate(self, request, queryset):
+        for user in queryset:
+            _run(
+                request,
+                lambda u=user: services.user_offboard(actor=request.user, user=u, reason="Admin action"),
+                f"{user.email} offboarded: sessions ended, tokens revoked, channel access ended.",
+            )

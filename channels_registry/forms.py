@@ -1,0 +1,120 @@
+from django import forms
+
+from accounts.models import Department, User
+from channels_registry.choices import CHECKLIST, AccessRequestKind, ActivityKind, ChannelRole
+from channels_registry.services import MAX_PURPOSE, TRIAGE_OUTCOMES
+from policies.models import Platform
+
+
+class EmailListField(forms.CharField):
+    """Comma- or line-separated e-mail addresses of active people."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        emails = [e.strip().lower() for e in (value or "").replace("\n", ",").split(",") if e.strip()]
+        emails = list(dict.fromkeys(emails))
+        found = {u.email: u for u in User.objects.filter(email__in=emails)}
+        missing = [e for e in emails if e not in found]
+        if missing:
+            raise forms.ValidationError(f"No one signs in as {', '.join(missing)}.")
+        return [found[e] for e in emails]
+
+
+class ChannelRegisterForm(forms.Form):
+    platform = forms.ModelChoiceField(queryset=Platform.objects.filter(is_active=True))
+    handle = forms.CharField(max_length=300, help_text="As the platform shows it, e.g. @acme.")
+    url = forms.CharField(label="Address (URL)", max_length=500)
+    display_name = forms.CharField(max_length=200)
+    department = forms.ModelChoiceField(queryset=Department.objects.none(), help_text="Who owns the account.")
+    purpose = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text=f"Up to {MAX_PURPOSE:,} characters.")
+    audience = forms.CharField(max_length=300)
+    custodians = EmailListField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="At least two people who hold the account, by e-mail, comma-separated. The first is its owner.",
+    )
+    recovery_contact = forms.EmailField(help_text="A corporate address, e.g. a team mailbox.")
+    mfa_enabled = forms.BooleanField(label="Two-factor authentication is on", required=False)
+    credentials_location = forms.CharField(
+        label="Where the credentials are kept",
+        max_length=300,
+        help_text="A vault reference such as vault://marketing/x-account. Never the password.",
+    )
+    tools_connected = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="Schedulers, analytics, bots …"
+    )
+
+    def __init__(self, *args, departments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments if departments is not None else Department.objects.none()
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class SecurityReviewForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for item, label in CHECKLIST.items():
+            self.fields[f"{item}_passed"] = forms.TypedChoiceField(
+                label=label,
+                choices=[("", "—"), ("1", "Passed"), ("0", "Failed")],
+                coerce=lambda v: v == "1",
+            )
+            self.fields[f"{item}_note"] = forms.CharField(label=f"Note on “{label}”", required=False, max_length=1000)
+
+    def checklist(self):
+        return {
+            item: {"passed": self.cleaned_data[f"{item}_passed"], "note": self.cleaned_data[f"{item}_note"]}
+            for item in CHECKLIST
+        }
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(choices=ActivityKind.choices)
+    note = forms.CharField(max_length=500, required=False)
+
+
+class GrantForm(forms.Form):
+    email = forms.EmailField(label="Person (e-mail)")
+    role = forms.ChoiceField(choices=ChannelRole.choices)
+    holds_credentials = forms.BooleanField(required=False)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    valid_until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AccessRequestForm(forms.Form):
+    kind = forms.ChoiceField(choices=AccessRequestKind.choices)
+    channel = forms.IntegerField(required=False, help_text="The channel's number, for a role on a channel.")
+    role = forms.ChoiceField(choices=[("", "—"), *ChannelRole.choices], required=False)
+    platform = forms.ModelChoiceField(queryset=Platform.objects.all(), required=False)
+    department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("grant", "Grant"), ("refuse", "Refuse")])
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RecertifyForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("confirm", "Confirm"), ("revoke", "Revoke")])
+    note = forms.CharField(required=False, max_length=5000)
+
+
+class ReportAccountForm(forms.Form):
+    platform = forms.ModelChoiceField(queryset=Platform.objects.all())
+    url = forms.CharField(label="Address (URL)", max_length=500)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class TriageForm(forms.Form):
+    outcome = forms.ChoiceField(choices=[(o.value, o.label) for o in TRIAGE_OUTCOMES])
+    channel = forms.IntegerField(required=False, help_text="For “claimed”: the channel it was registered as.")
+    note = forms.CharField(required=False, max_length=5000)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(required=False, max_length=5000)

@@ -1,0 +1,1152 @@
+"""Every change to the registry: one function each, ``<noun>_<verb>``.
+
+Each takes the acting user keyword-only, checks permission, locks and re-reads
+the row it changes, refuses a transition the state machine does not allow
+(409), and writes the audit event and the notifications in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Department, User
+from accounts.permissions import is_it_security
+from accounts.selectors import department_managers, users_in_group
+from accounts.services import user_deactivate
+from audit import services as audit
+from channels_registry import permissions
+from channels_registry.choices import (
+    CHECKLIST,
+    CUSTODIAN_ROLES,
+    LIVE_STATES,
+    OPEN_RECERT_STATES,
+    AccessRequestKind,
+    AccessRequestState,
+    ActivityKind,
+    ActivitySource,
+    ChannelRole,
+    ChannelState,
+    FindingState,
+    RecertificationState,
+    ReportedState,
+    ReviewOutcome,
+    RotationState,
+)
+from channels_registry.models import (
+    AccessGrant,
+    AccessRequest,
+    Channel,
+    ChannelActivity,
+    ChannelMembership,
+    DormancyFinding,
+    Recertification,
+    ReportedAccount,
+    RotationTask,
+    SecurityReview,
+)
+from channels_registry.validation import corporate_domains, is_corporate_address, vault_reference_problem
+from notifications.services import notify
+from policies import services as policy_services
+from policies.choices import DecisionOutcome
+from policies.gates import may_register_channel
+from policies.handles import normalise_handle, normalise_url
+from policies.models import Platform
+from socialgov.errors import Conflict, InvalidInput, ensure, ensure_state
+
+IT = "it_security"
+MAX_PURPOSE = 5000
+MAX_TEXT = 5000
+MAX_CUSTODIANS = 10
+GRANT_REVIEW_DAYS = 90
+RECERT_ESCALATE_AFTER = timedelta(days=7)
+DORMANCY_GRACE = timedelta(days=30)
+
+
+def channel_url(channel: Channel) -> str:
+    return reverse("channels_registry:channel_detail", args=[channel.pk])
+
+
+def _it_people():
+    return users_in_group(IT)
+
+
+def _owners(channel: Channel) -> list[User]:
+    return [
+        m.user
+        for m in ChannelMembership.objects.filter(
+            channel=channel, role=ChannelRole.OWNER, ended_at__isnull=True
+        ).select_related("user")
+    ]
+
+
+def live_custodians_of(channel: Channel) -> list[ChannelMembership]:
+    """The people still holding the channel (owners, admins, anyone with the credentials)."""
+    return list(
+        ChannelMembership.objects.filter(
+            Q(role__in=CUSTODIAN_ROLES) | Q(holds_credentials=True), channel=channel, ended_at__isnull=True
+        ).select_related("user")
+    )
+
+
+def _lock(channel: Channel) -> Channel:
+    return Channel.objects.select_for_update().select_related("platform", "department").get(pk=channel.pk)
+
+
+def _text(
+    value: str, field: str, errors: dict, *, required: bool = True, limit: int = MAX_TEXT, label: str = ""
+) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        errors[field] = [f"{label or 'This field'} is required."]
+    elif len(value) > limit:
+        errors[field] = [f"Keep it under {limit:,} characters (this has {len(value):,})."]
+    return value
+
+
+def _require_reason(reason: str, what: str = "reason") -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(f"Give a {what}.", fields={"reason": [f"Give a {what}."]})
+    if len(reason) > MAX_TEXT:
+        raise InvalidInput("The reason is too long.", fields={"reason": [f"Keep it under {MAX_TEXT} characters."]})
+    return reason
+
+
+# --- Registration ----------------------------------------------------------------------
+
+
+class DuplicateChannel(InvalidInput):
+    """The platform and handle are already registered; ``existing`` is that channel (pages link to it)."""
+
+    code = "duplicate"
+
+    def __init__(self, message: str, *, fields: dict[str, list[str]], existing: Channel):
+        super().__init__(message, fields=fields)
+        self.existing = existing
+
+    @classmethod
+    def or_invalid(cls, message: str, fields: dict[str, list[str]], existing: Channel | None) -> InvalidInput:
+        return cls(message, fields=fields, existing=existing) if existing else InvalidInput(message, fields=fields)
+
+
+def _duplicate_message(existing: Channel) -> str:
+    return (
+        f"{existing.platform.name} {existing.handle} is already registered as “{existing.display_name}” "
+        f"({existing.get_state_display().lower()}): {channel_url(existing)}"
+    )
+
+
+def _find_duplicate(platform: Platform, handle: str) -> Channel | None:
+    return (
+        Channel.objects.select_related("platform")
+        .filter(platform=platform, handle=handle)
+        .exclude(state=ChannelState.REJECTED)
+        .first()
+    )
+
+
+@transaction.atomic
+def channel_register(
+    *,
+    actor: User,
+    platform: Platform,
+    handle: str,
+    url: str,
+    display_name: str,
+    department: Department,
+    purpose: str,
+    audience: str,
+    custodians: Iterable[User],
+    recovery_contact: str,
+    mfa_enabled: bool,
+    credentials_location: str,
+    tools_connected: str = "",
+) -> Channel:
+    """Propose a channel for a department; its manager approves, then IT reviews its security."""
+    ensure(permissions.can_register(actor), "You may register channels only for a department you belong to.")
+    ensure(
+        permissions.can_register_for(actor, department.pk),
+        f"You may register channels only for your own departments, not {department.name}.",
+    )
+    errors: dict[str, list[str]] = {}
+    gate = may_register_channel(department=department, platform=platform)
+    if not gate.allowed:
+        errors["platform"] = [gate.message]
+    normal_handle = ""
+    try:
+        normal_handle = normalise_handle(platform, handle)
+    except InvalidInput as exc:
+        errors.update(exc.fields)
+    normal_url = ""
+    try:
+        normal_url = normalise_url(platform, url)
+    except InvalidInput as exc:
+        errors.update(exc.fields)
+    display_name = _text(display_name, "display_name", errors, limit=200, label="A display name")
+    purpose = _text(purpose, "purpose", errors, limit=MAX_PURPOSE, label="The purpose")
+    audience = _text(audience, "audience", errors, limit=300, label="The audience")
+    tools_connected = _text(tools_connected, "tools_connected", errors, required=False)
+    people = list(dict.fromkeys(custodians))
+    if len(people) < 2:
+        errors["custodians"] = ["Name at least two custodians, so the account never depends on one person."]
+    elif len(people) > MAX_CUSTODIANS:
+        errors["custodians"] = [f"Name at most {MAX_CUSTODIANS} custodians."]
+    elif inactive := [p.email for p in people if not p.is_active]:
+        errors["custodians"] = [f"These people have left: {', '.join(inactive)}."]
+    recovery_contact = (recovery_contact or "").strip().lower()
+    domains = corporate_domains(actor.email)
+    if not is_corporate_address(recovery_contact, domains):
+        errors["recovery_contact"] = [f"Use a corporate address (@{', @'.join(domains)}), never a personal one."]
+    if not mfa_enabled:
+        errors["mfa_enabled"] = ["Switch on two-factor authentication on the account before registering it."]
+    if problem := vault_reference_problem(credentials_location):
+        errors["credentials_location"] = [problem]
+    existing = None
+    if normal_handle and "handle" not in errors and (existing := _find_duplicate(platform, normal_handle)):
+        errors["handle"] = [_duplicate_message(existing)]
+    if errors:
+        raise DuplicateChannel.or_invalid("The channel was not registered: see the fields marked.", errors, existing)
+
+    try:
+        with transaction.atomic():
+            channel = Channel.objects.create(
+                platform=platform,
+                handle=normal_handle,
+                url=normal_url,
+                display_name=display_name,
+                department=department,
+                purpose=purpose,
+                audience=audience,
+                recovery_contact=recovery_contact,
+                mfa_enabled=True,
+                credentials_location=credentials_location.strip(),
+                tools_connected=tools_connected,
+                registered_by=actor,
+            )
+    except IntegrityError as exc:  # a concurrent registration won the race
+        existing = _find_duplicate(platform, normal_handle)
+        message = _duplicate_message(existing) if existing else "This handle is already registered."
+        raise DuplicateChannel.or_invalid("The channel was not registered.", {"handle": [message]}, existing) from exc
+    review_by = timezone.localdate() + timedelta(days=GRANT_REVIEW_DAYS)
+    for i, person in enumerate(people):
+        role = ChannelRole.OWNER if i == 0 else ChannelRole.ADMIN
+        ChannelMembership.objects.create(
+            channel=channel, user=person, role=role, holds_credentials=True, mfa_confirmed=True
+        )
+        AccessGrant.objects.create(
+            channel=channel,
+            user=person,
+            role=role,
+            granted_by=actor,
+            reason="Named custodian at registration.",
+            review_by=review_by,
+        )
+    audit.record(
+        actor=actor,
+        action="channel.registered",
+        target=channel,
+        data={
+            "platform": platform.slug,
+            "handle": channel.handle,
+            "department": department.slug,
+            "custodians": [p.email for p in people],
+            "platform_decision": gate.outcome,
+        },
+    )
+    notify(
+        event="channel.registered",
+        recipients=department_managers(department.pk).exclude(pk=actor.pk),
+        title=f"Approve the new {platform.name} channel {channel.display_name}",
+        body=f"{actor} registered it for {department.name}: {purpose[:300]}",
+        url=channel_url(channel),
+        target=channel,
+        data={"department": department.slug},
+    )
+    return channel
+
+
+# --- Workflow ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def channel_approve(*, actor: User, channel: Channel, note: str = "") -> Channel:
+    channel = _lock(channel)
+    ensure(permissions.can_approve(actor, channel), "Only the department's managers approve its channels.")
+    ensure_state(channel, ChannelState.PROPOSED)
+    channel.state = ChannelState.IN_SECURITY_REVIEW
+    channel.save(update_fields=["state"])
+    audit.record(actor=actor, action="channel.approved", target=channel, data={"note": (note or "")[:MAX_TEXT]})
+    notify(
+        event="channel.security_review_requested",
+        recipients=_it_people().exclude(pk=actor.pk),
+        title=f"Security review: {channel.platform.name} {channel.display_name}",
+        body=f"Approved by {actor} for {channel.department.name}.",
+        url=channel_url(channel),
+        target=channel,
+    )
+    return channel
+
+
+@transaction.atomic
+def channel_reject(*, actor: User, channel: Channel, reason: str) -> Channel:
+    channel = _lock(channel)
+    ensure(permissions.can_reject(actor, channel), "Only the department's managers or IT security reject channels.")
+    ensure_state(channel, ChannelState.PROPOSED, ChannelState.IN_SECURITY_REVIEW)
+    if channel.state == ChannelState.IN_SECURITY_REVIEW:
+        ensure(permissions.is_it_decider(actor), "Only IT security decides a channel in security review.")
+    reason = _require_reason(reason)
+    channel.state = ChannelState.REJECTED
+    channel.state_reason = reason
+    channel.save(update_fields=["state", "state_reason"])
+    _end_all_memberships(channel, "Registration rejected.")
+    audit.record(actor=actor, action="channel.rejected", target=channel, data={"reason": reason})
+    notify(
+        event="channel.rejected",
+        recipients=[channel.registered_by, *_owners_including_ended(channel)],
+        title=f"{channel.display_name} was not approved",
+        body=reason,
+        url=channel_url(channel),
+        target=channel,
+    )
+    return channel
+
+
+def _owners_including_ended(channel: Channel) -> list[User]:
+    return [m.user for m in channel.memberships.filter(role=ChannelRole.OWNER).select_related("user")]
+
+
+def _end_all_memberships(channel: Channel, reason: str) -> None:
+    now = timezone.now()
+    channel.memberships.filter(ended_at__isnull=True).update(ended_at=now, ended_reason=reason)
+    channel.grants.filter(revoked_at__isnull=True).update(revoked_at=now, revoke_reason=reason)
+
+
+@transaction.atomic
+def security_review_decide(
+    *, actor: User, channel: Channel, checklist: dict[str, dict[str, Any]], note: str = ""
+) -> SecurityReview:
+    """IT's checklist: every item passed makes the channel active; any failed rejects it with the notes."""
+    channel = _lock(channel)
+    ensure(permissions.can_security_review(actor, channel), "Only IT security, signed in with 2FA, reviews channels.")
+    ensure_state(channel, ChannelState.IN_SECURITY_REVIEW)
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, dict[str, Any]] = {}
+    for item, label in CHECKLIST.items():
+        entry = checklist.get(item)
+        if not isinstance(entry, dict) or not isinstance(entry.get("passed"), bool):
+            errors[item] = [f"Mark “{label}” passed or failed."]
+            continue
+        item_note = str(entry.get("note") or "").strip()[:1000]
+        if not entry["passed"] and not item_note:
+            errors[item] = [f"Say why “{label}” failed."]
+        clean[item] = {"passed": entry["passed"], "note": item_note}
+    if unknown := set(checklist) - set(CHECKLIST):
+        errors["checklist"] = [f"Unknown items: {', '.join(sorted(unknown))}."]
+    if not errors and all(v["passed"] for v in clean.values()):
+        custodians = ChannelMembership.objects.filter(
+            Q(role__in=CUSTODIAN_ROLES) | Q(holds_credentials=True), channel=channel, ended_at__isnull=True
+        ).count()
+        if custodians < 2:
+            errors["custodians"] = [f"The channel has {custodians} custodian(s); it needs two."]
+        if not channel.mfa_enabled:
+            errors["mfa"] = ["The registration says two-factor authentication is off."]
+    if errors:
+        raise InvalidInput("The review is not complete.", fields=errors)
+    passed = all(v["passed"] for v in clean.values())
+    note = (note or "").strip()[:MAX_TEXT]
+    review = SecurityReview.objects.create(
+        channel=channel,
+        reviewer=actor,
+        outcome=ReviewOutcome.PASSED if passed else ReviewOutcome.FAILED,
+        checklist=clean,
+        note=note,
+    )
+    now = timezone.now()
+    if passed:
+        channel.state = ChannelState.ACTIVE
+        channel.activated_at = now
+        channel.state_reason = ""
+    else:
+        failed = [f"{CHECKLIST[k]}: {v['note']}" for k, v in clean.items() if not v["passed"]]
+        channel.state = ChannelState.REJECTED
+        channel.state_reason = "; ".join(failed) + (f" — {note}" if note else "")
+    channel.save(update_fields=["state", "activated_at", "state_reason"])
+    if not passed:
+        _end_all_memberships(channel, "Registration rejected in security review.")
+    audit.record(
+        actor=actor,
+        action="channel.security_reviewed",
+        target=channel,
+        data={"review": review.pk, "outcome": review.outcome, "checklist": clean, "note": note},
+    )
+    notify(
+        event="channel.activated" if passed else "channel.rejected",
+        recipients=[channel.registered_by, *_owners_including_ended(channel)],
+        title=f"{channel.display_name} is {'active' if passed else 'rejected'} after IT's security review",
+        body=channel.state_reason,
+        url=channel_url(channel),
+        target=channel,
+    )
+    return review
+
+
+@transaction.atomic
+def channel_suspend(*, actor: User, channel: Channel, reason: str) -> Channel:
+    channel = _lock(channel)
+    ensure(permissions.is_it_decider(actor), "Only IT security suspends channels.")
+    ensure_state(channel, *LIVE_STATES)
+    reason = _require_reason(reason)
+    channel.state_before_suspension = channel.state
+    channel.state = ChannelState.SUSPENDED
+    channel.state_reason = reason
+    channel.save(update_fields=["state", "state_before_suspension", "state_reason"])
+    audit.record(actor=actor, action="channel.suspended", target=channel, data={"reason": reason})
+    _tell_owners_and_managers(actor, channel, "channel.suspended", f"{channel.display_name} is suspended", reason)
+    return channel
+
+
+@transaction.atomic
+def channel_reinstate(*, actor: User, channel: Channel, reason: str = "") -> Channel:
+    channel = _lock(channel)
+    ensure(permissions.is_it_decider(actor), "Only IT security reinstates channels.")
+    ensure_state(channel, ChannelState.SUSPENDED)
+    channel.state = channel.state_before_suspension or ChannelState.ACTIVE
+    channel.state_before_suspension = ""
+    channel.state_reason = (reason or "").strip()[:MAX_TEXT]
+    channel.save(update_fields=["state", "state_before_suspension", "state_reason"])
+    audit.record(actor=actor, action="channel.reinstated", target=channel, data={"state": channel.state})
+    _tell_owners_and_managers(actor, channel, "channel.reinstated", f"{channel.display_name} is reinstated", reason)
+    return channel
+
+
+@transaction.atomic
+def channel_retire(*, actor: User, channel: Channel, reason: str) -> Channel:
+    channel = _lock(channel)
+    ensure(permissions.is_it_decider(actor), "Only IT security retires channels.")
+    ensure_state(channel, *LIVE_STATES, ChannelState.SUSPENDED)
+    reason = _require_reason(reason)
+    channel.state = ChannelState.RETIRED
+    channel.state_reason = reason
+    channel.save(update_fields=["state", "state_reason"])
+    DormancyFinding.objects.filter(channel=channel).exclude(state=FindingState.RESOLVED).update(
+        state=FindingState.RESOLVED, resolved_at=timezone.now()
+    )
+    audit.record(actor=actor, action="channel.retired", target=channel, data={"reason": reason})
+    _tell_owners_and_managers(actor, channel, "channel.retired", f"{channel.display_name} is retired", reason)
+    return channel
+
+
+def _tell_owners_and_managers(actor: User | None, channel: Channel, event: str, title: str, body: str) -> None:
+    recipients = {u.pk: u for u in [*_owners(channel), *department_managers(channel.department_id)]}
+    recipients.pop(getattr(actor, "pk", None), None)
+    notify(
+        event=event, recipients=recipients.values(), title=title, body=body, url=channel_url(channel), target=channel
+    )
+
+
+# --- Activity and dormancy ----------------------------------------------------------------
+
+
+@transaction.atomic
+def activity_record(
+    *,
+    actor: User | None,
+    channel: Channel,
+    kind: str = ActivityKind.OTHER,
+    source: str = ActivitySource.PAGE,
+    occurred_at: datetime | None = None,
+    note: str = "",
+) -> ChannelActivity:
+    """Something happened on the account. ``actor`` None is the system (a published post)."""
+    channel = _lock(channel)
+    if actor is not None:
+        ensure(permissions.can_log_activity(actor, channel), "Only the channel's members, managers or IT log activity.")
+    ensure_state(channel, ChannelState.ACTIVE, ChannelState.DORMANT, ChannelState.SUSPENDED)
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    errors = {}
+    if kind not in ActivityKind.values:
+        errors["kind"] = [f"Choose one of {', '.join(ActivityKind.values)}."]
+    if occurred_at > now + timedelta(minutes=5):
+        errors["occurred_at"] = ["Activity cannot be in the future."]
+    if len(note or "") > 500:
+        errors["note"] = ["Keep the note under 500 characters."]
+    if errors:
+        raise InvalidInput("The activity was not recorded.", fields=errors)
+    activity = ChannelActivity.objects.create(
+        channel=channel, kind=kind, source=source, occurred_at=occurred_at, note=(note or "").strip(), recorded_by=actor
+    )
+    fields = []
+    if channel.last_activity_at is None or occurred_at > channel.last_activity_at:
+        channel.last_activity_at = occurred_at
+        fields.append("last_activity_at")
+    woke = channel.state == ChannelState.DORMANT
+    if woke:
+        channel.state = ChannelState.ACTIVE
+        channel.dormant_since = None
+        fields += ["state", "dormant_since"]
+        DormancyFinding.objects.filter(channel=channel).exclude(state=FindingState.RESOLVED).update(
+            state=FindingState.RESOLVED, resolved_at=now
+        )
+    if fields:
+        channel.save(update_fields=fields)
+    audit.record(
+        actor=actor,
+        action="channel.woke" if woke else "channel.activity_recorded",
+        target=channel,
+        data={"activity": activity.pk, "kind": kind, "source": source, "occurred_at": occurred_at},
+    )
+    if woke:
+        _tell_owners_and_managers(
+            actor, channel, "channel.woke", f"{channel.display_name} is active again", f"New activity: {kind}."
+        )
+    return activity
+
+
+def _dormancy_threshold_q(platforms: list[Platform], now: datetime) -> Q:
+    q = Q(pk__in=[])
+    for p in platforms:
+        q |= Q(platform_id=p.pk, baseline__lt=now - timedelta(days=p.dormancy_days))
+    return q
+
+
+def _open_findings(now: datetime) -> None:
+    """One finding per channel flagged at ``now``, in one INSERT … SELECT (bulk_create batches on SQLite)."""
+    finding, channel = DormancyFinding._meta, Channel._meta
+    q = connection.ops.quote_name
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    # Table names come from the models; every value is a parameter.
+    insert = f"INSERT INTO {q(finding.db_table)} (channel_id, state, last_activity_at, opened_at) "
+    select = f"SELECT id, %s, COALESCE(last_activity_at, activated_at, created_at), %s FROM {q(channel.db_table)} "  # noqa: S608
+    sql = insert + select + "WHERE state = %s AND dormant_since = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [FindingState.OPEN, stamp, ChannelState.DORMANT, stamp])
+
+
+@transaction.atomic
+def dormancy_audit(*, now: datetime | None = None, grace: timedelta = DORMANCY_GRACE) -> dict[str, int]:
+    """Flag active channels quiet past their platform's threshold, escalate findings past the grace.
+
+    Bulk queries only: the number of queries does not grow with the number of channels.
+    Safe to run twice: flagged channels are dormant, escalated findings are escalated.
+    """
+    now = now or timezone.now()
+    platforms = list(Platform.objects.only("pk", "dormancy_days"))
+    quiet = list(
+        Channel.objects.select_for_update()
+        .annotate(baseline=Coalesce("last_activity_at", "activated_at", "created_at"))
+        .filter(_dormancy_threshold_q(platforms, now), state=ChannelState.ACTIVE)
+        .values_list("pk", "baseline", "display_name")
+    )
+    flagged_ids = [pk for pk, _, _ in quiet]
+    if flagged_ids:
+        Channel.objects.filter(pk__in=flagged_ids).update(state=ChannelState.DORMANT, dormant_since=now)
+        _open_findings(now)
+        owners = {
+            m.user_id: m.user
+            for m in ChannelMembership.objects.filter(
+                channel_id__in=flagged_ids, role=ChannelRole.OWNER, ended_at__isnull=True
+            ).select_related("user")
+        }
+        names = ", ".join(name for _, _, name in quiet[:20]) + ("…" if len(quiet) > 20 else "")
+        notify(
+            event="channel.dormant",
+            recipients=owners.values(),
+            title="A channel you own went dormant",
+            body=(
+                f"The dormancy audit flagged {len(quiet)} channel(s) with no activity past their platform's "
+                f"threshold: {names}. Post or log activity on yours to wake it, or ask IT to retire it."
+            ),
+            url=reverse("channels_registry:my_channels") + "?dormant=true",
+            data={"channels": flagged_ids},
+        )
+
+    due = list(
+        DormancyFinding.objects.select_for_update()
+        .filter(state=FindingState.OPEN, opened_at__lte=now - grace, channel__state=ChannelState.DORMANT)
+        .values_list("pk", "channel_id", "channel__department_id", "channel__display_name")
+    )
+    if due:
+        DormancyFinding.objects.filter(pk__in=[f for f, _, _, _ in due]).update(
+            state=FindingState.ESCALATED, escalated_at=now
+        )
+        departments = {d for _, _, d, _ in due}
+        recipients = {u.pk: u for u in _it_people()}
+        recipients.update(
+            {
+                u.pk: u
+                for u in User.objects.filter(
+                    is_active=True, memberships__department_id__in=departments, memberships__role="manager"
+                )
+            }
+        )
+        names = ", ".join(name for _, _, _, name in due[:20]) + ("…" if len(due) > 20 else "")
+        notify(
+            event="channel.retirement_proposed",
+            recipients=recipients.values(),
+            title=f"Retire {len(due)} dormant channel(s)?",
+            body=f"Still dormant after the grace period: {names}.",
+            url=reverse("channels_registry:channel_list") + "?dormant=true",
+            data={"channels": [c for _, c, _, _ in due]},
+        )
+    if flagged_ids or due:
+        audit.record(
+            actor=None,
+            action="channel.dormancy_audited",
+            target_type="channels_registry.channel",
+            target_label="dormancy audit",
+            data={"flagged": flagged_ids, "retirement_proposed": [c for _, c, _, _ in due]},
+        )
+    return {"flagged": len(flagged_ids), "escalated": len(due)}
+
+
+# --- Custodians, offboarding, rotation -------------------------------------------------------
+
+
+def _flag_orphans(actor: User | None, channel_ids: Iterable[int]) -> list[Channel]:
+    """Mark live channels left with fewer than two custodians (and clear the mark when mended)."""
+    from channels_registry.selectors import channels as channel_qs
+
+    now = timezone.now()
+    orphaned = []
+    for channel in channel_qs().filter(pk__in=list(channel_ids)):
+        if channel.state not in (*LIVE_STATES, ChannelState.SUSPENDED):
+            continue
+        if channel.custodian_count < 2 and channel.orphaned_at is None:
+            Channel.objects.filter(pk=channel.pk).update(orphaned_at=now)
+            channel.orphaned_at = now
+            audit.record(
+                actor=actor,
+                action="channel.orphaned",
+                target=channel,
+                data={"custodians_left": channel.custodian_count},
+            )
+            orphaned.append(channel)
+        elif channel.custodian_count >= 2 and channel.orphaned_at is not None:
+            Channel.objects.filter(pk=channel.pk).update(orphaned_at=None)
+            audit.record(actor=actor, action="channel.orphan_cleared", target=channel, data={})
+    return orphaned
+
+
+@transaction.atomic
+def user_offboard(*, actor: User | None, user: User, reason: str = "") -> dict[str, Any]:
+    """Someone leaves: deactivate them, end their channel access, rotate what they knew, flag orphans.
+
+    ``actor`` None is the system (the management command run by IT).
+    """
+    if actor is not None:
+        ensure(permissions.can_offboard(actor), "Only IT security or administrators offboard people.")
+    user = user_deactivate(actor=actor, user=user, reason=reason or "Offboarded")
+    now = timezone.now()
+    memberships = list(
+        ChannelMembership.objects.select_for_update()
+        .filter(user=user, ended_at__isnull=True)
+        .select_related("channel", "channel__platform", "channel__department")
+    )
+    channel_ids = sorted({m.channel_id for m in memberships})
+    ChannelMembership.objects.filter(pk__in=[m.pk for m in memberships]).update(ended_at=now, ended_reason="Offboarded")
+    grants = list(AccessGrant.objects.filter(user=user, revoked_at__isnull=True).values_list("pk", flat=True))
+    AccessGrant.objects.filter(pk__in=grants).update(
+        revoked_at=now, revoked_by=actor, revoke_reason=f"Offboarded. {reason}".strip()
+    )
+    Recertification.objects.filter(grant_id__in=grants, state__in=OPEN_RECERT_STATES).update(
+        state=RecertificationState.REVOKED, decided_at=now, note="Offboarded."
+    )
+    tasks = []
+    for m in memberships:
+        audit.record(
+            actor=actor,
+            action="channel.member_offboarded",
+            target=m.channel,
+            data={"user": user.email, "role": m.role, "held_credentials": m.holds_credentials},
+        )
+        if m.holds_credentials and m.channel.state not in (ChannelState.RETIRED, ChannelState.REJECTED):
+            task, created = RotationTask.objects.get_or_create(
+                channel=m.channel, departed_user=user, state=RotationState.OPEN
+            )
+            if created:
+                audit.record(
+                    actor=actor,
+                    action="channel.rotation_opened",
+                    target=m.channel,
+                    data={"task": task.pk, "departed": user.email},
+                )
+            tasks.append(task)
+    orphaned = _flag_orphans(actor, channel_ids)
+    orphan_ids = {c.pk for c in orphaned}
+    for m in memberships:
+        channel = m.channel
+        lines = [f"{user.email} left ({m.get_role_display().lower()})."]
+        if any(t.channel_id == channel.pk for t in tasks):
+            lines.append("IT will rotate the credentials they knew.")
+        if channel.pk in orphan_ids:
+            lines.append("Fewer than two custodians remain: name another custodian.")
+        keepers = [m.user for m in live_custodians_of(channel)]
+        recipients = {u.pk: u for u in [*keepers, *department_managers(channel.department_id), *_it_people()]}
+        recipients.pop(getattr(actor, "pk", None), None)
+        notify(
+            event="channel.custodian_left",
+            recipients=recipients.values(),
+            title=f"{user.email} left {channel.display_name}" + (" — orphaned" if channel.pk in orphan_ids else ""),
+            body=" ".join(lines),
+            url=channel_url(channel),
+            target=channel,
+            data={"user": user.email, "orphaned": channel.pk in orphan_ids},
+        )
+    audit.record(
+        actor=actor,
+        action="user.offboarded",
+        target=user,
+        data={
+            "reason": reason,
+            "memberships_ended": len(memberships),
+            "grants_revoked": len(grants),
+            "rotation_tasks": [t.pk for t in tasks],
+            "orphaned_channels": sorted(orphan_ids),
+        },
+    )
+    return {"user": user, "memberships": memberships, "rotation_tasks": tasks, "orphaned": orphaned}
+
+
+@transaction.atomic
+def rotation_task_close(*, actor: User, task: RotationTask, note: str = "") -> RotationTask:
+    task = RotationTask.objects.select_for_update().select_related("channel", "departed_user").get(pk=task.pk)
+    ensure(permissions.is_it_decider(actor), "Only IT security closes credential rotations.")
+    ensure_state(task, RotationState.OPEN)
+    task.state = RotationState.DONE
+    task.closed_by = actor
+    task.closed_at = timezone.now()
+    task.note = (note or "").strip()[:MAX_TEXT]
+    task.save(update_fields=["state", "closed_by", "closed_at", "note"])
+    audit.record(
+        actor=actor,
+        action="channel.rotation_done",
+        target=task.channel,
+        data={"task": task.pk, "departed": task.departed_user.email, "note": task.note},
+    )
+    return task
+
+
+@transaction.atomic
+def membership_confirm_mfa(*, actor: User, channel: Channel) -> ChannelMembership:
+    """A member confirms that their own access to the channel uses two-factor authentication."""
+    ensure(permissions.may_act(actor), "Auditors change nothing.")
+    membership = (
+        ChannelMembership.objects.select_for_update().filter(channel=channel, user=actor, ended_at__isnull=True).first()
+    )
+    ensure(membership is not None, "You hold no role on this channel.")
+    if membership.mfa_confirmed:
+        return membership
+    membership.mfa_confirmed = True
+    membership.save(update_fields=["mfa_confirmed"])
+    audit.record(actor=actor, action="channel.member_mfa_confirmed", target=channel, data={"user": actor.email})
+    return membership
+
+
+# --- Access: requests, grants, recertification ------------------------------------------------
+
+
+@transaction.atomic
+def access_request_create(
+    *,
+    actor: User,
+    kind: str,
+    reason: str,
+    channel: Channel | None = None,
+    role: str = "",
+    platform: Platform | None = None,
+    department: Department | None = None,
+) -> AccessRequest:
+    ensure(permissions.may_act(actor), "Auditors change nothing.")
+    reason = _require_reason(reason, "reason for the request")
+    if kind == AccessRequestKind.CHANNEL_ROLE:
+        if channel is None:
+            raise InvalidInput("Choose a channel.", fields={"channel": ["Choose a channel."]})
+        if role not in ChannelRole.values:
+            raise InvalidInput("Choose a role.", fields={"role": [f"Choose one of {', '.join(ChannelRole.values)}."]})
+        ensure_state(channel, ChannelState.ACTIVE, ChannelState.DORMANT, ChannelState.IN_SECURITY_REVIEW)
+        platform = department = None
+    elif kind == AccessRequestKind.PLATFORM:
+        if platform is None or department is None:
+            raise InvalidInput("Choose a platform and a department.", fields={"platform": ["Choose a platform."]})
+        ensure(
+            permissions.can_register_for(actor, department.pk),
+            "You may ask only for your own departments.",
+        )
+        channel, role = None, ""
+    else:
+        raise InvalidInput("Unknown kind of request.", fields={"kind": ["Choose a kind."]})
+    if AccessRequest.objects.filter(
+        requester=actor,
+        kind=kind,
+        channel=channel,
+        platform=platform,
+        department=department,
+        role=role,
+        state=AccessRequestState.PENDING,
+    ).exists():
+        raise Conflict("You already asked for this; the request is waiting for a decision.")
+    request = AccessRequest.objects.create(
+        kind=kind, requester=actor, channel=channel, role=role, platform=platform, department=department, reason=reason
+    )
+    audit.record(
+        actor=actor,
+        action="access.requested",
+        target=request,
+        data={
+            "kind": kind,
+            "channel": getattr(channel, "pk", None),
+            "role": role,
+            "platform": getattr(platform, "slug", None),
+            "department": getattr(department, "slug", None),
+        },
+    )
+    recipients = {u.pk: u for u in _it_people()}
+    if channel is not None:
+        recipients.update({u.pk: u for u in _owners(channel)})
+    recipients.pop(actor.pk, None)
+    notify(
+        event="access.requested",
+        recipients=recipients.values(),
+        title=f"{actor} asks for {request}",
+        body=reason,
+        url=reverse("channels_registry:access_request_list"),
+        target=request,
+    )
+    return request
+
+
+@transaction.atomic
+def access_request_decide(
+    *, actor: User, request: AccessRequest, grant: bool, reason: str, valid_until=None
+) -> AccessRequest:
+    request = (
+        AccessRequest.objects.select_for_update(of=("self",))
+        .select_related("channel", "platform", "department", "requester")
+        .get(pk=request.pk)
+    )
+    ensure(permissions.can_decide_request(actor, request), "Only the channel's owner or IT security decides this.")
+    ensure(actor.pk != request.requester_id or is_it_security(actor), "You cannot decide your own request.")
+    ensure_state(request, AccessRequestState.PENDING)
+    reason = _require_reason(reason)
+    request.state = AccessRequestState.GRANTED if grant else AccessRequestState.REFUSED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_reason = reason
+    request.save(update_fields=["state", "decided_by", "decided_at", "decision_reason"])
+    if grant and request.kind == AccessRequestKind.CHANNEL_ROLE:
+        grant_create(
+            actor=actor,
+            channel=request.channel,
+            user=request.requester,
+            role=request.role,
+            reason=reason,
+            valid_until=valid_until,
+            request=request,
+        )
+    elif grant:
+        policy_services.platform_decision_record(
+            actor=actor,
+            platform=request.platform,
+            outcome=DecisionOutcome.ALLOWED,
+            departments=[request.department],
+            rationale=f"On request of {request.requester}: {reason}",
+        )
+    audit.record(
+        actor=actor,
+        action="access.granted" if grant else "access.refused",
+        target=request,
+        data={"reason": reason, "requester": request.requester.email},
+    )
+    notify(
+        event="access.decided",
+        recipients=[request.requester],
+        title=f"Your request was {'granted' if grant else 'refused'}",
+        body=reason,
+        url=reverse("channels_registry:access_request_list"),
+        target=request,
+    )
+    return request
+
+
+@transaction.atomic
+def grant_create(
+    *,
+    actor: User,
+    channel: Channel,
+    user: User,
+    role: str,
+    reason: str,
+    valid_until=None,
+    request: AccessRequest | None = None,
+    holds_credentials: bool = False,
+) -> AccessGrant:
+    channel = _lock(channel)
+    ensure(permissions.can_manage_access(actor, channel), "Only the channel's owner or IT security grants access.")
+    ensure_state(channel, *LIVE_STATES, ChannelState.SUSPENDED)
+    if role not in ChannelRole.values:
+        raise InvalidInput("Unknown role.", fields={"role": [f"Choose one of {', '.join(ChannelRole.values)}."]})
+    ensure(user.is_active, "People who left cannot be granted access.")
+    reason = _require_reason(reason)
+    membership = ChannelMembership.objects.select_for_update().filter(channel=channel, user=user, ended_at__isnull=True)
+    membership = membership.first()
+    if membership is None:
+        ChannelMembership.objects.create(channel=channel, user=user, role=role, holds_credentials=holds_credentials)
+    else:
+        membership.role = role
+        membership.holds_credentials = membership.holds_credentials or holds_credentials
+        membership.save(update_fields=["role", "holds_credentials"])
+        AccessGrant.objects.filter(channel=channel, user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_by=actor, revoke_reason="Replaced by a new grant."
+        )
+    grant = AccessGrant.objects.create(
+        channel=channel,
+        user=user,
+        role=role,
+        granted_by=actor,
+        reason=reason,
+        request=request,
+        valid_until=valid_until,
+        review_by=timezone.localdate() + timedelta(days=GRANT_REVIEW_DAYS),
+    )
+    audit.record(
+        actor=actor,
+        action="access.granted_role",
+        target=channel,
+        data={"grant": grant.pk, "user": user.email, "role": role, "reason": reason, "valid_until": valid_until},
+    )
+    _flag_orphans(actor, [channel.pk])
+    notify(
+        event="access.grant_created",
+        recipients=[user],
+        title=f"You are now {grant.get_role_display().lower()} of {channel.display_name}",
+        body=reason,
+        url=channel_url(channel),
+        target=channel,
+    )
+    return grant
+
+
+@transaction.atomic
+def grant_revoke(*, actor: User | None, grant: AccessGrant, reason: str) -> AccessGrant:
+    grant = AccessGrant.objects.select_for_update().select_related("channel", "user").get(pk=grant.pk)
+    if actor is not None:
+        ensure(permissions.can_manage_access(actor, grant.channel), "Only the channel's owner or IT revokes access.")
+    if grant.revoked_at is not None:
+        raise Conflict("This grant is already revoked.", code="invalid_state")
+    reason = _require_reason(reason)
+    now = timezone.now()
+    grant.revoked_at = now
+    grant.revoked_by = actor
+    grant.revoke_reason = reason
+    grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    ChannelMembership.objects.filter(channel=grant.channel, user=grant.user, ended_at__isnull=True).update(
+        ended_at=now, ended_reason=f"Grant revoked: {reason}"[:300]
+    )
+    Recertification.objects.filter(grant=grant, state__in=OPEN_RECERT_STATES).update(
+        state=RecertificationState.REVOKED, decided_by=actor, decided_at=now, note=reason
+    )
+    audit.record(
+        actor=actor,
+        action="access.revoked",
+        target=grant.channel,
+        data={"grant": grant.pk, "user": grant.user.email, "role": grant.role, "reason": reason},
+    )
+    _flag_orphans(actor, [grant.channel_id])
+    notify(
+        event="access.revoked",
+        recipients=[grant.user],
+        title=f"Your access to {grant.channel.display_name} was revoked",
+        body=reason,
+        target=grant.channel,
+    )
+    return grant
+
+
+@transaction.atomic
+def grants_expire(*, now: datetime | None = None) -> int:
+    """Revoke live grants whose ``valid_until`` has passed, end their memberships, flag orphans.
+
+    Safe to run twice: revoked grants are no longer live.
+    """
+    now = now or timezone.now()
+    expired = list(
+        AccessGrant.objects.select_for_update()
+        .filter(revoked_at__isnull=True, valid_until__lt=now.date())
+        .select_related("channel", "user")
+    )
+    for grant in expired:
+        grant_revoke(actor=None, grant=grant, reason=f"Granted until {grant.valid_until:%Y-%m-%d}.")
+    return len(expired)
+
+
+@transaction.atomic
+def recertifications_open(*, now: datetime | None = None) -> dict[str, int]:
+    """Open an item for every live grant past its review date; escalate week-old ones to IT.
+
+    Bulk queries only; safe to run twice (one open item per grant at most).
+    """
+    now = now or timezone.now()
+    open_items = Recertification.objects.filter(state__in=OPEN_RECERT_STATES)
+    due = list(
+        AccessGrant.objects.filter(revoked_at__isnull=True, review_by__lte=now.date())
+        .exclude(pk__in=open_items.values("grant_id"))
+        .values_list("pk", "channel_id")
+    )
+    if due:
+        Recertification.objects.bulk_create(
+            [Recertification(grant_id=g, opened_at=now, escalate_at=now + RECERT_ESCALATE_AFTER) for g, _ in due]
+        )
+        owners = {
+            m.user_id: m.user
+            for m in ChannelMembership.objects.filter(
+                channel_id__in={c for _, c in due}, role=ChannelRole.OWNER, ended_at__isnull=True
+            ).select_related("user")
+        }
+        notify(
+            event="access.recertification_due",
+            recipients=owners.values(),
+            title=f"Confirm or revoke {len(due)} access grant(s) on your channels",
+            body="Each grant is reviewed every 90 days. Unanswered items go to IT after a week.",
+            url=reverse("channels_registry:recertification_list"),
+            data={"grants": [g for g, _ in due]},
+        )
+    late = list(
+        Recertification.objects.select_for_update()
+        .filter(state=RecertificationState.OPEN, escalate_at__lte=now)
+        .values_list("pk", flat=True)
+    )
+    if late:
+        Recertification.objects.filter(pk__in=late).update(state=RecertificationState.ESCALATED, escalated_at=now)
+        notify(
+            event="access.recertification_escalated",
+            recipients=_it_people(),
+            title=f"{len(late)} recertification(s) unanswered for a week",
+            url=reverse("channels_registry:recertification_list"),
+            data={"recertifications": late},
+        )
+    if due or late:
+        audit.record(
+            actor=None,
+            action="access.recertification_run",
+            target_type="channels_registry.recertification",
+            target_label="recertification run",
+            data={"opened_for_grants": [g for g, _ in due], "escalated": late},
+        )
+    return {"opened": len(due), "escalated": len(late)}
+
+
+@transaction.atomic
+def recertification_decide(
+    *, actor: User, recertification: Recertification, confirm: bool, note: str = ""
+) -> Recertification:
+    item = (
+        Recertification.objects.select_for_update()
+        .select_related("grant", "grant__channel", "grant__user")
+        .get(pk=recertification.pk)
+    )
+    ensure(permissions.can_decide_recertification(actor, item), "Only the channel's owner or IT security decides.")
+    ensure_state(item, *OPEN_RECERT_STATES)
+    note = (note or "").strip()[:MAX_TEXT]
+    if not confirm and not note:
+        raise InvalidInput("Say why the access is revoked.", fields={"note": ["Say why the access is revoked."]})
+    now = timezone.now()
+    grant = item.grant
+    if confirm:
+        grant.review_by = now.date() + timedelta(days=GRANT_REVIEW_DAYS)
+        grant.save(update_fields=["review_by"])
+        item.state = RecertificationState.CONFIRMED
+        item.decided_by = actor
+        item.decided_at = now
+        item.note = note
+        item.save(update_fields=["state", "decided_by", "decided_at", "note"])
+        audit.record(
+            actor=actor,
+            action="access.recertified",
+            target=grant.channel,
+            data={"grant": grant.pk, "user": grant.user.email, "review_by": grant.review_by, "note": note},
+        )
+    else:
+        grant_revoke(actor=actor, grant=grant, reason=f"Not recertified: {note}")
+        item.refresh_from_db()
+    return item
+
+
+# --- Reported accounts ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reported_account_create(*, actor: User, platform: Platform, url: str, note: str = "") -> ReportedAccount:
+    ensure(permissions.may_act(actor), "Auditors change nothing.")
+    errors: dict[str, list[str]] = {}
+    try:
+        url = normalise_url(None, url)
+    except InvalidInput as exc:
+        errors.update(exc.fields)
+    note = _text(note, "note", errors, required=False)
+    if errors:
+        raise InvalidInput("The report was not saved.", fields=errors)
+    report = ReportedAccount.objects.create(platform=platform, url=url, note=note, reported_by=actor)
+    audit.record(
+        actor=actor, action="reported_account.created", target=report, data={"url": url, "platform": platform.slug}
+    )
+    notify(
+        event="reported_account.created",
+        recipients=_it_people().exclude(pk=actor.pk),
+        title=f"An account claims to be us: {platform.name} {url}",
+        body=note,
+        url=reverse("channels_registry:it_desk"),
+        target=report,
+    )
+    return report
+
+
+TRIAGE_OUTCOMES = (ReportedState.CLAIMED, ReportedState.TAKEDOWN, ReportedState.FAN_PAGE, ReportedState.DISMISSED)
+
+
+@transaction.atomic
+def reported_account_triage(
+    *, actor: User, report: ReportedAccount, outcome: str, note: str = "", channel: Channel | None = None
+) -> ReportedAccount:
+    report = ReportedAccount.objects.select_for_update().select_related("platform", "reported_by").get(pk=report.pk)
+    ensure(permissions.is_it_decider(actor), "Only IT security triages reported accounts.")
+    ensure_state(report, ReportedState.NEW, ReportedState.TAKEDOWN)
+    if outcome not in TRIAGE_OUTCOMES:
+        raise InvalidInput("Unknown outcome.", fields={"outcome": [f"Choose one of {', '.join(TRIAGE_OUTCOMES)}."]})
+    if outcome == ReportedState.CLAIMED:
+        if channel is None:
+            raise InvalidInput(
+                "Register the account as a channel first, then claim it.",
+                fields={"channel": ["Choose the channel it was registered as."]},
+            )
+        if channel.platform_id != report.platform_id:
+            raise InvalidInput("Wrong platform.", fields={"channel": ["That channel is on another platform."]})
+    report.state = outcome
+    report.triaged_by = actor
+    report.triaged_at = timezone.now()
+    report.triage_note = (note or "").strip()[:MAX_TEXT]
+    report.channel = channel if outcome == ReportedState.CLAIMED else None
+    report.save(update_fields=["state", "triaged_by", "triaged_at", "triage_note", "channel"])
+    audit.record(
+        actor=actor,
+        action="reported_account.triaged",
+        target=report,
+        data={"outcome": outcome, "note": report.triage_note, "channel": getattr(channel, "pk", None)},
+    )
+    notify(
+        event="reported_account.triaged",
+        recipients=[report.reported_by],
+        title=f"Your report of {report.url} was triaged: {report.get_state_display().lower()}",
+        body=report.triage_note,
+        target=report,
+    )
+    return report

@@ -1,0 +1,503 @@
+"""Pages: parse, authorize, call a service, answer. Forms work without JavaScript."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.models import Department, User
+from accounts.permissions import is_it_security
+from channels_registry import permissions, selectors, services
+from channels_registry.choices import CHECKLIST, AccessRequestKind, ActivitySource, ChannelState
+from channels_registry.filters import (
+    AccessRequestFilter,
+    ChannelFilter,
+    RecertificationFilter,
+    ReportedAccountFilter,
+    RotationTaskFilter,
+)
+from channels_registry.forms import (
+    AccessRequestForm,
+    ActivityForm,
+    ChannelRegisterForm,
+    DecideForm,
+    GrantForm,
+    NoteForm,
+    ReasonForm,
+    RecertifyForm,
+    ReportAccountForm,
+    SecurityReviewForm,
+    TriageForm,
+)
+from channels_registry.models import AccessGrant, Channel
+from policies.gates import decision_for, may_register_channel
+from socialgov.errors import DomainError, Forbidden, NotFound
+
+PAGE_SIZE = 25
+
+
+def _page(request, filterset_class, qs, **extra) -> dict[str, Any]:
+    filterset = filterset_class(request.GET or None, queryset=qs, request=request)
+    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {"filter": filterset, "page": page, "query": query.urlencode(), "rows": rows, **extra}
+
+
+def _call(request, fn: Callable[[], Any], *, ok: str, back: str):
+    """Run a service from a button: 403 when not allowed, a message for anything else refused."""
+    try:
+        fn()
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        detail = " ".join(m for msgs in exc.fields.values() for m in msgs)
+        messages.error(request, f"{exc.message} {detail}".strip())
+    else:
+        messages.success(request, ok)
+    return redirect(back)
+
+
+def _fields_to_form(form, exc: DomainError) -> None:
+    placed = False
+    for field, errors in exc.fields.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+# --- The registry -------------------------------------------------------------------------
+
+
+@login_required
+def channel_list(request):
+    ctx = _page(request, ChannelFilter, selectors.channels_visible_to(request.user))
+    ctx["counts"] = selectors.channel_counts(ctx.pop("rows"))
+    ctx["can_register"] = permissions.can_register(request.user)
+    ctx["title"] = "Channel registry"
+    return render(request, "channels_registry/channel_list.html", ctx)
+
+
+@login_required
+def my_channels(request):
+    ctx = _page(request, ChannelFilter, selectors.my_channels(request.user))
+    ctx["counts"] = selectors.channel_counts(ctx.pop("rows"))
+    ctx["can_register"] = permissions.can_register(request.user)
+    ctx["title"] = "My channels"
+    ctx["mine"] = True
+    return render(request, "channels_registry/channel_list.html", ctx)
+
+
+def _register_departments(user):
+    if is_it_security(user):
+        return Department.objects.all()
+    return Department.objects.filter(memberships__user=user)
+
+
+@login_required
+def channel_register(request):
+    if not permissions.can_register(request.user):
+        raise PermissionDenied("Only members of a department register its channels.")
+    departments = _register_departments(request.user)
+    initial = {k: request.GET[k] for k in ("url", "handle") if k in request.GET}
+    if "platform" in request.GET:
+        initial["platform"] = request.GET["platform"]
+    form = ChannelRegisterForm(request.POST or None, departments=departments, initial=initial)
+    duplicate = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            channel = services.channel_register(actor=request.user, **form.cleaned_data)
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            _fields_to_form(form, exc)
+            duplicate = getattr(exc, "existing", None)
+        else:
+            messages.success(request, f"{channel.display_name} is registered and waits for your manager's approval.")
+            gate = may_register_channel(department=channel.department, platform=channel.platform)
+            if gate.conditions:
+                messages.warning(request, f"IT allows {channel.platform.name} on conditions: {gate.conditions}")
+            return redirect("channels_registry:channel_detail", pk=channel.pk)
+    return render(request, "channels_registry/channel_register.html", {"form": form, "duplicate": duplicate})
+
+
+@login_required
+def channel_detail(request, pk):
+    channel = selectors.channel_for(request.user, pk)
+    user = request.user
+    see_security = permissions.can_view_security(user, channel)
+    ctx = {
+        "channel": channel,
+        "see_security": see_security,
+        "activities": selectors.activities_of(channel),
+        "by_month": selectors.activity_by_month(channel),
+        "decision": decision_for(platform=channel.platform, department=channel.department),
+        "reviews": selectors.reviews_of(channel),
+        "findings": selectors.findings_of(channel),
+        "can": {
+            "approve": channel.state == ChannelState.PROPOSED and permissions.can_approve(user, channel),
+            "reject": channel.state in (ChannelState.PROPOSED, ChannelState.IN_SECURITY_REVIEW)
+            and permissions.can_reject(user, channel),
+            "review": channel.state == ChannelState.IN_SECURITY_REVIEW and permissions.can_security_review(user),
+            "suspend": channel.state in (ChannelState.PROPOSED, ChannelState.IN_SECURITY_REVIEW, "active", "dormant")
+            and permissions.is_it_decider(user),
+            "reinstate": channel.state == ChannelState.SUSPENDED and permissions.is_it_decider(user),
+            "retire": channel.state not in (ChannelState.RETIRED, ChannelState.REJECTED)
+            and permissions.is_it_decider(user),
+            "log": channel.state in ("active", "dormant", "suspended") and permissions.can_log_activity(user, channel),
+            "confirm_mfa": any(not m.mfa_confirmed for m in permissions.live_memberships(user, channel)),
+            "request": permissions.may_act(user) and channel.state in ("active", "dormant", "in_security_review"),
+        },
+        "activity_form": ActivityForm(),
+    }
+    return render(request, "channels_registry/channel_detail.html", ctx)
+
+
+@login_required
+def channel_security(request, pk):
+    channel = selectors.channel_security_for(request.user, pk)
+    return render(
+        request,
+        "channels_registry/channel_security.html",
+        {
+            "channel": channel,
+            "grants": selectors.grants_of(channel),
+            "rotations": list(selectors.rotation_tasks().filter(channel=channel)),
+            "can_manage": permissions.can_manage_access(request.user, channel),
+            "grant_form": GrantForm(),
+        },
+    )
+
+
+def _channel_action(request, pk, fn, ok):
+    channel = selectors.channel_for(request.user, pk)
+    back = reverse("channels_registry:channel_detail", args=[channel.pk])
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    reason = form.cleaned_data.get("reason", "")
+    return _call(request, lambda: fn(channel, reason), ok=ok, back=back)
+
+
+@login_required
+@require_POST
+def channel_approve(request, pk):
+    return _channel_action(
+        request,
+        pk,
+        lambda c, r: services.channel_approve(actor=request.user, channel=c, note=r),
+        "Approved: IT security reviews it next.",
+    )
+
+
+@login_required
+@require_POST
+def channel_reject(request, pk):
+    return _channel_action(
+        request, pk, lambda c, r: services.channel_reject(actor=request.user, channel=c, reason=r), "Rejected."
+    )
+
+
+@login_required
+@require_POST
+def channel_suspend(request, pk):
+    return _channel_action(
+        request, pk, lambda c, r: services.channel_suspend(actor=request.user, channel=c, reason=r), "Suspended."
+    )
+
+
+@login_required
+@require_POST
+def channel_reinstate(request, pk):
+    return _channel_action(
+        request, pk, lambda c, r: services.channel_reinstate(actor=request.user, channel=c, reason=r), "Reinstated."
+    )
+
+
+@login_required
+@require_POST
+def channel_retire(request, pk):
+    return _channel_action(
+        request, pk, lambda c, r: services.channel_retire(actor=request.user, channel=c, reason=r), "Retired."
+    )
+
+
+@login_required
+@require_POST
+def channel_log_activity(request, pk):
+    channel = selectors.channel_for(request.user, pk)
+    form = ActivityForm(request.POST)
+    back = reverse("channels_registry:channel_detail", args=[channel.pk])
+    if not form.is_valid():
+        messages.error(request, "Choose what happened.")
+        return redirect(back)
+    return _call(
+        request,
+        lambda: services.activity_record(
+            actor=request.user, channel=channel, source=ActivitySource.PAGE, **form.cleaned_data
+        ),
+        ok="Activity logged.",
+        back=back,
+    )
+
+
+@login_required
+def channel_security_review(request, pk):
+    channel = selectors.channel_for(request.user, pk)
+    if not permissions.can_security_review(request.user, channel):
+        raise PermissionDenied("Only IT security, signed in with 2FA, reviews channels.")
+    form = SecurityReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.security_review_decide(
+                actor=request.user, channel=channel, checklist=form.checklist(), note=form.cleaned_data["note"]
+            )
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            _fields_to_form(form, exc)
+        else:
+            messages.success(request, "Security review recorded.")
+            return redirect("channels_registry:channel_detail", pk=channel.pk)
+    return render(
+        request, "channels_registry/security_review.html", {"channel": channel, "form": form, "checklist": CHECKLIST}
+    )
+
+
+@login_required
+@require_POST
+def channel_confirm_mfa(request, pk):
+    channel = selectors.channel_for(request.user, pk)
+    return _call(
+        request,
+        lambda: services.membership_confirm_mfa(actor=request.user, channel=channel),
+        ok="Thank you: your two-factor sign-in is confirmed.",
+        back=reverse("channels_registry:channel_detail", args=[channel.pk]),
+    )
+
+
+@login_required
+@require_POST
+def channel_grant(request, pk):
+    channel = selectors.channel_for(request.user, pk)
+    back = reverse("channels_registry:channel_security", args=[channel.pk])
+    form = GrantForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Name the person, the role and the reason.")
+        return redirect(back)
+    if not permissions.can_manage_access(request.user, channel):
+        raise PermissionDenied
+    data = form.cleaned_data
+    person = User.objects.filter(email__iexact=data["email"]).first()
+    if person is None:
+        messages.error(request, f"No one signs in as {data['email']}.")
+        return redirect(back)
+    return _call(
+        request,
+        lambda: services.grant_create(
+            actor=request.user,
+            channel=channel,
+            user=person,
+            role=data["role"],
+            reason=data["reason"],
+            valid_until=data["valid_until"],
+            holds_credentials=data["holds_credentials"],
+        ),
+        ok=f"{person.email} now has access.",
+        back=back,
+    )
+
+
+@login_required
+@require_POST
+def grant_revoke(request, pk):
+    grant = get_object_or_404(AccessGrant.objects.select_related("channel"), pk=pk)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    return _call(
+        request,
+        lambda: services.grant_revoke(actor=request.user, grant=grant, reason=form.cleaned_data.get("reason", "")),
+        ok="Access revoked.",
+        back=reverse("channels_registry:channel_security", args=[grant.channel_id]),
+    )
+
+
+# --- IT desk and queues -------------------------------------------------------------------
+
+
+@login_required
+def it_desk(request):
+    if not permissions.can_see_it_desk(request.user):
+        raise PermissionDenied("The IT desk is for IT security and auditors.")
+    return render(request, "channels_registry/it_desk.html", selectors.it_desk())
+
+
+@login_required
+def access_request_list(request):
+    initial = {"kind": AccessRequestKind.CHANNEL_ROLE, "channel": request.GET.get("channel")}
+    form = AccessRequestForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if not permissions.may_act(request.user):
+            raise PermissionDenied("Auditors change nothing.")
+        if form.is_valid():
+            data = form.cleaned_data
+            channel = None
+            if data["kind"] == AccessRequestKind.CHANNEL_ROLE and data["channel"]:
+                channel = Channel.objects.filter(pk=data["channel"]).first()
+            try:
+                services.access_request_create(
+                    actor=request.user,
+                    kind=data["kind"],
+                    reason=data["reason"],
+                    channel=channel,
+                    role=data["role"],
+                    platform=data["platform"],
+                    department=data["department"],
+                )
+            except Forbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+            except DomainError as exc:
+                _fields_to_form(form, exc)
+            else:
+                messages.success(request, "Request sent. You will be told when it is decided.")
+                return redirect("channels_registry:access_request_list")
+    ctx = _page(request, AccessRequestFilter, selectors.access_requests_visible_to(request.user))
+    ctx.pop("rows")
+    ctx["form"] = form
+    ctx["decide_form"] = DecideForm()
+    return render(request, "channels_registry/access_request_list.html", ctx)
+
+
+@login_required
+@require_POST
+def access_request_decide(request, pk):
+    access_request = get_object_or_404(selectors.access_requests_visible_to(request.user), pk=pk)
+    form = DecideForm(request.POST)
+    back = reverse("channels_registry:access_request_list")
+    if not form.is_valid():
+        if not permissions.can_decide_request(request.user, access_request):
+            raise PermissionDenied
+        messages.error(request, "Choose grant or refuse, and say why.")
+        return redirect(back)
+    grant = form.cleaned_data["decision"] == "grant"
+    return _call(
+        request,
+        lambda: services.access_request_decide(
+            actor=request.user, request=access_request, grant=grant, reason=form.cleaned_data["reason"]
+        ),
+        ok="Granted." if grant else "Refused.",
+        back=back,
+    )
+
+
+@login_required
+def recertification_list(request):
+    ctx = _page(request, RecertificationFilter, selectors.recertifications_visible_to(request.user))
+    ctx.pop("rows")
+    return render(request, "channels_registry/recertification_list.html", ctx)
+
+
+@login_required
+@require_POST
+def recertification_decide(request, pk):
+    item = get_object_or_404(selectors.recertifications_visible_to(request.user), pk=pk)
+    form = RecertifyForm(request.POST)
+    back = reverse("channels_registry:recertification_list")
+    if not form.is_valid():
+        messages.error(request, "Confirm or revoke.")
+        return redirect(back)
+    confirm = form.cleaned_data["decision"] == "confirm"
+    return _call(
+        request,
+        lambda: services.recertification_decide(
+            actor=request.user, recertification=item, confirm=confirm, note=form.cleaned_data["note"]
+        ),
+        ok="Confirmed for another 90 days." if confirm else "Revoked.",
+        back=back,
+    )
+
+
+@login_required
+def rotation_task_list(request):
+    if not permissions.can_see_it_desk(request.user):
+        raise PermissionDenied("Credential rotations are for IT security and auditors.")
+    ctx = _page(request, RotationTaskFilter, selectors.rotation_tasks())
+    ctx.pop("rows")
+    return render(request, "channels_registry/rotation_task_list.html", ctx)
+
+
+@login_required
+@require_POST
+def rotation_task_close(request, pk):
+    if not permissions.can_see_it_desk(request.user):
+        raise Http404
+    task = get_object_or_404(selectors.rotation_tasks(), pk=pk)
+    form = NoteForm(request.POST)
+    form.is_valid()
+    return _call(
+        request,
+        lambda: services.rotation_task_close(actor=request.user, task=task, note=form.cleaned_data.get("note", "")),
+        ok="Rotation recorded as done.",
+        back=reverse("channels_registry:rotation_task_list"),
+    )
+
+
+@login_required
+def reported_account_list(request):
+    form = ReportAccountForm(request.POST or None)
+    if request.method == "POST":
+        if not permissions.may_act(request.user):
+            raise PermissionDenied("Auditors change nothing.")
+        if form.is_valid():
+            try:
+                services.reported_account_create(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                _fields_to_form(form, exc)
+            else:
+                messages.success(request, "Thank you: IT security will look at it.")
+                return redirect("channels_registry:reported_account_list")
+    ctx = _page(request, ReportedAccountFilter, selectors.reported_accounts_visible_to(request.user))
+    ctx.pop("rows")
+    ctx["form"] = form
+    ctx["triage_form"] = TriageForm()
+    ctx["can_triage"] = permissions.is_it_decider(request.user)
+    return render(request, "channels_registry/reported_account_list.html", ctx)
+
+
+@login_required
+@require_POST
+def reported_account_triage(request, pk):
+    report = get_object_or_404(selectors.reported_accounts_visible_to(request.user), pk=pk)
+    form = TriageForm(request.POST)
+    back = reverse("channels_registry:reported_account_list")
+    if not permissions.is_it_decider(request.user):
+        raise PermissionDenied("Only IT security triages reported accounts.")
+    if not form.is_valid():
+        messages.error(request, "Choose an outcome.")
+        return redirect(back)
+    channel = Channel.objects.filter(pk=form.cleaned_data["channel"]).first() if form.cleaned_data["channel"] else None
+    return _call(
+        request,
+        lambda: services.reported_account_triage(
+            actor=request.user,
+            report=report,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+            channel=channel,
+        ),
+        ok="Triaged.",
+        back=back,
+    )

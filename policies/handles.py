@@ -1,0 +1,38 @@
+"""Validate and normalise what people type as a handle or an account URL for a platform."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from policies.models import Platform
+from socialgov.errors import InvalidInput
+
+
+def normalise_handle(platform: Platform, raw: str, *, field: str = "handle") -> str:
+    handle = (raw or "").strip()
+    if platform.strip_prefix and handle.startswith(platform.strip_prefix):
+        handle = handle[len(platform.strip_prefix) :]
+    if platform.case_insensitive:
+        handle = handle.lower()
+    if not handle or not re.fullmatch(platform.handle_pattern, handle):
+        hint = f" Expected {platform.handle_hint}." if platform.handle_hint else ""
+        message = f"“{raw.strip()[:80]}” is not a valid {platform.name} handle.{hint}"
+        raise InvalidInput(message, fields={field: [message]})
+    return handle
+
+
+def normalise_url(platform: Platform | None, raw: str, *, field: str = "url") -> str:
+    """An http(s) URL, on one of the platform's hosts when it names some."""
+    url = (raw or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        message = "Enter a web address starting with https:// (or http://)."
+        raise InvalidInput(message, fields={field: [message]})
+    host = parts.hostname.lower()
+    hosts = platform.hosts if platform is not None else []
+    if hosts and not any(host == h or host.endswith("." + h) for h in hosts):
+        message = f"A {platform.name} address is on {', '.join(hosts)}, not {host}."
+        raise InvalidInput(message, fields={field: [message]})
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return parts._replace(scheme=parts.scheme.lower(), netloc=netloc).geturl()
