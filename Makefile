@@ -13,18 +13,22 @@ $(BIN)/.installed: requirements.txt
 	touch $@
 
 ## Start web + Celery worker + beat with demo data on SQLite (or DATABASE_URL / REDIS_URL when set).
+run: export DEBUG ?= 1
+run: export SITE_URL ?= http://localhost:$(PORT)
+run: export PATH := $(CURDIR)/$(BIN):$(PATH)
 run: $(BIN)/.installed
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
+	python manage.py migrate --noinput
+	python manage.py seed_demo
 	@echo ""
-	@echo "socialgov is starting at http://localhost:$(PORT)/  (Ctrl-C stops web, worker and beat)"
+	@echo "socialgov is starting at $$SITE_URL/  (Ctrl-C stops web, worker and beat)"
 	@echo ""
-	DEBUG=$${DEBUG:-1} PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
+	PORT=$(PORT) honcho -f Procfile.dev start
 
 ## Run the whole test suite (browser tests need /usr/bin/chromium: apt-get install -y chromium).
 test: $(BIN)/.installed
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -55,6 +55,14 @@ def mfa_satisfied(user: Any) -> bool:
     return not requires_mfa(user) or has_mfa(user)
 
 
+def ensure_mfa(user: Any) -> None:
+    """Deciding anything needs two-factor sign-in when the role requires it (403 otherwise)."""
+    from socialgov.errors import Forbidden
+
+    if not mfa_satisfied(user):
+        raise Forbidden("Set up two-factor authentication before deciding anything.", code="mfa_required")
+
+
 def can_deactivate_users(user: Any) -> bool:
     return bool(getattr(user, "is_active", False)) and (is_it_security(user) or bool(user.is_staff))
 

@@ -112,6 +112,7 @@ def user_deactivate(*, actor: User | None, user: User, reason: str = "") -> User
     """Switch a person off: no sign-in, no session, no token. ``actor`` None is the system."""
     if actor is not None:
         ensure(permissions.can_deactivate_users(actor), "Only IT security or administrators deactivate people.")
+        permissions.ensure_mfa(actor)
         ensure(actor.pk != user.pk, "You cannot deactivate yourself.")
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_active and user.deactivated_at is not None:
@@ -142,6 +143,7 @@ def user_deactivate(*, actor: User | None, user: User, reason: str = "") -> User
 @transaction.atomic
 def user_reactivate(*, actor: User, user: User) -> User:
     ensure(permissions.can_deactivate_users(actor), "Only IT security or administrators reactivate people.")
+    permissions.ensure_mfa(actor)
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_active:
         return user

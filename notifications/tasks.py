@@ -3,15 +3,14 @@
 from celery import shared_task
 
 from notifications import services
-from socialgov.queues import Queue
 
 
-@shared_task(name="notifications.deliver_email", queue=Queue.NOTIFICATIONS)
+@shared_task(name="notifications.deliver_email")
 def deliver_email(notification_id: int) -> bool:
     return services.notification_deliver_email(notification_id)
 
 
-@shared_task(name="notifications.deliver_webhook", queue=Queue.WEBHOOKS)
+@shared_task(name="notifications.deliver_webhook")
 def deliver_webhook(delivery_id: int) -> int | None:
     delay = services.webhook_deliver(delivery_id)
     if delay is not None:
@@ -20,11 +19,11 @@ def deliver_webhook(delivery_id: int) -> int | None:
     return delay
 
 
-@shared_task(name="notifications.sweep_outbox", queue=Queue.PERIODIC)
+@shared_task(name="notifications.sweep_outbox")
 def sweep_outbox() -> tuple[int, int]:
     return services.outbox_sweep()
 
 
-@shared_task(name="notifications.send_digests", queue=Queue.PERIODIC)
+@shared_task(name="notifications.send_digests")
 def send_digests() -> int:
     return services.digests_send()

@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from accounts import permissions
 
 
@@ -5,10 +7,7 @@ def navigation(request):
     """What the layout needs: the roles that decide the menu, and the unread count for the bell."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
-
-    def unread():
-        return user.notifications.filter(read_at__isnull=True).count()
+        return {"signup_open": bool(settings.SIGNUP_EMAIL_DOMAINS)}
 
     return {
         "nav": {
@@ -18,5 +17,5 @@ def navigation(request):
             "audit": permissions.can_read_audit(user),
             "staff": user.is_staff,
         },
-        "unread_count": unread,
+        "unread_count": user.notifications.filter(read_at__isnull=True).count(),
     }

@@ -1,4 +1,4 @@
-"""The Celery queues, in one place. Tasks name theirs with ``queue=Queue.X``."""
+"""The Celery queues and which task goes to which, in one place."""
 
 from enum import StrEnum
 
@@ -8,3 +8,15 @@ class Queue(StrEnum):
     NOTIFICATIONS = "notifications"
     WEBHOOKS = "webhooks"
     PERIODIC = "periodic"
+
+
+# Task name (glob) -> queue. Periodic tasks also name their queue in their beat entry.
+ROUTES: dict[str, dict[str, str]] = {
+    "notifications.deliver_email": {"queue": Queue.NOTIFICATIONS},
+    "notifications.deliver_webhook": {"queue": Queue.WEBHOOKS},
+    "notifications.sweep_outbox": {"queue": Queue.PERIODIC},
+    "notifications.send_digests": {"queue": Queue.PERIODIC},
+    "*.audit_*": {"queue": Queue.PERIODIC},
+    "*.release_*": {"queue": Queue.PERIODIC},
+    "*.remind_*": {"queue": Queue.PERIODIC},
+}

@@ -1,0 +1,119 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from accounts.models import ApiToken
+from accounts.services import token_authenticate, token_create, token_revoke
+from audit.models import AuditEvent
+from socialgov.errors import Forbidden, InvalidInput
+
+pytestmark = pytest.mark.django_db
+
+
+def test_token_is_hashed_at_rest_and_shown_once(employee):
+    # when
+    token, key = token_create(actor=employee, name="publisher", scope="read", days=30)
+
+    # then the key is not stored, only its hash, and it authenticates
+    assert key.startswith(f"sg_{token.prefix}_")
+    stored = ApiToken.objects.get(pk=token.pk)
+    assert key.split("_", 2)[2] not in (stored.secret_hash, stored.prefix, stored.name)
+    assert token_authenticate(key).pk == token.pk
+    assert token_authenticate(key[:-1] + ("A" if key[-1] != "A" else "B")) is None
+    assert AuditEvent.objects.filter(action="token.created", target_id=str(token.pk)).exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "scope", "days", "field"),
+    [("", "read", 30, "name"), ("x", "admin", 30, "scope"), ("x", "read", 0, "days"), ("x", "read", 400, "days")],
+)
+def test_token_create_refuses_bad_input(employee, name, scope, days, field):
+    with pytest.raises(InvalidInput) as err:
+        token_create(actor=employee, name=name, scope=scope, days=days)
+    assert field in err.value.fields
+    assert not ApiToken.objects.exists()
+
+
+def test_me_with_a_valid_token(token_client, employee):
+    response = token_client(employee, scope="read").get("/api/v1/me/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["email"] == employee.email and body["token_scope"] == "read"
+    assert body["memberships"] == [{"department": "marketing", "department_name": "Marketing", "role": "member"}]
+
+
+def test_a_revoked_token_gets_401(api_client, employee):
+    token, key = token_create(actor=employee, name="t", scope="write")
+    token_revoke(actor=employee, token=token)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    response = api_client.get("/api/v1/me/")
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid, expired or revoked token.", "code": "authentication_failed"}
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_an_expired_token_gets_401(api_client, employee):
+    _, key = token_create(actor=employee, name="t", scope="write", days=1)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    with time_machine.travel(timezone.now() + timedelta(days=1, seconds=1)):
+        assert api_client.get("/api/v1/me/").status_code == 401
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Bearer a b", "Bearer sg_nope", "Bearer not-a-token"])
+def test_malformed_tokens_get_401(api_client, employee, header):
+    api_client.credentials(HTTP_AUTHORIZATION=header)
+    assert api_client.get("/api/v1/me/").status_code == 401
+
+
+def test_a_read_scoped_token_cannot_write(token_client, employee):
+    from notifications.models import Notification
+
+    notification = Notification.objects.create(recipient=employee, event="x", title="hello")
+    reader, writer = token_client(employee, scope="read"), token_client(employee, scope="write")
+
+    assert reader.post(f"/api/v1/notifications/{notification.pk}/read/").status_code == 403
+    notification.refresh_from_db()
+    assert notification.read_at is None
+    assert writer.post(f"/api/v1/notifications/{notification.pk}/read/").status_code == 200
+
+
+def test_only_the_owner_or_it_revokes_a_token(employee, reviewer, it_security):
+    token, _ = token_create(actor=employee, name="t", scope="read")
+    with pytest.raises(Forbidden):
+        token_revoke(actor=reviewer, token=token)
+    assert token_revoke(actor=it_security, token=token).revoked_at is not None
+
+
+def test_profile_page_shows_the_new_key_once_and_revokes(client, employee):
+    client.force_login(employee)
+
+    response = client.post("/profile/", {"name": "script <b>", "scope": "write", "days": "10"}, follow=True)
+
+    key = response.context["new_key"]
+    assert key.startswith("sg_") and key in response.content.decode()
+    assert "script &lt;b&gt;" in response.content.decode()
+    again = client.get("/profile/")
+    assert again.context["new_key"] is None and key not in again.content.decode()
+    token = ApiToken.objects.get(user=employee)
+    client.post(f"/profile/tokens/{token.pk}/revoke/")
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
+def test_profile_form_errors_keep_the_input(client, employee):
+    client.force_login(employee)
+    response = client.post("/profile/", {"name": "keep me", "scope": "write", "days": "999"})
+    assert response.status_code == 200
+    assert response.context["token_form"].errors["days"]
+    assert 'value="keep me"' in response.content.decode()
+    assert not ApiToken.objects.exists()
+
+
+def test_someone_elses_token_cannot_be_revoked_from_the_page(client, employee, reviewer):
+    token, _ = token_create(actor=employee, name="t", scope="read")
+    client.force_login(reviewer)
+    assert client.post(f"/profile/tokens/{token.pk}/revoke/").status_code == 404
