@@ -18,7 +18,7 @@ class PostFilter(django_filters.FilterSet):
     department = django_filters.ModelChoiceFilter(
         field_name="channel__department", queryset=Department.objects.all(), to_field_name="slug"
     )
-    channel = django_filters.ModelChoiceFilter(queryset=Channel.objects.all())
+    channel = django_filters.ModelChoiceFilter(queryset=Channel.objects.select_related("platform"))
     tag = django_filters.CharFilter(method="filter_tag", label="Tag")
 
     class Meta:
@@ -39,7 +39,9 @@ class StageReviewFilter(django_filters.FilterSet):
     department = django_filters.ModelChoiceFilter(
         field_name="post__channel__department", queryset=Department.objects.all(), to_field_name="slug"
     )
-    channel = django_filters.ModelChoiceFilter(field_name="post__channel", queryset=Channel.objects.all())
+    channel = django_filters.ModelChoiceFilter(
+        field_name="post__channel", queryset=Channel.objects.select_related("platform")
+    )
     stage = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Stage")
     older_than = django_filters.NumberFilter(method="filter_age", label="Waiting more than (hours)")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")

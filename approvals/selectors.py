@@ -65,6 +65,7 @@ def review_queue_for(user: Any) -> QuerySet[StageReview]:
             "post__channel__platform",
             "post__channel__department",
             "post__author",
+            "post__current_revision",
             "revision",
             "department",
         )

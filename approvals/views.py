@@ -196,7 +196,7 @@ def scheduled(request):
 
 @login_required
 def queue(request):
-    qs = selectors.review_queue_for(request.user).prefetch_related("users")
+    qs = selectors.review_queue_for(request.user)
     ctx = _page(request, StageReviewFilter, qs)
     now = timezone.now()
     for stage in ctx["page"].object_list:
