@@ -6,6 +6,7 @@ app_name = "approvals"
 urlpatterns = [
     path("", views.my_posts, name="my_posts"),
     path("new/", views.post_create, name="post_create"),
+    path("export.csv", views.export, name="export"),
     path("queue/", views.queue, name="queue"),
     path("scheduled/", views.scheduled, name="scheduled"),
     path("<int:pk>/", views.post_detail, name="post_detail"),

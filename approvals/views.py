@@ -36,6 +36,7 @@ from approvals.models import ApprovalRoute, Lockdown, RouteStage
 from channels_registry.models import Channel
 from policies import gates
 from socialgov.errors import DomainError, Forbidden, NotFound
+from socialgov.exports import rows_of, stream_csv
 
 PAGE_SIZE = 25
 
@@ -184,6 +185,31 @@ def my_posts(request):
     ctx["title"] = "My posts"
     ctx["can_write"] = permissions.may_act(request.user) and _authorable_channels(request.user).exists()
     return render(request, "approvals/post_list.html", ctx)
+
+
+EXPORT_COLUMNS = [
+    ("id", lambda p: p.pk),
+    ("channel", lambda p: p.channel.display_name),
+    ("platform", lambda p: p.channel.platform.name),
+    ("department", lambda p: p.channel.department.name),
+    ("author", lambda p: p.author.email),
+    ("state", lambda p: p.state),
+    ("body", lambda p: p.body),
+    ("links", lambda p: " ".join(p.links)),
+    ("tags", lambda p: ", ".join(p.tags)),
+    ("scheduled_at", lambda p: p.scheduled_at.isoformat() if p.scheduled_at else ""),
+    ("published_url", lambda p: p.published_url),
+]
+
+
+@login_required
+def export(request):
+    """The posts you may see (with the list's filters) as CSV; formula-like cells are neutralised."""
+    filterset = PostFilter(request.GET or None, queryset=selectors.posts_visible_to(request.user), request=request)
+    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    return stream_csv(
+        "posts.csv", [c for c, _ in EXPORT_COLUMNS], rows_of(rows.order_by("id").iterator(), EXPORT_COLUMNS)
+    )
 
 
 @login_required

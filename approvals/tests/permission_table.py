@@ -65,6 +65,7 @@ ROWS: list[Row] = [
         statuses(ok=403, employee=302),
         data=lambda o: {"channel": o["channel"].pk, "body": "Hello <script>alert(1)</script>"},
     ),
+    Row("approvals:export", "get", lambda o: "/posts/export.csv", statuses()),
     Row("approvals:queue", "get", lambda o: "/posts/queue/", statuses()),
     Row("approvals:scheduled", "get", lambda o: "/posts/scheduled/", statuses()),
     Row("approvals:post_detail", "get", lambda o: f"/posts/{_post(o)}/", statuses(outsider=404)),
