@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/withdraw/", views.post_withdraw, name="post_withdraw"),
     path("<int:pk>/published/", views.post_published, name="post_published"),
     path("<int:pk>/comments/", views.comment_add, name="comment_add"),
+    path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("reviews/<int:pk>/decide/", views.stage_decide, name="stage_decide"),
     path("delegations/", views.delegations, name="delegations"),
     path("delegations/<int:pk>/end/", views.delegation_revoke, name="delegation_revoke"),

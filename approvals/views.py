@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +32,7 @@ from approvals.forms import (
     PublishedForm,
     RouteStageForm,
 )
-from approvals.models import ApprovalRoute, Lockdown, RouteStage
+from approvals.models import ApprovalRoute, Attachment, Lockdown, RouteStage
 from channels_registry.models import Channel
 from policies import gates
 from socialgov.errors import DomainError, Forbidden, NotFound
@@ -127,23 +127,29 @@ def _compose(request, *, post=None):
                 post = services.post_create(actor=user, channel=form.cleaned_data["channel"], **kwargs)
             else:
                 post = services.post_update(actor=user, post=post, **kwargs)
-            if "submit" in request.POST and post.state in (PostState.DRAFT, PostState.CHANGES_REQUESTED):
-                services.post_submit(actor=user, post=post)
-                messages.success(request, "Saved and sent for review.")
-            else:
-                messages.success(request, "Saved.")
-            return redirect("approvals:post_detail", pk=post.pk)
         except Forbidden as exc:
-            if exc.code == "blocked":
-                blockers = gates.author_blockers(user=user, channel=post.channel if post else channel)
-                status = 403
-            else:
+            if exc.code != "blocked":
                 raise PermissionDenied(exc.message) from exc
+            blockers = gates.author_blockers(user=user, channel=post.channel if post else channel)
+            status = 403
             form.add_error(None, exc.message)
         except DomainError as exc:
             _fields_to_form(form, exc)
-            if post is not None and post.pk:
-                post = selectors.post_for(user, post.pk)
+        else:
+            if "submit" not in request.POST or post.state not in (PostState.DRAFT, PostState.CHANGES_REQUESTED):
+                messages.success(request, "Saved.")
+                return redirect("approvals:post_detail", pk=post.pk)
+            try:
+                services.post_submit(actor=user, post=post)
+            except Forbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+            except DomainError as exc:
+                # The draft is saved; say what stops it and keep editing it (not a second draft).
+                detail = " ".join(m for msgs in exc.fields.values() for m in msgs)
+                messages.error(request, f"Saved as a draft. {exc.message} {detail}".strip())
+                return redirect("approvals:post_edit", pk=post.pk)
+            messages.success(request, "Saved and sent for review.")
+            return redirect("approvals:post_detail", pk=post.pk)
     body = form["body"].value() or ""
     limit = channel.platform.char_limit if channel else None
     return render(
@@ -282,6 +288,22 @@ def post_detail(request, pk):
         "published_form": PublishedForm(),
     }
     return render(request, "approvals/post_detail.html", ctx)
+
+
+@login_required
+def attachment(request, pk):
+    """An attachment of a post you may see. Its type was checked by content at upload; images open inline."""
+    found = Attachment.objects.filter(pk=pk).select_related("post").first()
+    if found is None:
+        raise Http404("No such attachment.")
+    _post(request, found.post_id)  # 404 outside the post's scope
+    inline = found.content_type.startswith("image/")
+    response = FileResponse(
+        found.file.open("rb"), content_type=found.content_type, as_attachment=not inline, filename=found.name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
 
 
 def _int(value, default: int) -> int:

@@ -69,6 +69,12 @@ ROWS: list[Row] = [
     Row("approvals:queue", "get", lambda o: "/posts/queue/", statuses()),
     Row("approvals:scheduled", "get", lambda o: "/posts/scheduled/", statuses()),
     Row("approvals:post_detail", "get", lambda o: f"/posts/{_post(o)}/", statuses(outsider=404)),
+    Row(
+        "approvals:attachment",
+        "get",
+        lambda o: f"/posts/attachments/{o['attachment'].pk}/",
+        statuses(outsider=404),
+    ),
     Row("approvals:post_edit", "get", lambda o: f"/posts/{_post(o)}/edit/", statuses(ok=403, outsider=404)),
     Row(
         "approvals:post_submit",

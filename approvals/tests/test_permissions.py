@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from approvals import services
-from approvals.tests.factories import channel_for, open_stage, submitted
+from approvals.tests.factories import PNG, channel_for, open_stage, submitted
 from approvals.tests.permission_table import ROLES, ROWS
 
 CASES = [(row, role) for row in ROWS for role in ROLES]
@@ -17,7 +18,7 @@ CASES = [(row, role) for row in ROWS for role in ROLES]
 @pytest.fixture
 def objects(employee, reviewer, manager, department, communications, groups):
     channel = channel_for(employee, department=department)
-    post = submitted(employee, channel)
+    post = submitted(employee, channel, attachments=[SimpleUploadedFile("photo.png", PNG)])
     now = timezone.now()
     delegation = services.delegation_create(
         actor=reviewer, delegate=employee, starts_at=now + timedelta(days=30), ends_at=now + timedelta(days=40)
@@ -28,6 +29,7 @@ def objects(employee, reviewer, manager, department, communications, groups):
         "channel": channel,
         "post": post,
         "stage": open_stage(post),
+        "attachment": post.attachments.get(),
         "delegation": delegation,
         "lockdown": lockdown,
         "department": department,

@@ -35,8 +35,13 @@ def test_the_composer_shows_the_count_against_the_limit_without_javascript(clien
 
 def test_the_composer_refuses_at_submit_what_does_not_fit(client, employee, channel):
     client.force_login(employee)
-    response = client.post(reverse("approvals:post_create"), {"channel": channel.pk, "body": "x" * 300, "submit": "1"})
-    assert response.status_code == 200
+    response = client.post(
+        reverse("approvals:post_create"), {"channel": channel.pk, "body": "x" * 300, "submit": "1"}, follow=True
+    )
+    # the draft is kept, once, and its page says why it was not sent
+    post = employee.posts.get()
+    assert post.state == PostState.DRAFT
+    assert response.redirect_chain[-1][0] == reverse("approvals:post_edit", args=[post.pk])
     page = response.content.decode()
     assert "300 / 280 characters" in page
     assert "X (Twitter) allows 280" in page
@@ -274,3 +279,18 @@ def test_drafts_are_hidden_from_the_department_reviewers_until_submitted(client,
     assert client.get(reverse("approvals:post_detail", args=[post.pk])).status_code == 404
     services.post_submit(actor=employee, post=post)
     assert client.get(reverse("approvals:post_detail", args=[post.pk])).status_code == 200
+
+
+def test_an_attachment_is_served_with_its_checked_type_to_those_who_see_the_post(client, employee, channel, reviewer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from approvals.tests.factories import PDF
+
+    post = submitted(employee, channel, attachments=[SimpleUploadedFile("flyer.html", PDF)])
+    client.force_login(reviewer)
+    response = client.get(reverse("approvals:attachment", args=[post.attachments.get().pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "attachment" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
