@@ -633,33 +633,54 @@ def _release_one(pk: int, now: datetime, lockdowns: list[Lockdown]) -> bool:
             return False
         if selectors.lockdown_holding(post, lockdowns) is not None:
             return False
-        post.released_at = now
-        post.save(update_fields=["released_at"])
-        audit.record(actor=None, action="post.released", target=post, data={"scheduled_at": post.scheduled_at})
-        publishers = [
-            m.user
-            for m in post.channel.memberships.filter(
-                ended_at__isnull=True, role__in=permissions.PUBLISHER_ROLES
-            ).select_related("user")
-        ]
-        notify(
-            event="post.due",
-            recipients=[post.author, *publishers],
-            title=f"Due now on {post.channel.display_name}",
-            body=post.body,
-            url=post_url(post),
-            target=post,
-            data={
-                "post": post.pk,
-                "channel": post.channel_id,
-                "platform": post.channel.platform.slug,
-                "body": post.body,
-                "links": post.links,
-                "scheduled_at": post.scheduled_at,
-                "published_callback": reverse("post-published", args=[post.pk]),
-            },
-        )
+        _release(None, post, now)
         return True
+
+
+@transaction.atomic
+def post_release(*, actor: User, post: Post) -> Post:
+    """A publisher releases a due post now (what the minute task would do); 409 while a lockdown holds it."""
+    post = _lock_post(post)
+    ensure(permissions.can_publish(actor, post.channel), "Only the channel's publishers release posts.")
+    ensure_state(post, *RELEASABLE_STATES)
+    lockdown = selectors.lockdown_holding(post)
+    if lockdown is not None:
+        raise Conflict(f"Publishing is paused (lockdown of {lockdown.scope_label}): {lockdown.reason}", code="lockdown")
+    now = timezone.now()
+    if post.scheduled_at is not None and post.scheduled_at > now:
+        raise Conflict("This post is scheduled for later.", code="not_due")
+    if post.released_at is None:  # released already: nothing more to do
+        _release(actor, post, now)
+    return post
+
+
+def _release(actor: User | None, post: Post, now: datetime) -> None:
+    post.released_at = now
+    post.save(update_fields=["released_at"])
+    audit.record(actor=actor, action="post.released", target=post, data={"scheduled_at": post.scheduled_at})
+    publishers = [
+        m.user
+        for m in post.channel.memberships.filter(
+            ended_at__isnull=True, role__in=permissions.PUBLISHER_ROLES
+        ).select_related("user")
+    ]
+    notify(
+        event="post.due",
+        recipients=[post.author, *publishers],
+        title=f"Due now on {post.channel.display_name}",
+        body=post.body,
+        url=post_url(post),
+        target=post,
+        data={
+            "post": post.pk,
+            "channel": post.channel_id,
+            "platform": post.channel.platform.slug,
+            "body": post.body,
+            "links": post.links,
+            "scheduled_at": post.scheduled_at,
+            "published_callback": reverse("post-published", args=[post.pk]),
+        },
+    )
 
 
 def _expire_one(pk: int, now: datetime) -> bool:

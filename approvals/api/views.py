@@ -128,6 +128,13 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         return _ok(s.PostSerializer, self._fresh(post))
 
+    @extend_schema(request=None, responses=s.PostSerializer)
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        """A publisher releases an approved post whose time has come now (409 while a lockdown holds it)."""
+        post = services.post_release(actor=request.user, post=self._post())
+        return _ok(s.PostSerializer, self._fresh(post))
+
     @extend_schema(responses=s.PostSerializer(many=True))
     @action(detail=False, methods=["get"], pagination_class=ScheduledFirst)
     def due(self, request):

@@ -208,6 +208,13 @@ ROWS: list[Row] = [
         api(ok=403, outsider=404, it_security=409, superuser=409),
         api=True,
     ),
+    Row(
+        "post-release",
+        "post",
+        lambda o: f"/api/v1/posts/{_post(o)}/release/",
+        api(ok=403, outsider=404, it_security=409, superuser=409),
+        api=True,
+    ),
     Row("post-due", "get", lambda o: "/api/v1/posts/due/", api(), api=True),
     Row("review-list", "get", lambda o: "/api/v1/reviews/", api(), api=True),
     Row("approvalroute-list", "get", lambda o: "/api/v1/approval-routes/", api(), api=True),

@@ -224,14 +224,16 @@ def test_publication_during_a_lockdown_answers_409_with_the_reason(
     api_client, employee, channel, reviewer, communications, it_security
 ):
     post = approve_all(submitted(employee, channel), reviewer, communications)
-    services.release_due()
     services.lockdown_start(actor=communications, scope="channel", channel=channel, reason="Crisis: hold everything.")
     api_client.force_authenticate(it_security)
     assert api_client.get("/api/v1/posts/due/").json()["results"] == []
-    response = api_client.post(f"/api/v1/posts/{post.pk}/published/", {}, format="json")
-    assert response.status_code == 409
-    assert response.json()["code"] == "lockdown"
-    assert "Crisis: hold everything." in response.json()["detail"]
+    for step in ("release", "published"):
+        response = api_client.post(f"/api/v1/posts/{post.pk}/{step}/", {}, format="json")
+        assert response.status_code == 409, step
+        assert response.json()["code"] == "lockdown"
+        assert "Crisis: hold everything." in response.json()["detail"]
+    post.refresh_from_db()
+    assert post.state == PostState.APPROVED
 
 
 def test_the_api_flow_from_draft_to_approved(api_client, employee, channel, reviewer, communications, superuser):
@@ -294,3 +296,25 @@ def test_an_attachment_is_served_with_its_checked_type_to_those_who_see_the_post
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "attachment" in response["Content-Disposition"]
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+
+def test_a_publisher_releases_a_due_post_now_once(api_client, employee, channel, reviewer, communications, hook_due):
+    from accounts.tests.factories import UserFactory
+    from notifications.models import WebhookDelivery
+
+    publisher = join(channel, UserFactory())
+    post = approve_all(submitted(employee, channel), reviewer, communications)
+    api_client.force_authenticate(publisher)
+    for _ in range(2):
+        response = api_client.post(f"/api/v1/posts/{post.pk}/release/")
+        assert response.status_code == 200
+        assert response.json()["released_at"] is not None
+    assert WebhookDelivery.objects.filter(event="post.due").count() == 1
+    assert services.release_due()["released"] == 0
+
+
+@pytest.fixture
+def hook_due(db):
+    from notifications.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(name="tool", url="https://tool.example.com/hook", events=["post.due"])
