@@ -45,6 +45,8 @@ def post_detail_for(user: Any, pk: Any) -> Post:
         .prefetch_related("users", Prefetch("decisions", Decision.objects.select_related("reviewer", "on_behalf_of")))
         .order_by("-revision__number", "position")
     )
+    for stage in stages:
+        stage.post = post
     post.stage_list = stages
     post.comment_list = list(Comment.objects.filter(post=post).select_related("author"))
     post.attachment_list = list(post.attachments.all())

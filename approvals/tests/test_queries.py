@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from approvals.tests.factories import submitted
+from approvals.tests.factories import draft, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +57,28 @@ def test_posts_endpoint(api_client, reviewer, posts, django_assert_num_queries):
         response = api_client.get("/api/v1/posts/")
     assert response.status_code == 200
     assert len(response.json()["results"]) == len(posts)
+
+
+def test_the_post_page_costs_the_same_with_more_revisions_decisions_and_comments(
+    client, employee, channel, reviewer, communications
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from approvals import services
+    from approvals.tests.factories import approve_all
+
+    plain = submitted(employee, channel)
+    busy = draft(employee, channel, body="Version 0")
+    for i in range(1, 6):
+        services.post_update(actor=employee, post=busy, body=f"Version {i}")
+        services.comment_add(actor=employee, post=busy, body=f"Comment {i}")
+    services.post_submit(actor=employee, post=busy)
+    approve_all(busy, reviewer)
+    client.force_login(communications)
+    client.get(reverse("approvals:post_detail", args=[plain.pk]))
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("approvals:post_detail", args=[plain.pk])).status_code == 200
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(reverse("approvals:post_detail", args=[busy.pk]) + "?from=1&to=6").status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
