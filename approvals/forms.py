@@ -3,6 +3,7 @@ from django import forms
 from accounts.choices import Group, Role
 from accounts.models import Department, User
 from approvals.choices import LockdownScope, Outcome, StageMode
+from channels_registry.forms import EmailListField
 from channels_registry.models import Channel
 
 
@@ -104,10 +105,26 @@ class RouteStageForm(forms.Form):
     name = forms.CharField(max_length=100)
     role = forms.ChoiceField(choices=[("", "—"), *Role.choices], required=False, label="Department role")
     group = forms.ChoiceField(choices=[("", "—")] + [(g, g) for g in Group.ALL], required=False)
+    users = EmailListField(
+        required=False,
+        label="Named reviewers",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="E-mail addresses, comma-separated (optional).",
+    )
     mode = forms.ChoiceField(choices=StageMode.choices)
     required = forms.IntegerField(min_value=1, initial=1, label="N (for “N of them”)")
     sla_hours = forms.IntegerField(min_value=1, initial=24, label="SLA (hours)")
+    escalate_to = forms.EmailField(required=False, label="Escalate to", help_text="Empty: the department's managers.")
     public_only = forms.BooleanField(required=False, label="Only for public channels")
+
+    def clean_escalate_to(self):
+        email = (self.cleaned_data.get("escalate_to") or "").lower()
+        if not email:
+            return None
+        user = User.objects.filter(email=email, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError("No one signs in with that address.")
+        return user
 
     def __init__(self, *args, departments=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -318,3 +318,46 @@ def hook_due(db):
     from notifications.models import WebhookEndpoint
 
     return WebhookEndpoint.objects.create(name="tool", url="https://tool.example.com/hook", events=["post.due"])
+
+
+def test_a_manager_adds_a_stage_with_named_reviewers_on_the_routes_page(client, manager, department, employee, channel):
+    from approvals.models import RouteStage
+
+    client.force_login(manager)
+    response = client.post(
+        reverse("approvals:routes"),
+        {
+            "department": department.pk,
+            "name": "Legal check",
+            "users": "reviewer2@example.com",
+            "mode": "any",
+            "required": 1,
+            "sla_hours": 4,
+            "escalate_to": "manager@example.com",
+        },
+    )
+    assert response.status_code == 200  # nobody signs in as reviewer2 yet: the form says so
+    from accounts.tests.factories import UserFactory
+
+    legal = UserFactory(email="reviewer2@example.com")
+    response = client.post(
+        reverse("approvals:routes"),
+        {
+            "department": department.pk,
+            "name": "Legal check",
+            "users": "reviewer2@example.com",
+            "mode": "any",
+            "required": 1,
+            "sla_hours": 4,
+            "escalate_to": "manager@example.com",
+        },
+    )
+    assert response.status_code == 302
+    stage = RouteStage.objects.get(name="Legal check")
+    assert list(stage.users.all()) == [legal] and stage.escalate_to == manager and stage.position == 3
+    post = submitted(employee, channel)
+    assert list(post.stage_reviews.values_list("name", flat=True)) == [
+        "Department review",
+        "Brand review",
+        "Legal check",
+    ]
