@@ -53,3 +53,26 @@ def may_register_channel(*, department: Department, platform: Platform, on: date
         )
         return GateResult(False, decision.outcome, message, decision=decision)
     return GateResult(True, decision.outcome, conditions=decision.conditions, decision=decision)
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """One reason a person may not do something yet, with where to fix it."""
+
+    message: str
+    fix_url: str = ""
+
+
+def author_blockers(*, user, channel) -> list[Blocker]:
+    """Why ``user`` may not author posts on ``channel`` yet (empty: they may).
+
+    The approvals composer and API call this; the policies/training work adds the
+    reasons (policy versions not acknowledged, required training not current,
+    platform blocked for the department).
+    """
+    return []
+
+
+def review_blockers(*, user) -> list[Blocker]:
+    """Why ``user`` may not review yet (required training, for example)."""
+    return []

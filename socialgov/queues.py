@@ -19,4 +19,6 @@ ROUTES: dict[str, dict[str, str]] = {
     "*.audit_*": {"queue": Queue.PERIODIC},
     "*.release_*": {"queue": Queue.PERIODIC},
     "*.remind_*": {"queue": Queue.PERIODIC},
+    "approvals.release_due": {"queue": Queue.PERIODIC},
+    "approvals.remind_reviewers": {"queue": Queue.PERIODIC},
 }

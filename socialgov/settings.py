@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "accounts",
     "policies",
     "channels_registry",
+    "approvals",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "socialgov.context_processors.navigation",
+                "approvals.context_processors.lockdown_banner",
             ],
         },
     },
@@ -232,6 +234,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ChannelRoleEnum": "channels_registry.choices.ChannelRole",
+        "DepartmentRoleEnum": "accounts.choices.Role",
+        "PostDecisionOutcomeEnum": "approvals.choices.Outcome",
         "ChannelStateEnum": "channels_registry.choices.ChannelState",
         "ActivityKindEnum": "channels_registry.choices.ActivityKind",
         "AccessRequestKindEnum": "channels_registry.choices.AccessRequestKind",

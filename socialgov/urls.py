@@ -20,6 +20,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("registry/", include("channels_registry.urls")),
     path("policies/", include("policies.urls")),
+    path("posts/", include("approvals.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("socialgov.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

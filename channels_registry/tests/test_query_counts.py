@@ -114,27 +114,27 @@ def add_desk(ctx, n):
         ChannelFactory(department=ctx["department"], state="in_security_review")
 
 
-# url, viewer, adder, exact queries
+# url, viewer, adder, exact queries (on main's foundation; pages include the approvals lockdown banner's query)
 CASES = {
-    "page channel_list": ("/registry/", "employee", add_channels, 16),
-    "page channel_list filtered": ("/registry/?security_gaps=true&platform=x", "employee", add_channels, 16),
-    "page my_channels": ("/registry/mine/", "employee", add_channels, 16),
-    "page access_request_list": ("/registry/access-requests/", "it_security", add_requests, 15),
-    "page recertification_list": ("/registry/recertifications/", "it_security", add_recertifications, 13),
-    "page rotation_task_list": ("/registry/rotations/", "it_security", add_rotations, 13),
-    "page reported_account_list": ("/registry/reported/", "it_security", add_reports, 15),
-    "page it_desk": ("/registry/it/", "it_security", add_desk, 16),
-    "page platform_list": ("/policies/platforms/", "employee", add_decisions, 16),
-    "api channel-list": ("/api/v1/channels/", "employee", add_channels, 9),
-    "api channelactivity-list": ("/api/v1/channel-activities/", "employee", add_activities, 9),
-    "api dormancyfinding-list": ("/api/v1/dormancy-findings/", "employee", add_findings, 9),
-    "api accessgrant-list": ("/api/v1/access-grants/", "it_security", add_grants, 10),
-    "api accessrequest-list": ("/api/v1/access-requests/", "it_security", add_requests, 10),
-    "api recertification-list": ("/api/v1/recertifications/", "it_security", add_recertifications, 10),
-    "api rotationtask-list": ("/api/v1/rotation-tasks/", "it_security", add_rotations, 10),
-    "api reportedaccount-list": ("/api/v1/reported-accounts/", "it_security", add_reports, 10),
-    "api platform-list": ("/api/v1/platforms/", "employee", add_platforms, 9),
-    "api platformdecision-list": ("/api/v1/platform-decisions/", "employee", add_decisions, 10),
+    "page channel_list": ("/registry/", "employee", add_channels, 11),
+    "page channel_list filtered": ("/registry/?security_gaps=true&platform=x", "employee", add_channels, 11),
+    "page my_channels": ("/registry/mine/", "employee", add_channels, 11),
+    "page access_request_list": ("/registry/access-requests/", "it_security", add_requests, 10),
+    "page recertification_list": ("/registry/recertifications/", "it_security", add_recertifications, 8),
+    "page rotation_task_list": ("/registry/rotations/", "it_security", add_rotations, 8),
+    "page reported_account_list": ("/registry/reported/", "it_security", add_reports, 10),
+    "page it_desk": ("/registry/it/", "it_security", add_desk, 11),
+    "page platform_list": ("/policies/platforms/", "employee", add_decisions, 11),
+    "api channel-list": ("/api/v1/channels/", "employee", add_channels, 4),
+    "api channelactivity-list": ("/api/v1/channel-activities/", "employee", add_activities, 4),
+    "api dormancyfinding-list": ("/api/v1/dormancy-findings/", "employee", add_findings, 4),
+    "api accessgrant-list": ("/api/v1/access-grants/", "it_security", add_grants, 5),
+    "api accessrequest-list": ("/api/v1/access-requests/", "it_security", add_requests, 5),
+    "api recertification-list": ("/api/v1/recertifications/", "it_security", add_recertifications, 5),
+    "api rotationtask-list": ("/api/v1/rotation-tasks/", "it_security", add_rotations, 5),
+    "api reportedaccount-list": ("/api/v1/reported-accounts/", "it_security", add_reports, 5),
+    "api platform-list": ("/api/v1/platforms/", "employee", add_platforms, 4),
+    "api platformdecision-list": ("/api/v1/platform-decisions/", "employee", add_decisions, 5),
 }
 
 
@@ -177,4 +177,4 @@ def test_channel_page_costs_the_same_with_3_or_30_activities_and_members(
             assert client.get(url).status_code == 200
 
 
-CHANNEL_PAGE_QUERIES = 19
+CHANNEL_PAGE_QUERIES = 14  # on main's foundation, with the approvals lockdown banner's query

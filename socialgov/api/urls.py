@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import MeView
+from approvals.api import views as approvals
 from audit.api import AuditEventViewSet
 from channels_registry.api import views as registry
 from notifications.api.views import NotificationViewSet
@@ -21,6 +22,11 @@ router.register("recertifications", registry.RecertificationViewSet, basename="r
 router.register("rotation-tasks", registry.RotationTaskViewSet, basename="rotationtask")
 router.register("reported-accounts", registry.ReportedAccountViewSet, basename="reportedaccount")
 router.register("offboarding", registry.OffboardingViewSet, basename="offboarding")
+router.register("posts", approvals.PostViewSet, basename="post")
+router.register("reviews", approvals.ReviewViewSet, basename="review")
+router.register("approval-routes", approvals.ApprovalRouteViewSet, basename="approvalroute")
+router.register("delegations", approvals.DelegationViewSet, basename="delegation")
+router.register("lockdowns", approvals.LockdownViewSet, basename="lockdown")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -117,8 +117,8 @@ def _events(actor, n):
 def test_audit_list_page_query_count(client, auditor, rows, django_assert_num_queries):
     _events(auditor, rows)
     client.force_login(auditor)
-    # session, user, groups (nav), 2x perms (access), events, unread count
-    with django_assert_num_queries(7):
+    # session, user, groups (nav), 2x perms (access), events, unread count, lockdowns in force (banner)
+    with django_assert_num_queries(8):
         response = client.get("/audit/")
     assert len(response.context["events"]) == rows
 
@@ -139,8 +139,8 @@ def test_dashboard_query_count(client, employee, rows, django_assert_num_queries
 
     Notification.objects.bulk_create([Notification(recipient=employee, event="x", title=f"n{i}") for i in range(rows)])
     client.force_login(employee)
-    # session, user, memberships, recent unread, groups (nav), unread count
-    with django_assert_num_queries(6):
+    # session, user, memberships, recent unread, groups (nav), unread count, lockdowns in force (banner)
+    with django_assert_num_queries(7):
         response = client.get(reverse("dashboard"))
     assert response.status_code == 200
 

@@ -1,0 +1,153 @@
+"""Admin for approvals: read-mostly; workflow changes go through services (the actions below).
+
+Routes and their stages are configuration and are edited here directly.
+"""
+
+from django.contrib import admin, messages
+
+from approvals import services
+from approvals.choices import RELEASABLE_STATES
+from approvals.models import (
+    ApprovalRoute,
+    Attachment,
+    Comment,
+    Decision,
+    Delegation,
+    Lockdown,
+    Post,
+    PostRevision,
+    RouteStage,
+    StageReview,
+)
+from socialgov.errors import DomainError
+
+
+def _run(request, fn, ok):
+    try:
+        fn()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, ok)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows change only through services (actions, pages, the API)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RevisionInline(admin.TabularInline):
+    model = PostRevision
+    fields = ["number", "body", "scheduled_at", "created_by", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class StageReviewInline(admin.TabularInline):
+    model = StageReview
+    fields = ["revision", "position", "name", "state", "approvals", "required", "due_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Post)
+class PostAdmin(ReadOnlyAdmin):
+    list_display = ["id", "channel", "author", "state", "scheduled_at", "released_at", "published_at"]
+    list_filter = ["state", "channel__department"]
+    search_fields = ["body", "author__email", "channel__display_name"]
+    list_select_related = ["channel", "author"]
+    inlines = [RevisionInline, StageReviewInline]
+    actions = ["release_now"]
+
+    @admin.action(description="Release due posts now (respects lockdowns)")
+    def release_now(self, request, queryset):
+        if not queryset.filter(state__in=RELEASABLE_STATES).exists():
+            messages.info(request, "None of these is approved.")
+            return
+        _run(request, lambda: services.release_due(), "Release ran: due posts outside a lockdown were released.")
+
+
+@admin.register(PostRevision)
+class PostRevisionAdmin(ReadOnlyAdmin):
+    list_display = ["post", "number", "created_by", "created_at"]
+    list_select_related = ["post", "created_by"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = ["name", "post", "content_type", "size", "uploaded_by", "created_at"]
+    list_select_related = ["post", "uploaded_by"]
+
+
+@admin.register(StageReview)
+class StageReviewAdmin(ReadOnlyAdmin):
+    list_display = ["post", "position", "name", "state", "approvals", "required", "due_at", "escalated_at"]
+    list_filter = ["state"]
+    list_select_related = ["post"]
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    list_display = ["stage_review", "reviewer", "on_behalf_of", "outcome", "created_at"]
+    list_select_related = ["stage_review", "reviewer", "on_behalf_of"]
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    list_display = ["post", "author", "created_at"]
+    list_select_related = ["post", "author"]
+
+
+class RouteStageInline(admin.StackedInline):
+    model = RouteStage
+    extra = 0
+    filter_horizontal = ["users"]
+    raw_id_fields = ["escalate_to"]
+
+
+@admin.register(ApprovalRoute)
+class ApprovalRouteAdmin(admin.ModelAdmin):
+    list_display = ["name", "department", "channel", "updated_at"]
+    list_select_related = ["department", "channel"]
+    raw_id_fields = ["channel"]
+    inlines = [RouteStageInline]
+
+
+@admin.register(Delegation)
+class DelegationAdmin(ReadOnlyAdmin):
+    list_display = ["delegator", "delegate", "starts_at", "ends_at", "revoked_at"]
+    list_select_related = ["delegator", "delegate"]
+    actions = ["revoke"]
+
+    @admin.action(description="End the selected delegations")
+    def revoke(self, request, queryset):
+        for delegation in queryset.filter(revoked_at__isnull=True):
+            _run(request, lambda d=delegation: services.delegation_revoke(actor=request.user, delegation=d), "Ended.")
+
+
+@admin.register(Lockdown)
+class LockdownAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "reason", "started_by", "started_at", "ends_at", "ended_at"]
+    list_select_related = ["department", "channel", "started_by"]
+    actions = ["end"]
+
+    @admin.action(description="End the selected lockdowns (release resumes)")
+    def end(self, request, queryset):
+        for lockdown in queryset.filter(ended_at__isnull=True):
+            _run(request, lambda lk=lockdown: services.lockdown_end(actor=request.user, lockdown=lk), "Ended.")

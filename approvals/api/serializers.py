@@ -1,0 +1,250 @@
+from rest_framework import serializers
+
+from accounts.models import Department, User
+from approvals.choices import LockdownScope, Outcome, StageMode
+from approvals.models import ApprovalRoute, Decision, Delegation, Lockdown, Post, PostRevision, RouteStage, StageReview
+from channels_registry.models import Channel
+
+_EMAIL = {"slug_field": "email", "read_only": True}
+
+
+class PostSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(**_EMAIL)
+    platform = serializers.CharField(source="channel.platform.slug", read_only=True)
+    department = serializers.CharField(source="channel.department.slug", read_only=True)
+    revision = serializers.IntegerField(source="current_revision.number", read_only=True, allow_null=True)
+    findings = serializers.JSONField(source="current_revision.findings", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Post
+        fields = [
+            "id",
+            "channel",
+            "platform",
+            "department",
+            "author",
+            "state",
+            "body",
+            "links",
+            "tags",
+            "sponsored",
+            "scheduled_at",
+            "revision",
+            "findings",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "approved_at",
+            "released_at",
+            "published_at",
+            "published_url",
+        ]
+        read_only_fields = fields
+
+
+class PostRevisionSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(**_EMAIL)
+
+    class Meta:
+        model = PostRevision
+        fields = [
+            "id",
+            "number",
+            "body",
+            "links",
+            "tags",
+            "sponsored",
+            "scheduled_at",
+            "findings",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class PostInput(serializers.Serializer):
+    channel = serializers.PrimaryKeyRelatedField(queryset=Channel.objects.all())
+    body = serializers.CharField(trim_whitespace=False)
+    links = serializers.ListField(child=serializers.CharField(max_length=500), required=False, default=list)
+    tags = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list)
+    scheduled_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    sponsored = serializers.BooleanField(required=False, default=False)
+
+
+class PostUpdateInput(PostInput):
+    channel = None
+
+
+class PostDecideInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    stage = serializers.IntegerField(required=False, help_text="The stage review; default: the open one you decide.")
+
+
+class WithdrawInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PublishedInput(serializers.Serializer):
+    url = serializers.URLField(required=False, allow_blank=True, default="", max_length=500)
+    published_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    reviewer = serializers.SlugRelatedField(**_EMAIL)
+    on_behalf_of = serializers.SlugRelatedField(**_EMAIL)
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "stage_review",
+            "reviewer",
+            "on_behalf_of",
+            "outcome",
+            "comment",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class StageReviewSerializer(serializers.ModelSerializer):
+    post = PostSerializer(read_only=True)
+    revision = serializers.IntegerField(source="revision.number", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = StageReview
+        fields = [
+            "id",
+            "post",
+            "revision",
+            "position",
+            "name",
+            "department",
+            "role",
+            "group",
+            "mode",
+            "required",
+            "approvals",
+            "state",
+            "opened_at",
+            "due_at",
+            "escalated_at",
+        ]
+        read_only_fields = fields
+
+
+class RouteStageSerializer(serializers.ModelSerializer):
+    users = serializers.SlugRelatedField(many=True, **_EMAIL)
+    escalate_to = serializers.SlugRelatedField(**_EMAIL)
+
+    class Meta:
+        model = RouteStage
+        fields = [
+            "id",
+            "position",
+            "name",
+            "role",
+            "group",
+            "users",
+            "mode",
+            "required",
+            "sla_hours",
+            "escalate_to",
+            "public_only",
+        ]
+        read_only_fields = fields
+
+
+class ApprovalRouteSerializer(serializers.ModelSerializer):
+    department = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    stages = RouteStageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ApprovalRoute
+        fields = [
+            "id",
+            "name",
+            "department",
+            "channel",
+            "stages",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class RouteStageInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    role = serializers.CharField(required=False, allow_blank=True, default="")
+    group = serializers.CharField(required=False, allow_blank=True, default="")
+    users = serializers.SlugRelatedField(
+        slug_field="email", queryset=User.objects.filter(is_active=True), many=True, required=False, default=list
+    )
+    mode = serializers.ChoiceField(choices=StageMode.choices, default=StageMode.ANY)
+    required = serializers.IntegerField(min_value=1, default=1)
+    sla_hours = serializers.IntegerField(min_value=1, default=24)
+    escalate_to = serializers.SlugRelatedField(
+        slug_field="email", queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None
+    )
+    public_only = serializers.BooleanField(default=False)
+
+
+class DelegationSerializer(serializers.ModelSerializer):
+    delegator = serializers.SlugRelatedField(**_EMAIL)
+    delegate = serializers.SlugRelatedField(**_EMAIL)
+
+    class Meta:
+        model = Delegation
+        fields = [
+            "id",
+            "delegator",
+            "delegate",
+            "starts_at",
+            "ends_at",
+            "reason",
+            "created_at",
+            "revoked_at",
+        ]
+        read_only_fields = fields
+
+
+class DelegationInput(serializers.Serializer):
+    delegate = serializers.SlugRelatedField(slug_field="email", queryset=User.objects.filter(is_active=True))
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class LockdownSerializer(serializers.ModelSerializer):
+    department = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    started_by = serializers.SlugRelatedField(**_EMAIL)
+    ended_by = serializers.SlugRelatedField(**_EMAIL)
+
+    class Meta:
+        model = Lockdown
+        fields = [
+            "id",
+            "scope",
+            "department",
+            "channel",
+            "reason",
+            "started_by",
+            "started_at",
+            "ends_at",
+            "ended_at",
+            "ended_by",
+        ]
+        read_only_fields = fields
+
+
+class LockdownInput(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=LockdownScope.choices, default=LockdownScope.ALL)
+    department = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Department.objects.all(), required=False, allow_null=True, default=None
+    )
+    channel = serializers.PrimaryKeyRelatedField(
+        queryset=Channel.objects.all(), required=False, allow_null=True, default=None
+    )
+    reason = serializers.CharField()
+    ends_at = serializers.DateTimeField(required=False, allow_null=True, default=None)

@@ -1,0 +1,9 @@
+from approvals.selectors import active_lockdowns
+
+
+def lockdown_banner(request):
+    """The lockdowns in force, for the banner on every page: one query, only for signed-in people."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"lockdowns_in_force": active_lockdowns()}

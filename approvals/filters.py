@@ -1,0 +1,89 @@
+"""One FilterSet per listed model, shared by the pages and the API."""
+
+from datetime import timedelta
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Department
+from approvals.choices import PostState
+from approvals.models import Delegation, Lockdown, Post, StageReview
+from channels_registry.models import Channel
+
+
+class PostFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="Search")
+    state = django_filters.ChoiceFilter(choices=PostState.choices, label="Status")
+    department = django_filters.ModelChoiceFilter(
+        field_name="channel__department", queryset=Department.objects.all(), to_field_name="slug"
+    )
+    channel = django_filters.ModelChoiceFilter(queryset=Channel.objects.select_related("platform"))
+    tag = django_filters.CharFilter(method="filter_tag", label="Tag")
+
+    class Meta:
+        model = Post
+        fields = ["q", "state", "department", "channel", "tag"]
+
+    def filter_q(self, qs, name, value):
+        return qs.filter(body__icontains=value) if value else qs
+
+    def filter_tag(self, qs, name, value):
+        # tags are a short list; a text match on the JSON works on SQLite and PostgreSQL alike
+        return qs.filter(tags__icontains=f'"{value.strip().lstrip("#").lower()}"') if value else qs
+
+
+class StageReviewFilter(django_filters.FilterSet):
+    """The approval queue's filters."""
+
+    department = django_filters.ModelChoiceFilter(
+        field_name="post__channel__department", queryset=Department.objects.all(), to_field_name="slug"
+    )
+    channel = django_filters.ModelChoiceFilter(
+        field_name="post__channel", queryset=Channel.objects.select_related("platform")
+    )
+    stage = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Stage")
+    older_than = django_filters.NumberFilter(method="filter_age", label="Waiting more than (hours)")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
+
+    class Meta:
+        model = StageReview
+        fields = ["department", "channel", "stage", "older_than", "overdue"]
+
+    def filter_age(self, qs, name, value):
+        return qs.filter(opened_at__lte=timezone.now() - timedelta(hours=float(value))) if value else qs
+
+    def filter_overdue(self, qs, name, value):
+        if value is None:
+            return qs
+        now = timezone.now()
+        return qs.filter(due_at__lte=now) if value else qs.filter(Q(due_at__gt=now) | Q(due_at__isnull=True))
+
+
+class DelegationFilter(django_filters.FilterSet):
+    current = django_filters.BooleanFilter(method="filter_current", label="In force now")
+
+    class Meta:
+        model = Delegation
+        fields = ["current"]
+
+    def filter_current(self, qs, name, value):
+        if value is None:
+            return qs
+        now = timezone.now()
+        live = Q(revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now)
+        return qs.filter(live) if value else qs.exclude(live)
+
+
+class LockdownFilter(django_filters.FilterSet):
+    active = django_filters.BooleanFilter(method="filter_active", label="In force")
+
+    class Meta:
+        model = Lockdown
+        fields = ["scope", "active"]
+
+    def filter_active(self, qs, name, value):
+        if value is None:
+            return qs
+        live = Q(ended_at__isnull=True) & (Q(ends_at__isnull=True) | Q(ends_at__gt=timezone.now()))
+        return qs.filter(live) if value else qs.exclude(live)

@@ -1,0 +1,131 @@
+from django import forms
+
+from accounts.choices import Group, Role
+from accounts.models import Department, User
+from approvals.choices import LockdownScope, Outcome, StageMode
+from channels_registry.forms import EmailListField
+from channels_registry.models import Channel
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
+class PostForm(forms.Form):
+    channel = forms.ModelChoiceField(queryset=Channel.objects.none())
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6, "data-char-count": "body-count"}), label="Text", strip=False
+    )
+    links = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="One web address per line."
+    )
+    tags = forms.CharField(required=False, help_text="Comma-separated, e.g. launch, spring")
+    scheduled_at = forms.DateTimeField(
+        required=False,
+        label="Publish at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Optional; in the server's time zone. Leave empty to publish once approved.",
+    )
+    sponsored = forms.BooleanField(required=False, label="Sponsored or paid content")
+    attachments = MultipleFileField(required=False, help_text="Images, PDF or video; checked by their content.")
+
+    def __init__(self, *args, channels=None, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = channels if channels is not None else Channel.objects.none()
+        if editing:
+            self.fields["channel"].disabled = True
+            self.fields["channel"].required = False
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "body": data["body"],
+            "links": [line.strip() for line in data["links"].splitlines() if line.strip()],
+            "tags": [t.strip() for t in data["tags"].split(",") if t.strip()],
+            "scheduled_at": data["scheduled_at"],
+            "sponsored": data["sponsored"],
+            "attachments": data["attachments"],
+        }
+
+
+class DecideForm(forms.Form):
+    outcome = forms.ChoiceField(choices=Outcome.choices)
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Comment", help_text="@name notifies.")
+
+
+class PublishedForm(forms.Form):
+    url = forms.URLField(required=False, label="Address of the published post", assume_scheme="https")
+    published_at = forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), help_text="Empty: now."
+    )
+
+
+class DelegationForm(forms.Form):
+    delegate = forms.EmailField(label="Colleague's e-mail")
+    starts_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    ends_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    reason = forms.CharField(required=False, max_length=300)
+
+    def clean_delegate(self):
+        user = User.objects.filter(email=self.cleaned_data["delegate"].lower(), is_active=True).first()
+        if user is None:
+            raise forms.ValidationError("No one signs in with that address.")
+        return user
+
+
+class LockdownForm(forms.Form):
+    scope = forms.ChoiceField(choices=LockdownScope.choices)
+    department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False)
+    channel = forms.ModelChoiceField(queryset=Channel.objects.filter(state="active"), required=False)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    ends_at = forms.DateTimeField(
+        required=False,
+        label="Ends automatically at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+
+class RouteStageForm(forms.Form):
+    department = forms.ModelChoiceField(queryset=Department.objects.none())
+    name = forms.CharField(max_length=100)
+    role = forms.ChoiceField(choices=[("", "—"), *Role.choices], required=False, label="Department role")
+    group = forms.ChoiceField(choices=[("", "—")] + [(g, g) for g in Group.ALL], required=False)
+    users = EmailListField(
+        required=False,
+        label="Named reviewers",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="E-mail addresses, comma-separated (optional).",
+    )
+    mode = forms.ChoiceField(choices=StageMode.choices)
+    required = forms.IntegerField(min_value=1, initial=1, label="N (for “N of them”)")
+    sla_hours = forms.IntegerField(min_value=1, initial=24, label="SLA (hours)")
+    escalate_to = forms.EmailField(required=False, label="Escalate to", help_text="Empty: the department's managers.")
+    public_only = forms.BooleanField(required=False, label="Only for public channels")
+
+    def clean_escalate_to(self):
+        email = (self.cleaned_data.get("escalate_to") or "").lower()
+        if not email:
+            return None
+        user = User.objects.filter(email=email, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError("No one signs in with that address.")
+        return user
+
+    def __init__(self, *args, departments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments if departments is not None else Department.objects.none()

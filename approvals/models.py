@@ -1,0 +1,273 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from accounts.choices import Role
+from accounts.models import Department
+from approvals.choices import LockdownScope, Outcome, PostState, StageMode, StageState
+from channels_registry.models import Channel
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Post(models.Model):
+    """One message for one channel. Its text lives in immutable revisions; the latest is copied here."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="posts")
+    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="posts")
+    state = models.CharField(max_length=24, choices=PostState.choices, default=PostState.DRAFT)
+    body = models.TextField()
+    links = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    sponsored = models.BooleanField(default=False)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    current_revision = models.ForeignKey(
+        "PostRevision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="Rejected, withdrawn or expired.")
+    released_at = models.DateTimeField(null=True, blank=True, help_text="When post.due was sent.")
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "scheduled_at"]), models.Index(fields=["author", "state"])]
+
+    def __str__(self) -> str:
+        return f"Post {self.pk} on {self.channel.display_name}"
+
+    @property
+    def summary(self) -> str:
+        text = " ".join(self.body.split())
+        return text if len(text) <= 80 else text[:79] + "…"
+
+
+class PostRevision(models.Model):
+    """What the post said at one save. Never changed after it is written."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    body = models.TextField()
+    links = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    sponsored = models.BooleanField(default=False)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    findings = models.JSONField(default=list, blank=True, help_text="What the content rules found.")
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["post", "-number"]
+        constraints = [models.UniqueConstraint(fields=["post", "number"], name="post_revision_number_unique")]
+
+    def __str__(self) -> str:
+        return f"Revision {self.number} of post {self.post_id}"
+
+    @property
+    def warnings(self) -> list[dict]:
+        return [f for f in self.findings if f.get("severity") == "warn"]
+
+
+class Attachment(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="attachments")
+    revision = models.ForeignKey(PostRevision, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["post", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApprovalRoute(models.Model):
+    """Ordered review stages: the company default (no department), a department's, or a channel's override."""
+
+    name = models.CharField(max_length=100)
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, null=True, blank=True, related_name="approval_routes"
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, null=True, blank=True, related_name="approval_routes"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["department__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department"], condition=Q(channel__isnull=True), name="approval_route_one_per_department"
+            ),
+            models.UniqueConstraint(fields=["channel"], name="approval_route_one_per_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RouteStage(models.Model):
+    route = models.ForeignKey(ApprovalRoute, on_delete=models.CASCADE, related_name="stages")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=100)
+    role = models.CharField(
+        max_length=16, choices=Role.choices, blank=True, help_text="A role in the post's department (or above)."
+    )
+    group = models.CharField(max_length=80, blank=True, help_text="A company group, e.g. communications.")
+    users = models.ManyToManyField(USER, blank=True, related_name="+", help_text="Named reviewers.")
+    mode = models.CharField(max_length=8, choices=StageMode.choices, default=StageMode.ANY)
+    required = models.PositiveSmallIntegerField(default=1, help_text="For “N of them”.")
+    sla_hours = models.PositiveIntegerField(default=24)
+    escalate_to = models.ForeignKey(
+        USER,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty: the department's managers.",
+    )
+    public_only = models.BooleanField(default=False, help_text="Only for public channels (not messaging).")
+
+    class Meta:
+        ordering = ["route", "position"]
+        constraints = [models.UniqueConstraint(fields=["route", "position"], name="route_stage_position_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"
+
+
+class StageReview(models.Model):
+    """One stage for one revision of a post; who may decide is copied from the route when it is made."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="stage_reviews")
+    revision = models.ForeignKey(PostRevision, on_delete=models.CASCADE, related_name="stage_reviews")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=100)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+    group = models.CharField(max_length=80, blank=True)
+    users = models.ManyToManyField(USER, blank=True, related_name="+")
+    mode = models.CharField(max_length=8, choices=StageMode.choices, default=StageMode.ANY)
+    required = models.PositiveSmallIntegerField(default=1, help_text="Approvals needed (set when it opens).")
+    approvals = models.PositiveSmallIntegerField(default=0)
+    sla_hours = models.PositiveIntegerField(default=24)
+    escalate_to = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    state = models.CharField(max_length=20, choices=StageState.choices, default=StageState.WAITING)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["post", "revision", "position"]
+        constraints = [models.UniqueConstraint(fields=["revision", "position"], name="stage_review_position_unique")]
+        indexes = [models.Index(fields=["state", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} of post {self.post_id}"
+
+
+class Decision(models.Model):
+    stage_review = models.ForeignKey(StageReview, on_delete=models.CASCADE, related_name="decisions")
+    reviewer = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    on_behalf_of = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["stage_review", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["stage_review", "reviewer"], name="decision_one_per_reviewer"),
+            models.UniqueConstraint(
+                fields=["stage_review", "on_behalf_of"],
+                condition=Q(on_behalf_of__isnull=False),
+                name="decision_one_per_delegator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} by {self.reviewer}"
+
+
+class Comment(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["post", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} on post {self.post_id}"
+
+
+class Delegation(models.Model):
+    """Out of office: ``delegate`` decides in ``delegator``'s place between the two dates."""
+
+    delegator = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="delegations_given")
+    delegate = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="delegations_received")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="delegation_ends_after_start"),
+            models.CheckConstraint(condition=~Q(delegator=models.F("delegate")), name="delegation_not_to_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delegator} → {self.delegate}"
+
+
+class Lockdown(models.Model):
+    """A crisis pause: nothing in scope is released or published while it holds."""
+
+    scope = models.CharField(max_length=16, choices=LockdownScope.choices, default=LockdownScope.ALL)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reason = models.TextField()
+    started_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Automatic end; empty: until ended by hand.")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["ended_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope="all", department__isnull=True, channel__isnull=True)
+                | Q(scope="department", department__isnull=False, channel__isnull=True)
+                | Q(scope="channel", channel__isnull=False, department__isnull=True),
+                name="lockdown_scope_matches_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Lockdown of {self.scope_label}"
+
+    @property
+    def scope_label(self) -> str:
+        if self.scope == LockdownScope.DEPARTMENT and self.department_id:
+            return f"the {self.department.name} department"
+        if self.scope == LockdownScope.CHANNEL and self.channel_id:
+            return self.channel.display_name
+        return "everything"

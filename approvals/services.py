@@ -1,0 +1,1055 @@
+"""Every change to posts, reviews, delegations and lockdowns: one function each, ``<noun>_<verb>``.
+
+Each takes the acting user keyword-only, checks permission, locks and re-reads the
+row it changes, refuses a transition the state machine does not allow (409), and
+writes the audit event and the notifications in the same transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.choices import Group, Role
+from accounts.models import Department, User
+from accounts.permissions import ensure_mfa, is_it_security
+from accounts.selectors import department_managers, users_in_group
+from approvals import attachments as files
+from approvals import permissions, selectors
+from approvals.choices import (
+    RELEASABLE_STATES,
+    UNAPPROVED_STATES,
+    WITHDRAWABLE_STATES,
+    LockdownScope,
+    Outcome,
+    PostState,
+    StageMode,
+    StageState,
+)
+from approvals.models import (
+    ApprovalRoute,
+    Attachment,
+    Comment,
+    Decision,
+    Delegation,
+    Lockdown,
+    Post,
+    PostRevision,
+    RouteStage,
+    StageReview,
+)
+from audit import services as audit
+from channels_registry.choices import ActivityKind, ActivitySource, ChannelState
+from channels_registry.models import Channel
+from channels_registry.services import activity_record
+from notifications.services import notify
+from policies import content, gates
+from policies.choices import PlatformKind
+from socialgov.errors import Conflict, Forbidden, InvalidInput, ensure, ensure_state
+
+MAX_LINKS = 10
+MAX_TAGS = 10
+MENTION = re.compile(r"(?<![\w.])@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w.+-]+)")
+
+
+def post_url(post: Post) -> str:
+    return reverse("approvals:post_detail", args=[post.pk])
+
+
+def _lock_post(post: Post | int) -> Post:
+    pk = post.pk if isinstance(post, Post) else post
+    return Post.objects.select_for_update().select_related("channel", "channel__platform").get(pk=pk)
+
+
+def _blocked(blockers: Sequence[gates.Blocker], message: str) -> Forbidden:
+    reasons = [f"{b.message} ({b.fix_url})" if b.fix_url else b.message for b in blockers]
+    return Forbidden(message, fields={"reasons": reasons}, code="blocked")
+
+
+def ensure_may_author(actor: User, channel: Channel) -> None:
+    ensure(permissions.can_author(actor, channel), "Only the channel's members write posts for an active channel.")
+    blockers = gates.author_blockers(user=actor, channel=channel)
+    if blockers:
+        raise _blocked(blockers, "You may not write posts for this channel yet.")
+
+
+# --- Compose ------------------------------------------------------------------------------
+
+
+def _clean(
+    *, body: str, links: Iterable[str], tags: Iterable[str], scheduled_at: datetime | None
+) -> tuple[str, list[str], list[str]]:
+    errors: dict[str, list[str]] = {}
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body:
+        errors["body"] = ["Write the text of the post."]
+    clean_links = [str(u).strip() for u in links or [] if str(u).strip()]
+    validate = URLValidator(schemes=["http", "https"])
+    for url in clean_links:
+        try:
+            validate(url)
+        except ValidationError:
+            errors.setdefault("links", []).append(f"Not a web address: {url}")
+    if len(clean_links) > MAX_LINKS:
+        errors.setdefault("links", []).append(f"At most {MAX_LINKS} links.")
+    clean_tags = sorted({str(t).strip().lstrip("#").lower() for t in tags or [] if str(t).strip()})
+    if len(clean_tags) > MAX_TAGS or any(len(t) > 40 for t in clean_tags):
+        errors["tags"] = [f"At most {MAX_TAGS} tags of up to 40 characters."]
+    if scheduled_at is not None:
+        if timezone.is_naive(scheduled_at):
+            errors["scheduled_at"] = ["Give the time with its time zone."]
+        elif scheduled_at <= timezone.now():
+            errors["scheduled_at"] = ["The scheduled time must be in the future."]
+    if errors:
+        raise InvalidInput("The post was not saved.", fields=errors)
+    return body, clean_links, clean_tags
+
+
+def _findings(post: Post, body: str, links: list[str], sponsored: bool) -> list[dict[str, Any]]:
+    found = content.check_text(
+        text=body,
+        department=post.channel.department,
+        platform=post.channel.platform,
+        sponsored=sponsored,
+        links=links,
+    )
+    return [f.as_dict() for f in found]
+
+
+def _attach(actor: User, post: Post, revision: PostRevision, uploads: Sequence[Any]) -> list[Attachment]:
+    if not uploads:
+        return []
+    errors = []
+    kinds = []
+    if post.attachments.count() + len(uploads) > files.MAX_ATTACHMENTS:
+        errors.append(f"At most {files.MAX_ATTACHMENTS} attachments.")
+    for upload in uploads:
+        kind, problem = files.inspect(upload)
+        if problem:
+            errors.append(problem)
+        kinds.append(kind)
+    if errors:
+        raise InvalidInput("The attachments were not accepted.", fields={"attachments": errors})
+    made = []
+    for upload, kind in zip(uploads, kinds, strict=True):
+        name = (getattr(upload, "name", "") or "attachment").rsplit("/", 1)[-1][:200]
+        attachment = Attachment(
+            post=post, revision=revision, name=name, content_type=kind, size=upload.size, uploaded_by=actor
+        )
+        attachment.file.save(name, upload, save=False)  # through the storage API
+        attachment.save()
+        made.append(attachment)
+    return made
+
+
+def _new_revision(
+    actor: User, post: Post, *, body: str, links: list[str], tags: list[str], scheduled_at, sponsored: bool
+) -> PostRevision:
+    number = (post.revisions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    revision = PostRevision.objects.create(
+        post=post,
+        number=number,
+        body=body,
+        links=links,
+        tags=tags,
+        sponsored=sponsored,
+        scheduled_at=scheduled_at,
+        findings=_findings(post, body, links, sponsored),
+        created_by=actor,
+    )
+    post.body, post.links, post.tags, post.sponsored, post.scheduled_at = body, links, tags, sponsored, scheduled_at
+    post.current_revision = revision
+    post.save(update_fields=["body", "links", "tags", "sponsored", "scheduled_at", "current_revision", "updated_at"])
+    return revision
+
+
+@transaction.atomic
+def post_create(
+    *,
+    actor: User,
+    channel: Channel,
+    body: str,
+    links: Iterable[str] = (),
+    tags: Iterable[str] = (),
+    scheduled_at: datetime | None = None,
+    sponsored: bool = False,
+    attachments: Sequence[Any] = (),
+) -> Post:
+    """A draft on ``channel``, with its first revision."""
+    ensure_may_author(actor, channel)
+    body, links, tags = _clean(body=body, links=links, tags=tags, scheduled_at=scheduled_at)
+    post = Post.objects.create(channel=channel, author=actor, body=body, links=links, tags=tags)
+    revision = _new_revision(
+        actor, post, body=body, links=links, tags=tags, scheduled_at=scheduled_at, sponsored=sponsored
+    )
+    _attach(actor, post, revision, attachments)
+    audit.record(actor=actor, action="post.created", target=post, data={"channel": channel.pk, "revision": 1})
+    return post
+
+
+@transaction.atomic
+def post_update(
+    *,
+    actor: User,
+    post: Post,
+    body: str,
+    links: Iterable[str] = (),
+    tags: Iterable[str] = (),
+    scheduled_at: datetime | None = None,
+    sponsored: bool = False,
+    attachments: Sequence[Any] = (),
+) -> Post:
+    """A new revision. Editing an approved or scheduled post sends it back to review from the first stage."""
+    post = _lock_post(post)
+    ensure(post.author_id == actor.pk and permissions.may_act(actor), "Only the author edits a post.")
+    ensure_state(post, PostState.DRAFT, PostState.CHANGES_REQUESTED, PostState.APPROVED, PostState.SCHEDULED)
+    ensure_may_author(actor, post.channel)
+    body, links, tags = _clean(body=body, links=links, tags=tags, scheduled_at=scheduled_at)
+    was = post.state
+    revision = _new_revision(
+        actor, post, body=body, links=links, tags=tags, scheduled_at=scheduled_at, sponsored=sponsored
+    )
+    _attach(actor, post, revision, attachments)
+    audit.record(actor=actor, action="post.revised", target=post, data={"revision": revision.number, "state": was})
+    if was in RELEASABLE_STATES:
+        _check_submittable(post, revision)
+        post.released_at = None
+        post.approved_at = None
+        post.save(update_fields=["released_at", "approved_at"])
+        _start_review(actor, post, revision, again=True)
+    return post
+
+
+# --- Submit and the stages ---------------------------------------------------------------------
+
+
+def _check_submittable(post: Post, revision: PostRevision) -> None:
+    errors: dict[str, list[str]] = {}
+    limit = post.channel.platform.char_limit
+    if limit and len(revision.body) > limit:
+        errors["body"] = [f"{len(revision.body)} characters: {post.channel.platform.name} allows {limit}."]
+    if revision.scheduled_at is not None and revision.scheduled_at <= timezone.now():
+        errors["scheduled_at"] = ["The scheduled time has passed: choose a new one."]
+    blocking = [f["message"] for f in revision.findings if f.get("severity") == content.Severity.BLOCK]
+    if blocking:
+        errors["findings"] = blocking
+    if errors:
+        raise InvalidInput("The post cannot be submitted yet.", fields=errors)
+    if post.channel.state != ChannelState.ACTIVE:
+        raise Conflict("The channel is not active.", code="channel_not_active")
+
+
+def _route_for(channel: Channel) -> ApprovalRoute:
+    """The channel's override, else its department's route, else the company default."""
+    return (
+        ApprovalRoute.objects.filter(channel=channel).first()
+        or ApprovalRoute.objects.filter(department_id=channel.department_id, channel__isnull=True).first()
+        or default_route()
+    )
+
+
+def default_route() -> ApprovalRoute:
+    """The company default (made by the data migration; re-made here if someone deleted it)."""
+    route = ApprovalRoute.objects.filter(department__isnull=True, channel__isnull=True).first()
+    if route is None:
+        route = ApprovalRoute.objects.create(name="Company default")
+        seed_default_stages(route)
+    return route
+
+
+def seed_default_stages(route: ApprovalRoute) -> None:
+    RouteStage.objects.create(route=route, position=1, name="Department review", role=Role.REVIEWER, sla_hours=24)
+    RouteStage.objects.create(
+        route=route, position=2, name="Brand review", group=Group.COMMUNICATIONS, sla_hours=24, public_only=True
+    )
+
+
+def is_public(channel: Channel) -> bool:
+    return channel.platform.kind != PlatformKind.MESSAGING
+
+
+def _start_review(actor: User, post: Post, revision: PostRevision, *, again: bool = False) -> None:
+    """Cancel what is open, make this revision's stages from the route (and content rules), open the first."""
+    now = timezone.now()
+    StageReview.objects.filter(post=post, state__in=[StageState.OPEN, StageState.WAITING]).update(
+        state=StageState.CANCELLED, closed_at=now
+    )
+    route = _route_for(post.channel)
+    public = is_public(post.channel)
+    position = 0
+    for stage in route.stages.prefetch_related("users").order_by("position"):
+        if stage.public_only and not public:
+            continue
+        position += 1
+        review = StageReview.objects.create(
+            post=post,
+            revision=revision,
+            position=position,
+            name=stage.name,
+            department_id=post.channel.department_id if stage.role else None,
+            role=stage.role,
+            group=stage.group,
+            mode=stage.mode,
+            required=stage.required,
+            sla_hours=stage.sla_hours,
+            escalate_to=stage.escalate_to,
+        )
+        review.users.set(stage.users.all())
+    for finding in revision.findings:
+        if finding.get("severity") != content.Severity.ROUTE:
+            continue
+        route_info = finding.get("route") or {}
+        department = None
+        if route_info.get("department"):
+            department = Department.objects.filter(slug=route_info["department"]).first()
+        position += 1
+        StageReview.objects.create(
+            post=post,
+            revision=revision,
+            position=position,
+            name=(route_info.get("label") or "Additional review")[:100],
+            department=department,
+            role=(route_info.get("role") or Role.REVIEWER) if department else "",
+            group=route_info.get("group") or "",
+            sla_hours=24,
+        )
+    post.state = PostState.IN_REVIEW
+    post.submitted_at = now
+    post.save(update_fields=["state", "submitted_at", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="post.resubmitted" if again else "post.submitted",
+        target=post,
+        data={"revision": revision.number, "stages": position},
+    )
+    if position == 0:
+        _finish_approved(actor, post)
+        return
+    _open_stage(StageReview.objects.get(revision=revision, position=1), now)
+
+
+def eligible_users(stage: StageReview) -> list[User]:
+    """Everyone who may decide ``stage`` in their own name (the author excepted)."""
+    q = Q(pk__in=stage.users.values("pk"))
+    if stage.group:
+        q |= Q(groups__name=stage.group)
+    if stage.role and stage.department_id:
+        q |= Q(
+            memberships__department_id=stage.department_id,
+            memberships__role__in=permissions.ROLES_AT_LEAST.get(stage.role, ()),
+        )
+    return list(User.objects.filter(q, is_active=True).exclude(pk=stage.post.author_id).distinct())
+
+
+def _with_delegates(people: list[User], now: datetime) -> list[User]:
+    ids = [p.pk for p in people]
+    delegates = User.objects.filter(
+        is_active=True,
+        delegations_received__delegator_id__in=ids,
+        delegations_received__revoked_at__isnull=True,
+        delegations_received__starts_at__lte=now,
+        delegations_received__ends_at__gt=now,
+    ).distinct()
+    return people + [d for d in delegates if d.pk not in ids]
+
+
+def _open_stage(stage: StageReview, now: datetime) -> None:
+    people = eligible_users(stage)
+    if stage.mode == StageMode.ALL:
+        stage.required = max(1, len(people))
+    elif stage.mode == StageMode.ANY:
+        stage.required = 1
+    stage.state = StageState.OPEN
+    stage.opened_at = now
+    stage.due_at = now + timedelta(hours=stage.sla_hours)
+    stage.save(update_fields=["state", "opened_at", "due_at", "required"])
+    post = stage.post
+    notify(
+        event="post.review_requested",
+        recipients=_with_delegates(people, now),
+        title=f"Review: post on {post.channel.display_name} ({stage.name})",
+        body=post.body,
+        url=post_url(post),
+        target=post,
+        data={"post": post.pk, "stage": stage.name, "due_at": stage.due_at},
+    )
+
+
+@transaction.atomic
+def post_submit(*, actor: User, post: Post) -> Post:
+    post = _lock_post(post)
+    ensure(post.author_id == actor.pk and permissions.may_act(actor), "Only the author submits a post.")
+    ensure_state(post, PostState.DRAFT, PostState.CHANGES_REQUESTED)
+    ensure_may_author(actor, post.channel)
+    revision = post.current_revision
+    _check_submittable(post, revision)
+    _start_review(actor, post, revision)
+    return post
+
+
+def _finish_approved(actor: User | None, post: Post) -> None:
+    now = timezone.now()
+    post.state = PostState.SCHEDULED if post.scheduled_at else PostState.APPROVED
+    post.approved_at = now
+    post.save(update_fields=["state", "approved_at", "updated_at"])
+    audit.record(actor=actor, action=f"post.{post.state}", target=post, data={"scheduled_at": post.scheduled_at})
+    when = f" for {timezone.localtime(post.scheduled_at):%Y-%m-%d %H:%M}" if post.scheduled_at else ""
+    notify(
+        event="post.approved",
+        recipients=[post.author],
+        title=f"Approved{when}: your post on {post.channel.display_name}",
+        body=post.body,
+        url=post_url(post),
+        target=post,
+        data={"post": post.pk, "state": post.state},
+    )
+
+
+@transaction.atomic
+def stage_decide(*, actor: User, stage_review: StageReview, outcome: str, comment: str = "") -> Decision:
+    """One reviewer's decision. The post row, then the stage row, are locked: racing deciders queue, and
+    only as many approvals as the stage's mode needs are taken; the rest get 409."""
+    ensure_mfa(actor)
+    blockers = gates.review_blockers(user=actor)
+    if blockers:
+        raise _blocked(blockers, "You may not review posts yet.")
+    post = _lock_post(stage_review.post_id)
+    stage = StageReview.objects.select_for_update().get(pk=stage_review.pk)
+    stage.post = post
+    ensure(post.author_id != actor.pk, "No one decides on their own post.")
+    principal = permissions.eligible_principal(actor, stage)
+    ensure(principal is not None, "You are not a reviewer of this stage.")
+    comment = (comment or "").strip()
+    if outcome not in Outcome.values:
+        raise InvalidInput("Choose a decision.", fields={"outcome": [f"One of {', '.join(Outcome.values)}."]})
+    if outcome != Outcome.APPROVE and not comment:
+        raise InvalidInput("Say why.", fields={"comment": ["A comment is required to request changes or reject."]})
+    ensure_state(post, PostState.IN_REVIEW)
+    ensure_state(stage, StageState.OPEN)
+    if stage.revision_id != post.current_revision_id:
+        raise Conflict("This review is for an older revision.", code="stale_revision")
+    on_behalf = principal if principal != actor.pk else None
+    taken = stage.decisions.filter(Q(reviewer=actor) | Q(reviewer_id=principal) | Q(on_behalf_of_id=principal))
+    if taken.exists():
+        raise Conflict("A decision for this reviewer is already recorded.", code="already_decided")
+    try:
+        with transaction.atomic():
+            decision = Decision.objects.create(
+                stage_review=stage, reviewer=actor, on_behalf_of_id=on_behalf, outcome=outcome, comment=comment
+            )
+    except IntegrityError:
+        raise Conflict("A decision for this reviewer is already recorded.", code="already_decided") from None
+    now = timezone.now()
+    audit.record(
+        actor=actor,
+        action="post.stage_decided",
+        target=post,
+        data={"stage": stage.name, "position": stage.position, "outcome": outcome, "on_behalf_of": on_behalf},
+    )
+    if outcome == Outcome.APPROVE:
+        stage.approvals += 1
+        if stage.approvals < stage.required:
+            stage.save(update_fields=["approvals"])
+            return decision
+        stage.state, stage.closed_at = StageState.APPROVED, now
+        stage.save(update_fields=["approvals", "state", "closed_at"])
+        following = (
+            StageReview.objects.filter(revision_id=stage.revision_id, state=StageState.WAITING)
+            .order_by("position")
+            .first()
+        )
+        if following is not None:
+            following.post = post
+            _open_stage(following, now)
+        else:
+            _finish_approved(actor, post)
+        return decision
+
+    stage.state = StageState.CHANGES_REQUESTED if outcome == Outcome.REQUEST_CHANGES else StageState.REJECTED
+    stage.closed_at = now
+    stage.save(update_fields=["state", "closed_at"])
+    StageReview.objects.filter(post=post, state__in=[StageState.OPEN, StageState.WAITING]).update(
+        state=StageState.CANCELLED, closed_at=now
+    )
+    if outcome == Outcome.REQUEST_CHANGES:
+        post.state = PostState.CHANGES_REQUESTED
+        post.save(update_fields=["state", "updated_at"])
+        title = f"Changes requested on your post on {post.channel.display_name}"
+    else:
+        post.state, post.closed_at = PostState.REJECTED, now
+        post.save(update_fields=["state", "closed_at", "updated_at"])
+        title = f"Rejected: your post on {post.channel.display_name}"
+    notify(
+        event=f"post.{post.state}",
+        recipients=[post.author],
+        title=title,
+        body=comment,
+        url=post_url(post),
+        target=post,
+        data={"post": post.pk, "stage": stage.name, "comment": comment},
+    )
+    return decision
+
+
+@transaction.atomic
+def post_withdraw(*, actor: User, post: Post, reason: str = "") -> Post:
+    post = _lock_post(post)
+    ensure(post.author_id == actor.pk and permissions.may_act(actor), "Only the author withdraws a post.")
+    ensure_state(post, *WITHDRAWABLE_STATES)
+    now = timezone.now()
+    StageReview.objects.filter(post=post, state__in=[StageState.OPEN, StageState.WAITING]).update(
+        state=StageState.CANCELLED, closed_at=now
+    )
+    post.state, post.closed_at = PostState.WITHDRAWN, now
+    post.save(update_fields=["state", "closed_at", "updated_at"])
+    audit.record(actor=actor, action="post.withdrawn", target=post, data={"reason": (reason or "").strip()})
+    return post
+
+
+# --- Comments -------------------------------------------------------------------------------------
+
+
+def mentioned_users(body: str, post: Post) -> list[User]:
+    """People named as @email or @local-part who may see the post."""
+    tokens = {m.group(1).rstrip(".").lower() for m in MENTION.finditer(body)}
+    if not tokens:
+        return []
+    emails = {t for t in tokens if "@" in t}
+    locals_ = {t for t in tokens if "@" not in t}
+    q = Q(email__in=emails)
+    for local in locals_:
+        q |= Q(email__istartswith=f"{local}@")
+    people = User.objects.filter(q, is_active=True)
+    return [p for p in people if selectors.posts_visible_to(p).filter(pk=post.pk).exists()]
+
+
+@transaction.atomic
+def comment_add(*, actor: User, post: Post, body: str) -> Comment:
+    ensure(permissions.may_act(actor), "Auditors read; they do not comment.")
+    post = selectors.post_for(actor, post.pk)
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput("Write a comment.", fields={"body": ["Write a comment."]})
+    if len(body) > 5000:
+        raise InvalidInput("Too long.", fields={"body": ["Keep a comment under 5000 characters."]})
+    comment = Comment.objects.create(post=post, author=actor, body=body)
+    audit.record(actor=actor, action="post.commented", target=post, data={"comment": comment.pk})
+    mentioned = [u for u in mentioned_users(body, post) if u.pk != actor.pk]
+    if mentioned:
+        notify(
+            event="post.mentioned",
+            recipients=mentioned,
+            title=f"{actor} mentioned you on a post on {post.channel.display_name}",
+            body=body,
+            url=post_url(post),
+            target=post,
+            data={"post": post.pk, "comment": comment.pk},
+        )
+    return comment
+
+
+# --- Delegation -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def delegation_create(
+    *,
+    actor: User,
+    delegate: User,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str = "",
+    delegator: User | None = None,
+) -> Delegation:
+    """Hand ``delegator``'s (by default the actor's) eligibility to ``delegate`` for a period."""
+    delegator = delegator or actor
+    ensure(permissions.may_act(actor), "Auditors read; they do not delegate.")
+    ensure(delegator.pk == actor.pk or is_it_security(actor), "You hand over only your own reviews.")
+    errors: dict[str, list[str]] = {}
+    if delegate.pk == delegator.pk:
+        errors["delegate"] = ["Choose a colleague, not yourself."]
+    elif not delegate.is_active:
+        errors["delegate"] = ["That person has left."]
+    if ends_at <= starts_at:
+        errors["ends_at"] = ["The end comes after the start."]
+    elif ends_at <= timezone.now():
+        errors["ends_at"] = ["The period has already ended."]
+    if errors:
+        raise InvalidInput("The delegation was not saved.", fields=errors)
+    delegation = Delegation.objects.create(
+        delegator=delegator, delegate=delegate, starts_at=starts_at, ends_at=ends_at, reason=(reason or "").strip()
+    )
+    audit.record(
+        actor=actor,
+        action="delegation.created",
+        target=delegation,
+        target_label=str(delegation),
+        data={"delegator": delegator.pk, "delegate": delegate.pk, "starts_at": starts_at, "ends_at": ends_at},
+    )
+    notify(
+        event="delegation.created",
+        recipients=[delegate],
+        title=f"{delegator} hands you their reviews until {timezone.localtime(ends_at):%Y-%m-%d %H:%M}",
+        body=delegation.reason,
+        url=reverse("approvals:delegations"),
+        target=delegation,
+    )
+    return delegation
+
+
+@transaction.atomic
+def delegation_revoke(*, actor: User, delegation: Delegation) -> Delegation:
+    delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    ensure(
+        permissions.may_act(actor) and (delegation.delegator_id == actor.pk or is_it_security(actor)),
+        "Only the person who delegated ends it.",
+    )
+    if delegation.revoked_at is not None:
+        raise Conflict("This delegation has already ended.", code="invalid_state")
+    delegation.revoked_at = timezone.now()
+    delegation.save(update_fields=["revoked_at"])
+    audit.record(actor=actor, action="delegation.revoked", target=delegation, target_label=str(delegation))
+    return delegation
+
+
+# --- Release, expiry, publication ------------------------------------------------------------------
+
+
+def _release_one(pk: int, now: datetime, lockdowns: list[Lockdown]) -> bool:
+    with transaction.atomic():
+        post = _lock_post(pk)
+        if post.state not in RELEASABLE_STATES or post.released_at is not None:
+            return False  # done already, or changed meanwhile
+        if post.scheduled_at is not None and post.scheduled_at > now:
+            return False
+        if selectors.lockdown_holding(post, lockdowns) is not None:
+            return False
+        _release(None, post, now)
+        return True
+
+
+@transaction.atomic
+def post_release(*, actor: User, post: Post) -> Post:
+    """A publisher releases a due post now (what the minute task would do); 409 while a lockdown holds it."""
+    post = _lock_post(post)
+    ensure(permissions.can_publish(actor, post.channel), "Only the channel's publishers release posts.")
+    ensure_state(post, *RELEASABLE_STATES)
+    lockdown = selectors.lockdown_holding(post)
+    if lockdown is not None:
+        raise Conflict(f"Publishing is paused (lockdown of {lockdown.scope_label}): {lockdown.reason}", code="lockdown")
+    now = timezone.now()
+    if post.scheduled_at is not None and post.scheduled_at > now:
+        raise Conflict("This post is scheduled for later.", code="not_due")
+    if post.released_at is None:  # released already: nothing more to do
+        _release(actor, post, now)
+    return post
+
+
+def _release(actor: User | None, post: Post, now: datetime) -> None:
+    post.released_at = now
+    post.save(update_fields=["released_at"])
+    audit.record(actor=actor, action="post.released", target=post, data={"scheduled_at": post.scheduled_at})
+    publishers = [
+        m.user
+        for m in post.channel.memberships.filter(
+            ended_at__isnull=True, role__in=permissions.PUBLISHER_ROLES
+        ).select_related("user")
+    ]
+    notify(
+        event="post.due",
+        recipients=[post.author, *publishers],
+        title=f"Due now on {post.channel.display_name}",
+        body=post.body,
+        url=post_url(post),
+        target=post,
+        data={
+            "post": post.pk,
+            "channel": post.channel_id,
+            "platform": post.channel.platform.slug,
+            "body": post.body,
+            "links": post.links,
+            "scheduled_at": post.scheduled_at,
+            "published_callback": reverse("post-published", args=[post.pk]),
+        },
+    )
+
+
+def _expire_one(pk: int, now: datetime) -> bool:
+    with transaction.atomic():
+        post = _lock_post(pk)
+        if post.state not in UNAPPROVED_STATES or post.scheduled_at is None or post.scheduled_at > now:
+            return False
+        StageReview.objects.filter(post=post, state__in=[StageState.OPEN, StageState.WAITING]).update(
+            state=StageState.CANCELLED, closed_at=now
+        )
+        was = post.state
+        post.state, post.closed_at = PostState.EXPIRED, now
+        post.save(update_fields=["state", "closed_at", "updated_at"])
+        audit.record(actor=None, action="post.expired", target=post, data={"was": was})
+        notify(
+            event="post.expired",
+            recipients=[post.author],
+            title=f"Expired: your post on {post.channel.display_name} was not approved in time",
+            body=post.body,
+            url=post_url(post),
+            target=post,
+            data={"post": post.pk, "scheduled_at": post.scheduled_at},
+        )
+        return True
+
+
+def release_due(*, now: datetime | None = None, batch: int = 100, max_batches: int = 50) -> dict[str, int]:
+    """Ends lockdowns whose time is up, releases due posts outside any lockdown, expires unapproved ones.
+    Each post in its own short transaction; safe to run twice or concurrently."""
+    now = now or timezone.now()
+    counts = {"lockdowns_ended": 0, "released": 0, "expired": 0}
+    for lockdown in Lockdown.objects.filter(ended_at__isnull=True, ends_at__lte=now):
+        try:
+            lockdown_end(actor=None, lockdown=lockdown, now=now)
+            counts["lockdowns_ended"] += 1
+        except Conflict:
+            pass
+    lockdowns = selectors.active_lockdowns(now)
+    last_pk = 0
+    for _ in range(max_batches):
+        ids = list(
+            Post.objects.filter(state__in=RELEASABLE_STATES, released_at__isnull=True, pk__gt=last_pk)
+            .filter(Q(scheduled_at__isnull=True) | Q(scheduled_at__lte=now))
+            .exclude(selectors.lockdown_q(lockdowns))
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        counts["released"] += sum(_release_one(pk, now, lockdowns) for pk in ids)
+        if len(ids) < batch:
+            break
+        last_pk = ids[-1]
+    last_pk = 0
+    for _ in range(max_batches):
+        ids = list(
+            Post.objects.filter(state__in=UNAPPROVED_STATES, scheduled_at__lte=now, pk__gt=last_pk)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        counts["expired"] += sum(_expire_one(pk, now) for pk in ids)
+        if len(ids) < batch:
+            break
+        last_pk = ids[-1]
+    return counts
+
+
+@transaction.atomic
+def post_mark_published(
+    *, actor: User, post: Post, url: str = "", published_at: datetime | None = None, source: str = ActivitySource.PAGE
+) -> Post:
+    """An integration (or a publisher on the page) says the post went out; the channel records activity."""
+    post = _lock_post(post)
+    ensure(permissions.can_publish(actor, post.channel), "Only the channel's publishers report publication.")
+    ensure_state(post, *RELEASABLE_STATES)
+    lockdown = selectors.lockdown_holding(post)
+    if lockdown is not None:
+        raise Conflict(f"Publishing is paused (lockdown of {lockdown.scope_label}): {lockdown.reason}", code="lockdown")
+    now = timezone.now()
+    published_at = published_at or now
+    errors: dict[str, list[str]] = {}
+    if url:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            errors["url"] = ["Not a web address."]
+    if timezone.is_naive(published_at):
+        errors["published_at"] = ["Give the time with its time zone."]
+    elif published_at > now + timedelta(minutes=5):
+        errors["published_at"] = ["Publication cannot be in the future."]
+    if errors:
+        raise InvalidInput("The publication was not recorded.", fields=errors)
+    if post.scheduled_at is not None and post.scheduled_at > now:
+        raise Conflict("This post is scheduled for later.", code="not_due")
+    post.state = PostState.PUBLISHED
+    post.published_at = published_at
+    post.published_url = url
+    post.released_at = post.released_at or now
+    post.save(update_fields=["state", "published_at", "published_url", "released_at", "updated_at"])
+    audit.record(actor=actor, action="post.published", target=post, data={"url": url, "published_at": published_at})
+    activity_record(
+        actor=None,
+        channel=post.channel,
+        kind=ActivityKind.POST,
+        source=ActivitySource.PUBLISHING if source != ActivitySource.PAGE else ActivitySource.PAGE,
+        occurred_at=published_at,
+        note=f"Post {post.pk} {url}".strip()[:500],
+    )
+    notify(
+        event="post.published",
+        recipients=[post.author],
+        title=f"Published on {post.channel.display_name}",
+        body=url,
+        url=post_url(post),
+        target=post,
+        data={"post": post.pk, "url": url, "published_at": published_at},
+    )
+    return post
+
+
+# --- SLA -----------------------------------------------------------------------------------------------
+
+
+def _remind_before(stage: StageReview) -> timedelta:
+    return min(timedelta(hours=4), timedelta(hours=stage.sla_hours) / 4)
+
+
+def review_sla(*, now: datetime | None = None, batch: int = 200) -> dict[str, int]:
+    """Remind reviewers before a stage's SLA runs out; escalate overdue stages. Idempotent."""
+    now = now or timezone.now()
+    counts = {"reminded": 0, "escalated": 0}
+    open_stages = StageReview.objects.filter(state=StageState.OPEN, post__state=PostState.IN_REVIEW)
+    for pk in open_stages.filter(escalated_at__isnull=True, due_at__lte=now).values_list("pk", flat=True)[:batch]:
+        counts["escalated"] += _escalate_one(pk, now)
+    soon = open_stages.filter(reminded_at__isnull=True, due_at__gt=now, due_at__lte=now + timedelta(hours=4))
+    for pk in soon.values_list("pk", flat=True)[:batch]:
+        counts["reminded"] += _remind_one(pk, now)
+    return counts
+
+
+def _remind_one(pk: int, now: datetime) -> int:
+    with transaction.atomic():
+        stage = StageReview.objects.select_for_update().select_related("post", "post__channel").get(pk=pk)
+        if stage.state != StageState.OPEN or stage.reminded_at or stage.due_at - now > _remind_before(stage):
+            return 0
+        stage.reminded_at = now
+        stage.save(update_fields=["reminded_at"])
+        decided = set(stage.decisions.values_list("reviewer_id", flat=True))
+        people = [p for p in _with_delegates(eligible_users(stage), now) if p.pk not in decided]
+        post = stage.post
+        notify(
+            event="post.review_reminder",
+            recipients=people,
+            title=f"Due by {timezone.localtime(stage.due_at):%H:%M}: review of a post on {post.channel.display_name}",
+            body=post.body,
+            url=post_url(post),
+            target=post,
+            data={"post": post.pk, "stage": stage.name, "due_at": stage.due_at},
+        )
+        return 1
+
+
+def _escalate_one(pk: int, now: datetime) -> int:
+    with transaction.atomic():
+        stage = StageReview.objects.select_for_update().select_related("post", "post__channel").get(pk=pk)
+        if stage.state != StageState.OPEN or stage.escalated_at or stage.due_at > now:
+            return 0
+        post = stage.post
+        targets = [stage.escalate_to] if stage.escalate_to_id else list(department_managers(post.channel.department_id))
+        targets = [t for t in targets if t is not None and t.pk != post.author_id]
+        if not targets:
+            targets = [u for u in users_in_group(Group.COMMUNICATIONS) if u.pk != post.author_id]
+        stage.escalated_at = now
+        stage.save(update_fields=["escalated_at"])
+        stage.users.add(*targets)  # the escalation target may now decide
+        audit.record(
+            actor=None,
+            action="post.stage_escalated",
+            target=post,
+            data={"stage": stage.name, "to": [t.pk for t in targets], "due_at": stage.due_at},
+        )
+        notify(
+            event="post.review_escalated",
+            recipients=targets,
+            title=f"Overdue: {stage.name} of a post on {post.channel.display_name}",
+            body=post.body,
+            url=post_url(post),
+            target=post,
+            data={"post": post.pk, "stage": stage.name, "due_at": stage.due_at},
+        )
+        return 1
+
+
+# --- Lockdown ------------------------------------------------------------------------------------------
+
+
+def _lockdown_audience() -> list[User]:
+    return list(
+        User.objects.filter(is_active=True, groups__name__in=[Group.COMMUNICATIONS, Group.IT_SECURITY]).distinct()
+    )
+
+
+@transaction.atomic
+def lockdown_start(
+    *,
+    actor: User,
+    reason: str,
+    scope: str = LockdownScope.ALL,
+    department: Department | None = None,
+    channel: Channel | None = None,
+    ends_at: datetime | None = None,
+) -> Lockdown:
+    ensure(permissions.can_lockdown(actor), "Only communications reviewers and IT security start a lockdown.")
+    errors: dict[str, list[str]] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = ["Say why publishing is paused."]
+    if scope not in LockdownScope.values:
+        errors["scope"] = [f"One of {', '.join(LockdownScope.values)}."]
+    if scope == LockdownScope.DEPARTMENT and department is None:
+        errors["department"] = ["Choose the department."]
+    if scope == LockdownScope.CHANNEL and channel is None:
+        errors["channel"] = ["Choose the channel."]
+    if ends_at is not None and (timezone.is_naive(ends_at) or ends_at <= timezone.now()):
+        errors["ends_at"] = ["The automatic end must be a time in the future, with its time zone."]
+    if errors:
+        raise InvalidInput("The lockdown was not started.", fields=errors)
+    lockdown = Lockdown.objects.create(
+        scope=scope,
+        department=department if scope == LockdownScope.DEPARTMENT else None,
+        channel=channel if scope == LockdownScope.CHANNEL else None,
+        reason=reason,
+        started_by=actor,
+        started_at=timezone.now(),
+        ends_at=ends_at,
+    )
+    audit.record(
+        actor=actor,
+        action="lockdown.started",
+        target=lockdown,
+        target_label=str(lockdown),
+        data={"scope": scope, "reason": reason, "ends_at": ends_at},
+    )
+    notify(
+        event="lockdown.started",
+        recipients=_lockdown_audience(),
+        title=f"Publishing paused: {lockdown.scope_label}",
+        body=reason,
+        url=reverse("approvals:lockdowns"),
+        target=lockdown,
+        data={"scope": scope, "reason": reason, "ends_at": ends_at},
+    )
+    return lockdown
+
+
+@transaction.atomic
+def lockdown_end(*, actor: User | None, lockdown: Lockdown, now: datetime | None = None) -> Lockdown:
+    """End a lockdown by hand (``actor``) or automatically (None, at its end time); release resumes."""
+    lockdown = Lockdown.objects.select_for_update().get(pk=lockdown.pk)
+    if actor is not None:
+        ensure(permissions.can_lockdown(actor), "Only communications reviewers and IT security end a lockdown.")
+    if lockdown.ended_at is not None:
+        raise Conflict("This lockdown has already ended.", code="invalid_state")
+    lockdown.ended_at = now or timezone.now()
+    lockdown.ended_by = actor
+    lockdown.save(update_fields=["ended_at", "ended_by"])
+    audit.record(
+        actor=actor,
+        action="lockdown.ended",
+        target=lockdown,
+        target_label=str(lockdown),
+        data={"automatic": actor is None},
+    )
+    notify(
+        event="lockdown.ended",
+        recipients=_lockdown_audience(),
+        title=f"Publishing resumed: {lockdown.scope_label}",
+        body=lockdown.reason,
+        url=reverse("approvals:lockdowns"),
+        target=lockdown,
+        data={"automatic": actor is None},
+    )
+    return lockdown
+
+
+# --- Routes -----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def route_stage_add(
+    *,
+    actor: User,
+    department: Department,
+    name: str,
+    role: str = "",
+    group: str = "",
+    users: Sequence[User] = (),
+    mode: str = StageMode.ANY,
+    required: int = 1,
+    sla_hours: int = 24,
+    escalate_to: User | None = None,
+    public_only: bool = False,
+) -> RouteStage:
+    """Add a stage at the end of the department's route (made from the company default the first time)."""
+    ensure(permissions.can_manage_routes(actor, department.pk), "Only the department's managers change its route.")
+    errors: dict[str, list[str]] = {}
+    if not (name or "").strip():
+        errors["name"] = ["Name the stage."]
+    if not (role or group or users):
+        errors["role"] = ["Say who reviews: a department role, a group or named people."]
+    if mode not in StageMode.values:
+        errors["mode"] = [f"One of {', '.join(StageMode.values)}."]
+    if required < 1 or sla_hours < 1:
+        errors["required"] = ["At least one approval and one hour."]
+    if errors:
+        raise InvalidInput("The stage was not added.", fields=errors)
+    route = _department_route(department)
+    last = route.stages.order_by("-position").values_list("position", flat=True).first() or 0
+    stage = RouteStage.objects.create(
+        route=route,
+        position=last + 1,
+        name=name.strip(),
+        role=role,
+        group=group,
+        mode=mode,
+        required=required,
+        sla_hours=sla_hours,
+        escalate_to=escalate_to,
+        public_only=public_only,
+    )
+    stage.users.set(users)
+    audit.record(
+        actor=actor, action="route.stage_added", target=route, data={"stage": stage.name, "position": stage.position}
+    )
+    return stage
+
+
+def _department_route(department: Department) -> ApprovalRoute:
+    route = ApprovalRoute.objects.select_for_update().filter(department=department, channel__isnull=True).first()
+    if route is None:
+        route = ApprovalRoute.objects.create(name=f"{department.name} route", department=department)
+        for stage in default_route().stages.prefetch_related("users").order_by("position"):
+            copy = RouteStage.objects.create(
+                route=route,
+                position=stage.position,
+                name=stage.name,
+                role=stage.role,
+                group=stage.group,
+                mode=stage.mode,
+                required=stage.required,
+                sla_hours=stage.sla_hours,
+                escalate_to=stage.escalate_to,
+                public_only=stage.public_only,
+            )
+            copy.users.set(stage.users.all())
+    return route
+
+
+@transaction.atomic
+def route_stage_remove(*, actor: User, stage: RouteStage) -> None:
+    stage = RouteStage.objects.select_for_update().select_related("route").get(pk=stage.pk)
+    route = stage.route
+    ensure(
+        permissions.can_manage_routes(
+            actor, route.department_id if not route.channel_id else route.channel.department_id
+        ),
+        "Only the department's managers change its route.",
+    )
+    name, position = stage.name, stage.position
+    stage.delete()
+    for later in route.stages.filter(position__gt=position).order_by("position"):
+        later.position -= 1
+        later.save(update_fields=["position"])
+    audit.record(actor=actor, action="route.stage_removed", target=route, data={"stage": name, "position": position})

@@ -1,0 +1,89 @@
+"""The whole flow in real Chromium: draft, two review stages, scheduled release, published."""
+
+from __future__ import annotations
+
+import pytest
+
+from socialgov.tests.test_browser import ARTIFACTS, browser, demo, page, sign_in  # noqa: F401 - fixtures
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def marketing_channel(demo):  # noqa: F811
+    from accounts.models import User
+    from approvals.tests.factories import channel_for, join
+    from policies.tests.factories import PlatformFactory
+
+    people = {u.email: u for u in User.objects.all()}
+    # the platform catalogue is migration data, flushed between browser tests: make the network here
+    network = PlatformFactory(slug="chirp", name="Chirp", kind="social", char_limit=280)
+    channel = channel_for(
+        people["employee@example.com"],
+        department=people["employee@example.com"].memberships.get().department,
+        platform=network,
+        display_name="Acme Chirps",
+    )
+    join(channel, people["manager@example.com"], "publisher")
+    return channel
+
+
+def _as(browser, base, email):  # noqa: F811
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    sign_in(tab, base, email)
+    tab.wait_for_url(f"{base}/")
+    return context, tab
+
+
+def test_a_post_goes_from_draft_through_two_stages_to_published(browser, demo, marketing_channel):  # noqa: F811
+    from approvals.models import Post
+
+    # given the employee writes a post; the count follows the typing
+    context, tab = _as(browser, demo, "employee@example.com")
+    tab.goto(f"{demo}/posts/new/")
+    tab.fill("textarea[name=body]", "Our spring range is here <script>alert(1)</script>")
+    assert tab.locator("[data-testid=char-count]").inner_text() == "50 / 280 characters"
+    tab.click("main button[name=submit]")
+    tab.wait_for_url("**/posts/*/")
+    assert "In review" in tab.locator("main").inner_text()
+    post = Post.objects.get()
+    context.close()
+
+    # when the department reviewer approves from the queue
+    context, tab = _as(browser, demo, "reviewer@example.com")
+    tab.goto(f"{demo}/posts/queue/")
+    assert "Our spring range is here <script>alert(1)</script>" in tab.locator("#queue").inner_text()
+    tab.click("main button[value=approve]")
+    tab.wait_for_selector(".messages")
+    assert "Approved." in tab.locator(".messages").inner_text()
+    context.close()
+
+    # and communications approves the brand stage from the post's page
+    context, tab = _as(browser, demo, "comms@example.com")
+    tab.goto(f"{demo}/posts/{post.pk}/")
+    tab.click("main button[value=approve]")
+    tab.wait_for_selector(".messages")
+    assert "Approved" in tab.locator("main").inner_text()
+    context.close()
+    post.refresh_from_db()
+    assert post.state == "approved"
+
+    # then the release task makes it due, and the channel's publisher marks it published
+    from approvals import tasks
+
+    assert tasks.release_due()["released"] == 1
+    context, tab = _as(browser, demo, "manager@example.com")
+    tab.goto(f"{demo}/posts/{post.pk}/")
+    tab.fill("input[name=url]", "https://chirp.example/acme/1")
+    tab.click("main button:has-text('Mark as published')")
+    tab.wait_for_selector(".messages")
+    assert "Marked as published" in tab.locator(".messages").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / "post-published.png"), full_page=True)
+    context.close()
+    post.refresh_from_db()
+    assert post.state == "published"
+    assert post.published_url == "https://chirp.example/acme/1"
+    assert marketing_channel.activities.filter(kind="post").exists()

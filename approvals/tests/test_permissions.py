@@ -1,0 +1,56 @@
+"""Every approvals page and endpoint, for every role (the table is in ``permission_table.py``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from approvals import services
+from approvals.tests.factories import PNG, channel_for, open_stage, submitted
+from approvals.tests.permission_table import ROLES, ROWS
+
+CASES = [(row, role) for row in ROWS for role in ROLES]
+
+
+@pytest.fixture
+def objects(employee, reviewer, manager, department, communications, groups):
+    channel = channel_for(employee, department=department)
+    post = submitted(employee, channel, attachments=[SimpleUploadedFile("photo.png", PNG)])
+    now = timezone.now()
+    delegation = services.delegation_create(
+        actor=reviewer, delegate=employee, starts_at=now + timedelta(days=30), ends_at=now + timedelta(days=40)
+    )
+    lockdown = services.lockdown_start(actor=communications, scope="channel", channel=channel, reason="A crisis.")
+    stage = services.route_stage_add(actor=manager, department=department, name="Legal", role="manager")
+    return {
+        "channel": channel,
+        "post": post,
+        "stage": open_stage(post),
+        "attachment": post.attachments.get(),
+        "delegation": delegation,
+        "lockdown": lockdown,
+        "department": department,
+        "route": stage.route,
+        "route_stage": stage,
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("row", "role"), CASES, ids=[f"{r.method}-{r.name}-{role}" for r, role in CASES])
+def test_permission_table(row, role, objects, request, client, api_client):
+    if role != "anonymous":
+        user = request.getfixturevalue(role)
+        client.force_login(user)
+        api_client.force_authenticate(user)
+    url = row.url(objects)
+    data = row.data(objects)
+    if row.api:
+        response = (
+            getattr(api_client, row.method)(url, data, format="json") if row.method != "get" else api_client.get(url)
+        )
+    else:
+        response = getattr(client, row.method)(url, data) if row.method != "get" else client.get(url)
+    assert response.status_code == row.expect[role], f"{role} {row.method.upper()} {url}: {response.content[:300]!r}"

@@ -1,0 +1,520 @@
+"""Pages: parse, authorize, call a service, answer. Forms work without JavaScript."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Department
+from accounts.permissions import is_it_security
+from approvals import permissions, selectors, services
+from approvals.choices import PostState, StageState
+from approvals.diff import diff_words
+from approvals.filters import DelegationFilter, LockdownFilter, PostFilter, StageReviewFilter
+from approvals.forms import (
+    CommentForm,
+    DecideForm,
+    DelegationForm,
+    LockdownForm,
+    PostForm,
+    PublishedForm,
+    RouteStageForm,
+)
+from approvals.models import ApprovalRoute, Attachment, Lockdown, RouteStage
+from channels_registry.models import Channel
+from policies import gates
+from socialgov.errors import DomainError, Forbidden, NotFound
+from socialgov.exports import rows_of, stream_csv
+
+PAGE_SIZE = 25
+
+
+def _page(request, filterset_class, qs, **extra) -> dict[str, Any]:
+    filterset = filterset_class(request.GET or None, queryset=qs, request=request)
+    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {"filter": filterset, "page": page, "query": query.urlencode(), **extra}
+
+
+def _call(request, fn: Callable[[], Any], *, ok: str, back: str):
+    """Run a service from a button: 403 when not allowed, 404 outside scope, a message for anything else refused."""
+    try:
+        fn()
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        detail = " ".join(m for msgs in exc.fields.values() for m in msgs)
+        messages.error(request, f"{exc.message} {detail}".strip())
+    else:
+        messages.success(request, ok)
+    return redirect(back)
+
+
+def _fields_to_form(form, exc: DomainError) -> None:
+    placed = False
+    for field, errors in exc.fields.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+def _post(request, pk):
+    try:
+        return selectors.post_for(request.user, pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _authorable_channels(user):
+    return (
+        Channel.objects.filter(state="active", memberships__user=user, memberships__ended_at__isnull=True)
+        .select_related("platform")
+        .distinct()
+    )
+
+
+# --- Compose ------------------------------------------------------------------------------
+
+
+def _compose(request, *, post=None):
+    user = request.user
+    channels = _authorable_channels(user)
+    if post is None and not channels.exists():
+        raise PermissionDenied("You contribute to no active channel yet.")
+    channel = post.channel if post else None
+    if channel is None:
+        wanted = request.POST.get("channel") or request.GET.get("channel")
+        channel = channels.filter(pk=wanted).first() if wanted and str(wanted).isdigit() else channels.first()
+    blockers = gates.author_blockers(user=user, channel=channel) if channel else []
+    if post is not None:
+        rev = post.current_revision
+        initial = {
+            "channel": post.channel_id,
+            "body": rev.body,
+            "links": "\n".join(rev.links),
+            "tags": ", ".join(rev.tags),
+            "scheduled_at": timezone.localtime(rev.scheduled_at) if rev.scheduled_at else None,
+            "sponsored": rev.sponsored,
+        }
+    else:
+        initial = {"channel": channel.pk if channel else None}
+    form = PostForm(
+        request.POST or None, request.FILES or None, channels=channels, editing=post is not None, initial=initial
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            kwargs = form.service_kwargs()
+            if post is None:
+                post = services.post_create(actor=user, channel=form.cleaned_data["channel"], **kwargs)
+            else:
+                post = services.post_update(actor=user, post=post, **kwargs)
+        except Forbidden as exc:
+            if exc.code != "blocked":
+                raise PermissionDenied(exc.message) from exc
+            blockers = gates.author_blockers(user=user, channel=post.channel if post else channel)
+            status = 403
+            form.add_error(None, exc.message)
+        except DomainError as exc:
+            _fields_to_form(form, exc)
+        else:
+            if "submit" not in request.POST or post.state not in (PostState.DRAFT, PostState.CHANGES_REQUESTED):
+                messages.success(request, "Saved.")
+                return redirect("approvals:post_detail", pk=post.pk)
+            try:
+                services.post_submit(actor=user, post=post)
+            except Forbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+            except DomainError as exc:
+                # The draft is saved; say what stops it and keep editing it (not a second draft).
+                detail = " ".join(m for msgs in exc.fields.values() for m in msgs)
+                messages.error(request, f"Saved as a draft. {exc.message} {detail}".strip())
+                return redirect("approvals:post_edit", pk=post.pk)
+            messages.success(request, "Saved and sent for review.")
+            return redirect("approvals:post_detail", pk=post.pk)
+    body = form["body"].value() or ""
+    limit = channel.platform.char_limit if channel else None
+    return render(
+        request,
+        "approvals/post_form.html",
+        {
+            "form": form,
+            "post": post,
+            "blockers": blockers,
+            "char_count": len(body),
+            "char_limit": limit,
+            "limits": {c.pk: c.platform.char_limit or "" for c in channels},
+        },
+        status=status,
+    )
+
+
+@login_required
+def post_create(request):
+    if not permissions.may_act(request.user):
+        raise PermissionDenied("Auditors read; they do not write posts.")
+    return _compose(request)
+
+
+@login_required
+def post_edit(request, pk):
+    post = _post(request, pk)
+    if not permissions.can_edit(request.user, post):
+        raise PermissionDenied("Only the author edits a post, and not once it is decided or in review.")
+    return _compose(request, post=post)
+
+
+# --- Lists ----------------------------------------------------------------------------------
+
+
+@login_required
+def my_posts(request):
+    ctx = _page(request, PostFilter, selectors.my_posts(request.user))
+    ctx["title"] = "My posts"
+    ctx["can_write"] = permissions.may_act(request.user) and _authorable_channels(request.user).exists()
+    return render(request, "approvals/post_list.html", ctx)
+
+
+EXPORT_COLUMNS = [
+    ("id", lambda p: p.pk),
+    ("channel", lambda p: p.channel.display_name),
+    ("platform", lambda p: p.channel.platform.name),
+    ("department", lambda p: p.channel.department.name),
+    ("author", lambda p: p.author.email),
+    ("state", lambda p: p.state),
+    ("body", lambda p: p.body),
+    ("links", lambda p: " ".join(p.links)),
+    ("tags", lambda p: ", ".join(p.tags)),
+    ("scheduled_at", lambda p: p.scheduled_at.isoformat() if p.scheduled_at else ""),
+    ("published_url", lambda p: p.published_url),
+]
+
+
+@login_required
+def export(request):
+    """The posts you may see (with the list's filters) as CSV; formula-like cells are neutralised."""
+    filterset = PostFilter(request.GET or None, queryset=selectors.posts_visible_to(request.user), request=request)
+    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    return stream_csv(
+        "posts.csv", [c for c, _ in EXPORT_COLUMNS], rows_of(rows.order_by("id").iterator(), EXPORT_COLUMNS)
+    )
+
+
+@login_required
+def scheduled(request):
+    ctx = _page(request, PostFilter, selectors.scheduled_posts(request.user))
+    ctx["title"] = "Scheduled and due"
+    ctx["scheduled"] = True
+    return render(request, "approvals/post_list.html", ctx)
+
+
+@login_required
+def queue(request):
+    qs = selectors.review_queue_for(request.user)
+    ctx = _page(request, StageReviewFilter, qs)
+    now = timezone.now()
+    for stage in ctx["page"].object_list:
+        stage.overdue = stage.due_at is not None and stage.due_at <= now
+        stage.due_soon = not stage.overdue and stage.due_at is not None and stage.due_at <= now + timedelta(hours=4)
+    ctx["blockers"] = gates.review_blockers(user=request.user)
+    ctx["decide_form"] = DecideForm()
+    return render(request, "approvals/queue.html", ctx)
+
+
+# --- The post ------------------------------------------------------------------------------
+
+
+@login_required
+def post_detail(request, pk):
+    try:
+        post = selectors.post_detail_for(request.user, pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    user = request.user
+    revisions = post.revision_list
+    numbers = [r.number for r in revisions]
+    by_number = {r.number: r for r in revisions}
+    to_n = _int(request.GET.get("to"), numbers[0] if numbers else 0)
+    from_n = _int(request.GET.get("from"), to_n - 1)
+    diff = None
+    if from_n in by_number and to_n in by_number and from_n != to_n:
+        diff = diff_words(by_number[from_n].body, by_number[to_n].body)
+    decidable = [
+        s
+        for s in post.stage_list
+        if s.state == StageState.OPEN and permissions.can_decide(user, s, {u.pk for u in s.users.all()})
+    ]
+    lockdown = selectors.lockdown_holding(post)
+    ctx = {
+        "post": post,
+        "revisions": revisions,
+        "current": by_number.get(numbers[0]) if numbers else None,
+        "diff": diff,
+        "diff_from": from_n,
+        "diff_to": to_n,
+        "stages": post.stage_list,
+        "comments": post.comment_list,
+        "attachments": post.attachment_list,
+        "decidable": decidable,
+        "lockdown": lockdown,
+        "can": {
+            "edit": permissions.can_edit(user, post),
+            "submit": permissions.can_submit(user, post),
+            "withdraw": permissions.can_withdraw(user, post),
+            "publish": post.state in (PostState.APPROVED, PostState.SCHEDULED)
+            and permissions.can_publish(user, post.channel),
+            "comment": permissions.may_act(user),
+        },
+        "decide_form": DecideForm(),
+        "comment_form": CommentForm(),
+        "published_form": PublishedForm(),
+    }
+    return render(request, "approvals/post_detail.html", ctx)
+
+
+@login_required
+def attachment(request, pk):
+    """An attachment of a post you may see. Its type was checked by content at upload; images open inline."""
+    found = Attachment.objects.filter(pk=pk).select_related("post").first()
+    if found is None:
+        raise Http404("No such attachment.")
+    _post(request, found.post_id)  # 404 outside the post's scope
+    inline = found.content_type.startswith("image/")
+    response = FileResponse(
+        found.file.open("rb"), content_type=found.content_type, as_attachment=not inline, filename=found.name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _back(post) -> str:
+    return reverse("approvals:post_detail", args=[post.pk])
+
+
+@login_required
+@require_POST
+def post_submit(request, pk):
+    post = _post(request, pk)
+    return _call(
+        request, lambda: services.post_submit(actor=request.user, post=post), ok="Sent for review.", back=_back(post)
+    )
+
+
+@login_required
+@require_POST
+def post_withdraw(request, pk):
+    post = _post(request, pk)
+    return _call(
+        request, lambda: services.post_withdraw(actor=request.user, post=post), ok="Withdrawn.", back=_back(post)
+    )
+
+
+@login_required
+@require_POST
+def post_published(request, pk):
+    post = _post(request, pk)
+    form = PublishedForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a valid address and time.")
+        return redirect(_back(post))
+    return _call(
+        request,
+        lambda: services.post_mark_published(
+            actor=request.user,
+            post=post,
+            url=form.cleaned_data["url"],
+            published_at=form.cleaned_data["published_at"],
+        ),
+        ok="Marked as published; the channel's activity is recorded.",
+        back=_back(post),
+    )
+
+
+@login_required
+@require_POST
+def comment_add(request, pk):
+    post = _post(request, pk)
+    form = CommentForm(request.POST)
+    body = request.POST.get("body", "")
+    del form
+    return _call(
+        request,
+        lambda: services.comment_add(actor=request.user, post=post, body=body),
+        ok="Comment added.",
+        back=_back(post) + "#comments",
+    )
+
+
+@login_required
+@require_POST
+def stage_decide(request, pk):
+    try:
+        stage = selectors.stage_for(request.user, pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    form = DecideForm(request.POST)
+    outcome = request.POST.get("outcome", "")
+    comment = request.POST.get("comment", "")
+    del form
+    back = request.POST.get("next") or _back(stage.post)
+    if not back.startswith("/") or back.startswith("//"):
+        back = _back(stage.post)
+    labels = {"approve": "Approved.", "request_changes": "Sent back to the author.", "reject": "Rejected."}
+    return _call(
+        request,
+        lambda: services.stage_decide(actor=request.user, stage_review=stage, outcome=outcome, comment=comment),
+        ok=labels.get(outcome, "Decided."),
+        back=back,
+    )
+
+
+# --- Delegations ----------------------------------------------------------------------------------
+
+
+@login_required
+def delegations(request):
+    user = request.user
+    form = DelegationForm(request.POST or None)
+    if request.method == "POST":
+        if not permissions.may_act(user):
+            raise PermissionDenied("Auditors read; they do not delegate.")
+        if form.is_valid():
+            try:
+                services.delegation_create(actor=user, **form.cleaned_data)
+            except DomainError as exc:
+                _fields_to_form(form, exc)
+            else:
+                messages.success(request, "Your reviews are handed over for that period.")
+                return redirect("approvals:delegations")
+    ctx = _page(request, DelegationFilter, selectors.delegations_visible_to(user))
+    ctx.update(form=form, now=timezone.now())
+    return render(request, "approvals/delegations.html", ctx)
+
+
+@login_required
+@require_POST
+def delegation_revoke(request, pk):
+    delegation = selectors.delegations_visible_to(request.user).filter(pk=pk).first()
+    if delegation is None:
+        raise Http404("No such delegation.")
+    return _call(
+        request,
+        lambda: services.delegation_revoke(actor=request.user, delegation=delegation),
+        ok="Ended.",
+        back=reverse("approvals:delegations"),
+    )
+
+
+# --- Lockdowns -------------------------------------------------------------------------------------
+
+
+@login_required
+def lockdowns(request):
+    user = request.user
+    can = permissions.can_lockdown(user)
+    form = LockdownForm(request.POST or None)
+    if request.method == "POST":
+        if not can:
+            raise PermissionDenied("Only communications reviewers and IT security start a lockdown.")
+        if form.is_valid():
+            try:
+                services.lockdown_start(actor=user, **form.cleaned_data)
+            except DomainError as exc:
+                _fields_to_form(form, exc)
+            else:
+                messages.success(request, "Publishing is paused.")
+                return redirect("approvals:lockdowns")
+    ctx = _page(request, LockdownFilter, selectors.lockdowns())
+    ctx.update(form=form, can_lockdown=can)
+    return render(request, "approvals/lockdowns.html", ctx)
+
+
+@login_required
+@require_POST
+def lockdown_end(request, pk):
+    lockdown = Lockdown.objects.filter(pk=pk).first()
+    if lockdown is None:
+        raise Http404("No such lockdown.")
+    return _call(
+        request,
+        lambda: services.lockdown_end(actor=request.user, lockdown=lockdown),
+        ok="Lockdown ended: release resumes.",
+        back=reverse("approvals:lockdowns"),
+    )
+
+
+# --- Routes ---------------------------------------------------------------------------------------------
+
+
+def _managed_departments(user):
+    if is_it_security(user):
+        return Department.objects.all()
+    return Department.objects.filter(memberships__user=user, memberships__role="manager")
+
+
+@login_required
+def routes(request):
+    user = request.user
+    departments = _managed_departments(user)
+    form = RouteStageForm(request.POST or None, departments=departments)
+    if request.method == "POST":
+        if not departments.exists():
+            raise PermissionDenied("Only department managers change routes.")
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                services.route_stage_add(actor=user, **data)
+            except DomainError as exc:
+                _fields_to_form(form, exc)
+            else:
+                messages.success(request, "Stage added.")
+                return redirect("approvals:routes")
+    stages = Prefetch("stages", RouteStage.objects.select_related("escalate_to").prefetch_related("users"))
+    all_routes = ApprovalRoute.objects.select_related("department", "channel").prefetch_related(stages)
+    managed = set(departments.values_list("pk", flat=True))
+    rows = list(all_routes)
+    for route in rows:
+        route.can_manage = route.department_id in managed or (
+            route.channel_id and route.channel.department_id in managed
+        )
+    return render(request, "approvals/routes.html", {"routes": rows, "form": form, "can_manage": bool(managed)})
+
+
+@login_required
+@require_POST
+def route_stage_remove(request, pk):
+    stage = RouteStage.objects.select_related("route", "route__channel").filter(pk=pk).first()
+    if stage is None:
+        raise Http404("No such stage.")
+    return _call(
+        request,
+        lambda: services.route_stage_remove(actor=request.user, stage=stage),
+        ok="Stage removed.",
+        back=reverse("approvals:routes"),
+    )
