@@ -12,13 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Department
-from accounts.permissions import mfa_satisfied
+from accounts.permissions import ensure_mfa, mfa_satisfied
 from accounts.selectors import users_in_group
 from audit import services as audit
 from notifications.services import notify
 from policies.choices import DecisionOutcome
-from policies.models import Platform, PlatformDecision
-from policies.permissions import can_decide_platforms, can_manage_platforms
+from policies.models import ContentRule, Platform, PlatformDecision
+from policies.permissions import can_decide_platforms, can_manage_platforms, can_manage_rules
 from socialgov.errors import InvalidInput, ensure
 
 MAX_TEXT = 5000
@@ -111,3 +111,44 @@ def platform_decision_record(
         data={"outcome": outcome, "departments": scope},
     )
     return decision
+
+
+# --- Content rules -------------------------------------------------------------------
+
+
+@transaction.atomic
+def content_rule_save(
+    *,
+    actor: Any,
+    rule: ContentRule,
+    departments: Iterable[Department] | None = None,
+    platforms: Iterable[Platform] | None = None,
+) -> ContentRule:
+    """Create or change a content rule; an invalid pattern is a field error, never a saved rule."""
+    ensure(can_manage_rules(actor), "Only IT security and communications write content rules.")
+    ensure_mfa(actor)
+    creating = rule.pk is None
+    if creating and rule.created_by_id is None:
+        rule.created_by = actor
+    try:
+        rule.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput("The rule is not valid.", fields=exc.message_dict) from exc
+    rule.save()
+    if departments is not None:
+        rule.departments.set(departments)
+    if platforms is not None:
+        rule.platforms.set(platforms)
+    audit.record(
+        actor=actor,
+        action="content_rule.created" if creating else "content_rule.changed",
+        target=rule,
+        data={
+            "kind": rule.kind,
+            "severity": rule.severity,
+            "active": rule.is_active,
+            "departments": sorted(d.slug for d in rule.departments.all()),
+            "platforms": sorted(p.slug for p in rule.platforms.all()),
+        },
+    )
+    return rule

@@ -230,6 +230,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ChannelRoleEnum": "channels_registry.choices.ChannelRole",
+        "DepartmentRoleEnum": "accounts.choices.Role",
         "ChannelStateEnum": "channels_registry.choices.ChannelState",
         "ActivityKindEnum": "channels_registry.choices.ActivityKind",
         "AccessRequestKindEnum": "channels_registry.choices.AccessRequestKind",

@@ -1,8 +1,9 @@
 from rest_framework import serializers
 
 from accounts.models import Department
-from policies.choices import DecisionOutcome
-from policies.models import Platform, PlatformDecision
+from policies.choices import DecisionOutcome, RuleSeverity
+from policies.content import MAX_TEXT
+from policies.models import ContentRule, Platform, PlatformDecision
 
 
 class PlatformSerializer(serializers.ModelSerializer):
@@ -56,3 +57,62 @@ class PlatformDecisionInput(serializers.Serializer):
     rationale = serializers.CharField(max_length=5000)
     effective_from = serializers.DateField(required=False)
     review_by = serializers.DateField(required=False, allow_null=True)
+
+
+class ContentRuleSerializer(serializers.ModelSerializer):
+    departments = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Department.objects.all(), many=True, required=False
+    )
+    platforms = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Platform.objects.all(), many=True, required=False
+    )
+    route_department = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Department.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = ContentRule
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "severity",
+            "message",
+            "terms",
+            "pattern",
+            "link_mode",
+            "max_length",
+            "departments",
+            "platforms",
+            "route_label",
+            "route_group",
+            "route_department",
+            "route_role",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class FindingSerializer(serializers.Serializer):
+    rule_id = serializers.IntegerField(allow_null=True)
+    kind = serializers.CharField()
+    severity = serializers.ChoiceField(choices=RuleSeverity.choices)
+    message = serializers.CharField()
+    excerpt = serializers.CharField()
+    route = serializers.DictField()
+
+
+class ContentCheckInput(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=MAX_TEXT)
+    channel = serializers.IntegerField(required=False, help_text="Check under the channel's department and platform.")
+    department = serializers.SlugRelatedField(slug_field="slug", queryset=Department.objects.all(), required=False)
+    platform = serializers.SlugRelatedField(slug_field="slug", queryset=Platform.objects.all(), required=False)
+    sponsored = serializers.BooleanField(default=False)
+    links = serializers.ListField(child=serializers.CharField(max_length=2000), required=False, max_length=50)
+
+
+class ContentCheckResult(serializers.Serializer):
+    blocked = serializers.BooleanField()
+    findings = FindingSerializer(many=True)

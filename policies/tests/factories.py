@@ -2,8 +2,8 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from policies.choices import DecisionOutcome
-from policies.models import Platform, PlatformDecision
+from policies.choices import DecisionOutcome, RuleKind, RuleSeverity
+from policies.models import ContentRule, Platform, PlatformDecision
 
 
 def platform(slug: str = "x") -> Platform:
@@ -37,3 +37,25 @@ class PlatformDecisionFactory(factory.django.DjangoModelFactory):
     def departments(obj, create, extracted, **kwargs):
         if extracted:
             obj.departments.set(extracted)
+
+
+class ContentRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContentRule
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    kind = RuleKind.LEXICON
+    severity = RuleSeverity.BLOCK
+    message = "Do not use this word."
+    terms = "scam"
+
+    @factory.post_generation
+    def departments(obj, create, extracted, **kwargs):
+        if extracted:
+            obj.departments.set(extracted)
+
+    @factory.post_generation
+    def platforms(obj, create, extracted, **kwargs):
+        if extracted:
+            obj.platforms.set(extracted)

@@ -5,13 +5,15 @@ from accounts.api.views import MeView
 from audit.api import AuditEventViewSet
 from channels_registry.api import views as registry
 from notifications.api.views import NotificationViewSet
-from policies.api.views import PlatformDecisionViewSet, PlatformViewSet
+from policies.api.views import ContentRuleViewSet, PlatformDecisionViewSet, PlatformViewSet
+from socialgov.api.checks import ContentCheckView
 
 router = DefaultRouter()
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
 router.register("platforms", PlatformViewSet, basename="platform")
 router.register("platform-decisions", PlatformDecisionViewSet, basename="platformdecision")
+router.register("content-rules", ContentRuleViewSet, basename="contentrule")
 router.register("channels", registry.ChannelViewSet, basename="channel")
 router.register("channel-activities", registry.ChannelActivityViewSet, basename="channelactivity")
 router.register("dormancy-findings", registry.DormancyFindingViewSet, basename="dormancyfinding")
@@ -24,5 +26,6 @@ router.register("offboarding", registry.OffboardingViewSet, basename="offboardin
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    path("content-check/", ContentCheckView.as_view(), name="content-check"),
     path("", include(router.urls)),
 ]
