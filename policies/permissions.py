@@ -32,3 +32,14 @@ def can_manage_policies(user: Any) -> bool:
 
 def can_read_coverage(user: Any) -> bool:
     return can_manage_policies(user) or is_auditor(user)
+
+
+def manages(actor: Any, user: Any) -> bool:
+    """IT security, or a manager of a department ``user`` belongs to."""
+    from accounts.choices import Role
+    from accounts.models import Membership
+
+    if is_it_security(actor):
+        return True
+    departments = Membership.objects.filter(user=user).values("department")
+    return Membership.objects.filter(user=actor, role=Role.MANAGER, department__in=departments).exists()

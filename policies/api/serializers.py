@@ -1,9 +1,19 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import Department
+from accounts.models import Department, User
 from policies.choices import DecisionOutcome, RuleSeverity
 from policies.content import MAX_TEXT
-from policies.models import ContentRule, Platform, PlatformDecision
+from policies.models import (
+    Acknowledgement,
+    ContentRule,
+    Platform,
+    PlatformDecision,
+    Policy,
+    PolicyVersion,
+    TrainingCompletion,
+    TrainingCourse,
+)
 
 
 class PlatformSerializer(serializers.ModelSerializer):
@@ -116,3 +126,103 @@ class ContentCheckInput(serializers.Serializer):
 class ContentCheckResult(serializers.Serializer):
     blocked = serializers.BooleanField()
     findings = FindingSerializer(many=True)
+
+
+class PolicyVersionSerializer(serializers.ModelSerializer):
+    audience_departments = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+    class Meta:
+        model = PolicyVersion
+        fields = [
+            "id",
+            "number",
+            "state",
+            "body",
+            "body_html",
+            "change_note",
+            "audience_everyone",
+            "audience_departments",
+            "audience_roles",
+            "acknowledge_by",
+            "published_at",
+        ]
+
+
+class PolicySerializer(serializers.ModelSerializer):
+    current_version = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Policy
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "summary",
+            "required_to_author",
+            "required_to_review",
+            "required_to_register",
+            "current_version",
+        ]
+
+    @extend_schema_field(PolicyVersionSerializer(allow_null=True))
+    def get_current_version(self, obj):
+        version = obj.current_version
+        return PolicyVersionSerializer(version).data if version else None
+
+
+class AcknowledgementSerializer(serializers.ModelSerializer):
+    policy = serializers.CharField(source="version.policy.slug", read_only=True)
+    version = serializers.IntegerField(source="version.number", read_only=True)
+    user = serializers.CharField(source="user.email", read_only=True)
+
+    class Meta:
+        model = Acknowledgement
+        fields = ["id", "policy", "version", "user", "acknowledged_at"]
+
+
+class CoverageRowSerializer(serializers.Serializer):
+    department = serializers.CharField(allow_null=True)
+    acknowledged = serializers.ListField(child=serializers.EmailField())
+    missing = serializers.ListField(child=serializers.EmailField())
+
+
+class TrainingCourseSerializer(serializers.ModelSerializer):
+    departments = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+    class Meta:
+        model = TrainingCourse
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "description",
+            "url",
+            "validity_days",
+            "required_to_author",
+            "required_to_hold_credentials",
+            "required_to_review",
+            "departments",
+            "is_active",
+        ]
+
+
+class TrainingCompletionSerializer(serializers.ModelSerializer):
+    course = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    user = serializers.CharField(source="user.email", read_only=True)
+    recorded_by = serializers.CharField(source="recorded_by.email", read_only=True)
+
+    class Meta:
+        model = TrainingCompletion
+        fields = ["id", "course", "user", "completed_on", "expires_on", "method", "recorded_by", "note", "created_at"]
+
+
+class CompletionInput(serializers.Serializer):
+    user = serializers.SlugRelatedField(
+        slug_field="email",
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        help_text="Whose completion (a trainer or manager records it); empty: your own, with attested=true.",
+    )
+    attested = serializers.BooleanField(default=False)
+    completed_on = serializers.DateField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300)

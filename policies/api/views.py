@@ -1,18 +1,35 @@
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from policies import selectors, services
 from policies.api.serializers import (
+    AcknowledgementSerializer,
+    CompletionInput,
     ContentRuleSerializer,
+    CoverageRowSerializer,
     PlatformDecisionInput,
     PlatformDecisionSerializer,
     PlatformSerializer,
+    PolicySerializer,
+    TrainingCompletionSerializer,
+    TrainingCourseSerializer,
 )
-from policies.filters import ContentRuleFilter, PlatformDecisionFilter, PlatformFilter
+from policies.filters import (
+    AcknowledgementFilter,
+    ContentRuleFilter,
+    PlatformDecisionFilter,
+    PlatformFilter,
+    PolicyFilter,
+    TrainingCompletionFilter,
+    TrainingCourseFilter,
+)
 from policies.models import ContentRule
-from policies.permissions import can_manage_platforms, can_manage_rules, can_read_rules
+from policies.permissions import can_manage_platforms, can_manage_rules, can_read_coverage, can_read_rules
+from socialgov.errors import Conflict, Forbidden
 
 
 class ItWrites(permissions.BasePermission):
@@ -103,3 +120,97 @@ class ContentRuleViewSet(
 
     def perform_update(self, serializer):
         self._save(serializer, serializer.instance)
+
+
+class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Policies and their current version (sanitised HTML); acknowledge the current version here."""
+
+    serializer_class = PolicySerializer
+    filterset_class = PolicyFilter
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return selectors.policies()
+
+    @extend_schema(request=None, responses={201: AcknowledgementSerializer})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, slug=None):
+        policy = self.get_object()
+        if policy.current_version is None:
+            raise Conflict("This policy has no published version yet.", code="invalid_state")
+        ack = services.acknowledgement_record(actor=request.user, version=policy.current_version)
+        ack = selectors.acknowledgements().get(pk=ack.pk)
+        return Response(AcknowledgementSerializer(ack).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: CoverageRowSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def coverage(self, request, slug=None):
+        policy = self.get_object()
+        if not can_read_coverage(request.user):
+            raise Forbidden("Only communications, IT security and auditors read the coverage report.")
+        rows = selectors.coverage(policy.current_version) if policy.current_version else []
+        return Response(
+            [
+                {
+                    "department": r.department.slug if r.department else None,
+                    "acknowledged": [u.email for u in r.acknowledged],
+                    "missing": [u.email for u in r.missing],
+                }
+                for r in rows
+            ]
+        )
+
+
+class AcknowledgementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Your acknowledgements; everyone's for communications, IT security and auditors."""
+
+    serializer_class = AcknowledgementSerializer
+    filterset_class = AcknowledgementFilter
+
+    def get_queryset(self):
+        qs = selectors.acknowledgements()
+        if getattr(self, "swagger_fake_view", False):
+            return qs.none()
+        return qs if can_read_coverage(self.request.user) else qs.filter(user=self.request.user)
+
+
+class TrainingCourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Training courses; record a completion (your own with an attestation, or as a trainer or manager)."""
+
+    serializer_class = TrainingCourseSerializer
+    filterset_class = TrainingCourseFilter
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return selectors.courses()
+
+    @extend_schema(request=CompletionInput, responses={201: TrainingCompletionSerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request, slug=None):
+        course = self.get_object()
+        data = CompletionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        completion = services.training_completion_record(
+            actor=request.user,
+            user=values.get("user") or request.user,
+            course=course,
+            completed_on=values.get("completed_on"),
+            attested=values["attested"],
+            note=values.get("note", ""),
+        )
+        completion = get_object_or_404(selectors.completions(), pk=completion.pk)
+        return Response(TrainingCompletionSerializer(completion).data, status=status.HTTP_201_CREATED)
+
+
+class TrainingCompletionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Your completions; everyone's for communications, IT security and auditors."""
+
+    serializer_class = TrainingCompletionSerializer
+    filterset_class = TrainingCompletionFilter
+
+    def get_queryset(self):
+        qs = selectors.completions()
+        if getattr(self, "swagger_fake_view", False):
+            return qs.none()
+        return qs if can_read_coverage(self.request.user) else qs.filter(user=self.request.user)

@@ -6,6 +6,7 @@ from socialgov.tests.test_permissions import Route, page
 
 RULE_READERS = {"it_security", "auditor", "superuser", "communications"}
 RULE_WRITERS = {"it_security", "superuser", "communications"}
+COVERAGE_READERS = {"it_security", "auditor", "superuser", "communications"}
 
 
 def only(roles: set[str], ok: int = 200, anon: int = 401, denied: int = 403) -> dict[str, int]:
@@ -15,6 +16,63 @@ def only(roles: set[str], ok: int = 200, anon: int = 401, denied: int = 403) -> 
 
 
 POLICY_ROUTES: list[Route] = [
+    # pages
+    Route("policies:policy_list", "get", lambda o: "/policies/", page()),
+    Route("policies:my_requirements", "get", lambda o: "/policies/mine/", page()),
+    Route("policies:rule_list", "get", lambda o: "/policies/rules/", only(RULE_READERS, anon=302)),
+    Route("policies:course_list", "get", lambda o: "/policies/training/", page()),
+    Route("policies:course_detail", "get", lambda o: f"/policies/training/{o['course'].slug}/", page()),
+    Route(
+        "policies:course_detail",
+        "post",
+        lambda o: f"/policies/training/{o['course'].slug}/",
+        page(ok=302),
+        data={"attested": "on"},
+    ),
+    Route("policies:policy_detail", "get", lambda o: f"/policies/{o['policy'].slug}/", page()),
+    Route("policies:policy_acknowledge", "post", lambda o: f"/policies/{o['policy'].slug}/acknowledge/", page(ok=302)),
+    Route(
+        "policies:policy_coverage",
+        "get",
+        lambda o: f"/policies/{o['policy'].slug}/coverage/",
+        only(COVERAGE_READERS | {"manager"}, anon=302),
+    ),
+    # API
+    Route("gate", "get", lambda o: "/api/v1/gates/?action=review", page(anon=401), api=True),
+    Route("policy-list", "get", lambda o: "/api/v1/policies/", page(anon=401), api=True),
+    Route("policy-detail", "get", lambda o: f"/api/v1/policies/{o['policy'].slug}/", page(anon=401), api=True),
+    Route(
+        "policy-acknowledge",
+        "post",
+        lambda o: f"/api/v1/policies/{o['policy'].slug}/acknowledge/",
+        page(ok=201, anon=401),
+        api=True,
+    ),
+    Route(
+        "policy-coverage",
+        "get",
+        lambda o: f"/api/v1/policies/{o['policy'].slug}/coverage/",
+        only(COVERAGE_READERS),
+        api=True,
+    ),
+    Route("acknowledgement-list", "get", lambda o: "/api/v1/acknowledgements/", page(anon=401), api=True),
+    Route("trainingcourse-list", "get", lambda o: "/api/v1/training-courses/", page(anon=401), api=True),
+    Route(
+        "trainingcourse-detail",
+        "get",
+        lambda o: f"/api/v1/training-courses/{o['course'].slug}/",
+        page(anon=401),
+        api=True,
+    ),
+    Route(
+        "trainingcourse-complete",
+        "post",
+        lambda o: f"/api/v1/training-courses/{o['course'].slug}/complete/",
+        page(ok=201, anon=401),
+        data={"attested": True},
+        api=True,
+    ),
+    Route("trainingcompletion-list", "get", lambda o: "/api/v1/training-completions/", page(anon=401), api=True),
     Route("content-check", "post", lambda o: "/api/v1/content-check/", page(anon=401), data={"text": "hi"}, api=True),
     Route("contentrule-list", "get", lambda o: "/api/v1/content-rules/", only(RULE_READERS), api=True),
     Route(

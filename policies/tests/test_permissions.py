@@ -12,9 +12,13 @@ CASES = [(route, role) for route in POLICY_ROUTES for role in ROLES]
 
 @pytest.fixture
 def objects(employee):
-    from policies.tests.factories import ContentRuleFactory
+    from policies.tests.factories import ContentRuleFactory, TrainingCourseFactory, published_policy
 
-    return {"rule": ContentRuleFactory()}
+    return {
+        "rule": ContentRuleFactory(),
+        "policy": published_policy(slug="social-media", required_to_author=True),
+        "course": TrainingCourseFactory(slug="social-101", required_to_author=True),
+    }
 
 
 @pytest.mark.parametrize(("route", "role"), CASES, ids=[f"{r.method}-{r.name}-{role}" for r, role in CASES])

@@ -5,8 +5,16 @@ from accounts.api.views import MeView
 from audit.api import AuditEventViewSet
 from channels_registry.api import views as registry
 from notifications.api.views import NotificationViewSet
-from policies.api.views import ContentRuleViewSet, PlatformDecisionViewSet, PlatformViewSet
-from socialgov.api.checks import ContentCheckView
+from policies.api.views import (
+    AcknowledgementViewSet,
+    ContentRuleViewSet,
+    PlatformDecisionViewSet,
+    PlatformViewSet,
+    PolicyViewSet,
+    TrainingCompletionViewSet,
+    TrainingCourseViewSet,
+)
+from socialgov.api.checks import ContentCheckView, GateView
 
 router = DefaultRouter()
 router.register("notifications", NotificationViewSet, basename="notification")
@@ -14,6 +22,10 @@ router.register("audit-events", AuditEventViewSet, basename="auditevent")
 router.register("platforms", PlatformViewSet, basename="platform")
 router.register("platform-decisions", PlatformDecisionViewSet, basename="platformdecision")
 router.register("content-rules", ContentRuleViewSet, basename="contentrule")
+router.register("policies", PolicyViewSet, basename="policy")
+router.register("acknowledgements", AcknowledgementViewSet, basename="acknowledgement")
+router.register("training-courses", TrainingCourseViewSet, basename="trainingcourse")
+router.register("training-completions", TrainingCompletionViewSet, basename="trainingcompletion")
 router.register("channels", registry.ChannelViewSet, basename="channel")
 router.register("channel-activities", registry.ChannelActivityViewSet, basename="channelactivity")
 router.register("dormancy-findings", registry.DormancyFindingViewSet, basename="dormancyfinding")
@@ -27,5 +39,6 @@ router.register("offboarding", registry.OffboardingViewSet, basename="offboardin
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("content-check/", ContentCheckView.as_view(), name="content-check"),
+    path("gates/", GateView.as_view(), name="gate"),
     path("", include(router.urls)),
 ]
