@@ -79,7 +79,9 @@ def audience_of(version: PolicyVersion) -> QuerySet[User]:
 
 
 def policies() -> QuerySet[Policy]:
-    return Policy.objects.select_related("current_version", "current_version__published_by")
+    return Policy.objects.select_related("current_version", "current_version__published_by").prefetch_related(
+        "current_version__audience_departments"
+    )
 
 
 def versions_of(policy: Policy) -> QuerySet[PolicyVersion]:
