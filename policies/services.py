@@ -17,6 +17,7 @@ from accounts.permissions import ensure_mfa, mfa_satisfied
 from accounts.selectors import users_in_group
 from audit import services as audit
 from notifications.services import notify
+from policies import selectors
 from policies.choices import Audience, CompletionMethod, DecisionOutcome, VersionState
 from policies.models import (
     Acknowledgement,
@@ -421,3 +422,50 @@ def course_save(
         data={"changed": sorted(changed or []), "validity_days": course.validity_days},
     )
     return course
+
+
+# --- Reminders -----------------------------------------------------------------------
+
+REMINDER_EVERY = timedelta(days=7)
+
+
+def acknowledgement_reminders_send() -> int:
+    """Remind each person of the current policy versions they have not acknowledged: one note a week at most.
+
+    Safe to run twice: someone reminded in the last six days is skipped. Returns how many were reminded.
+    """
+    from notifications.models import Notification
+
+    pending: dict[int, list[PolicyVersion]] = {}
+    people: dict[int, Any] = {}
+    for version in selectors.current_versions():
+        done = Acknowledgement.objects.filter(version=version).values("user_id")
+        for user in selectors.audience_of(version).exclude(pk__in=done):
+            pending.setdefault(user.pk, []).append(version)
+            people[user.pk] = user
+    if not pending:
+        return 0
+    recent = set(
+        Notification.objects.filter(
+            event="policy.reminder",
+            recipient_id__in=list(pending),
+            created_at__gte=timezone.now() - REMINDER_EVERY + timedelta(days=1),
+        ).values_list("recipient_id", flat=True)
+    )
+    sent = 0
+    for user_id, versions in sorted(pending.items()):
+        if user_id in recent:
+            continue
+        titles = ", ".join(f"“{v.policy.title}”" for v in versions)
+        due = [v.acknowledge_by for v in versions if v.acknowledge_by]
+        with transaction.atomic():
+            notify(
+                event="policy.reminder",
+                recipients=[people[user_id]],
+                title=f"Please acknowledge {titles}"[:200],
+                body=f"The first is due by {min(due):%Y-%m-%d}." if due else "",
+                url=reverse("policies:my_requirements"),
+                data={"versions": [v.pk for v in versions]},
+            )
+        sent += 1
+    return sent

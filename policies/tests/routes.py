@@ -1,4 +1,5 @@
-"""The policies rows of the permission table (socialgov/tests/test_permissions.py reads them)."""
+"""The policies rows of the permission table, and the IT decision register's (socialgov/tests/test_permissions.py
+reads them)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from socialgov.tests.test_permissions import Route, page
 RULE_READERS = {"it_security", "auditor", "superuser", "communications"}
 RULE_WRITERS = {"it_security", "superuser", "communications"}
 COVERAGE_READERS = {"it_security", "auditor", "superuser", "communications"}
+DECISION_READERS = {"it_security", "auditor", "superuser"}
 
 
 def only(roles: set[str], ok: int = 200, anon: int = 401, denied: int = 403) -> dict[str, int]:
@@ -37,7 +39,9 @@ POLICY_ROUTES: list[Route] = [
         lambda o: f"/policies/{o['policy'].slug}/coverage/",
         only(COVERAGE_READERS | {"manager"}, anon=302),
     ),
+    Route("it_decisions", "get", lambda o: "/decisions/", only(DECISION_READERS, anon=302)),
     # API
+    Route("it-decisions", "get", lambda o: "/api/v1/it-decisions/", only(DECISION_READERS), api=True),
     Route("gate", "get", lambda o: "/api/v1/gates/?action=review", page(anon=401), api=True),
     Route("policy-list", "get", lambda o: "/api/v1/policies/", page(anon=401), api=True),
     Route("policy-detail", "get", lambda o: f"/api/v1/policies/{o['policy'].slug}/", page(anon=401), api=True),

@@ -15,6 +15,7 @@ from policies.api.views import (
     TrainingCourseViewSet,
 )
 from socialgov.api.checks import ContentCheckView, GateView
+from socialgov.decision_views import DecisionRegisterView
 
 router = DefaultRouter()
 router.register("notifications", NotificationViewSet, basename="notification")
@@ -40,5 +41,6 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("content-check/", ContentCheckView.as_view(), name="content-check"),
     path("gates/", GateView.as_view(), name="gate"),
+    path("it-decisions/", DecisionRegisterView.as_view(), name="it-decisions"),
     path("", include(router.urls)),
 ]
