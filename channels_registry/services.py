@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -86,6 +86,15 @@ def _owners(channel: Channel) -> list[User]:
             channel=channel, role=ChannelRole.OWNER, ended_at__isnull=True
         ).select_related("user")
     ]
+
+
+def live_custodians_of(channel: Channel) -> list[ChannelMembership]:
+    """The people still holding the channel (owners, admins, anyone with the credentials)."""
+    return list(
+        ChannelMembership.objects.filter(
+            Q(role__in=CUSTODIAN_ROLES) | Q(holds_credentials=True), channel=channel, ended_at__isnull=True
+        ).select_related("user")
+    )
 
 
 def _lock(channel: Channel) -> Channel:
@@ -495,6 +504,19 @@ def _dormancy_threshold_q(platforms: list[Platform], now: datetime) -> Q:
     return q
 
 
+def _open_findings(now: datetime) -> None:
+    """One finding per channel flagged at ``now``, in one INSERT … SELECT (bulk_create batches on SQLite)."""
+    finding, channel = DormancyFinding._meta, Channel._meta
+    q = connection.ops.quote_name
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    # Table names come from the models; every value is a parameter.
+    insert = f"INSERT INTO {q(finding.db_table)} (channel_id, state, last_activity_at, opened_at) "
+    select = f"SELECT id, %s, COALESCE(last_activity_at, activated_at, created_at), %s FROM {q(channel.db_table)} "  # noqa: S608
+    sql = insert + select + "WHERE state = %s AND dormant_since = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [FindingState.OPEN, stamp, ChannelState.DORMANT, stamp])
+
+
 @transaction.atomic
 def dormancy_audit(*, now: datetime | None = None, grace: timedelta = DORMANCY_GRACE) -> dict[str, int]:
     """Flag active channels quiet past their platform's threshold, escalate findings past the grace.
@@ -513,9 +535,7 @@ def dormancy_audit(*, now: datetime | None = None, grace: timedelta = DORMANCY_G
     flagged_ids = [pk for pk, _, _ in quiet]
     if flagged_ids:
         Channel.objects.filter(pk__in=flagged_ids).update(state=ChannelState.DORMANT, dormant_since=now)
-        DormancyFinding.objects.bulk_create(
-            [DormancyFinding(channel_id=pk, last_activity_at=base, opened_at=now) for pk, base, _ in quiet]
-        )
+        _open_findings(now)
         owners = {
             m.user_id: m.user
             for m in ChannelMembership.objects.filter(
@@ -652,7 +672,8 @@ def user_offboard(*, actor: User | None, user: User, reason: str = "") -> dict[s
             lines.append("IT will rotate the credentials they knew.")
         if channel.pk in orphan_ids:
             lines.append("Fewer than two custodians remain: name another custodian.")
-        recipients = {u.pk: u for u in [*_owners(channel), *department_managers(channel.department_id), *_it_people()]}
+        keepers = [m.user for m in live_custodians_of(channel)]
+        recipients = {u.pk: u for u in [*keepers, *department_managers(channel.department_id), *_it_people()]}
         recipients.pop(getattr(actor, "pk", None), None)
         notify(
             event="channel.custodian_left",
@@ -775,7 +796,7 @@ def access_request_decide(
     *, actor: User, request: AccessRequest, grant: bool, reason: str, valid_until=None
 ) -> AccessRequest:
     request = (
-        AccessRequest.objects.select_for_update()
+        AccessRequest.objects.select_for_update(of=("self",))
         .select_related("channel", "platform", "department", "requester")
         .get(pk=request.pk)
     )

@@ -326,7 +326,8 @@ def it_desk(request):
 
 @login_required
 def access_request_list(request):
-    form = AccessRequestForm(request.POST or None)
+    initial = {"kind": AccessRequestKind.CHANNEL_ROLE, "channel": request.GET.get("channel")}
+    form = AccessRequestForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if not permissions.may_act(request.user):
             raise PermissionDenied("Auditors change nothing.")

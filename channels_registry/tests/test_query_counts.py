@@ -1,0 +1,158 @@
+"""Every list page and list endpoint costs the same, exact number of queries with 3 rows as with 30."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory, add_member
+from channels_registry.models import (
+    AccessGrant,
+    AccessRequest,
+    ChannelActivity,
+    DormancyFinding,
+    Recertification,
+    RotationTask,
+)
+from channels_registry.tests.factories import ChannelFactory, ReportedAccountFactory, channel_with_custodians
+from policies.tests.factories import PlatformDecisionFactory, PlatformFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def colleague(department):
+    return add_member(UserFactory(email="colleague@example.com"), department, "member")
+
+
+def add_channels(ctx, n):
+    for _ in range(n):
+        channel_with_custodians(ctx["employee"], ctx["colleague"], department=ctx["department"])
+
+
+def _one_channel(ctx):
+    if "channel" not in ctx:
+        ctx["channel"] = ChannelFactory(department=ctx["department"])
+    return ctx["channel"]
+
+
+def add_activities(ctx, n):
+    channel = _one_channel(ctx)
+    ChannelActivity.objects.bulk_create(
+        [ChannelActivity(channel=channel, occurred_at=timezone.now(), source="api", kind="post") for _ in range(n)]
+    )
+
+
+def add_findings(ctx, n):
+    for _ in range(n):
+        DormancyFinding.objects.create(channel=ChannelFactory(), state="resolved", opened_at=timezone.now())
+
+
+def _grants(ctx, n):
+    channel = _one_channel(ctx)
+    people = [UserFactory() for _ in range(n)]
+    return [
+        AccessGrant.objects.create(
+            channel=channel,
+            user=p,
+            role="contributor",
+            granted_by=ctx["employee"],
+            reason="r",
+            review_by=timezone.localdate(),
+        )
+        for p in people
+    ]
+
+
+def add_grants(ctx, n):
+    _grants(ctx, n)
+
+
+def add_requests(ctx, n):
+    channel = _one_channel(ctx)
+    for _ in range(n):
+        AccessRequest.objects.create(
+            kind="channel_role", requester=UserFactory(), channel=channel, role="contributor", reason="r"
+        )
+
+
+def add_recertifications(ctx, n):
+    now = timezone.now()
+    for g in _grants(ctx, n):
+        Recertification.objects.create(grant=g, opened_at=now, escalate_at=now + timedelta(days=7))
+
+
+def add_rotations(ctx, n):
+    channel = _one_channel(ctx)
+    for _ in range(n):
+        RotationTask.objects.create(channel=channel, departed_user=UserFactory())
+
+
+def add_reports(ctx, n):
+    for _ in range(n):
+        ReportedAccountFactory()
+
+
+def add_decisions(ctx, n):
+    for _ in range(n):
+        PlatformDecisionFactory(decided_by=ctx["it_security"], departments=[ctx["department"]])
+
+
+def add_platforms(ctx, n):
+    for _ in range(n):
+        PlatformFactory()
+
+
+def add_desk(ctx, n):
+    add_requests(ctx, n)
+    add_recertifications(ctx, n)
+    add_rotations(ctx, n)
+    add_reports(ctx, n)
+    for _ in range(n):
+        ChannelFactory(department=ctx["department"], state="in_security_review")
+
+
+# url, viewer, adder, exact queries (sessions are not tracked per request: USERSESSIONS_TRACK_ACTIVITY is off)
+CASES = {
+    "page channel_list": ("/registry/", "employee", add_channels, 10),
+    "page channel_list filtered": ("/registry/?security_gaps=true&platform=x", "employee", add_channels, 10),
+    "page my_channels": ("/registry/mine/", "employee", add_channels, 10),
+    "page access_request_list": ("/registry/access-requests/", "it_security", add_requests, 9),
+    "page recertification_list": ("/registry/recertifications/", "it_security", add_recertifications, 7),
+    "page rotation_task_list": ("/registry/rotations/", "it_security", add_rotations, 7),
+    "page reported_account_list": ("/registry/reported/", "it_security", add_reports, 9),
+    "page it_desk": ("/registry/it/", "it_security", add_desk, 10),
+    "page platform_list": ("/policies/platforms/", "employee", add_decisions, 10),
+    "api channel-list": ("/api/v1/channels/", "employee", add_channels, 4),
+    "api channelactivity-list": ("/api/v1/channel-activities/", "employee", add_activities, 4),
+    "api dormancyfinding-list": ("/api/v1/dormancy-findings/", "employee", add_findings, 4),
+    "api accessgrant-list": ("/api/v1/access-grants/", "it_security", add_grants, 5),
+    "api accessrequest-list": ("/api/v1/access-requests/", "it_security", add_requests, 5),
+    "api recertification-list": ("/api/v1/recertifications/", "it_security", add_recertifications, 5),
+    "api rotationtask-list": ("/api/v1/rotation-tasks/", "it_security", add_rotations, 5),
+    "api reportedaccount-list": ("/api/v1/reported-accounts/", "it_security", add_reports, 5),
+    "api platform-list": ("/api/v1/platforms/", "employee", add_platforms, 4),
+    "api platformdecision-list": ("/api/v1/platform-decisions/", "employee", add_decisions, 5),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_list_costs_a_fixed_number_of_queries(
+    case, client, employee, colleague, it_security, department, django_assert_num_queries
+):
+    # given a signed-in viewer whose session is already tracked (the first request records it)
+    url, viewer, add, queries = CASES[case]
+    ctx = {"employee": employee, "colleague": colleague, "it_security": it_security, "department": department}
+    client.force_login(ctx[viewer])
+    assert client.get(url).status_code == 200
+
+    for n in (3, 27):  # 3 rows, then 30
+        # when
+        add(ctx, n)
+        with django_assert_num_queries(queries):
+            response = client.get(url)
+
+        # then
+        assert response.status_code == 200
