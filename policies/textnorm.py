@@ -14,7 +14,7 @@ to the same skeleton (the property tests check this).
 from __future__ import annotations
 
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from confusable_homoglyphs import utils as confusable_data
 
@@ -37,7 +37,7 @@ def _dropped(char: str) -> bool:
     return unicodedata.combining(char) != 0 or unicodedata.category(char) in ("Mn", "Me", "Cf")
 
 
-@cache
+@lru_cache(maxsize=65536)
 def fold_char(char: str) -> str:
     table = _confusable_table()
     out = []

@@ -9,8 +9,9 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Role
 from accounts.models import Membership
 from policies import gates, selectors, services
+from policies.content import Severity, check_text
 from policies.filters import ContentRuleFilter, PlatformDecisionFilter, PolicyFilter, TrainingCourseFilter
-from policies.forms import AttestForm, RecordCompletionForm
+from policies.forms import AttestForm, ContentCheckForm, RecordCompletionForm
 from policies.models import Acknowledgement
 from policies.permissions import (
     can_decide_platforms,
@@ -229,4 +230,25 @@ def rule_list(request):
         request,
         "policies/rule_list.html",
         {"filter": filterset, "page": page, "query": query, "can_manage": can_manage_rules(request.user)},
+    )
+
+
+@login_required
+def content_check(request):
+    """Try a text against the content rules (the composer does the same as you type)."""
+    form = ContentCheckForm(request.POST or None)
+    findings = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        findings = check_text(
+            text=data["text"], department=data["department"], platform=data["platform"], sponsored=data["sponsored"]
+        )
+    return render(
+        request,
+        "policies/content_check.html",
+        {
+            "form": form,
+            "findings": findings,
+            "blocked": bool(findings) and any(f.severity == Severity.BLOCK for f in findings),
+        },
     )

@@ -22,6 +22,8 @@ POLICY_ROUTES: list[Route] = [
     Route("policies:policy_list", "get", lambda o: "/policies/", page()),
     Route("policies:my_requirements", "get", lambda o: "/policies/mine/", page()),
     Route("policies:rule_list", "get", lambda o: "/policies/rules/", only(RULE_READERS, anon=302)),
+    Route("policies:content_check", "get", lambda o: "/policies/rules/check/", page()),
+    Route("policies:content_check", "post", lambda o: "/policies/rules/check/", page(), data={"text": "hello"}),
     Route("policies:course_list", "get", lambda o: "/policies/training/", page()),
     Route("policies:course_detail", "get", lambda o: f"/policies/training/{o['course'].slug}/", page()),
     Route(

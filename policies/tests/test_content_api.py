@@ -118,3 +118,14 @@ def test_rule_list_query_count_is_constant(api_client, auditor, department, djan
     with django_assert_num_queries(len(three)):
         response = api_client.get("/api/v1/content-rules/")
     assert len(response.json()["results"]) == 30
+
+
+def test_the_check_page_shows_findings_escaped(client, employee):
+    ContentRuleFactory(terms="scam", message="Never <b>scam</b>.")
+    client.force_login(employee)
+    response = client.post("/policies/rules/check/", {"text": "a ｓｃａｍ <script>", "department": "", "platform": ""})
+    assert response.status_code == 200
+    assert [f.severity for f in response.context["findings"]] == ["block"]
+    assert b"Never &lt;b&gt;scam&lt;/b&gt;." in response.content
+    assert b"This text cannot be submitted" in response.content
+    assert b"<script>" not in response.content.split(b"<main")[1]
