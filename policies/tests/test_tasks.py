@@ -44,3 +44,15 @@ def test_default_schedules_exist():
 
     names = set(PeriodicTask.objects.values_list("task", flat=True))
     assert {"policies.remind_acknowledgements", "socialgov.remind_expiring_decisions"} <= names
+
+
+def test_seed_policies_is_idempotent(communications):
+    from django.core.management import call_command
+
+    from policies.models import ContentRule, Policy, TrainingCourse
+
+    call_command("seed_policies")
+    call_command("seed_policies")
+    assert Policy.objects.get().current_version.number == 1
+    assert TrainingCourse.objects.count() == 1
+    assert ContentRule.objects.count() == 7
