@@ -257,6 +257,7 @@ def policy_version_publish(*, actor: Any, version: PolicyVersion) -> PolicyVersi
     """Publish a draft: it becomes the policy's current version, and its audience is asked to acknowledge it."""
     ensure(can_manage_policies(actor), "Only communications and IT security publish policies.")
     ensure_mfa(actor)
+    Policy.objects.select_for_update().get(pk=version.policy_id)  # one publication per policy at a time
     version = PolicyVersion.objects.select_for_update().select_related("policy").get(pk=version.pk)
     ensure_state(version, VersionState.DRAFT)
     version.state = VersionState.PUBLISHED
@@ -292,10 +293,9 @@ def acknowledgement_record(*, actor: Any, version: PolicyVersion) -> Acknowledge
     ensure(getattr(actor, "is_active", False), "Sign in to acknowledge a policy.")
     version = PolicyVersion.objects.select_related("policy").get(pk=version.pk)
     ensure_state(version, VersionState.PUBLISHED)
-    existing = Acknowledgement.objects.filter(version=version, user=actor).first()
-    if existing is not None:
-        return existing
-    ack = Acknowledgement.objects.create(version=version, user=actor)
+    ack, created = Acknowledgement.objects.get_or_create(version=version, user=actor)  # a race: one row wins
+    if not created:
+        return ack
     audit.record(
         actor=actor,
         action="policy.acknowledged",

@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Department, User
-from policies.choices import DecisionOutcome, RuleSeverity
+from policies.choices import Audience, DecisionOutcome, RuleSeverity
 from policies.content import MAX_TEXT
 from policies.models import (
     Acknowledgement,
@@ -226,3 +226,48 @@ class CompletionInput(serializers.Serializer):
     attested = serializers.BooleanField(default=False)
     completed_on = serializers.DateField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class PolicyInput(serializers.Serializer):
+    title = serializers.CharField(max_length=150)
+    slug = serializers.SlugField(max_length=60)
+    summary = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    required_to_author = serializers.BooleanField(default=False)
+    required_to_review = serializers.BooleanField(default=False)
+    required_to_register = serializers.BooleanField(default=False)
+
+
+class PolicyDraftInput(serializers.Serializer):
+    body = serializers.CharField(help_text="Markdown; rendered to sanitised HTML.")
+    change_note = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    audience_everyone = serializers.BooleanField(default=True)
+    audience_departments = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Department.objects.all(), many=True, required=False
+    )
+    audience_roles = serializers.ListField(child=serializers.ChoiceField(choices=Audience.choices), required=False)
+    acknowledge_by = serializers.DateField(required=False, allow_null=True)
+
+
+class PublishInput(serializers.Serializer):
+    number = serializers.IntegerField(min_value=1, help_text="The draft version to publish.")
+
+
+class TrainingCourseInput(serializers.ModelSerializer):
+    departments = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Department.objects.all(), many=True, required=False
+    )
+
+    class Meta:
+        model = TrainingCourse
+        fields = [
+            "slug",
+            "title",
+            "description",
+            "url",
+            "validity_days",
+            "required_to_author",
+            "required_to_hold_credentials",
+            "required_to_review",
+            "departments",
+            "is_active",
+        ]

@@ -14,8 +14,13 @@ from policies.api.serializers import (
     PlatformDecisionInput,
     PlatformDecisionSerializer,
     PlatformSerializer,
+    PolicyDraftInput,
+    PolicyInput,
     PolicySerializer,
+    PolicyVersionSerializer,
+    PublishInput,
     TrainingCompletionSerializer,
+    TrainingCourseInput,
     TrainingCourseSerializer,
 )
 from policies.filters import (
@@ -27,8 +32,14 @@ from policies.filters import (
     TrainingCompletionFilter,
     TrainingCourseFilter,
 )
-from policies.models import ContentRule
-from policies.permissions import can_manage_platforms, can_manage_rules, can_read_coverage, can_read_rules
+from policies.models import ContentRule, TrainingCourse
+from policies.permissions import (
+    can_manage_platforms,
+    can_manage_policies,
+    can_manage_rules,
+    can_read_coverage,
+    can_read_rules,
+)
 from socialgov.errors import Conflict, Forbidden
 
 
@@ -122,12 +133,53 @@ class ContentRuleViewSet(
         self._save(serializer, serializer.instance)
 
 
+class PolicyWrites(permissions.BasePermission):
+    """Anyone reads and acknowledges; communications and IT security write."""
+
+    message = "Only communications and IT security write policies and courses."
+    open_actions = ("acknowledge", "complete", "coverage")
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS or getattr(view, "action", None) in self.open_actions:
+            return True
+        return can_manage_policies(request.user)
+
+
 class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Policies and their current version (sanitised HTML); acknowledge the current version here."""
 
     serializer_class = PolicySerializer
     filterset_class = PolicyFilter
     lookup_field = "slug"
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, PolicyWrites]
+
+    @extend_schema(request=PolicyInput, responses={201: PolicySerializer})
+    def create(self, request):
+        data = PolicyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        policy = services.policy_create(actor=request.user, **data.validated_data)
+        return Response(PolicySerializer(selectors.policies().get(pk=policy.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PolicyDraftInput, responses={201: PolicyVersionSerializer})
+    @action(detail=True, methods=["post"])
+    def draft(self, request, slug=None):
+        """Draft a new version; it binds no one until it is published."""
+        policy = self.get_object()
+        data = PolicyDraftInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = services.policy_version_draft(actor=request.user, policy=policy, **data.validated_data)
+        return Response(PolicyVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PublishInput, responses={200: PolicyVersionSerializer})
+    @action(detail=True, methods=["post"])
+    def publish(self, request, slug=None):
+        """Publish a draft: it becomes current and its audience is asked to acknowledge it."""
+        policy = self.get_object()
+        data = PublishInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = get_object_or_404(policy.versions.all(), number=data.validated_data["number"])
+        version = services.policy_version_publish(actor=request.user, version=version)
+        return Response(PolicyVersionSerializer(version).data)
 
     def get_queryset(self):
         return selectors.policies()
@@ -180,6 +232,28 @@ class TrainingCourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     serializer_class = TrainingCourseSerializer
     filterset_class = TrainingCourseFilter
     lookup_field = "slug"
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, PolicyWrites]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def _save(self, request, course, partial):
+        data = TrainingCourseInput(course, data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        departments = values.pop("departments", None)
+        for field, value in values.items():
+            setattr(course, field, value)
+        course = services.course_save(
+            actor=request.user, course=course, departments=departments, changed=sorted(data.validated_data)
+        )
+        return TrainingCourseSerializer(selectors.courses().get(pk=course.pk)).data
+
+    @extend_schema(request=TrainingCourseInput, responses={201: TrainingCourseSerializer})
+    def create(self, request):
+        return Response(self._save(request, TrainingCourse(), partial=False), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TrainingCourseInput, responses={200: TrainingCourseSerializer})
+    def partial_update(self, request, slug=None):
+        return Response(self._save(request, self.get_object(), partial=True))
 
     def get_queryset(self):
         return selectors.courses()

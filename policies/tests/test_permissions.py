@@ -12,11 +12,14 @@ CASES = [(route, role) for route in POLICY_ROUTES for role in ROLES]
 
 @pytest.fixture
 def objects(employee):
+    from policies.models import PolicyVersion
     from policies.tests.factories import ContentRuleFactory, TrainingCourseFactory, published_policy
 
+    policy = published_policy(slug="social-media", required_to_author=True)
+    PolicyVersion.objects.create(policy=policy, number=2, body="Draft two.")
     return {
         "rule": ContentRuleFactory(),
-        "policy": published_policy(slug="social-media", required_to_author=True),
+        "policy": policy,
         "course": TrainingCourseFactory(slug="social-101", required_to_author=True),
     }
 

@@ -286,3 +286,45 @@ def test_list_endpoints_constant_queries(api_client, auditor, employee, rows, ur
 
 def test_policy_model_is_not_deleted_by_admin(superuser):
     assert Policy.objects.count() == 0
+
+
+def test_the_api_writes_a_policy_drafts_and_publishes(api_client, communications, employee, department):
+    api_client.force_authenticate(communications)
+    response = api_client.post(
+        "/api/v1/policies/", {"title": "Travel", "slug": "travel", "required_to_author": True}, format="json"
+    )
+    assert response.status_code == 201
+    response = api_client.post(
+        "/api/v1/policies/travel/draft/",
+        {
+            "body": "# Travel\n\n<b>bold</b> **ok**",
+            "audience_everyone": False,
+            "audience_departments": ["marketing"],
+            "audience_roles": ["auditor"],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["state"] == "draft" and "<b>" not in response.json()["body_html"]
+    bad = api_client.post("/api/v1/policies/travel/draft/", {"body": "x", "audience_roles": ["king"]}, format="json")
+    assert bad.status_code == 400 and "audience_roles" in bad.json()["fields"]
+    assert api_client.post("/api/v1/policies/travel/publish/", {"number": 1}, format="json").status_code == 200
+    assert api_client.post("/api/v1/policies/travel/publish/", {"number": 1}, format="json").status_code == 409
+    assert api_client.post("/api/v1/policies/travel/publish/", {"number": 9}, format="json").status_code == 404
+    assert Policy.objects.get(slug="travel").current_version.number == 1
+    api_client.force_authenticate(employee)
+    assert api_client.post("/api/v1/policies/", {"title": "X", "slug": "x"}, format="json").status_code == 403
+
+
+def test_the_api_writes_courses(api_client, it_security, department):
+    api_client.force_authenticate(it_security)
+    response = api_client.post(
+        "/api/v1/training-courses/",
+        {"title": "Social Media 101: where to start", "slug": "social-101", "departments": ["marketing"]},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["validity_days"] == 365 and response.json()["departments"] == ["marketing"]
+    response = api_client.patch("/api/v1/training-courses/social-101/", {"required_to_author": True}, format="json")
+    assert response.status_code == 200 and response.json()["required_to_author"] is True
+    assert api_client.post("/api/v1/training-courses/", {"title": "Dup", "slug": "social-101"}).status_code == 400
