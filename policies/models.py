@@ -89,6 +89,8 @@ class PlatformDecision(models.Model):
 # --- Content rules -------------------------------------------------------------------
 
 MAX_PATTERN = 500
+PROBE_TIMEOUT = 0.05
+PATTERN_PROBES = tuple(c * 40 + "!" for c in "a1 x.") + ("ab" * 20 + "!", "a " * 20 + "!")
 
 
 def validate_content_pattern(value: str) -> None:
@@ -98,9 +100,20 @@ def validate_content_pattern(value: str) -> None:
     if len(value) > MAX_PATTERN:
         raise ValidationError(f"Keep the pattern under {MAX_PATTERN} characters.")
     try:
-        regex.compile(value)
+        compiled = regex.compile(value, regex.IGNORECASE)
     except (regex.error, ValueError, OverflowError) as exc:
         raise ValidationError(f"Not a valid regular expression: {exc}") from exc
+    # A few texts that make backtracking patterns explode. Not proof of safety (the checker bounds
+    # every run anyway), but it refuses the obvious cases while IT is still looking at the form.
+    for probe in PATTERN_PROBES:
+        try:
+            compiled.search(probe, timeout=PROBE_TIMEOUT)
+        except TimeoutError as exc:
+            raise ValidationError(
+                "This pattern backtracks catastrophically: it ran over "
+                f"{int(PROBE_TIMEOUT * 1000)} ms on a {len(probe)}-character text. Simplify it "
+                "(avoid nested repetition such as (a+)+ or (a|aa)+)."
+            ) from exc
 
 
 class ContentRule(models.Model):

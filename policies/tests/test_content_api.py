@@ -129,3 +129,30 @@ def test_the_check_page_shows_findings_escaped(client, employee):
     assert b"Never &lt;b&gt;scam&lt;/b&gt;." in response.content
     assert b"This text cannot be submitted" in response.content
     assert b"<script>" not in response.content.split(b"<main")[1]
+
+
+@pytest.mark.parametrize("pattern", [r"(a|aa)+$", r"^(\d|\d\d)+$", r"( |  )+$"])
+def test_a_catastrophic_pattern_is_refused_when_saved(api_client, it_security, pattern):
+    import time
+
+    api_client.force_authenticate(it_security)
+    started = time.monotonic()
+    response = api_client.post(
+        "/api/v1/content-rules/",
+        {"name": "Bad", "kind": "pattern", "severity": "warn", "message": "m", "pattern": pattern},
+    )
+    assert time.monotonic() - started < 2
+    assert response.status_code == 400
+    assert "backtracks catastrophically" in response.json()["fields"]["pattern"][0]
+
+
+def test_the_live_check_is_throttled_per_person(api_client, employee):
+    from socialgov.api.checks import ContentCheckThrottle
+
+    api_client.force_authenticate(employee)
+    ContentCheckThrottle.rate = "2/min"
+    try:
+        codes = [api_client.post("/api/v1/content-check/", {"text": "hi"}).status_code for _ in range(3)]
+    finally:
+        ContentCheckThrottle.rate = "120/min"
+    assert codes == [200, 200, 429]

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from accounts.api.permissions import MfaSatisfied
@@ -24,6 +25,13 @@ def _channel(pk):
     return channel
 
 
+class ContentCheckThrottle(UserRateThrottle):
+    """Each check may spend up to 0.5 s matching: two a second per person is plenty for typing."""
+
+    scope = "content_check"
+    rate = "120/min"
+
+
 class ContentCheckView(APIView):
     """Check text against the content rules, as the composer does while the author types.
 
@@ -31,6 +39,7 @@ class ContentCheckView(APIView):
     """
 
     permission_classes = [permissions.IsAuthenticated, MfaSatisfied]
+    throttle_classes = [ContentCheckThrottle]
 
     @extend_schema(request=ContentCheckInput, responses={200: ContentCheckResult})
     def post(self, request):
