@@ -52,9 +52,17 @@ def _custodian_count():
 
 
 def security_gap_q() -> Q:
-    """Live channels with MFA off, fewer than two custodians, orphaned, or a rotation still open."""
+    """Live channels with MFA off, fewer than two custodians, orphaned, a rotation still open, or someone
+    holding the credentials whose two-factor sign-in is not confirmed."""
+    unconfirmed = ChannelMembership.objects.filter(
+        channel=OuterRef("pk"), ended_at__isnull=True, holds_credentials=True, mfa_confirmed=False
+    )
     return Q(state__in=LIVE_STATES) & (
-        Q(mfa_enabled=False) | Q(orphaned_at__isnull=False) | Q(custodian_count__lt=2) | Q(open_rotation=True)
+        Q(mfa_enabled=False)
+        | Q(orphaned_at__isnull=False)
+        | Q(custodian_count__lt=2)
+        | Q(open_rotation=True)
+        | Q(Exists(unconfirmed))
     )
 
 
@@ -116,6 +124,25 @@ def my_channels(user: Any) -> QuerySet[Channel]:
 
 def activities_of(channel: Channel, *, limit: int = 50) -> list[ChannelActivity]:
     return list(channel.activities.select_related("recorded_by")[:limit])
+
+
+def activity_by_month(channel: Channel, *, months: int = 12) -> list[dict[str, Any]]:
+    """Activity counts per month over the last ``months`` months (one query), oldest first."""
+    from datetime import timedelta
+
+    from django.db.models.functions import TruncMonth
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(days=31 * months)
+    rows = list(
+        channel.activities.filter(occurred_at__gte=since)
+        .annotate(month=TruncMonth("occurred_at"))
+        .order_by("month")
+        .values("month")
+        .annotate(n=Count("pk"))
+    )
+    top = max((r["n"] for r in rows), default=0)
+    return [{**r, "top": top} for r in rows]
 
 
 def reviews_of(channel: Channel) -> list[SecurityReview]:

@@ -124,6 +124,20 @@ def _require_reason(reason: str, what: str = "reason") -> str:
 # --- Registration ----------------------------------------------------------------------
 
 
+class DuplicateChannel(InvalidInput):
+    """The platform and handle are already registered; ``existing`` is that channel (pages link to it)."""
+
+    code = "duplicate"
+
+    def __init__(self, message: str, *, fields: dict[str, list[str]], existing: Channel):
+        super().__init__(message, fields=fields)
+        self.existing = existing
+
+    @classmethod
+    def or_invalid(cls, message: str, fields: dict[str, list[str]], existing: Channel | None) -> InvalidInput:
+        return cls(message, fields=fields, existing=existing) if existing else InvalidInput(message, fields=fields)
+
+
 def _duplicate_message(existing: Channel) -> str:
     return (
         f"{existing.platform.name} {existing.handle} is already registered as “{existing.display_name}” "
@@ -196,10 +210,11 @@ def channel_register(
         errors["mfa_enabled"] = ["Switch on two-factor authentication on the account before registering it."]
     if problem := vault_reference_problem(credentials_location):
         errors["credentials_location"] = [problem]
+    existing = None
     if normal_handle and "handle" not in errors and (existing := _find_duplicate(platform, normal_handle)):
         errors["handle"] = [_duplicate_message(existing)]
     if errors:
-        raise InvalidInput("The channel was not registered: see the fields marked.", fields=errors)
+        raise DuplicateChannel.or_invalid("The channel was not registered: see the fields marked.", errors, existing)
 
     try:
         with transaction.atomic():
@@ -220,7 +235,7 @@ def channel_register(
     except IntegrityError as exc:  # a concurrent registration won the race
         existing = _find_duplicate(platform, normal_handle)
         message = _duplicate_message(existing) if existing else "This handle is already registered."
-        raise InvalidInput("The channel was not registered.", fields={"handle": [message]}) from exc
+        raise DuplicateChannel.or_invalid("The channel was not registered.", {"handle": [message]}, existing) from exc
     review_by = timezone.localdate() + timedelta(days=GRANT_REVIEW_DAYS)
     for i, person in enumerate(people):
         role = ChannelRole.OWNER if i == 0 else ChannelRole.ADMIN
@@ -546,8 +561,11 @@ def dormancy_audit(*, now: datetime | None = None, grace: timedelta = DORMANCY_G
         notify(
             event="channel.dormant",
             recipients=owners.values(),
-            title=f"{len(quiet)} channel(s) went dormant",
-            body=f"No activity past the platform's threshold: {names}. Post, log activity, or ask IT to retire them.",
+            title="A channel you own went dormant",
+            body=(
+                f"The dormancy audit flagged {len(quiet)} channel(s) with no activity past their platform's "
+                f"threshold: {names}. Post or log activity on yours to wake it, or ask IT to retire it."
+            ),
             url=reverse("channels_registry:my_channels") + "?dormant=true",
             data={"channels": flagged_ids},
         )
@@ -716,6 +734,22 @@ def rotation_task_close(*, actor: User, task: RotationTask, note: str = "") -> R
         data={"task": task.pk, "departed": task.departed_user.email, "note": task.note},
     )
     return task
+
+
+@transaction.atomic
+def membership_confirm_mfa(*, actor: User, channel: Channel) -> ChannelMembership:
+    """A member confirms that their own access to the channel uses two-factor authentication."""
+    ensure(permissions.may_act(actor), "Auditors change nothing.")
+    membership = (
+        ChannelMembership.objects.select_for_update().filter(channel=channel, user=actor, ended_at__isnull=True).first()
+    )
+    ensure(membership is not None, "You hold no role on this channel.")
+    if membership.mfa_confirmed:
+        return membership
+    membership.mfa_confirmed = True
+    membership.save(update_fields=["mfa_confirmed"])
+    audit.record(actor=actor, action="channel.member_mfa_confirmed", target=channel, data={"user": actor.email})
+    return membership
 
 
 # --- Access: requests, grants, recertification ------------------------------------------------
@@ -936,6 +970,23 @@ def grant_revoke(*, actor: User | None, grant: AccessGrant, reason: str) -> Acce
         target=grant.channel,
     )
     return grant
+
+
+@transaction.atomic
+def grants_expire(*, now: datetime | None = None) -> int:
+    """Revoke live grants whose ``valid_until`` has passed, end their memberships, flag orphans.
+
+    Safe to run twice: revoked grants are no longer live.
+    """
+    now = now or timezone.now()
+    expired = list(
+        AccessGrant.objects.select_for_update()
+        .filter(revoked_at__isnull=True, valid_until__lt=now.date())
+        .select_related("channel", "user")
+    )
+    for grant in expired:
+        grant_revoke(actor=None, grant=grant, reason=f"Granted until {grant.valid_until:%Y-%m-%d}.")
+    return len(expired)
 
 
 @transaction.atomic

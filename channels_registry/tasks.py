@@ -13,4 +13,5 @@ def audit_dormancy() -> dict[str, int]:
 
 @shared_task(name="channels_registry.recertify_access", queue=Queue.PERIODIC)
 def recertify_access() -> dict[str, int]:
-    return services.recertifications_open()
+    expired = services.grants_expire()
+    return {**services.recertifications_open(), "expired": expired}

@@ -17,6 +17,7 @@ urlpatterns = [
     path("channels/<int:pk>/retire/", views.channel_retire, name="channel_retire"),
     path("channels/<int:pk>/activity/", views.channel_log_activity, name="channel_log_activity"),
     path("channels/<int:pk>/grants/", views.channel_grant, name="channel_grant"),
+    path("channels/<int:pk>/confirm-mfa/", views.channel_confirm_mfa, name="channel_confirm_mfa"),
     path("grants/<int:pk>/revoke/", views.grant_revoke, name="grant_revoke"),
     path("it/", views.it_desk, name="it_desk"),
     path("access-requests/", views.access_request_list, name="access_request_list"),

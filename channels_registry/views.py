@@ -39,6 +39,7 @@ from channels_registry.forms import (
     TriageForm,
 )
 from channels_registry.models import AccessGrant, Channel
+from policies.gates import decision_for, may_register_channel
 from socialgov.errors import DomainError, Forbidden, NotFound
 
 PAGE_SIZE = 25
@@ -116,6 +117,7 @@ def channel_register(request):
     if "platform" in request.GET:
         initial["platform"] = request.GET["platform"]
     form = ChannelRegisterForm(request.POST or None, departments=departments, initial=initial)
+    duplicate = None
     if request.method == "POST" and form.is_valid():
         try:
             channel = services.channel_register(actor=request.user, **form.cleaned_data)
@@ -123,10 +125,14 @@ def channel_register(request):
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
             _fields_to_form(form, exc)
+            duplicate = getattr(exc, "existing", None)
         else:
             messages.success(request, f"{channel.display_name} is registered and waits for your manager's approval.")
+            gate = may_register_channel(department=channel.department, platform=channel.platform)
+            if gate.conditions:
+                messages.warning(request, f"IT allows {channel.platform.name} on conditions: {gate.conditions}")
             return redirect("channels_registry:channel_detail", pk=channel.pk)
-    return render(request, "channels_registry/channel_register.html", {"form": form})
+    return render(request, "channels_registry/channel_register.html", {"form": form, "duplicate": duplicate})
 
 
 @login_required
@@ -138,6 +144,8 @@ def channel_detail(request, pk):
         "channel": channel,
         "see_security": see_security,
         "activities": selectors.activities_of(channel),
+        "by_month": selectors.activity_by_month(channel),
+        "decision": decision_for(platform=channel.platform, department=channel.department),
         "reviews": selectors.reviews_of(channel),
         "findings": selectors.findings_of(channel),
         "can": {
@@ -151,6 +159,7 @@ def channel_detail(request, pk):
             "retire": channel.state not in (ChannelState.RETIRED, ChannelState.REJECTED)
             and permissions.is_it_decider(user),
             "log": channel.state in ("active", "dormant", "suspended") and permissions.can_log_activity(user, channel),
+            "confirm_mfa": any(not m.mfa_confirmed for m in permissions.live_memberships(user, channel)),
             "request": permissions.may_act(user) and channel.state in ("active", "dormant", "in_security_review"),
         },
         "activity_form": ActivityForm(),
@@ -265,6 +274,18 @@ def channel_security_review(request, pk):
             return redirect("channels_registry:channel_detail", pk=channel.pk)
     return render(
         request, "channels_registry/security_review.html", {"channel": channel, "form": form, "checklist": CHECKLIST}
+    )
+
+
+@login_required
+@require_POST
+def channel_confirm_mfa(request, pk):
+    channel = selectors.channel_for(request.user, pk)
+    return _call(
+        request,
+        lambda: services.membership_confirm_mfa(actor=request.user, channel=channel),
+        ok="Thank you: your two-factor sign-in is confirmed.",
+        back=reverse("channels_registry:channel_detail", args=[channel.pk]),
     )
 
 

@@ -1,4 +1,7 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from policies import services
 from policies.models import (
@@ -11,7 +14,27 @@ from policies.models import (
     TrainingCompletion,
     TrainingCourse,
 )
-from socialgov.errors import DomainError
+from socialgov.errors import DomainError, Forbidden
+
+
+class PlatformDecisionForm(forms.ModelForm):
+    class Meta:
+        model = PlatformDecision
+        fields = ["platform", "departments", "outcome", "conditions", "rationale", "effective_from", "review_by"]
+
+    def clean(self):
+        data = super().clean()
+        problems = services.decision_problems(
+            outcome=data.get("outcome", ""),
+            rationale=data.get("rationale", ""),
+            conditions=data.get("conditions", ""),
+            effective_from=data.get("effective_from") or timezone.localdate(),
+            review_by=data.get("review_by"),
+        )
+        for field, errors in problems.items():
+            for error in errors:
+                self.add_error(field if field in self.fields else None, error)
+        return data
 
 
 @admin.register(Platform)
@@ -24,8 +47,8 @@ class PlatformAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         try:
             services.platform_save(actor=request.user, platform=obj, changed=list(form.changed_data))
-        except DomainError as exc:
-            messages.error(request, exc.message)
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
 
     def has_delete_permission(self, request, obj=None):
         return False  # retire a platform by unticking “active”: channels keep pointing at it
@@ -38,6 +61,7 @@ class PlatformDecisionAdmin(admin.ModelAdmin):
     search_fields = ["platform__name", "rationale", "conditions"]
     autocomplete_fields = ["platform", "departments"]
     list_select_related = ["platform", "decided_by"]
+    form = PlatformDecisionForm
     readonly_fields = ["decided_by", "created_at"]
     fields = ["platform", "departments", "outcome", "conditions", "rationale", "effective_from", "review_by"]
 
@@ -48,7 +72,15 @@ class PlatformDecisionAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        decision = services.platform_decision_record(
+        try:
+            decision = self._record(request, obj, form)
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        obj.pk = decision.pk
+        obj.decided_by = decision.decided_by
+
+    def _record(self, request, obj, form):
+        return services.platform_decision_record(
             actor=request.user,
             platform=obj.platform,
             outcome=obj.outcome,
@@ -58,14 +90,15 @@ class PlatformDecisionAdmin(admin.ModelAdmin):
             effective_from=obj.effective_from,
             review_by=obj.review_by,
         )
-        obj.pk = decision.pk
-        obj.decided_by = decision.decided_by
 
     def save_related(self, request, form, formsets, change):
         pass  # the service set the departments
 
 
 def _fail(request, exc: DomainError) -> None:
+    """A refusal is a 403, as on the platform pages; anything else is told on the next page."""
+    if isinstance(exc, Forbidden):
+        raise PermissionDenied(exc.message) from exc
     detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
     messages.error(request, f"{exc.message} {detail}".strip())
 

@@ -64,6 +64,27 @@ def platform_save(*, actor: Any, platform: Platform, changed: list[str] | None =
     return platform
 
 
+def decision_problems(
+    *, outcome: str, rationale: str, conditions: str, effective_from: date, review_by: date | None
+) -> dict[str, list[str]]:
+    """What is missing or wrong in a decision, by field (also used by the admin form)."""
+    errors: dict[str, list[str]] = {}
+    if outcome not in DecisionOutcome.values:
+        errors["outcome"] = [f"Choose one of {', '.join(DecisionOutcome.values)}."]
+    rationale = (rationale or "").strip()
+    if not rationale:
+        errors["rationale"] = ["Say why: people who are refused will read it."]
+    elif len(rationale) > MAX_TEXT:
+        errors["rationale"] = [f"Keep it under {MAX_TEXT} characters."]
+    if outcome == DecisionOutcome.CONDITIONAL and not (conditions or "").strip():
+        errors["conditions"] = ["Name the conditions."]
+    if len(conditions or "") > MAX_TEXT:
+        errors["conditions"] = [f"Keep it under {MAX_TEXT} characters."]
+    if review_by is not None and effective_from is not None and review_by <= effective_from:
+        errors["review_by"] = ["The review date comes after the effective date."]
+    return errors
+
+
 @transaction.atomic
 def platform_decision_record(
     *,
@@ -79,21 +100,11 @@ def platform_decision_record(
     """IT decides a platform for everyone (no departments) or for the named departments."""
     ensure(can_decide_platforms(actor), "Only IT security decides platforms.")
     ensure(mfa_satisfied(actor), "Enrol in two-factor authentication first.")
-    errors: dict[str, list[str]] = {}
-    if outcome not in DecisionOutcome.values:
-        errors["outcome"] = [f"Choose one of {', '.join(DecisionOutcome.values)}."]
     rationale = (rationale or "").strip()
-    if not rationale:
-        errors["rationale"] = ["Say why: people who are refused will read it."]
-    elif len(rationale) > MAX_TEXT:
-        errors["rationale"] = [f"Keep it under {MAX_TEXT} characters."]
-    if outcome == DecisionOutcome.CONDITIONAL and not (conditions or "").strip():
-        errors["conditions"] = ["Name the conditions."]
-    if len(conditions or "") > MAX_TEXT:
-        errors["conditions"] = [f"Keep it under {MAX_TEXT} characters."]
     effective_from = effective_from or timezone.localdate()
-    if review_by is not None and review_by <= effective_from:
-        errors["review_by"] = ["The review date comes after the effective date."]
+    errors = decision_problems(
+        outcome=outcome, rationale=rationale, conditions=conditions, effective_from=effective_from, review_by=review_by
+    )
     if errors:
         raise InvalidInput("The decision is not complete.", fields=errors)
     departments = list(departments)

@@ -141,6 +141,8 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[socialgov] "
 # Self sign-up is open only to these corporate domains; empty closes it (IT creates accounts).
 SIGNUP_EMAIL_DOMAINS = [d.lower() for d in env.list("SIGNUP_EMAIL_DOMAINS", default=[])]
+# A channel's recovery contact must be on one of these; empty: the sign-up domains, else the registrant's own.
+CORPORATE_EMAIL_DOMAINS = [d.lower() for d in env.list("CORPORATE_EMAIL_DOMAINS", default=[])]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "socialgov"
 # Sessions are recorded at sign-in; tracking every request would cost four queries a page.

@@ -132,6 +132,12 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         return _ok(s.ChannelActivitySerializer, activity, status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses=s.ChannelMembershipSerializer)
+    @action(detail=True, methods=["post"], url_path="confirm-mfa")
+    def confirm_mfa(self, request, pk=None):
+        membership = services.membership_confirm_mfa(actor=request.user, channel=self._channel())
+        return _ok(s.ChannelMembershipSerializer, membership)
+
     @extend_schema(request=s.GrantInput, responses={201: s.AccessGrantSerializer})
     @action(detail=True, methods=["post"])
     def grants(self, request, pk=None):

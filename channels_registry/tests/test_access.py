@@ -66,14 +66,14 @@ def test_recertification_opens_items_escalates_after_a_week_and_the_owner_decide
     from channels_registry.tasks import recertify_access
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert recertify_access() == {"opened": 2, "escalated": 0}
-    assert recertify_access() == {"opened": 0, "escalated": 0}
+        assert recertify_access() == {"opened": 2, "escalated": 0, "expired": 0}
+    assert recertify_access() == {"opened": 0, "escalated": 0, "expired": 0}
     assert Notification.objects.filter(recipient=employee, event="access.recertification_due").exists()
 
     # a week later the unanswered ones escalate to IT
     time_machine.move_to(timezone.now() + timedelta(days=8))
     with django_capture_on_commit_callbacks(execute=True):
-        assert recertify_access() == {"opened": 0, "escalated": 2}
+        assert recertify_access() == {"opened": 0, "escalated": 2, "expired": 0}
     assert Notification.objects.filter(recipient=it_security, event="access.recertification_escalated").exists()
 
     # the owner confirms one and revokes the other
@@ -115,3 +115,34 @@ def test_claiming_needs_the_registered_channel(it_security, employee, colleague)
 def test_a_javascript_url_cannot_be_reported(employee):
     with pytest.raises(InvalidInput):
         services.reported_account_create(actor=employee, platform=platform("x"), url="javascript:alert(1)")
+
+
+def test_a_grant_ends_on_its_until_date(employee, colleague, reviewer, time_machine):
+    channel = channel_with_custodians(employee, colleague)
+    services.grant_create(
+        actor=employee,
+        channel=channel,
+        user=reviewer,
+        role="publisher",
+        reason="Campaign",
+        valid_until=timezone.localdate() + timedelta(days=10),
+    )
+    from channels_registry.tasks import recertify_access
+
+    assert recertify_access()["expired"] == 0
+    time_machine.move_to(timezone.now() + timedelta(days=12))
+    assert recertify_access()["expired"] == 1
+    assert recertify_access()["expired"] == 0
+    assert not ChannelMembership.objects.filter(channel=channel, user=reviewer, ended_at__isnull=True).exists()
+
+
+def test_a_member_confirms_their_own_two_factor_sign_in(employee, colleague, reviewer):
+    channel = channel_with_custodians(employee, colleague)
+    services.grant_create(actor=employee, channel=channel, user=reviewer, role="publisher", reason="Campaign")
+    membership = ChannelMembership.objects.get(channel=channel, user=reviewer, ended_at__isnull=True)
+    assert not membership.mfa_confirmed
+    services.membership_confirm_mfa(actor=reviewer, channel=channel)
+    membership.refresh_from_db()
+    assert membership.mfa_confirmed
+    with pytest.raises(Forbidden):
+        services.membership_confirm_mfa(actor=reviewer, channel=channel_with_custodians(employee, colleague))

@@ -69,3 +69,16 @@ def test_admin_records_a_platform_decision_through_the_service(client, superuser
     assert response.status_code == 302, response.content[:2000]
     decision = PlatformDecision.objects.get()
     assert decision.decided_by == superuser and list(decision.departments.all()) == [department]
+
+
+def test_admin_shows_a_form_error_for_an_incomplete_decision(client, superuser):
+    from policies.models import PlatformDecision
+    from policies.tests.factories import platform
+
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:policies_platformdecision_add"),
+        {"platform": platform("x").pk, "outcome": "conditional", "rationale": "Risk", "effective_from": "2026-01-01"},
+    )
+    assert response.status_code == 200 and "Name the conditions." in response.content.decode()
+    assert not PlatformDecision.objects.exists()

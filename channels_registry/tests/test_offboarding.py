@@ -35,6 +35,7 @@ def test_offboarding_a_custodian_of_three_channels(
     it_security, leaver, employee, colleague, manager, three_channels, django_capture_on_commit_callbacks
 ):
     a, b, c = three_channels
+    it_colleague = UserFactory(email="itsec-colleague@example.com", groups=["it_security"])
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
@@ -53,7 +54,7 @@ def test_offboarding_a_custodian_of_three_channels(
     assert a.orphaned_at and b.orphaned_at and c.orphaned_at is None
     assert {ch.pk for ch in result["orphaned"]} == {a.pk, b.pk}
     # everyone told: the remaining custodians (owners first), department managers, IT
-    for person, expected in ((employee, 2), (colleague, 2), (manager, 3)):
+    for person, expected in ((employee, 2), (colleague, 2), (manager, 3), (it_colleague, 3)):
         assert Notification.objects.filter(recipient=person, event="channel.custodian_left").count() == expected
     # IT security acted, so it is not told about its own action; the auditing covers it
     actions = list(AuditEvent.objects.values_list("action", flat=True))

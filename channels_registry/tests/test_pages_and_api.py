@@ -82,6 +82,9 @@ def test_register_page_shows_a_form_error_and_saves_nothing(
     errors = response.context["form"].errors
     assert message in " ".join(errors.get(field, [])), errors
     assert Channel.objects.count() == before
+    if case == "duplicate handle":
+        existing = Channel.objects.get()
+        assert f'<a href="/registry/channels/{existing.pk}/">' in response.content.decode()
 
 
 @pytest.mark.parametrize(("case", "field", "value", "message"), BAD, ids=[b[0] for b in BAD])
@@ -98,6 +101,7 @@ def test_register_api_answers_400_with_field_messages_and_saves_nothing(
     body = response.json()
     assert message in " ".join(body["fields"][field]), body
     assert Channel.objects.count() == before
+    assert body["code"] == ("duplicate" if case == "duplicate handle" else "invalid")
 
 
 def test_register_page_registers_and_redirects_to_the_channel(client, employee, department, form_data):
@@ -160,6 +164,8 @@ def test_registry_filters_dormant_orphaned_and_gaps(client, employee, colleague)
     channel_with_custodians(employee, colleague, display_name="Healthy")
     channel_with_custodians(employee, colleague, display_name="Sleepy", state="dormant")
     channel_with_custodians(employee, display_name="Lonely", orphaned_at=timezone.now())
+    unsure = channel_with_custodians(employee, colleague, display_name="Unsure")
+    unsure.memberships.filter(user=colleague).update(mfa_confirmed=False)
     client.force_login(employee)
 
     def names(query):
@@ -167,10 +173,10 @@ def test_registry_filters_dormant_orphaned_and_gaps(client, employee, colleague)
 
     assert names("dormant=true") == ["Sleepy"]
     assert names("orphaned=true") == ["Lonely"]
-    assert names("security_gaps=true") == ["Lonely"]
-    assert client.get("/registry/").context["counts"]["total"] == 3
+    assert names("security_gaps=true") == ["Unsure", "Lonely"]
+    assert client.get("/registry/").context["counts"]["total"] == 4
     api = client.get("/api/v1/channels/?security_gaps=true").json()["results"]
-    assert [c["display_name"] for c in api] == ["Lonely"]
+    assert [c["display_name"] for c in api] == ["Unsure", "Lonely"]
 
 
 def test_security_review_page_activates_the_channel(client, it_security, employee, colleague):
@@ -191,3 +197,21 @@ def test_approve_button_moves_the_channel_to_security_review(client, manager, em
     client.post(f"/registry/channels/{channel.pk}/approve/")
     channel.refresh_from_db()
     assert channel.state == "in_security_review"
+
+
+def test_channel_page_shows_decision_custodians_and_activity_by_month(
+    client, employee, colleague, department, it_security
+):
+    from channels_registry import services
+
+    PlatformDecisionFactory(
+        platform=platform("x"), decided_by=it_security, outcome="conditional", conditions="No DMs", rationale="Risk"
+    )
+    channel = channel_with_custodians(employee, colleague, department=department)
+    services.activity_record(actor=employee, channel=channel, kind="post")
+    client.force_login(employee)
+    response = client.get(f"/registry/channels/{channel.pk}/")
+    body = response.content.decode()
+    assert "Allowed with conditions" in body and "No DMs" in body
+    assert "colleague@example.com" in body
+    assert response.context["by_month"][0]["n"] == 1

@@ -148,6 +148,12 @@ ROUTES = [
         data=lambda w: {"email": "reviewer@example.com", "role": "contributor", "reason": "Drafts"},
     ),
     page(
+        "channels_registry:channel_confirm_mfa",
+        "post",
+        lambda w: f"{R}/channels/{w.ours.pk}/confirm-mfa/",
+        expect(403, employee=302),
+    ),
+    page(
         "channels_registry:grant_revoke",
         "post",
         lambda w: f"{R}/grants/{w.grant_ours.pk}/revoke/",
@@ -286,6 +292,12 @@ ROUTES = [
         lambda w: f"{V}/channels/{w.ours.pk}/grants/",
         expect(403, employee=201, **it(201)),
         data=lambda w: {"user": "reviewer@example.com", "role": "publisher", "reason": "Launch"},
+    ),
+    api(
+        "channel-confirm-mfa",
+        "post",
+        lambda w: f"{V}/channels/{w.ours.pk}/confirm-mfa/",
+        expect(403, employee=200),
     ),
     api("channelactivity-list", "get", lambda w: f"{V}/channel-activities/", expect(200)),
     api("dormancyfinding-list", "get", lambda w: f"{V}/dormancy-findings/", expect(200)),

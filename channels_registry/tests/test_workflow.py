@@ -228,3 +228,11 @@ def test_proposed_channels_take_no_activity(employee):
     channel = ChannelFactory(state=ChannelState.PROPOSED)
     with pytest.raises(Conflict):
         services.activity_record(actor=None, channel=channel)
+
+
+def test_the_daily_tasks_have_default_schedules_on_the_periodic_queue():
+    from django_celery_beat.models import PeriodicTask
+
+    tasks = dict(PeriodicTask.objects.values_list("task", "queue"))
+    assert tasks["channels_registry.audit_dormancy"] == "periodic"
+    assert tasks["channels_registry.recertify_access"] == "periodic"

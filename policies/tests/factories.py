@@ -17,8 +17,26 @@ from policies.models import (
 
 
 def platform(slug: str = "x") -> Platform:
-    """A platform from the seeded catalogue."""
-    return Platform.objects.get(slug=slug)
+    """A platform from the seeded catalogue (re-seeded if a transactional test flushed it)."""
+    found = Platform.objects.filter(slug=slug).first()
+    if found is not None:
+        return found
+    from policies.seed import PLATFORMS
+
+    for s, name, kind, pattern, hint, strip, hosts, limit, mfa in PLATFORMS:
+        if s == slug:
+            return Platform.objects.create(
+                slug=s,
+                name=name,
+                kind=kind,
+                handle_pattern=pattern,
+                handle_hint=hint,
+                strip_prefix=strip,
+                url_hosts=hosts,
+                char_limit=limit,
+                supports_mfa=mfa,
+            )
+    raise Platform.DoesNotExist(slug)
 
 
 class PlatformFactory(factory.django.DjangoModelFactory):
