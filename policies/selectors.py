@@ -156,16 +156,23 @@ class TrainingStatus:
         return self.expires_on is not None and self.expires_on >= timezone.localdate()
 
 
+REVIEWING_ROLES = frozenset({"reviewer", "manager", "communications", "it_security"})
+
+
 def training_due(user: Any) -> list[TrainingStatus]:
-    """Required courses in the user's departments that are missing, expired, or expire within 30 days."""
+    """Required courses in the user's departments that are missing, expired, or expire within 30 days.
+
+    Courses for reviewing count only for people who review (a reviewer or manager role, communications, IT).
+    """
     if not getattr(user, "is_authenticated", False):
         return []
     facts = person_facts(user)
+    reviews = bool(facts.roles & REVIEWING_ROLES)
     required = list(
         courses_in_scope(
             department_ids=facts.department_ids,
             required_to_author=True,
-            required_to_review=True,
+            required_to_review=reviews,
             required_to_hold_credentials=True,
         )
     )

@@ -202,7 +202,8 @@ def test_course_page_attest_and_record(client, manager, employee):
 
 def test_training_due_lists_missing_and_expiring(employee):
     missing = TrainingCourseFactory(slug="a", title="A", required_to_author=True)
-    soon = TrainingCourseFactory(slug="b", title="B", required_to_review=True)
+    soon = TrainingCourseFactory(slug="b", title="B", required_to_hold_credentials=True)
+    TrainingCourseFactory(slug="e", title="E", required_to_review=True)  # the employee does not review
     fine = TrainingCourseFactory(slug="c", title="C", required_to_author=True)
     TrainingCourseFactory(slug="d", title="D")  # not required
     completed(employee, soon, on=timezone.localdate() - timedelta(days=350))
@@ -328,3 +329,9 @@ def test_the_api_writes_courses(api_client, it_security, department):
     response = api_client.patch("/api/v1/training-courses/social-101/", {"required_to_author": True}, format="json")
     assert response.status_code == 200 and response.json()["required_to_author"] is True
     assert api_client.post("/api/v1/training-courses/", {"title": "Dup", "slug": "social-101"}).status_code == 400
+
+
+def test_review_training_is_due_for_reviewers_only(employee, reviewer):
+    course = TrainingCourseFactory(slug="review-101", title="Reviewing posts", required_to_review=True)
+    assert selectors.training_due(employee) == []
+    assert [s.course for s in selectors.training_due(reviewer)] == [course]
