@@ -10,8 +10,19 @@ department and role).
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import time
+import unicodedata
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
+
+import regex
+from django.db.models import Exists, OuterRef, Q
+
+from policies.textnorm import fold_with_map
 
 
 class Severity:
@@ -43,5 +54,155 @@ def check_text(
     sponsored: bool = False,
     links: list[str] | tuple[str, ...] = (),
 ) -> list[Finding]:
-    """Every finding for ``text`` under the rules in scope for ``department`` and ``platform``."""
-    return []  # the rule engine (issue 5) fills this in
+    """Every finding for ``text`` under the rules in scope for ``department`` and ``platform``.
+
+    Never raises on the text itself; a pattern that runs longer than its bound
+    (``PATTERN_TIMEOUT`` seconds, ``CHECK_BUDGET`` for one whole check) yields a
+    ``warn`` finding instead of a verdict.
+    """
+    rules = list(rules_in_scope(department=department, platform=platform))
+    return evaluate(rules, text=text, platform=platform, sponsored=sponsored, links=links)
+
+
+# --- The engine ----------------------------------------------------------------------
+
+log = logging.getLogger(__name__)
+
+PATTERN_TIMEOUT = 0.05  # seconds one regular expression may run on one text
+CHECK_BUDGET = 0.5  # seconds all the rules together may spend matching one text
+MAX_TEXT = 20_000  # characters checked; the API refuses longer text
+EXCERPT = 80
+URL_RE = regex.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'\]\)]+")
+
+
+def rules_in_scope(*, department: Any = None, platform: Any = None):
+    """Active rules for every department and platform, or naming the given ones (one query)."""
+    from policies.models import ContentRule
+
+    dept_through = ContentRule.departments.through.objects.filter(contentrule=OuterRef("pk"))
+    plat_through = ContentRule.platforms.through.objects.filter(contentrule=OuterRef("pk"))
+    dept_ok = ~Exists(dept_through)
+    if department is not None:
+        dept_ok |= Exists(dept_through.filter(department=department))
+    plat_ok = ~Exists(plat_through)
+    if platform is not None:
+        plat_ok |= Exists(plat_through.filter(platform=platform))
+    return ContentRule.objects.filter(Q(is_active=True), dept_ok, plat_ok).select_related("route_department")
+
+
+@lru_cache(maxsize=512)
+def _lexicon_regex(folded_terms: tuple[str, ...]):
+    """Whole words or phrases, any run of spaces between a phrase's words."""
+    alternatives = sorted({r"\s+".join(regex.escape(w) for w in term.split()) for term in folded_terms if term})
+    if not alternatives:
+        return None
+    return regex.compile(r"(?<![\w])(?:" + "|".join(alternatives) + r")(?![\w])")
+
+
+@lru_cache(maxsize=512)
+def _pattern_regex(pattern: str):
+    return regex.compile(pattern, regex.IGNORECASE)
+
+
+def _fold_terms(terms: list[str]) -> tuple[str, ...]:
+    from policies.textnorm import fold
+
+    return tuple(" ".join(fold(t).split()) for t in terms)
+
+
+def _excerpt(text: str, start: int, end: int) -> str:
+    piece = text[start:end]
+    return piece if len(piece) <= EXCERPT else piece[: EXCERPT - 1] + "…"
+
+
+def _host(url: str) -> str:
+    candidate = url if "://" in url else f"http://{url}"
+    try:
+        host = urlsplit(candidate.strip()).hostname or ""
+    except ValueError:
+        return ""
+    with contextlib.suppress(UnicodeError):
+        host = host.encode("idna").decode("ascii")
+    return host.lower().rstrip(".")
+
+
+def _on_domain(host: str, domains: list[str]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.deadline = time.monotonic() + CHECK_BUDGET
+
+    def timeout(self) -> float:
+        return max(0.001, min(PATTERN_TIMEOUT, self.deadline - time.monotonic()))
+
+
+def evaluate(
+    rules, *, text: str, platform: Any = None, sponsored: bool = False, links: list[str] | tuple[str, ...] = ()
+) -> list[Finding]:
+    text = unicodedata.normalize("NFKC", str(text or "")[:MAX_TEXT])
+    folded, origin = fold_with_map(text)
+    clock = _Clock()
+    all_links = [str(link) for link in links or ()] + [m.group(0) for m in URL_RE.finditer(text)]
+    findings: list[Finding] = []
+    for rule in rules:
+        try:
+            findings.extend(_apply(rule, text, folded, origin, clock, platform, sponsored, all_links))
+        except TimeoutError:
+            log.warning("content rule %s timed out", rule.pk)
+            findings.append(
+                Finding(
+                    rule.pk,
+                    rule.kind,
+                    Severity.WARN,
+                    f"{rule.message} (This rule could not be checked within {int(PATTERN_TIMEOUT * 1000)} ms: "
+                    "a reviewer checks it by eye.)",
+                )
+            )
+    return findings
+
+
+def _finding(rule, excerpt: str = "") -> Finding:
+    return Finding(rule.pk, rule.kind, rule.severity, rule.message, excerpt, rule.route())
+
+
+def _apply(rule, text, folded, origin, clock, platform, sponsored, links) -> list[Finding]:
+    from policies.choices import LinkMode, RuleKind
+
+    kind = rule.kind
+    if kind in (RuleKind.LEXICON, RuleKind.CONFIDENTIAL):
+        compiled = _lexicon_regex(_fold_terms(rule.term_list))
+        if compiled is None:
+            return []
+        match = compiled.search(folded, timeout=clock.timeout())
+        if match is None:
+            return []
+        start, end = origin[match.start()], origin[match.end() - 1] + 1
+        return [_finding(rule, _excerpt(text, start, end))]
+    if kind == RuleKind.PATTERN:
+        if not rule.pattern:
+            return []
+        match = _pattern_regex(rule.pattern).search(text, timeout=clock.timeout())
+        return [_finding(rule, _excerpt(text, match.start(), match.end()))] if match else []
+    if kind == RuleKind.DISCLOSURE:
+        if not sponsored:
+            return []
+        compiled = _lexicon_regex(_fold_terms(rule.term_list))
+        if compiled is None or compiled.search(folded, timeout=clock.timeout()):
+            return []
+        return [_finding(rule)]
+    if kind == RuleKind.LINK_DOMAIN:
+        domains = [d.lower().lstrip(".") for d in rule.term_list]
+        for link in links:
+            host = _host(link)
+            listed = bool(host) and _on_domain(host, domains)
+            if listed == (rule.link_mode == LinkMode.BLOCK):
+                return [_finding(rule, _excerpt(link, 0, len(link)))]
+        return []
+    if kind == RuleKind.LENGTH:
+        limit = rule.max_length or getattr(platform, "char_limit", None)
+        if limit and len(text) > limit:
+            return [_finding(rule, f"{len(text)} characters, {len(text) - limit} over {limit}")]
+        return []
+    return []

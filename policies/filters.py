@@ -1,8 +1,16 @@
 import django_filters
 
 from accounts.models import Department
-from policies.choices import DecisionOutcome, PlatformKind
-from policies.models import Platform, PlatformDecision
+from policies.choices import DecisionOutcome, PlatformKind, RuleKind, RuleSeverity
+from policies.models import (
+    Acknowledgement,
+    ContentRule,
+    Platform,
+    PlatformDecision,
+    Policy,
+    TrainingCompletion,
+    TrainingCourse,
+)
 
 
 class PlatformFilter(django_filters.FilterSet):
@@ -25,3 +33,66 @@ class PlatformDecisionFilter(django_filters.FilterSet):
     class Meta:
         model = PlatformDecision
         fields = ["platform", "outcome", "department"]
+
+
+class ContentRuleFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
+    kind = django_filters.ChoiceFilter(choices=RuleKind.choices)
+    severity = django_filters.ChoiceFilter(choices=RuleSeverity.choices)
+    is_active = django_filters.BooleanFilter()
+    department = django_filters.ModelChoiceFilter(
+        field_name="departments", queryset=Department.objects.all(), to_field_name="slug"
+    )
+
+    class Meta:
+        model = ContentRule
+        fields = ["q", "kind", "severity", "is_active", "department"]
+
+
+class PolicyFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Title")
+    required_to_author = django_filters.BooleanFilter()
+    required_to_review = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Policy
+        fields = ["q", "required_to_author", "required_to_review"]
+
+
+class TrainingCourseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Title")
+    required_to_author = django_filters.BooleanFilter()
+    required_to_review = django_filters.BooleanFilter()
+    required_to_hold_credentials = django_filters.BooleanFilter()
+    department = django_filters.ModelChoiceFilter(
+        field_name="departments", queryset=Department.objects.all(), to_field_name="slug"
+    )
+
+    class Meta:
+        model = TrainingCourse
+        fields = ["q", "required_to_author", "required_to_review", "required_to_hold_credentials", "department"]
+
+
+class TrainingCompletionFilter(django_filters.FilterSet):
+    course = django_filters.ModelChoiceFilter(queryset=TrainingCourse.objects.all(), to_field_name="slug")
+    user = django_filters.CharFilter(field_name="user__email", lookup_expr="iexact")
+    current = django_filters.BooleanFilter(method="filter_current")
+
+    class Meta:
+        model = TrainingCompletion
+        fields = ["course", "user", "current"]
+
+    def filter_current(self, qs, name, value):
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        return qs.filter(expires_on__gte=today) if value else qs.filter(expires_on__lt=today)
+
+
+class AcknowledgementFilter(django_filters.FilterSet):
+    policy = django_filters.CharFilter(field_name="version__policy__slug")
+    user = django_filters.CharFilter(field_name="user__email", lookup_expr="iexact")
+
+    class Meta:
+        model = Acknowledgement
+        fields = ["policy", "user"]

@@ -1,7 +1,9 @@
-"""The gates: may this department (later: this person) do this on this platform?
+"""The gates, in one place: may this person register a channel, author a post, review?
 
-A seam the policies and training work will extend (acknowledged policies, required
-training). Callers get a ``GateResult`` and show its message as it is.
+``may_register_channel`` answers for a department and platform (IT's decisions);
+the ``*_blockers`` functions answer for a person: each returns the list of what is
+missing (empty: go ahead), with a link to where it is fixed. Pages show the list;
+the API answers 403 ``{"code": "gate", "reasons": [...]}`` (``socialgov.errors.GateClosed``).
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Department
+from policies import selectors
 from policies.choices import DecisionOutcome
-from policies.models import Platform, PlatformDecision
+from policies.models import Acknowledgement, Platform, PlatformDecision, Policy
+from socialgov.errors import GateClosed
 
 
 @dataclass(frozen=True)
@@ -66,13 +71,122 @@ class Blocker:
 def author_blockers(*, user, channel) -> list[Blocker]:
     """Why ``user`` may not author posts on ``channel`` yet (empty: they may).
 
-    The approvals composer and API call this; the policies/training work adds the
-    reasons (policy versions not acknowledged, required training not current,
-    platform blocked for the department).
+    Reads ``channel.department`` and ``channel.platform`` only. The reasons: the
+    platform is blocked for the department, a policy required for authoring is not
+    acknowledged, a course required for authoring is missing or expired.
     """
-    return []
+    blockers = _person_blockers(user)
+    if blockers:
+        return blockers
+    blockers += _platform_blockers(department=channel.department, platform=channel.platform, registering=False)
+    blockers += _policy_blockers(user, "required_to_author")
+    blockers += _training_blockers(user, "required_to_author", [channel.department.pk])
+    return blockers
 
 
 def review_blockers(*, user) -> list[Blocker]:
-    """Why ``user`` may not review yet (required training, for example)."""
+    """Why ``user`` may not review yet: a policy or course required for reviewing."""
+    blockers = _person_blockers(user)
+    if blockers:
+        return blockers
+    blockers += _policy_blockers(user, "required_to_review")
+    blockers += _training_blockers(user, "required_to_review", selectors.person_facts(user).department_ids)
+    return blockers
+
+
+def registration_blockers(*, user, department: Department, platform: Platform) -> list[Blocker]:
+    """Why ``user`` may not register a channel on ``platform`` for ``department`` (the registry calls this).
+
+    The platform decision, the policies required for registering, and the courses
+    required for holding channel credentials (whoever registers becomes a custodian).
+    """
+    blockers = _person_blockers(user)
+    if blockers:
+        return blockers
+    blockers += _platform_blockers(department=department, platform=platform, registering=True)
+    blockers += _policy_blockers(user, "required_to_register")
+    blockers += _training_blockers(user, "required_to_hold_credentials", [department.pk])
+    return blockers
+
+
+def credential_blockers(*, user, department: Department) -> list[Blocker]:
+    """Why ``user`` may not hold a channel's credentials in ``department``: required training."""
+    return _person_blockers(user) or _training_blockers(user, "required_to_hold_credentials", [department.pk])
+
+
+def _person_blockers(user) -> list[Blocker]:
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return [Blocker("Sign in with an active account.", reverse("account_login"))]
     return []
+
+
+def _platform_blockers(*, department: Department, platform: Platform, registering: bool) -> list[Blocker]:
+    fix = reverse("policies:platform_list") + f"?platform={platform.slug}"
+    if registering:
+        gate = may_register_channel(department=department, platform=platform)
+        return [] if gate.allowed else [Blocker(gate.message, fix)]
+    decision = decision_for(platform=platform, department=department)
+    if decision is not None and decision.outcome == DecisionOutcome.BLOCKED:
+        return [
+            Blocker(
+                f"IT security blocked {platform.name} for {department.name} on {decision.effective_from:%Y-%m-%d}: "
+                f"{decision.rationale.strip()}",
+                fix,
+            )
+        ]
+    return []
+
+
+def _policy_blockers(user, flag: str) -> list[Blocker]:
+    required = list(
+        Policy.objects.filter(**{flag: True}, current_version__isnull=False).select_related("current_version")
+    )
+    if not required:
+        return []
+    acknowledged: dict[int, set[int]] = {}
+    for policy_id, version_id in Acknowledgement.objects.filter(
+        user=user, version__policy__in=[p.pk for p in required]
+    ).values_list("version__policy_id", "version_id"):
+        acknowledged.setdefault(policy_id, set()).add(version_id)
+    today = timezone.localdate()
+    blockers = []
+    for policy in required:
+        version = policy.current_version
+        mine = acknowledged.get(policy.pk, set())
+        if version.pk in mine:
+            continue
+        if mine and version.acknowledge_by and today <= version.acknowledge_by:
+            continue  # acknowledged an earlier version: grace until the new one's date
+        what = "the new version of " if mine else ""
+        blockers.append(
+            Blocker(
+                f"Read and acknowledge {what}“{policy.title}” (version {version.number}).",
+                reverse("policies:policy_detail", args=[policy.slug]),
+            )
+        )
+    return blockers
+
+
+def _training_blockers(user, flag: str, department_ids) -> list[Blocker]:
+    required = list(selectors.courses_in_scope(department_ids=department_ids, **{flag: True}).order_by("title"))
+    if not required:
+        return []
+    until = selectors.latest_expiry(user, [c.pk for c in required])
+    today = timezone.localdate()
+    blockers = []
+    for course in required:
+        expires = until.get(course.pk)
+        fix = reverse("policies:course_detail", args=[course.slug])
+        if expires is None:
+            blockers.append(Blocker(f"Complete the training “{course.title}”.", fix))
+        elif expires < today:
+            blockers.append(
+                Blocker(f"Your “{course.title}” training expired on {expires:%Y-%m-%d}: take it again.", fix)
+            )
+    return blockers
+
+
+def ensure_open(blockers: list[Blocker], message: str = "Not yet: some requirements are missing.") -> None:
+    """Refuse (403, code "gate", with the reasons) when there is anything in ``blockers``."""
+    if blockers:
+        raise GateClosed(message, reasons=blockers)

@@ -4,22 +4,41 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Department
-from accounts.permissions import mfa_satisfied
+from accounts.permissions import ensure_mfa, mfa_satisfied
 from accounts.selectors import users_in_group
 from audit import services as audit
 from notifications.services import notify
-from policies.choices import DecisionOutcome
-from policies.models import Platform, PlatformDecision
-from policies.permissions import can_decide_platforms, can_manage_platforms
-from socialgov.errors import InvalidInput, ensure
+from policies import selectors
+from policies.choices import Audience, CompletionMethod, DecisionOutcome, VersionState
+from policies.models import (
+    Acknowledgement,
+    ContentRule,
+    Platform,
+    PlatformDecision,
+    Policy,
+    PolicyVersion,
+    TrainingCompletion,
+    TrainingCourse,
+)
+from policies.permissions import (
+    can_decide_platforms,
+    can_manage_platforms,
+    can_manage_policies,
+    can_manage_rules,
+    manages,
+)
+from policies.rendering import render_markdown
+from policies.selectors import audience_of
+from socialgov.errors import InvalidInput, ensure, ensure_state
 
 MAX_TEXT = 5000
 
@@ -122,3 +141,342 @@ def platform_decision_record(
         data={"outcome": outcome, "departments": scope},
     )
     return decision
+
+
+# --- Content rules -------------------------------------------------------------------
+
+
+@transaction.atomic
+def content_rule_save(
+    *,
+    actor: Any,
+    rule: ContentRule,
+    departments: Iterable[Department] | None = None,
+    platforms: Iterable[Platform] | None = None,
+) -> ContentRule:
+    """Create or change a content rule; an invalid pattern is a field error, never a saved rule."""
+    ensure(can_manage_rules(actor), "Only IT security and communications write content rules.")
+    ensure_mfa(actor)
+    creating = rule.pk is None
+    if creating and rule.created_by_id is None:
+        rule.created_by = actor
+    try:
+        rule.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput("The rule is not valid.", fields=exc.message_dict) from exc
+    rule.save()
+    if departments is not None:
+        rule.departments.set(departments)
+    if platforms is not None:
+        rule.platforms.set(platforms)
+    audit.record(
+        actor=actor,
+        action="content_rule.created" if creating else "content_rule.changed",
+        target=rule,
+        data={
+            "kind": rule.kind,
+            "severity": rule.severity,
+            "active": rule.is_active,
+            "departments": sorted(d.slug for d in rule.departments.all()),
+            "platforms": sorted(p.slug for p in rule.platforms.all()),
+        },
+    )
+    return rule
+
+
+# --- Policies ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def policy_create(
+    *,
+    actor: Any,
+    title: str,
+    slug: str,
+    summary: str = "",
+    required_to_author: bool = False,
+    required_to_review: bool = False,
+    required_to_register: bool = False,
+) -> Policy:
+    ensure(can_manage_policies(actor), "Only communications and IT security publish policies.")
+    ensure_mfa(actor)
+    policy = Policy(
+        title=(title or "").strip(),
+        slug=slug,
+        summary=(summary or "").strip(),
+        required_to_author=required_to_author,
+        required_to_review=required_to_review,
+        required_to_register=required_to_register,
+    )
+    try:
+        policy.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput("The policy is not valid.", fields=exc.message_dict) from exc
+    policy.save()
+    audit.record(actor=actor, action="policy.created", target=policy, data={"slug": policy.slug})
+    return policy
+
+
+@transaction.atomic
+def policy_version_draft(
+    *,
+    actor: Any,
+    policy: Policy,
+    body: str,
+    change_note: str = "",
+    audience_everyone: bool = True,
+    audience_departments: Iterable[Department] = (),
+    audience_roles: Iterable[str] = (),
+    acknowledge_by: date | None = None,
+) -> PolicyVersion:
+    """A new draft version; it binds no one until it is published."""
+    ensure(can_manage_policies(actor), "Only communications and IT security write policies.")
+    ensure_mfa(actor)
+    policy = Policy.objects.select_for_update().get(pk=policy.pk)
+    errors: dict[str, list[str]] = {}
+    if not (body or "").strip():
+        errors["body"] = ["Write the policy."]
+    roles = sorted(set(audience_roles))
+    if unknown := [r for r in roles if r not in Audience.values]:
+        errors["audience_roles"] = [f"Unknown roles: {', '.join(unknown)}."]
+    departments = list(audience_departments)
+    if not audience_everyone and not departments and not roles:
+        errors["audience_everyone"] = ["Name who must acknowledge it: everyone, departments or roles."]
+    if acknowledge_by is not None and acknowledge_by < timezone.localdate():
+        errors["acknowledge_by"] = ["The date to acknowledge by is in the past."]
+    if errors:
+        raise InvalidInput("The version is not complete.", fields=errors)
+    last = policy.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    version = PolicyVersion.objects.create(
+        policy=policy,
+        number=last + 1,
+        body=body,
+        body_html=render_markdown(body),
+        change_note=(change_note or "").strip(),
+        audience_everyone=audience_everyone,
+        audience_roles=roles,
+        acknowledge_by=acknowledge_by,
+        created_by=actor,
+    )
+    version.audience_departments.set(departments)
+    audit.record(actor=actor, action="policy.version_drafted", target=policy, data={"number": version.number})
+    return version
+
+
+@transaction.atomic
+def policy_version_publish(*, actor: Any, version: PolicyVersion) -> PolicyVersion:
+    """Publish a draft: it becomes the policy's current version, and its audience is asked to acknowledge it."""
+    ensure(can_manage_policies(actor), "Only communications and IT security publish policies.")
+    ensure_mfa(actor)
+    Policy.objects.select_for_update().get(pk=version.policy_id)  # one publication per policy at a time
+    version = PolicyVersion.objects.select_for_update().select_related("policy").get(pk=version.pk)
+    ensure_state(version, VersionState.DRAFT)
+    version.state = VersionState.PUBLISHED
+    version.published_at = timezone.now()
+    version.published_by = actor
+    version.body_html = render_markdown(version.body)
+    version.save(update_fields=["state", "published_at", "published_by", "body_html"])
+    policy = version.policy
+    policy.current_version = version
+    policy.save(update_fields=["current_version"])
+    audit.record(
+        actor=actor,
+        action="policy.published",
+        target=policy,
+        data={"number": version.number, "acknowledge_by": version.acknowledge_by},
+    )
+    due = f" by {version.acknowledge_by:%Y-%m-%d}" if version.acknowledge_by else ""
+    notify(
+        event="policy.published",
+        recipients=list(audience_of(version)),
+        title=f"Please read and acknowledge “{policy.title}” (version {version.number}){due}",
+        body=version.change_note,
+        url=reverse("policies:policy_detail", args=[policy.slug]),
+        target=policy,
+        data={"version": version.number},
+    )
+    return version
+
+
+@transaction.atomic
+def acknowledgement_record(*, actor: Any, version: PolicyVersion) -> Acknowledgement:
+    """The actor has read the published version. Acknowledging twice changes nothing."""
+    ensure(getattr(actor, "is_active", False), "Sign in to acknowledge a policy.")
+    version = PolicyVersion.objects.select_related("policy").get(pk=version.pk)
+    ensure_state(version, VersionState.PUBLISHED)
+    ack, created = Acknowledgement.objects.get_or_create(version=version, user=actor)  # a race: one row wins
+    if not created:
+        return ack
+    audit.record(
+        actor=actor,
+        action="policy.acknowledged",
+        target=version.policy,
+        data={"version": version.number, "acknowledgement": ack.pk},
+    )
+    return ack
+
+
+# --- Training ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def training_completion_record(
+    *,
+    actor: Any,
+    user: Any,
+    course: TrainingCourse,
+    completed_on: date | None = None,
+    attested: bool = False,
+    note: str = "",
+) -> TrainingCompletion:
+    """A trainee attests their own completion; a trainer of the course or the trainee's manager records it."""
+    ensure(getattr(actor, "is_active", False), "Sign in to record training.")
+    today = timezone.localdate()
+    completed_on = completed_on or today
+    if actor.pk == user.pk:
+        method = CompletionMethod.ATTESTED
+        if not attested:
+            raise InvalidInput(
+                "Confirm that you completed the course.", fields={"attested": ["Tick to confirm you completed it."]}
+            )
+    elif course.trainers.filter(pk=actor.pk).exists():
+        method = CompletionMethod.TRAINER
+    else:
+        ensure(manages(actor, user), "Only the trainee, a trainer of the course or their manager records this.")
+        method = CompletionMethod.MANAGER
+    ensure(course.is_active, "This course is no longer offered.")
+    if completed_on > today:
+        raise InvalidInput("The course cannot be completed in the future.", fields={"completed_on": ["In the future."]})
+    if completed_on < today - timedelta(days=course.validity_days):
+        raise InvalidInput("That completion has already expired.", fields={"completed_on": ["Already expired."]})
+    completion = TrainingCompletion.objects.create(
+        course=course,
+        user=user,
+        completed_on=completed_on,
+        expires_on=completed_on + timedelta(days=course.validity_days),
+        method=method,
+        recorded_by=actor,
+        note=(note or "").strip()[:300],
+    )
+    audit.record(
+        actor=actor,
+        action="training.completed",
+        target=course,
+        data={
+            "user": user.pk,
+            "method": method,
+            "completed_on": completed_on,
+            "expires_on": completion.expires_on,
+        },
+    )
+    if actor.pk != user.pk:
+        notify(
+            event="training.recorded",
+            recipients=[user],
+            title=f"{actor.get_full_name()} recorded your completion of “{course.title}”",
+            body=f"Valid until {completion.expires_on:%Y-%m-%d}.",
+            url=reverse("policies:course_detail", args=[course.slug]),
+            target=course,
+        )
+    return completion
+
+
+@transaction.atomic
+def policy_save(*, actor: Any, policy: Policy, changed: list[str] | None = None) -> Policy:
+    """Change a policy's title, summary or what it is required for (its text changes by new versions)."""
+    ensure(can_manage_policies(actor), "Only communications and IT security change policies.")
+    ensure_mfa(actor)
+    if policy.pk is None:
+        return policy_create(
+            actor=actor,
+            title=policy.title,
+            slug=policy.slug,
+            summary=policy.summary,
+            required_to_author=policy.required_to_author,
+            required_to_review=policy.required_to_review,
+            required_to_register=policy.required_to_register,
+        )
+    try:
+        policy.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput("The policy is not valid.", fields=exc.message_dict) from exc
+    policy.save()
+    audit.record(actor=actor, action="policy.changed", target=policy, data={"changed": sorted(changed or [])})
+    return policy
+
+
+@transaction.atomic
+def course_save(
+    *,
+    actor: Any,
+    course: TrainingCourse,
+    departments: Iterable[Department] | None = None,
+    trainers: Iterable[Any] | None = None,
+    changed: list[str] | None = None,
+) -> TrainingCourse:
+    ensure(can_manage_policies(actor), "Only communications and IT security manage training courses.")
+    ensure_mfa(actor)
+    creating = course.pk is None
+    try:
+        course.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput("The course is not valid.", fields=exc.message_dict) from exc
+    course.save()
+    if departments is not None:
+        course.departments.set(departments)
+    if trainers is not None:
+        course.trainers.set(trainers)
+    audit.record(
+        actor=actor,
+        action="training.course_created" if creating else "training.course_changed",
+        target=course,
+        data={"changed": sorted(changed or []), "validity_days": course.validity_days},
+    )
+    return course
+
+
+# --- Reminders -----------------------------------------------------------------------
+
+REMINDER_EVERY = timedelta(days=7)
+
+
+def acknowledgement_reminders_send() -> int:
+    """Remind each person of the current policy versions they have not acknowledged: one note a week at most.
+
+    Safe to run twice: someone reminded in the last six days is skipped. Returns how many were reminded.
+    """
+    from notifications.models import Notification
+
+    pending: dict[int, list[PolicyVersion]] = {}
+    people: dict[int, Any] = {}
+    for version in selectors.current_versions():
+        done = Acknowledgement.objects.filter(version=version).values("user_id")
+        for user in selectors.audience_of(version).exclude(pk__in=done):
+            pending.setdefault(user.pk, []).append(version)
+            people[user.pk] = user
+    if not pending:
+        return 0
+    recent = set(
+        Notification.objects.filter(
+            event="policy.reminder",
+            recipient_id__in=list(pending),
+            created_at__gte=timezone.now() - REMINDER_EVERY + timedelta(days=1),
+        ).values_list("recipient_id", flat=True)
+    )
+    sent = 0
+    for user_id, versions in sorted(pending.items()):
+        if user_id in recent:
+            continue
+        titles = ", ".join(f"“{v.policy.title}”" for v in versions)
+        due = [v.acknowledge_by for v in versions if v.acknowledge_by]
+        with transaction.atomic():
+            notify(
+                event="policy.reminder",
+                recipients=[people[user_id]],
+                title=f"Please acknowledge {titles}"[:200],
+                body=f"The first is due by {min(due):%Y-%m-%d}." if due else "",
+                url=reverse("policies:my_requirements"),
+                data={"versions": [v.pk for v in versions]},
+            )
+        sent += 1
+    return sent

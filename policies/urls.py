@@ -5,4 +5,13 @@ from policies import views
 app_name = "policies"
 urlpatterns = [
     path("platforms/", views.platform_list, name="platform_list"),
+    path("", views.policy_list, name="policy_list"),
+    path("mine/", views.my_requirements, name="my_requirements"),
+    path("rules/", views.rule_list, name="rule_list"),
+    path("rules/check/", views.content_check, name="content_check"),
+    path("training/", views.course_list, name="course_list"),
+    path("training/<slug:slug>/", views.course_detail, name="course_detail"),
+    path("<slug:slug>/", views.policy_detail, name="policy_detail"),
+    path("<slug:slug>/acknowledge/", views.policy_acknowledge, name="policy_acknowledge"),
+    path("<slug:slug>/coverage/", views.policy_coverage, name="policy_coverage"),
 ]

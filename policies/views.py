@@ -1,12 +1,36 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from policies import selectors
-from policies.filters import PlatformDecisionFilter
-from policies.permissions import can_decide_platforms
+from accounts.choices import Role
+from accounts.models import Membership
+from policies import gates, selectors, services
+from policies.content import Severity, check_text
+from policies.filters import ContentRuleFilter, PlatformDecisionFilter, PolicyFilter, TrainingCourseFilter
+from policies.forms import AttestForm, ContentCheckForm, RecordCompletionForm
+from policies.models import Acknowledgement
+from policies.permissions import (
+    can_decide_platforms,
+    can_manage_policies,
+    can_manage_rules,
+    can_read_coverage,
+    can_read_rules,
+)
+from socialgov.errors import DomainError
 
 PAGE_SIZE = 50
+
+
+def _paged(request, filterset, qs):
+    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
 
 
 @login_required
@@ -26,5 +50,205 @@ def platform_list(request):
             "page": page,
             "query": query.urlencode(),
             "can_decide": can_decide_platforms(request.user),
+        },
+    )
+
+
+# --- Policies ------------------------------------------------------------------------
+
+
+@login_required
+def policy_list(request):
+    """Every policy, its current version, and whether you have acknowledged it."""
+    filterset = PolicyFilter(request.GET or None, queryset=selectors.policies())
+    page, query = _paged(request, filterset, selectors.policies())
+    current = [p.current_version_id for p in page.object_list if p.current_version_id]
+    mine = set(
+        Acknowledgement.objects.filter(user=request.user, version__in=current).values_list("version_id", flat=True)
+    )
+    return render(
+        request,
+        "policies/policy_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query,
+            "acknowledged": mine,
+            "can_manage": can_manage_policies(request.user),
+        },
+    )
+
+
+@login_required
+def policy_detail(request, slug):
+    policy = get_object_or_404(selectors.policies(), slug=slug)
+    version = policy.current_version
+    ack = Acknowledgement.objects.filter(user=request.user, version=version).first() if version else None
+    manage = can_manage_policies(request.user)
+    return render(
+        request,
+        "policies/policy_detail.html",
+        {
+            "policy": policy,
+            "version": version,
+            "ack": ack,
+            "versions": list(selectors.versions_of(policy)) if manage or can_read_coverage(request.user) else [],
+            "can_manage": manage,
+            "can_read_coverage": can_read_coverage(request.user) or _managed_departments(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def policy_acknowledge(request, slug):
+    policy = get_object_or_404(selectors.policies(), slug=slug)
+    if policy.current_version is None:
+        messages.error(request, "This policy has no published version yet.")
+        return redirect("policies:policy_detail", slug=slug)
+    try:
+        services.acknowledgement_record(actor=request.user, version=policy.current_version)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"You acknowledged “{policy.title}” (version {policy.current_version.number}).")
+    return redirect("policies:policy_detail", slug=slug)
+
+
+def _managed_departments(user) -> set[int]:
+    return set(Membership.objects.filter(user=user, role=Role.MANAGER).values_list("department_id", flat=True))
+
+
+@login_required
+def policy_coverage(request, slug):
+    """Per department: who has and has not acknowledged the current version (managers see their own)."""
+    policy = get_object_or_404(selectors.policies(), slug=slug)
+    everything = can_read_coverage(request.user)
+    managed = set() if everything else _managed_departments(request.user)
+    if not everything and not managed:
+        raise PermissionDenied
+    rows = selectors.coverage(policy.current_version) if policy.current_version else []
+    if not everything:
+        rows = [r for r in rows if r.department is not None and r.department.pk in managed]
+    return render(request, "policies/policy_coverage.html", {"policy": policy, "rows": rows})
+
+
+# --- What I need ---------------------------------------------------------------------
+
+
+@login_required
+def my_requirements(request):
+    """What stands between you and posting or reviewing, with where to fix each."""
+    return render(
+        request,
+        "policies/my_requirements.html",
+        {
+            "pending": selectors.pending_acknowledgements(request.user),
+            "training": selectors.training_due(request.user),
+            "review_blockers": gates.review_blockers(user=request.user),
+        },
+    )
+
+
+# --- Training ------------------------------------------------------------------------
+
+
+@login_required
+def course_list(request):
+    filterset = TrainingCourseFilter(request.GET or None, queryset=selectors.courses())
+    page, query = _paged(request, filterset, selectors.courses())
+    until = selectors.latest_expiry(request.user, [c.pk for c in page.object_list])
+    return render(
+        request,
+        "policies/course_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query,
+            "rows": [(c, until.get(c.pk)) for c in page.object_list],
+            "today": timezone.localdate(),
+            "can_manage": can_manage_policies(request.user),
+        },
+    )
+
+
+@login_required
+def course_detail(request, slug):
+    course = get_object_or_404(selectors.courses(), slug=slug)
+    attest_form, record_form = AttestForm(), RecordCompletionForm()
+    if request.method == "POST":
+        recording = "user" in request.POST
+        form = RecordCompletionForm(request.POST) if recording else AttestForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.training_completion_record(
+                    actor=request.user,
+                    user=data["user"] if recording else request.user,
+                    course=course,
+                    completed_on=data.get("completed_on"),
+                    attested=data.get("attested", False),
+                    note=data.get("note", ""),
+                )
+            except DomainError as exc:
+                if exc.status == 403:
+                    raise PermissionDenied(exc.message) from exc
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Completion of “{course.title}” recorded.")
+                return redirect("policies:course_detail", slug=slug)
+        if recording:
+            record_form = form
+        else:
+            attest_form = form
+    mine = list(selectors.completions().filter(user=request.user, course=course)[:10])
+    return render(
+        request,
+        "policies/course_detail.html",
+        {
+            "course": course,
+            "mine": mine,
+            "attest_form": attest_form,
+            "record_form": record_form,
+            "may_record": course.trainers.filter(pk=request.user.pk).exists()
+            or bool(_managed_departments(request.user))
+            or can_manage_policies(request.user),
+        },
+    )
+
+
+# --- Content rules -------------------------------------------------------------------
+
+
+@login_required
+def rule_list(request):
+    if not can_read_rules(request.user):
+        raise PermissionDenied
+    filterset = ContentRuleFilter(request.GET or None, queryset=selectors.content_rules())
+    page, query = _paged(request, filterset, selectors.content_rules())
+    return render(
+        request,
+        "policies/rule_list.html",
+        {"filter": filterset, "page": page, "query": query, "can_manage": can_manage_rules(request.user)},
+    )
+
+
+@login_required
+def content_check(request):
+    """Try a text against the content rules (the composer does the same as you type)."""
+    form = ContentCheckForm(request.POST or None)
+    findings = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        findings = check_text(
+            text=data["text"], department=data["department"], platform=data["platform"], sponsored=data["sponsored"]
+        )
+    return render(
+        request,
+        "policies/content_check.html",
+        {
+            "form": form,
+            "findings": findings,
+            "blocked": bool(findings) and any(f.severity == Severity.BLOCK for f in findings),
         },
     )

@@ -31,6 +31,18 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class GateClosed(Forbidden):
+    """Not yet: the person lacks something they can fix (``reasons``: objects with ``message`` and ``fix_url``)."""
+
+    code = "gate"
+
+    def __init__(self, message: str, *, reasons: Any = ()):
+        super().__init__(message)
+        self.reasons = [
+            {"message": getattr(r, "message", str(r)), "fix_url": getattr(r, "fix_url", "")} for r in reasons
+        ]
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from socialgov import views
+from socialgov import decision_views, views
 
 admin.site.site_header = "socialgov administration"
 admin.site.site_title = "socialgov admin"
@@ -21,6 +21,7 @@ urlpatterns = [
     path("registry/", include("channels_registry.urls")),
     path("policies/", include("policies.urls")),
     path("posts/", include("approvals.urls")),
+    path("decisions/", decision_views.decision_register, name="it_decisions"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("socialgov.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

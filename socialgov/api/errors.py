@@ -1,4 +1,4 @@
-"""One error format for the API: ``{"detail", "code"}``, plus ``"fields"`` on a 400."""
+"""One error format for the API: ``{"detail", "code"}``, plus ``"fields"`` on a 400 and ``"reasons"`` on a gate 403."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -6,7 +6,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from socialgov.errors import DomainError
+from socialgov.errors import DomainError, GateClosed
 
 
 def _flatten(detail):
@@ -26,6 +26,8 @@ def exception_handler(exc, context):
         body = {"detail": exc.message, "code": exc.code}
         if exc.fields:
             body["fields"] = exc.fields
+        if isinstance(exc, GateClosed):
+            body["reasons"] = exc.reasons
         return Response(body, status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

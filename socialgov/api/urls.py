@@ -6,13 +6,28 @@ from approvals.api import views as approvals
 from audit.api import AuditEventViewSet
 from channels_registry.api import views as registry
 from notifications.api.views import NotificationViewSet
-from policies.api.views import PlatformDecisionViewSet, PlatformViewSet
+from policies.api.views import (
+    AcknowledgementViewSet,
+    ContentRuleViewSet,
+    PlatformDecisionViewSet,
+    PlatformViewSet,
+    PolicyViewSet,
+    TrainingCompletionViewSet,
+    TrainingCourseViewSet,
+)
+from socialgov.api.checks import ContentCheckView, GateView
+from socialgov.decision_views import DecisionRegisterView
 
 router = DefaultRouter()
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
 router.register("platforms", PlatformViewSet, basename="platform")
 router.register("platform-decisions", PlatformDecisionViewSet, basename="platformdecision")
+router.register("content-rules", ContentRuleViewSet, basename="contentrule")
+router.register("policies", PolicyViewSet, basename="policy")
+router.register("acknowledgements", AcknowledgementViewSet, basename="acknowledgement")
+router.register("training-courses", TrainingCourseViewSet, basename="trainingcourse")
+router.register("training-completions", TrainingCompletionViewSet, basename="trainingcompletion")
 router.register("channels", registry.ChannelViewSet, basename="channel")
 router.register("channel-activities", registry.ChannelActivityViewSet, basename="channelactivity")
 router.register("dormancy-findings", registry.DormancyFindingViewSet, basename="dormancyfinding")
@@ -30,5 +45,8 @@ router.register("lockdowns", approvals.LockdownViewSet, basename="lockdown")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    path("content-check/", ContentCheckView.as_view(), name="content-check"),
+    path("gates/", GateView.as_view(), name="gate"),
+    path("it-decisions/", DecisionRegisterView.as_view(), name="it-decisions"),
     path("", include(router.urls)),
 ]

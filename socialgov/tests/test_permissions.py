@@ -145,10 +145,12 @@ def our_route_names() -> set[str]:
 
 
 def all_tables() -> list[Any]:
+    """This table, and the apps' own (each runs its own parametrized test)."""
     from approvals.tests.permission_table import ROWS as APPROVALS
     from channels_registry.tests.test_permission_table import ROUTES as REGISTRY
+    from policies.tests.routes import POLICY_ROUTES
 
-    return [*ROUTES, *REGISTRY, *APPROVALS]
+    return [*ROUTES, *POLICY_ROUTES, *REGISTRY, *APPROVALS]
 
 
 def test_every_route_is_in_the_table():

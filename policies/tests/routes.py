@@ -1,0 +1,143 @@
+"""The policies rows of the permission table, and the IT decision register's (socialgov/tests/test_permissions.py
+reads them)."""
+
+from __future__ import annotations
+
+from socialgov.tests.test_permissions import Route, page
+
+RULE_READERS = {"it_security", "auditor", "superuser", "communications"}
+RULE_WRITERS = {"it_security", "superuser", "communications"}
+COVERAGE_READERS = {"it_security", "auditor", "superuser", "communications"}
+DECISION_READERS = {"it_security", "auditor", "superuser"}
+
+
+def only(roles: set[str], ok: int = 200, anon: int = 401, denied: int = 403) -> dict[str, int]:
+    statuses = page(ok=denied, anon=anon)
+    statuses.update({r: ok for r in roles})
+    return statuses
+
+
+POLICY_ROUTES: list[Route] = [
+    # pages
+    Route("policies:policy_list", "get", lambda o: "/policies/", page()),
+    Route("policies:my_requirements", "get", lambda o: "/policies/mine/", page()),
+    Route("policies:rule_list", "get", lambda o: "/policies/rules/", only(RULE_READERS, anon=302)),
+    Route("policies:content_check", "get", lambda o: "/policies/rules/check/", page()),
+    Route("policies:content_check", "post", lambda o: "/policies/rules/check/", page(), data={"text": "hello"}),
+    Route("policies:course_list", "get", lambda o: "/policies/training/", page()),
+    Route("policies:course_detail", "get", lambda o: f"/policies/training/{o['course'].slug}/", page()),
+    Route(
+        "policies:course_detail",
+        "post",
+        lambda o: f"/policies/training/{o['course'].slug}/",
+        page(ok=302),
+        data={"attested": "on"},
+    ),
+    Route("policies:policy_detail", "get", lambda o: f"/policies/{o['policy'].slug}/", page()),
+    Route("policies:policy_acknowledge", "post", lambda o: f"/policies/{o['policy'].slug}/acknowledge/", page(ok=302)),
+    Route(
+        "policies:policy_coverage",
+        "get",
+        lambda o: f"/policies/{o['policy'].slug}/coverage/",
+        only(COVERAGE_READERS | {"manager"}, anon=302),
+    ),
+    Route("it_decisions", "get", lambda o: "/decisions/", only(DECISION_READERS, anon=302)),
+    # API
+    Route("it-decisions", "get", lambda o: "/api/v1/it-decisions/", only(DECISION_READERS), api=True),
+    Route("gate", "get", lambda o: "/api/v1/gates/?action=review", page(anon=401), api=True),
+    Route("policy-list", "get", lambda o: "/api/v1/policies/", page(anon=401), api=True),
+    Route("policy-detail", "get", lambda o: f"/api/v1/policies/{o['policy'].slug}/", page(anon=401), api=True),
+    Route(
+        "policy-acknowledge",
+        "post",
+        lambda o: f"/api/v1/policies/{o['policy'].slug}/acknowledge/",
+        page(ok=201, anon=401),
+        api=True,
+    ),
+    Route(
+        "policy-coverage",
+        "get",
+        lambda o: f"/api/v1/policies/{o['policy'].slug}/coverage/",
+        only(COVERAGE_READERS),
+        api=True,
+    ),
+    Route(
+        "policy-list",
+        "post",
+        lambda o: "/api/v1/policies/",
+        only(RULE_WRITERS, ok=201),
+        data={"title": "Travel", "slug": "travel"},
+        api=True,
+    ),
+    Route(
+        "policy-draft",
+        "post",
+        lambda o: f"/api/v1/policies/{o['policy'].slug}/draft/",
+        only(RULE_WRITERS, ok=201),
+        data={"body": "Version 3."},
+        api=True,
+    ),
+    Route(
+        "policy-publish",
+        "post",
+        lambda o: f"/api/v1/policies/{o['policy'].slug}/publish/",
+        only(RULE_WRITERS),
+        data={"number": 2},
+        api=True,
+    ),
+    Route(
+        "trainingcourse-list",
+        "post",
+        lambda o: "/api/v1/training-courses/",
+        only(RULE_WRITERS, ok=201),
+        data={"title": "Crisis comms", "slug": "crisis"},
+        api=True,
+    ),
+    Route(
+        "trainingcourse-detail",
+        "patch",
+        lambda o: f"/api/v1/training-courses/{o['course'].slug}/",
+        only(RULE_WRITERS),
+        data={"validity_days": 180},
+        api=True,
+    ),
+    Route("acknowledgement-list", "get", lambda o: "/api/v1/acknowledgements/", page(anon=401), api=True),
+    Route("trainingcourse-list", "get", lambda o: "/api/v1/training-courses/", page(anon=401), api=True),
+    Route(
+        "trainingcourse-detail",
+        "get",
+        lambda o: f"/api/v1/training-courses/{o['course'].slug}/",
+        page(anon=401),
+        api=True,
+    ),
+    Route(
+        "trainingcourse-complete",
+        "post",
+        lambda o: f"/api/v1/training-courses/{o['course'].slug}/complete/",
+        page(ok=201, anon=401),
+        data={"attested": True},
+        api=True,
+    ),
+    Route("trainingcompletion-list", "get", lambda o: "/api/v1/training-completions/", page(anon=401), api=True),
+    Route("content-check", "post", lambda o: "/api/v1/content-check/", page(anon=401), data={"text": "hi"}, api=True),
+    Route("contentrule-list", "get", lambda o: "/api/v1/content-rules/", only(RULE_READERS), api=True),
+    Route(
+        "contentrule-list",
+        "post",
+        lambda o: "/api/v1/content-rules/",
+        only(RULE_WRITERS, ok=201),
+        data={"name": "n", "kind": "lexicon", "severity": "warn", "message": "m", "terms": "x"},
+        api=True,
+    ),
+    Route(
+        "contentrule-detail", "get", lambda o: f"/api/v1/content-rules/{o['rule'].pk}/", only(RULE_READERS), api=True
+    ),
+    Route(
+        "contentrule-detail",
+        "patch",
+        lambda o: f"/api/v1/content-rules/{o['rule'].pk}/",
+        only(RULE_WRITERS),
+        data={"message": "changed"},
+        api=True,
+    ),
+]

@@ -1,0 +1,61 @@
+"""On real PostgreSQL: racing publications and acknowledgements leave one result."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from policies import services
+from policies.models import Acknowledgement
+from policies.tests.factories import published_policy
+from socialgov.errors import Conflict
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
+]
+
+
+def race(target, *args_list):
+    barrier = threading.Barrier(len(args_list))
+    outcomes = []
+
+    def run(args):
+        try:
+            barrier.wait()
+            target(*args)
+            outcomes.append("won")
+        except Conflict:
+            outcomes.append("conflict")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in args_list]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(outcomes)
+
+
+def test_publishing_the_same_draft_twice_at_once_publishes_it_once(it_security, communications):
+    policy = services.policy_create(actor=communications, title="Raced", slug="raced")
+    draft = services.policy_version_draft(actor=communications, policy=policy, body="x")
+
+    def publish(person):
+        services.policy_version_publish(actor=person, version=draft)
+
+    assert race(publish, (it_security,), (communications,)) == ["conflict", "won"]
+    policy.refresh_from_db()
+    assert policy.current_version_id == draft.pk
+
+
+def test_acknowledging_twice_at_once_keeps_one_row(employee):
+    version = published_policy().current_version
+
+    def acknowledge():
+        services.acknowledgement_record(actor=employee, version=version)
+
+    assert race(acknowledge, (), ()) == ["won", "won"]
+    assert Acknowledgement.objects.filter(user=employee, version=version).count() == 1
