@@ -414,10 +414,29 @@ def _finish_approved(actor: User | None, post: Post) -> None:
     )
 
 
-@transaction.atomic
 def stage_decide(*, actor: User, stage_review: StageReview, outcome: str, comment: str = "") -> Decision:
     """One reviewer's decision. The post row, then the stage row, are locked: racing deciders queue, and
-    only as many approvals as the stage's mode needs are taken; the rest get 409."""
+    only as many approvals as the stage's mode needs are taken; the rest get 409.
+
+    An attempt to decide one's own post is refused, and the refusal itself is audited (in its own
+    transaction, so it stays when the refusal unwinds the decision's) for the auditors' anomalies.
+    """
+    author_id = Post.objects.filter(pk=stage_review.post_id).values_list("author_id", flat=True).first()
+    if author_id == actor.pk:
+        with transaction.atomic():
+            audit.record(
+                actor=actor,
+                action="post.self_decision_refused",
+                target_type=Post._meta.label_lower,
+                target_id=stage_review.post_id,
+                data={"stage_review": stage_review.pk, "outcome": outcome},
+            )
+        raise Forbidden("No one decides on their own post.")
+    return _stage_decide(actor=actor, stage_review=stage_review, outcome=outcome, comment=comment)
+
+
+@transaction.atomic
+def _stage_decide(*, actor: User, stage_review: StageReview, outcome: str, comment: str = "") -> Decision:
     ensure_mfa(actor)
     blockers = gates.review_blockers(user=actor)
     if blockers:

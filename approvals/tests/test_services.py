@@ -85,6 +85,11 @@ def test_no_one_decides_on_their_own_post_not_even_a_superuser(superuser, depart
         services.stage_decide(actor=superuser, stage_review=open_stage(post), outcome="approve")
     assert not Decision.objects.exists()
     assert open_stage(post).approvals == 0
+    # and the attempt is on the record for the auditors
+    from audit.models import AuditEvent
+
+    refused = AuditEvent.objects.get(action="post.self_decision_refused")
+    assert (refused.actor, refused.target_id) == (superuser, str(post.pk))
 
 
 def test_only_eligible_reviewers_decide(employee, channel, colleague, communications):
