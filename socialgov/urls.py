@@ -7,6 +7,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from socialgov import decision_views, views
 
+handler400 = "socialgov.views.bad_request"
+handler403 = "socialgov.views.permission_denied"
+handler404 = "socialgov.views.page_not_found"
+handler500 = "socialgov.views.server_error"
+
 admin.site.site_header = "socialgov administration"
 admin.site.site_title = "socialgov admin"
 # The admin signs in through allauth: the same login, rate limits and two-factor step.

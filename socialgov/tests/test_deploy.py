@@ -27,10 +27,17 @@ PRODUCTION_ENV = {
 }
 
 
+def _production_env(tmp_path) -> dict[str, str]:
+    """The test process's environment (database, Redis) minus test-only switches, plus production's."""
+    test_only = ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG", "CELERY_TASK_ALWAYS_EAGER")
+    env = {k: v for k, v in os.environ.items() if k not in test_only}
+    env.update(PRODUCTION_ENV, SOCIALGOV_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="socialgov.settings")
+    return env
+
+
 def test_check_deploy_passes_with_production_settings(tmp_path):
     # given: settings are read at import, so a fresh process with a production-like environment
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
-    env.update(PRODUCTION_ENV, SOCIALGOV_VAR_DIR=str(tmp_path))
+    env = _production_env(tmp_path)
 
     # when
     result = subprocess.run(
@@ -48,8 +55,7 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
 
 def test_production_responses_carry_hsts_and_secure_cookies(tmp_path):
     # given: a production-like process answering one request over "https" (behind the proxy)
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
-    env.update(PRODUCTION_ENV, SOCIALGOV_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="socialgov.settings")
+    env = _production_env(tmp_path)
     script = (
         "import django; django.setup()\n"
         "from django.test import Client\n"
