@@ -3,8 +3,9 @@ import sys
 
 from django.contrib.auth.decorators import login_required
 from django.db import InterfaceError, OperationalError, connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
@@ -91,7 +92,8 @@ def server_error(request):
         if _api(request):
             response = _api_error(503, "The database is unavailable: try again shortly.", "unavailable")
         else:
-            response = render(request, "503.html", status=503)
+            # no request context: the context processors would query the database again
+            response = HttpResponse(loader.render_to_string("503.html"), status=503)
         response["Retry-After"] = "5"
         return response
     if _api(request):
