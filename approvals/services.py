@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -643,6 +643,20 @@ def delegation_revoke(*, actor: User, delegation: Delegation) -> Delegation:
 # --- Release, expiry, publication ------------------------------------------------------------------
 
 
+# A lockdown and a release never interleave: starting a lockdown takes this PostgreSQL advisory
+# lock exclusively, each release shares it while it reads the lockdowns in force. So once
+# lockdown_start has committed, no release that did not see it can still commit.
+LOCKDOWN_BARRIER = 0x53474C4B
+
+
+def _lockdown_barrier(*, exclusive: bool) -> None:
+    if connection.vendor != "postgresql":
+        return  # SQLite runs one write transaction at a time already
+    sql = "SELECT pg_advisory_xact_lock(%s)" if exclusive else "SELECT pg_advisory_xact_lock_shared(%s)"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [LOCKDOWN_BARRIER])
+
+
 def _release_one(pk: int, now: datetime, lockdowns: list[Lockdown]) -> bool:
     with transaction.atomic():
         post = _lock_post(pk)
@@ -651,6 +665,9 @@ def _release_one(pk: int, now: datetime, lockdowns: list[Lockdown]) -> bool:
         if post.scheduled_at is not None and post.scheduled_at > now:
             return False
         if selectors.lockdown_holding(post, lockdowns) is not None:
+            return False
+        _lockdown_barrier(exclusive=False)
+        if selectors.lockdown_holding(post) is not None:  # started since the batch began
             return False
         _release(None, post, now)
         return True
@@ -662,6 +679,7 @@ def post_release(*, actor: User, post: Post) -> Post:
     post = _lock_post(post)
     ensure(permissions.can_publish(actor, post.channel), "Only the channel's publishers release posts.")
     ensure_state(post, *RELEASABLE_STATES)
+    _lockdown_barrier(exclusive=False)
     lockdown = selectors.lockdown_holding(post)
     if lockdown is not None:
         raise Conflict(f"Publishing is paused (lockdown of {lockdown.scope_label}): {lockdown.reason}", code="lockdown")
@@ -925,6 +943,7 @@ def lockdown_start(
         errors["ends_at"] = ["The automatic end must be a time in the future, with its time zone."]
     if errors:
         raise InvalidInput("The lockdown was not started.", fields=errors)
+    _lockdown_barrier(exclusive=True)  # waits for releases in flight; later ones see this lockdown
     lockdown = Lockdown.objects.create(
         scope=scope,
         department=department if scope == LockdownScope.DEPARTMENT else None,

@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import Department
@@ -64,6 +65,14 @@ def _call(request, fn: Callable[[], Any], *, ok: str, back: str):
     else:
         messages.success(request, ok)
     return redirect(back)
+
+
+def _refused_text(request, *values: str) -> bool:
+    """NUL cannot be stored (PostgreSQL refuses it): say so instead of reaching the database."""
+    if any("\x00" in value for value in values):
+        messages.error(request, "Null characters are not allowed.")
+        return True
+    return False
 
 
 def _fields_to_form(form, exc: DomainError) -> None:
@@ -363,6 +372,8 @@ def comment_add(request, pk):
     form = CommentForm(request.POST)
     body = request.POST.get("body", "")
     del form
+    if _refused_text(request, body):
+        return redirect(_back(post) + "#comments")
     return _call(
         request,
         lambda: services.comment_add(actor=request.user, post=post, body=body),
@@ -383,8 +394,10 @@ def stage_decide(request, pk):
     comment = request.POST.get("comment", "")
     del form
     back = request.POST.get("next") or _back(stage.post)
-    if not back.startswith("/") or back.startswith("//"):
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts=None) or not back.startswith("/"):
         back = _back(stage.post)
+    if _refused_text(request, outcome, comment):
+        return redirect(back)
     labels = {"approve": "Approved.", "request_changes": "Sent back to the author.", "reject": "Rejected."}
     return _call(
         request,

@@ -94,6 +94,10 @@ def with_live_members(qs: QuerySet[Channel]) -> QuerySet[Channel]:
 
 def channel_for(user: Any, pk: Any) -> Channel:
     """One channel's public facts, with its live members (for permission checks)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such channel.") from None
     channel = with_live_members(channels()).filter(pk=pk).first()
     if channel is None:
         raise Http404("No such channel.")

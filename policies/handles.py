@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 from policies.models import Platform
 from socialgov.errors import InvalidInput
 
 
+def _has_control_characters(text: str) -> bool:
+    """NUL and other control characters, and invisible format characters (RTL overrides, zero-width)."""
+    return any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in text)
+
+
 def normalise_handle(platform: Platform, raw: str, *, field: str = "handle") -> str:
     handle = (raw or "").strip()
+    if _has_control_characters(handle):
+        message = "A handle cannot contain control or invisible characters."
+        raise InvalidInput(message, fields={field: [message]})
     if platform.strip_prefix and handle.startswith(platform.strip_prefix):
         handle = handle[len(platform.strip_prefix) :]
     if platform.case_insensitive:
@@ -25,14 +34,23 @@ def normalise_handle(platform: Platform, raw: str, *, field: str = "handle") -> 
 def normalise_url(platform: Platform | None, raw: str, *, field: str = "url") -> str:
     """An http(s) URL, on one of the platform's hosts when it names some."""
     url = (raw or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
-        message = "Enter a web address starting with https:// (or http://)."
+    message = "Enter a web address starting with https:// (or http://)."
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a port out of range or not a number
+    except ValueError:
+        raise InvalidInput(message, fields={field: [message]}) from None
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or any(c.isspace() for c in url)
+        or _has_control_characters(url)
+    ):
         raise InvalidInput(message, fields={field: [message]})
     host = parts.hostname.lower()
     hosts = platform.hosts if platform is not None else []
     if hosts and not any(host == h or host.endswith("." + h) for h in hosts):
         message = f"A {platform.name} address is on {', '.join(hosts)}, not {host}."
         raise InvalidInput(message, fields={field: [message]})
-    netloc = host + (f":{parts.port}" if parts.port else "")
+    netloc = host + (f":{port}" if port else "")
     return parts._replace(scheme=parts.scheme.lower(), netloc=netloc).geturl()

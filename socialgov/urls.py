@@ -1,9 +1,16 @@
 from allauth.account.decorators import secure_admin_login
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from socialgov import decision_views, views
+
+handler400 = "socialgov.views.bad_request"
+handler403 = "socialgov.views.permission_denied"
+handler404 = "socialgov.views.page_not_found"
+handler500 = "socialgov.views.server_error"
 
 admin.site.site_header = "socialgov administration"
 admin.site.site_title = "socialgov admin"
@@ -25,6 +32,18 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("socialgov.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    # Swagger UI's split view loads its start-up script from a URL (no inline script); both
+    # documentation apps inject styles at run time, so only these two pages allow inline styles.
+    path(
+        "api/docs/",
+        csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        csp_update({"style-src": [UNSAFE_INLINE], "worker-src": ["'self'", "blob:"]})(
+            SpectacularRedocView.as_view(url_name="schema")
+        ),
+        name="api-redoc",
+    ),
 ]

@@ -1,9 +1,12 @@
 import logging
+import sys
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from accounts.selectors import memberships_of
@@ -52,3 +55,47 @@ def readyz(request):
         checks["broker"] = "unavailable"
     ok = all(v == "ok" for v in checks.values())
     return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
+
+
+# --- Error pages: the API answers in its own JSON format, pages in HTML -------------------
+
+
+def _api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _api_error(status: int, detail: str, code: str) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=status)
+
+
+def bad_request(request, exception=None):
+    if _api(request):
+        return _api_error(400, "Bad request.", "bad_request")
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception=None):
+    if _api(request):
+        return _api_error(403, "You do not have permission to perform this action.", "permission_denied")
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception=None):
+    if _api(request):
+        return _api_error(404, "Not found.", "not_found")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """500, except when the database is away (restarting, connection dropped): 503, try again."""
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        if _api(request):
+            response = _api_error(503, "The database is unavailable: try again shortly.", "unavailable")
+        else:
+            # no request context: the context processors would query the database again
+            response = HttpResponse(loader.render_to_string("503.html"), status=503)
+        response["Retry-After"] = "5"
+        return response
+    if _api(request):
+        return _api_error(500, "Server error.", "server_error")
+    return defaults.server_error(request)

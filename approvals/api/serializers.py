@@ -1,11 +1,15 @@
 from rest_framework import serializers
 
+from accounts.choices import Role
 from accounts.models import Department, User
 from approvals.choices import LockdownScope, Outcome, StageMode
 from approvals.models import ApprovalRoute, Decision, Delegation, Lockdown, Post, PostRevision, RouteStage, StageReview
 from channels_registry.models import Channel
 
 _EMAIL = {"slug_field": "email", "read_only": True}
+_NULLABLE_EMAIL = {**_EMAIL, "allow_null": True}
+# A stage names a department role, a group or people: the role may be blank.
+_ROLE = {"choices": Role.choices, "allow_blank": True, "read_only": True}
 
 
 class PostSerializer(serializers.ModelSerializer):
@@ -14,6 +18,7 @@ class PostSerializer(serializers.ModelSerializer):
     department = serializers.CharField(source="channel.department.slug", read_only=True)
     revision = serializers.IntegerField(source="current_revision.number", read_only=True, allow_null=True)
     findings = serializers.JSONField(source="current_revision.findings", read_only=True, allow_null=True)
+    published_url = serializers.CharField(read_only=True, help_text="Where it went out; empty until published.")
 
     class Meta:
         model = Post
@@ -111,7 +116,8 @@ class DecisionSerializer(serializers.ModelSerializer):
 class StageReviewSerializer(serializers.ModelSerializer):
     post = PostSerializer(read_only=True)
     revision = serializers.IntegerField(source="revision.number", read_only=True)
-    department = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    role = serializers.ChoiceField(**_ROLE)
 
     class Meta:
         model = StageReview
@@ -137,7 +143,8 @@ class StageReviewSerializer(serializers.ModelSerializer):
 
 class RouteStageSerializer(serializers.ModelSerializer):
     users = serializers.SlugRelatedField(many=True, **_EMAIL)
-    escalate_to = serializers.SlugRelatedField(**_EMAIL)
+    escalate_to = serializers.SlugRelatedField(**_NULLABLE_EMAIL)
+    role = serializers.ChoiceField(**_ROLE)
 
     class Meta:
         model = RouteStage
@@ -158,7 +165,7 @@ class RouteStageSerializer(serializers.ModelSerializer):
 
 
 class ApprovalRouteSerializer(serializers.ModelSerializer):
-    department = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     stages = RouteStageSerializer(many=True, read_only=True)
 
     class Meta:
@@ -217,9 +224,9 @@ class DelegationInput(serializers.Serializer):
 
 
 class LockdownSerializer(serializers.ModelSerializer):
-    department = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     started_by = serializers.SlugRelatedField(**_EMAIL)
-    ended_by = serializers.SlugRelatedField(**_EMAIL)
+    ended_by = serializers.SlugRelatedField(**_NULLABLE_EMAIL)
 
     class Meta:
         model = Lockdown

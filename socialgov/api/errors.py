@@ -1,6 +1,7 @@
 """One error format for the API: ``{"detail", "code"}``, plus ``"fields"`` on a 400 and ``"reasons"`` on a gate 403."""
 
 from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -29,6 +30,12 @@ def exception_handler(exc, context):
         if isinstance(exc, GateClosed):
             body["reasons"] = exc.reasons
         return Response(body, status=exc.status)
+    if isinstance(exc, (OverflowError, DataError)):
+        # a filter or id the database cannot hold (a number out of range): the request's fault
+        return Response(
+            {"detail": "A value in the request is out of range.", "code": "out_of_range"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

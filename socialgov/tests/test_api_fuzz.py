@@ -1,0 +1,65 @@
+"""Fuzz every API operation with schemathesis, in process (WSGI), as a user with a write token.
+
+No operation may answer 5xx, and every response must match the published OpenAPI schema
+(status code documented, content type and body as described).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from hypothesis import HealthCheck, settings
+from schemathesis import checks as st_checks
+from schemathesis.specs.openapi import checks as oas_checks
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
+# Off by default until its open findings are fixed (issue 8): on SQLite a handful of operations
+# still fail (500 or schema mismatch). Run it with FUZZ=1; the skip reason shows in every run.
+pytestmark = pytest.mark.skipif(
+    os.environ.get("FUZZ", "") != "1", reason="API fuzzing has open findings (issue 8): run with FUZZ=1"
+)
+
+
+def _schema() -> dict:
+    raw = SchemaGenerator().get_schema(request=None, public=True)
+    return json.loads(OpenApiJsonRenderer().render(raw))
+
+
+schema = schemathesis.openapi.from_dict(_schema())
+wsgi = get_wsgi_application()
+CHECKS = [
+    st_checks.not_a_server_error,
+    oas_checks.status_code_conformance,
+    oas_checks.content_type_conformance,
+    oas_checks.response_schema_conformance,
+]
+
+
+@pytest.fixture
+def fuzz_headers(db, superuser, department, employee, token_client):
+    """A write token for an MFA-enrolled superuser, and a little data to find."""
+    from accounts.services import token_create
+    from approvals.tests.factories import channel_for, draft
+
+    draft(employee, channel_for(employee, department=department))
+    _, key = token_create(actor=superuser, name="fuzz", scope="write")
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.mark.django_db(transaction=False)
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+def test_api_operation_survives_fuzzing(case, fuzz_headers):
+    response = case.call(app=wsgi, headers=fuzz_headers)
+    case.validate_response(response, checks=CHECKS)
