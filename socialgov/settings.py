@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "policies",
     "channels_registry",
     "approvals",
+    "reports",
 ]
 
 MIDDLEWARE = [
