@@ -13,12 +13,14 @@ def at(day: str, hour: int = 9) -> datetime:
     return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
 
 
-def make_post(channel, author, *, created: datetime, state="draft", submitted=None, lead_hours=None, **extra):
+def make_post(
+    channel, author, *, created: datetime, state="draft", submitted=None, lead_hours=None, body="A post.", **extra
+):
     approved = submitted + timedelta(hours=lead_hours) if lead_hours is not None else None
     post = Post.objects.create(
         channel=channel,
         author=author,
-        body="A post.",
+        body=body,
         state=state,
         submitted_at=submitted,
         approved_at=approved,
