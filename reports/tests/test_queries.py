@@ -68,3 +68,45 @@ def test_report_page_queries(client, request, world, role, slug, django_assert_n
         response = client.get(f"/reports/{slug}/?start=2020-01-01&department=marketing")
     assert response.status_code == 200
     assert b"<svg" in response.content or b"Nothing to draw" in response.content
+
+
+# The layout, the filter's department choices, the post scope (delegations, channel memberships), the posts,
+# the user's feed.
+CALENDAR_PAGE = 10
+# session, user, groups, the post scope and one streamed query (read in chunks), whatever the row count.
+POSTS_EXPORT = 4
+# No session: the feed (by its token's hash), its last-used mark, the post scope and the posts.
+ICS_FEED = 6
+
+
+@pytest.fixture
+def scheduled_world(world, employee, department):
+    channel = channel_for(employee, department=department)
+    for i in range(world):
+        day = timezone.now() + timedelta(days=i % 20)
+        make_post(channel, employee, created=day, state="scheduled", scheduled_at=day)
+    return world
+
+
+def test_calendar_page_queries(client, employee, scheduled_world, django_assert_num_queries):
+    client.force_login(employee)
+    with django_assert_num_queries(CALENDAR_PAGE):
+        response = client.get("/reports/calendar/")
+    assert response.status_code == 200
+
+
+def test_ics_feed_queries(client, employee, scheduled_world, django_assert_num_queries):
+    from reports.services import calendar_feed_create
+
+    _, token = calendar_feed_create(actor=employee)
+    with django_assert_num_queries(ICS_FEED):
+        response = client.get(f"/reports/calendar/feed/{token}.ics")
+    assert response.content.count(b"BEGIN:VEVENT") >= scheduled_world
+
+
+def test_posts_export_queries(client, auditor, scheduled_world, django_assert_num_queries):
+    client.force_login(auditor)
+    with django_assert_num_queries(POSTS_EXPORT):
+        response = client.get("/reports/exports/posts.csv")
+        body = b"".join(response.streaming_content)
+    assert body.count(b"\n") > scheduled_world
