@@ -19,6 +19,8 @@ run: export PATH := $(CURDIR)/$(BIN):$(PATH)
 run: $(BIN)/.installed
 	python manage.py migrate --noinput
 	python manage.py seed_demo
+	python manage.py seed_registry
+	python manage.py seed_policies
 	@echo ""
 	@echo "socialgov is starting at $$SITE_URL/  (Ctrl-C stops web, worker and beat)"
 	@echo ""
@@ -45,6 +47,8 @@ migrate: $(BIN)/.installed
 
 seed: $(BIN)/.installed
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_registry
+	$(BIN)/python manage.py seed_policies
 
 clean:
 	rm -rf var staticfiles .pytest_cache

@@ -57,7 +57,7 @@ from channels_registry.validation import corporate_domains, is_corporate_address
 from notifications.services import notify
 from policies import services as policy_services
 from policies.choices import DecisionOutcome
-from policies.gates import may_register_channel
+from policies.gates import ensure_open, may_register_channel, registration_blockers
 from policies.handles import normalise_handle, normalise_url
 from policies.models import Platform
 from socialgov.errors import Conflict, InvalidInput, ensure, ensure_state
@@ -181,6 +181,12 @@ def channel_register(
     gate = may_register_channel(department=department, platform=platform)
     if not gate.allowed:
         errors["platform"] = [gate.message]
+    else:
+        # The person's own gates: policies to acknowledge, training for holding credentials (403 with reasons).
+        ensure_open(
+            registration_blockers(user=actor, department=department, platform=platform),
+            "You cannot register a channel yet.",
+        )
     normal_handle = ""
     try:
         normal_handle = normalise_handle(platform, handle)

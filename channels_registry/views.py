@@ -40,7 +40,7 @@ from channels_registry.forms import (
 )
 from channels_registry.models import AccessGrant, Channel
 from policies.gates import decision_for, may_register_channel
-from socialgov.errors import DomainError, Forbidden, NotFound
+from socialgov.errors import DomainError, Forbidden, GateClosed, NotFound
 
 PAGE_SIZE = 25
 
@@ -118,9 +118,12 @@ def channel_register(request):
         initial["platform"] = request.GET["platform"]
     form = ChannelRegisterForm(request.POST or None, departments=departments, initial=initial)
     duplicate = None
+    reasons = []
     if request.method == "POST" and form.is_valid():
         try:
             channel = services.channel_register(actor=request.user, **form.cleaned_data)
+        except GateClosed as exc:
+            reasons = exc.reasons  # shown above the form, which keeps what was typed
         except Forbidden as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
@@ -132,7 +135,11 @@ def channel_register(request):
             if gate.conditions:
                 messages.warning(request, f"IT allows {channel.platform.name} on conditions: {gate.conditions}")
             return redirect("channels_registry:channel_detail", pk=channel.pk)
-    return render(request, "channels_registry/channel_register.html", {"form": form, "duplicate": duplicate})
+    return render(
+        request,
+        "channels_registry/channel_register.html",
+        {"form": form, "duplicate": duplicate, "reasons": reasons},
+    )
 
 
 @login_required

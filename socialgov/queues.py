@@ -10,15 +10,16 @@ class Queue(StrEnum):
     PERIODIC = "periodic"
 
 
-# Task name (glob) -> queue. Periodic tasks also name their queue in their beat entry.
+# Task name -> queue. Periodic tasks also name their queue in their beat entry.
 ROUTES: dict[str, dict[str, str]] = {
     "notifications.deliver_email": {"queue": Queue.NOTIFICATIONS},
     "notifications.deliver_webhook": {"queue": Queue.WEBHOOKS},
     "notifications.sweep_outbox": {"queue": Queue.PERIODIC},
     "notifications.send_digests": {"queue": Queue.PERIODIC},
-    "*.audit_*": {"queue": Queue.PERIODIC},
-    "*.release_*": {"queue": Queue.PERIODIC},
-    "*.remind_*": {"queue": Queue.PERIODIC},
+    "channels_registry.audit_dormancy": {"queue": Queue.PERIODIC},
+    "channels_registry.recertify_access": {"queue": Queue.PERIODIC},
+    "policies.remind_acknowledgements": {"queue": Queue.PERIODIC},
+    "socialgov.remind_expiring_decisions": {"queue": Queue.PERIODIC},
     "approvals.release_due": {"queue": Queue.PERIODIC},
     "approvals.remind_reviewers": {"queue": Queue.PERIODIC},
 }

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 # The numbers are exact: a change that adds a query per row, or a query per page, shows here.
 # session, user, groups, memberships, delegations held, count, stages, unread, lockdowns (banner),
 # and the filter's department and channel choices
-QUEUE_PAGE = 11
+QUEUE_PAGE = 14  # + the review gate (policies, memberships, courses)
 QUEUE_ENDPOINT = 4
 MY_POSTS_PAGE = 10
 POSTS_ENDPOINT = 4

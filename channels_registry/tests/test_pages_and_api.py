@@ -215,3 +215,29 @@ def test_channel_page_shows_decision_custodians_and_activity_by_month(
     assert "Allowed with conditions" in body and "No DMs" in body
     assert "colleague@example.com" in body
     assert response.context["by_month"][0]["n"] == 1
+
+
+def test_registering_needs_the_policy_required_to_register(client, employee, department, form_data, api_data):
+    """The person's gates (policies, training) are checked too: the page lists them, the API answers 403."""
+    from policies.tests.factories import published_policy
+
+    # given a policy everyone must acknowledge before registering a channel
+    published_policy(slug="channel-rules", required_to_register=True)
+    client.force_login(employee)
+
+    # when the employee registers from the page
+    response = client.post("/registry/register/", {**form_data, "department": department.pk})
+
+    # then the reason is listed with a link to fix it, the form keeps the input, and nothing is saved
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "You cannot register a channel yet" in page and "Channel Rules" in page
+    assert f'value="{form_data["display_name"]}"' in page
+    assert not Channel.objects.exists()
+
+    # and the API answers 403 with the reasons
+    api = client.post("/api/v1/channels/", api_data, content_type="application/json")
+    assert api.status_code == 403
+    body = api.json()
+    assert body["code"] == "gate" and any("Channel Rules" in r["message"] for r in body["reasons"])
+    assert not Channel.objects.exists()

@@ -12,7 +12,7 @@ from notifications.models import Notification, NotificationPreference
 pytestmark = pytest.mark.django_db
 
 # session, user, groups (nav), page count, unread count (bell), the page of rows
-LIST_PAGE_QUERIES = 6
+LIST_PAGE_QUERIES = 7  # + lockdowns in force (banner)
 LIST_API_QUERIES = 2
 
 

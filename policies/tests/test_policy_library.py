@@ -228,7 +228,7 @@ def test_dashboard_card_constant_queries(client, employee, rows, django_assert_n
     client.force_login(employee)
     # the foundation's 6, then: memberships, current versions, their audience departments,
     # the person's acknowledgements, required courses, the person's completions
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(reverse("dashboard"))
     assert response.context["count"] == rows - rows // 2 + rows
 
@@ -237,12 +237,12 @@ def test_dashboard_card_constant_queries(client, employee, rows, django_assert_n
     ("name", "queries"),
     [
         # session, user, groups (nav), unread count, count, policies, their audience departments, acknowledgements
-        ("policies:policy_list", 8),
+        ("policies:policy_list", 9),
         # session, user, groups, unread count, count, courses, their departments, completions, and the page's
         # own check whether the reader trains or manages (2)
-        ("policies:course_list", 9),
+        ("policies:course_list", 10),
         # session, user, groups, unread count; pending policies (4), training due (2), review gate (2)
-        ("policies:my_requirements", 12),
+        ("policies:my_requirements", 13),
     ],
 )
 @pytest.mark.parametrize("rows", [3, 30])
@@ -262,7 +262,7 @@ def test_rule_list_page_constant_queries(client, it_security, rows, django_asser
         ContentRuleFactory()
     client.force_login(it_security)
     # the layout and sign-in (MFA check included), count, rules, their departments and platforms
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(reverse("policies:rule_list"))
     assert response.status_code == 200
 

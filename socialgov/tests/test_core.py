@@ -150,3 +150,14 @@ def test_sqlite_runs_immediate_transactions():
     if connection.vendor != "sqlite":
         pytest.skip("SQLite only")
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_every_task_is_routed_to_a_queue_by_name():
+    from socialgov.celery import app
+    from socialgov.queues import ROUTES, Queue
+
+    app.loader.import_default_modules()
+    ours = {name for name in app.tasks if not name.startswith("celery.")}
+    assert ours, "no tasks were discovered"
+    assert ours - set(ROUTES) == set(), "add these task names to socialgov.queues.ROUTES"
+    assert {r["queue"] for r in ROUTES.values()} <= set(Queue)

@@ -1,4 +1,6 @@
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
@@ -12,6 +14,9 @@ from accounts.models import Department, User
 from accounts.roles import ensure_groups
 
 DEPARTMENTS = ["Marketing", "IT", "Training", "Product", "Legal"]
+# Demo only: a published TOTP secret for the people whose role requires two-factor sign-in.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPSOCIALGOVDEMO234"
+DEMO_TOTP_USERS = ("admin@example.com", "itsec@example.com")
 
 # email, full name, (department, role) list, groups, staff/superuser
 PEOPLE = [
@@ -60,6 +65,8 @@ class Command(BaseCommand):
             EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
             for group in groups:
                 user.groups.add(Group.objects.get(name=group))
+            if email in DEMO_TOTP_USERS and not Authenticator.objects.filter(user=user, type="totp").exists():
+                TOTP.activate(user, DEMO_TOTP_SECRET)
             for dept_name, role in memberships:
                 services.membership_set(actor=admin, user=user, department=departments[dept_name], role=role)
             roles = ", ".join(
@@ -70,4 +77,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Sign in at {settings.SITE_URL}/accounts/login/ with password “{password}” as:")
         for email, roles in rows:
             self.stdout.write(f"  {email:<24} {roles}")
-        self.stdout.write("IT security and the admin are asked to set up two-factor sign-in (TOTP) first.")
+        self.stdout.write(
+            f"IT security and the admin also need a code: add the demo secret {DEMO_TOTP_SECRET} to an "
+            "authenticator app (demo data only; real accounts enrol their own)."
+        )
