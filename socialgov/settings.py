@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "policies",
     "channels_registry",
     "approvals",
+    "reports",
 ]
 
 MIDDLEWARE = [

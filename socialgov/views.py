@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 
 from accounts.selectors import memberships_of
 from notifications.selectors import notifications_for
+from reports.dashboard import cards_for
 from socialgov.celery import app as celery_app
 
 log = logging.getLogger(__name__)
@@ -18,13 +19,14 @@ log = logging.getLogger(__name__)
 
 @login_required
 def dashboard(request):
-    """“My work”: what waits for this person. Later capabilities add their cards here."""
+    """“My work”: what waits for this person, by role (reports/dashboard.py)."""
     return render(
         request,
         "dashboard.html",
         {
             "memberships": memberships_of(request.user),
             "recent": list(notifications_for(request.user).filter(read_at__isnull=True)[:5]),
+            **cards_for(request.user),
         },
     )
 

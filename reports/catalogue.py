@@ -1,0 +1,108 @@
+"""The reports on offer: a title, what it shows, its figures and how to draw them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reports import selectors
+from reports.charts import Chart, bar_chart, pivot
+from reports.selectors import Scope, Table
+
+
+@dataclass(frozen=True)
+class Report:
+    slug: str
+    title: str
+    description: str
+    figures: Callable[[Scope], Table]
+    chart: Callable[[Table], Chart]
+    uses_dates: bool = True
+
+
+def _lead_chart(t: Table) -> Chart:
+    categories, series = pivot(t.rows, 0, 1, 3)
+    return bar_chart("Median hours from submission to approval, per week", "h", categories, series)
+
+
+def _queue_chart(t: Table) -> Chart:
+    labels = t.columns[2:6]
+    return bar_chart(
+        "Open review stages by age", "stages", labels, {str(r[0]): [r[2 + i] for i in range(4)] for r in t.rows}
+    )
+
+
+def _posts_chart(t: Table) -> Chart:
+    categories, series = pivot(t.rows, 0, 1, 3)
+    return bar_chart("Posts created per month, by department", "posts", categories, series)
+
+
+def _inventory_chart(t: Table) -> Chart:
+    categories, series = pivot(t.rows, 0, 1, 2)
+    return bar_chart("Channels per platform, by state", "channels", categories, series)
+
+
+def _dormancy_chart(t: Table) -> Chart:
+    categories = [str(r[0]) for r in t.rows]
+    return bar_chart(
+        "Channels found dormant per month",
+        "channels",
+        categories,
+        {"found dormant": [r[1] for r in t.rows], "escalated": [r[2] for r in t.rows]},
+    )
+
+
+def _sla_chart(t: Table) -> Chart:
+    categories, series = pivot(t.rows, 0, 1, 3)
+    return bar_chart("Review stages that missed their SLA, per month", "stages", categories, series)
+
+
+REPORTS: dict[str, Report] = {
+    r.slug: r
+    for r in [
+        Report(
+            "lead-time",
+            "Approval lead time",
+            "Hours from submission to approval, per week of approval and department: median and 90th percentile.",
+            selectors.lead_time,
+            _lead_chart,
+        ),
+        Report(
+            "queue-age",
+            "Review queue age",
+            "Review stages open now, per department, by how long they have waited, and how many are past their SLA.",
+            selectors.queue_age,
+            _queue_chart,
+            uses_dates=False,
+        ),
+        Report(
+            "sla-breaches",
+            "SLA breaches",
+            "Review stages due in the period, per month and department, and how many were decided late or are overdue.",
+            selectors.sla_breaches,
+            _sla_chart,
+        ),
+        Report(
+            "posts",
+            "Posts by department and platform",
+            "Posts created per month, per department and platform, and how many of them are published.",
+            selectors.posts_per_month,
+            _posts_chart,
+        ),
+        Report(
+            "channels",
+            "Channel inventory",
+            "Channels now, per platform and state.",
+            selectors.channel_inventory,
+            _inventory_chart,
+            uses_dates=False,
+        ),
+        Report(
+            "dormancy",
+            "Dormant channels over time",
+            "Channels found dormant per month, and how many of those findings were escalated or resolved.",
+            selectors.dormancy_over_time,
+            _dormancy_chart,
+        ),
+    ]
+}

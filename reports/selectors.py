@@ -1,0 +1,253 @@
+"""The reports' figures. Every report aggregates in the database and answers in one query,
+however many posts, stages or channels there are.
+
+Each function takes a ``Scope``: the date range, and the departments the reader may see
+(``None``: all of them). It returns a ``Table`` of already aggregated rows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from approvals.choices import PostState, StageState
+from approvals.models import Post, StageReview
+from channels_registry.models import Channel, DormancyFinding
+from reports.aggregates import PercentileCont, SecondsBetween
+
+HOUR = 3600.0
+
+
+@dataclass(frozen=True)
+class Scope:
+    start: date
+    end: date  # inclusive
+    department_ids: frozenset[int] | None = None  # None: every department
+
+    @property
+    def start_at(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.start, datetime.min.time()))
+
+    @property
+    def end_before(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), datetime.min.time()))
+
+    def departments(self, qs: QuerySet, path: str) -> QuerySet:
+        if self.department_ids is None:
+            return qs
+        return qs.filter(**{f"{path}__in": self.department_ids})
+
+    def period(self, qs: QuerySet, path: str) -> QuerySet:
+        return qs.filter(**{f"{path}__gte": self.start_at, f"{path}__lt": self.end_before})
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+
+
+def as_date(value: Any) -> date | None:
+    """A truncated date/datetime from the ORM (a datetime) or a raw SQLite row (a string)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def interpolate(fraction: float, n: int, low: float | None, high: float | None) -> float | None:
+    """``percentile_cont`` from the two neighbouring values of a group of ``n`` sorted values."""
+    if not n or low is None:
+        return None
+    position = fraction * (n - 1)
+    weight = position - math.floor(position)
+    return low + weight * ((high if high is not None else low) - low)
+
+
+def hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / HOUR, 2)
+
+
+# --- Approval lead time -------------------------------------------------------------------
+
+
+def _approved_posts(scope: Scope) -> QuerySet[Post]:
+    qs = Post.objects.filter(approved_at__isnull=False, submitted_at__isnull=False)
+    return scope.departments(scope.period(qs, "approved_at"), "channel__department_id")
+
+
+def lead_time(scope: Scope) -> Table:
+    """Submission to approval, per week of approval and department: count, median and 90th percentile (hours).
+
+    PostgreSQL: ``percentile_cont`` per group. SQLite: the same groups numbered by window functions
+    (``ROW_NUMBER`` and ``COUNT`` over the group, ordered by lead time); the outer query keeps, per
+    group, the two values around each percentile's position, and the interpolation between them
+    (``percentile_cont``'s definition) is done on that one aggregated row. One query either way.
+    """
+    lead = SecondsBetween("approved_at", "submitted_at")
+    base = _approved_posts(scope).annotate(
+        week=TruncWeek("approved_at"),
+        dept_id=F("channel__department_id"),
+        dept=F("channel__department__name"),
+    )
+    table = Table(["week", "department", "approved posts", "median hours", "p90 hours"])
+    if connection.vendor == "postgresql":
+        rows = (
+            base.values("week", "dept_id", "dept")
+            .annotate(n=Count("id"), p50=PercentileCont(lead, 0.5), p90=PercentileCont(lead, 0.9))
+            .order_by("week", "dept")
+        )
+        for r in rows:
+            table.rows.append([as_date(r["week"]), r["dept"], r["n"], hours(r["p50"]), hours(r["p90"])])
+        return table
+
+    group = [F("week"), F("dept_id")]
+    inner = base.annotate(
+        lead=lead,
+        rn=Window(RowNumber(), partition_by=group, order_by=[F("lead").asc(), F("id").asc()]),
+        n=Window(Count("id"), partition_by=group),
+    ).values("week", "dept_id", "dept", "lead", "rn", "n")
+    inner_sql, params = inner.query.sql_with_params()
+    # rn is 1-based; percentile p sits at 0-based position p*(n-1), between rows floor(pos)+1 and +2.
+    picks = []
+    for p in (0.5, 0.9):
+        for offset in (1, 2):
+            picks.append(f"MAX(CASE WHEN rn = CAST({p!r} * (n - 1) AS INTEGER) + {offset} THEN lead END)")
+    sql = (
+        f"SELECT week, dept, MAX(n), {', '.join(picks)} FROM ({inner_sql}) AS grouped "  # noqa: S608 - no input
+        "GROUP BY week, dept_id, dept ORDER BY week, dept"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for week, dept, n, lo50, hi50, lo90, hi90 in cursor.fetchall():
+            table.rows.append(
+                [
+                    as_date(week),
+                    dept,
+                    n,
+                    hours(interpolate(0.5, n, lo50, hi50)),
+                    hours(interpolate(0.9, n, lo90, hi90)),
+                ]
+            )
+    return table
+
+
+# --- Queue age and SLA ----------------------------------------------------------------------
+
+AGE_BUCKETS = [("under 1 day", 0, 1), ("1-3 days", 1, 3), ("3-7 days", 3, 7), ("over 7 days", 7, None)]
+
+
+def queue_age(scope: Scope, *, now: datetime | None = None) -> Table:
+    """Open review stages now, per department, by how long they have been open (the date range does not apply)."""
+    now = now or timezone.now()
+    qs = scope.departments(
+        StageReview.objects.filter(state=StageState.OPEN, post__state=PostState.IN_REVIEW),
+        "post__channel__department_id",
+    )
+    buckets = {}
+    for i, (_label, low, high) in enumerate(AGE_BUCKETS):
+        q = Q(opened_at__lte=now - timedelta(days=low))
+        if high is not None:
+            q &= Q(opened_at__gt=now - timedelta(days=high))
+        buckets[f"age{i}"] = Count("id", filter=q)
+    rows = (
+        qs.values(dept=F("post__channel__department__name"))
+        .annotate(total=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)), **buckets)
+        .order_by("dept")
+    )
+    table = Table(["department", "open stages", *(label for label, _, _ in AGE_BUCKETS), "past SLA"])
+    for r in rows:
+        table.rows.append([r["dept"], r["total"], *(r[b] for b in buckets), r["overdue"]])
+    return table
+
+
+def sla_breach_q(now: datetime) -> Q:
+    """A stage missed its SLA: decided after it was due, or still open after it was due."""
+    return Q(due_at__isnull=False) & (
+        Q(closed_at__gt=F("due_at")) | Q(closed_at__isnull=True, state=StageState.OPEN, due_at__lt=now)
+    )
+
+
+def sla_breaches(scope: Scope, *, now: datetime | None = None) -> Table:
+    """Stages due in the period, per month and department, and how many missed their SLA."""
+    now = now or timezone.now()
+    qs = scope.departments(
+        scope.period(StageReview.objects.filter(due_at__isnull=False), "due_at"), "post__channel__department_id"
+    )
+    rows = (
+        qs.values(month=TruncMonth("due_at"), dept=F("post__channel__department__name"))
+        .annotate(total=Count("id"), breached=Count("id", filter=sla_breach_q(now)))
+        .order_by("month", "dept")
+    )
+    table = Table(["month", "department", "stages due", "breached SLA", "breached %"])
+    for r in rows:
+        share = round(100.0 * r["breached"] / r["total"], 1) if r["total"] else 0.0
+        table.rows.append([as_date(r["month"]), r["dept"], r["total"], r["breached"], share])
+    return table
+
+
+# --- Posts and channels ---------------------------------------------------------------------
+
+
+def posts_per_month(scope: Scope) -> Table:
+    """Posts created in the period, per month, department and platform (drafts included)."""
+    qs = scope.departments(scope.period(Post.objects.all(), "created_at"), "channel__department_id")
+    rows = (
+        qs.values(
+            month=TruncMonth("created_at"),
+            dept=F("channel__department__name"),
+            platform=F("channel__platform__name"),
+        )
+        .annotate(
+            n=Count("id"),
+            published=Count("id", filter=Q(state=PostState.PUBLISHED)),
+        )
+        .order_by("month", "dept", "platform")
+    )
+    table = Table(["month", "department", "platform", "posts", "published"])
+    for r in rows:
+        table.rows.append([as_date(r["month"]), r["dept"], r["platform"], r["n"], r["published"]])
+    return table
+
+
+def channel_inventory(scope: Scope) -> Table:
+    """Channels now, per platform and state (the date range does not apply)."""
+    qs = scope.departments(Channel.objects.all(), "department_id")
+    rows = (
+        qs.values(platform_name=F("platform__name"), channel_state=F("state"))
+        .annotate(n=Count("id"))
+        .order_by("platform_name", "channel_state")
+    )
+    labels = dict(Channel._meta.get_field("state").choices)
+    table = Table(["platform", "state", "channels"])
+    for r in rows:
+        table.rows.append([r["platform_name"], labels.get(r["channel_state"], r["channel_state"]), r["n"]])
+    return table
+
+
+def dormancy_over_time(scope: Scope) -> Table:
+    """Dormancy findings opened per month (channels found dormant), and how many were escalated or are resolved."""
+    qs = scope.departments(scope.period(DormancyFinding.objects.all(), "opened_at"), "channel__department_id")
+    rows = (
+        qs.values(month=TruncMonth("opened_at"))
+        .annotate(
+            channels=Count("channel_id", distinct=True),
+            escalated=Count("id", filter=Q(escalated_at__isnull=False)),
+            resolved=Count("id", filter=Q(resolved_at__isnull=False)),
+        )
+        .order_by("month")
+    )
+    table = Table(["month", "channels found dormant", "escalated", "resolved"])
+    for r in rows:
+        table.rows.append([as_date(r["month"]), r["channels"], r["escalated"], r["resolved"]])
+    return table

@@ -1,0 +1,44 @@
+"""The reports app's rows of the permission table (socialgov/tests/test_permissions.py reads them)."""
+
+from __future__ import annotations
+
+from socialgov.tests.test_permissions import Route, audit_readers, page
+
+REPORT_READERS = {"manager", "communications", "it_security", "auditor", "superuser"}
+DECISION_READERS = {"it_security", "auditor", "superuser"}
+
+
+def only(roles: set[str], ok: int = 200, anon: int = 302, denied: int = 403) -> dict[str, int]:
+    statuses = page(ok=denied, anon=anon)
+    statuses.update({r: ok for r in roles})
+    return statuses
+
+
+REPORT_ROUTES: list[Route] = [
+    Route("reports:index", "get", lambda o: "/reports/", page()),
+    *[
+        Route("reports:detail", "get", lambda o, s=slug: f"/reports/{s}/", only(REPORT_READERS))
+        for slug in ["lead-time"]
+    ],
+    Route(
+        "reports:detail",
+        "get",
+        lambda o: "/reports/posts/?start=2026-01-01&end=2026-12-31&department=marketing",
+        only(REPORT_READERS),
+    ),
+    Route("reports:detail", "get", lambda o: "/reports/no-such-report/", only(REPORT_READERS, ok=404, denied=404)),
+    Route("reports:export", "get", lambda o: "/reports/sla-breaches/export.csv", only(REPORT_READERS)),
+    Route("reports:calendar", "get", lambda o: "/reports/calendar/", page()),
+    Route("reports:calendar", "get", lambda o: "/reports/calendar/?week=2026-03-02&department=marketing", page()),
+    Route("reports:calendar_feed_create", "post", lambda o: "/reports/calendar/feed/", page()),
+    Route("reports:calendar_feed_revoke", "post", lambda o: "/reports/calendar/feed/revoke/", page(ok=302)),
+    # the token in the address is the credential: the same answer with or without a session
+    Route("reports:calendar_ics", "get", lambda o: f"/reports/calendar/feed/{o['feed_token']}.ics", page(anon=200)),
+    Route("reports:calendar_ics", "get", lambda o: "/reports/calendar/feed/not-a-token.ics", page(ok=404, anon=404)),
+    Route("reports:exports", "get", lambda o: "/reports/exports/", page()),
+    Route("reports:export_dataset", "get", lambda o: "/reports/exports/channels.csv", page()),
+    Route("reports:export_dataset", "get", lambda o: "/reports/exports/posts.jsonl", page()),
+    Route("reports:export_dataset", "get", lambda o: "/reports/exports/decisions.csv", only(DECISION_READERS)),
+    Route("reports:export_dataset", "get", lambda o: "/reports/exports/audit.jsonl", audit_readers()),
+    Route("reports:export_dataset", "get", lambda o: "/reports/exports/audit.xml", page(ok=404)),
+]
