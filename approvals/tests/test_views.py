@@ -361,3 +361,22 @@ def test_a_manager_adds_a_stage_with_named_reviewers_on_the_routes_page(client, 
         "Brand review",
         "Legal check",
     ]
+
+
+def test_review_blockers_refuse_decisions_and_the_queue_lists_them(
+    client, api_client, employee, channel, reviewer, monkeypatch
+):
+    from policies import gates
+
+    post = submitted(employee, channel)
+    monkeypatch.setattr(
+        gates, "review_blockers", lambda **kwargs: [gates.Blocker("Complete the reviewer training.", "/training/")]
+    )
+    client.force_login(reviewer)
+    page = client.get(reverse("approvals:queue")).content.decode()
+    assert "Complete the reviewer training." in page and 'href="/training/"' in page
+    api_client.force_authenticate(reviewer)
+    response = api_client.post(f"/api/v1/posts/{post.pk}/decide/", {"outcome": "approve"})
+    assert response.status_code == 403
+    assert response.json()["fields"]["reasons"] == ["Complete the reviewer training. (/training/)"]
+    assert open_stage(post).approvals == 0
