@@ -28,23 +28,55 @@ GENESIS = "0" * 64
 _CHAIN_LOCK_KEY = 0x50C1A1607A0D17
 
 
+_CANONICAL = DjangoJSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder)
+    return _CANONICAL.encode(value)
 
 
 def compute_hash(event: AuditEvent, prev_hash: str) -> str:
+    return hash_values(
+        prev_hash,
+        event.created_at,
+        event.actor_id,
+        event.actor_label,
+        event.action,
+        event.target_type,
+        event.target_id,
+        event.target_label,
+        event.data,
+        event.request_id,
+        event.ip,
+    )
+
+
+def hash_values(
+    prev_hash: str,
+    created_at: Any,
+    actor_id: int | None,
+    actor_label: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    target_label: str,
+    data: Any,
+    request_id: str,
+    ip: str | None,
+) -> str:
+    """The hash of one event given as plain values (what ``verify_chain`` reads, without building models)."""
     body = canonical_json(
         {
-            "created_at": event.created_at.astimezone(UTC).isoformat(),
-            "actor_id": event.actor_id,
-            "actor_label": event.actor_label,
-            "action": event.action,
-            "target_type": event.target_type,
-            "target_id": event.target_id,
-            "target_label": event.target_label,
-            "data": event.data,
-            "request_id": event.request_id,
-            "ip": event.ip,
+            "created_at": created_at.astimezone(UTC).isoformat(),
+            "actor_id": actor_id,
+            "actor_label": actor_label,
+            "action": action,
+            "target_type": target_type,
+            "target_id": target_id,
+            "target_label": target_label,
+            "data": data,
+            "request_id": request_id,
+            "ip": ip,
         }
     )
     return hashlib.sha256((prev_hash + "\n" + body).encode()).hexdigest()
@@ -110,20 +142,39 @@ class ChainBreak:
     reason: str
 
 
+_HASHED_FIELDS = (
+    "created_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "target_type",
+    "target_id",
+    "target_label",
+    "data",
+    "request_id",
+    "ip",
+)
+
+
 def verify_chain(*, chunk_size: int = 5000) -> tuple[int, ChainBreak | None]:
-    """Walk every event in order. Returns (events checked, first break or None)."""
+    """Walk every event in order. Returns (events checked, first break or None).
+
+    Reads plain tuples (no model instances) in id order with a server-side cursor.
+    """
     prev_hash = GENESIS
     checked = 0
-    fields = [f.attname for f in AuditEvent._meta.concrete_fields]
-    rows = AuditEvent.objects.order_by("id").values_list(*fields).iterator(chunk_size=chunk_size)
-    for row in rows:
-        event = AuditEvent(**dict(zip(fields, row, strict=True)))
+    rows = (
+        AuditEvent.objects.order_by("id")
+        .values_list("id", "prev_hash", "hash", *_HASHED_FIELDS)
+        .iterator(chunk_size=chunk_size)
+    )
+    for pk, stored_prev, stored_hash, *values in rows:
         checked += 1
-        if event.prev_hash != prev_hash:
+        if stored_prev != prev_hash:
             return checked, ChainBreak(
-                event.id, "its previous-hash does not match the event before it (an event was removed or re-ordered)"
+                pk, "its previous-hash does not match the event before it (an event was removed or re-ordered)"
             )
-        if compute_hash(event, prev_hash) != event.hash:
-            return checked, ChainBreak(event.id, "its content does not match its hash (it was edited)")
-        prev_hash = event.hash
+        if hash_values(prev_hash, *values) != stored_hash:
+            return checked, ChainBreak(pk, "its content does not match its hash (it was edited)")
+        prev_hash = stored_hash
     return checked, None

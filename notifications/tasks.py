@@ -10,6 +10,11 @@ def deliver_email(notification_id: int) -> bool:
     return services.notification_deliver_email(notification_id)
 
 
+@shared_task(name="notifications.deliver_email_batch")
+def deliver_email_batch(notification_ids: list[int]) -> int:
+    return services.notifications_deliver_email(notification_ids)
+
+
 @shared_task(name="notifications.deliver_webhook")
 def deliver_webhook(delivery_id: int) -> int | None:
     delay = services.webhook_deliver(delivery_id)

@@ -149,7 +149,7 @@ def enqueued(monkeypatch):
     from notifications import tasks
 
     calls: list[tuple[str, tuple, dict]] = []
-    for task in (tasks.deliver_email, tasks.deliver_webhook):
+    for task in (tasks.deliver_email, tasks.deliver_email_batch, tasks.deliver_webhook):
 
         def fake(args=None, kwargs=None, _name=task.name, **options):
             calls.append((_name, tuple(args or ()), options))

@@ -346,3 +346,61 @@ def test_an_admin_request_that_notifies_succeeds_with_the_broker_down_and_the_sw
     # then
     assert [m.to for m in mail.outbox] == [["itsec@example.com"]]
     assert mail.outbox[0].subject == "[socialgov] leaver@example.com was deactivated"
+
+
+# --- large fan-outs: batches of ids --------------------------------------------------
+
+
+def test_a_large_fan_out_is_enqueued_as_batches_of_ids(django_capture_on_commit_callbacks, enqueued, monkeypatch):
+    # given
+    monkeypatch.setattr(services, "EMAIL_BATCH", 10)
+    people = UserFactory.create_batch(services.EMAIL_SINGLE_UP_TO + 5)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = _notify(people)
+
+    # then: one task per ten ids, every id once, none as a single-e-mail task
+    names = [name for name, _, _ in enqueued]
+    assert set(names) == {"notifications.deliver_email_batch"}
+    assert len(names) == 3
+    assert sorted(pk for _, (ids,), _ in enqueued for pk in ids) == sorted(n.pk for n in rows)
+
+
+def test_a_batch_delivery_run_twice_sends_each_e_mail_once(django_capture_on_commit_callbacks, enqueued):
+    # given
+    people = UserFactory.create_batch(3)
+    gone = UserFactory(email="gone-later@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = _notify([*people, gone])
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    ids = [n.pk for n in rows]
+
+    # when
+    first = services.notifications_deliver_email(ids)
+    second = services.notifications_deliver_email(ids)
+
+    # then
+    assert (first, second) == (3, 0)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
+    states = dict(Notification.objects.values_list("recipient_id", "email_state"))
+    assert states[gone.pk] == EmailState.SKIPPED
+    assert {states[p.pk] for p in people} == {EmailState.SENT}
+    assert not Notification.objects.filter(delivered_at__isnull=True).exists()
+
+
+def test_a_batch_skips_what_a_single_delivery_already_sent_or_holds(django_capture_on_commit_callbacks, enqueued):
+    # given
+    a, b = UserFactory.create_batch(2)
+    with django_capture_on_commit_callbacks(execute=True):
+        first, second = _notify([a, b])
+    assert services.notification_deliver_email(first.pk) is True
+    Notification.objects.filter(pk=second.pk).update(next_attempt_at=timezone.now() + timedelta(minutes=1))
+
+    # when
+    sent = services.notifications_deliver_email([first.pk, second.pk])
+
+    # then: the sent one is not sent again, the leased one is left to its holder
+    assert sent == 0
+    assert len(mail.outbox) == 1
