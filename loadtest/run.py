@@ -97,7 +97,13 @@ def run(seconds: int, users: int, workers: int) -> dict:
         raise SystemExit("loadtest needs DATABASE_URL=postgres://… (and REDIS_URL)")
     cookie, token = prepare()
     port = free_port()
-    env = {**os.environ, "DEBUG": "0", "API_THROTTLE_USER": "1000000/min", "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "API_THROTTLE_USER": "1000000/min",
+        "API_THROTTLE_CONTENT_CHECK": "1000000/min",
+        "LOG_LEVEL": "WARNING",
+    }
     server = start_gunicorn(port, workers, env)
     try:
         paths = " ".join(PAGES + API)

@@ -246,6 +246,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/min"),
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
+        "content_check": env.str("API_THROTTLE_CONTENT_CHECK", default="120/min"),
     },
     "EXCEPTION_HANDLER": "socialgov.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "socialgov.api.schema.AutoSchema",

@@ -28,8 +28,7 @@ def _channel(pk):
 class ContentCheckThrottle(UserRateThrottle):
     """Each check may spend up to 0.5 s matching: two a second per person is plenty for typing."""
 
-    scope = "content_check"
-    rate = "120/min"
+    scope = "content_check"  # rate: API_THROTTLE_CONTENT_CHECK (default 120/min)
 
 
 class ContentCheckView(APIView):
