@@ -1,18 +1,9 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts import services
 from accounts.models import ApiToken, Department, Membership, User
-from socialgov.errors import DomainError
-
-
-def _run(request, fn, ok_message):
-    try:
-        fn()
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, ok_message)
+from socialgov.adminkit import run_service as _run
 
 
 class MembershipInline(admin.TabularInline):

@@ -19,16 +19,7 @@ from approvals.models import (
     RouteStage,
     StageReview,
 )
-from socialgov.errors import DomainError
-
-
-def _run(request, fn, ok):
-    try:
-        fn()
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, ok)
+from socialgov.adminkit import run_service as _run
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -21,16 +21,7 @@ from channels_registry.models import (
     RotationTask,
     SecurityReview,
 )
-from socialgov.errors import DomainError
-
-
-def _run(request, fn, ok):
-    try:
-        fn()
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, ok)
+from socialgov.adminkit import run_service as _run
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
