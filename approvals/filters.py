@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
@@ -18,7 +19,10 @@ class PostFilter(django_filters.FilterSet):
     department = django_filters.ModelChoiceFilter(
         field_name="channel__department", queryset=Department.objects.all(), to_field_name="slug"
     )
-    channel = django_filters.ModelChoiceFilter(queryset=Channel.objects.select_related("platform"))
+    # a channel's number, not a list of every channel (100,000 options at scale: most of the page's time)
+    channel = django_filters.ModelChoiceFilter(
+        queryset=Channel.objects.all(), widget=forms.NumberInput, label="Channel (number)"
+    )
     tag = django_filters.CharFilter(method="filter_tag", label="Tag")
 
     class Meta:
@@ -40,7 +44,7 @@ class StageReviewFilter(django_filters.FilterSet):
         field_name="post__channel__department", queryset=Department.objects.all(), to_field_name="slug"
     )
     channel = django_filters.ModelChoiceFilter(
-        field_name="post__channel", queryset=Channel.objects.select_related("platform")
+        field_name="post__channel", queryset=Channel.objects.all(), widget=forms.NumberInput, label="Channel (number)"
     )
     stage = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Stage")
     older_than = django_filters.NumberFilter(method="filter_age", label="Waiting more than (hours)")

@@ -172,7 +172,14 @@ class StageReview(models.Model):
     class Meta:
         ordering = ["post", "revision", "position"]
         constraints = [models.UniqueConstraint(fields=["revision", "position"], name="stage_review_position_unique")]
-        indexes = [models.Index(fields=["state", "due_at"])]
+        indexes = [
+            models.Index(fields=["state", "due_at"]),
+            # The review queue at scale: open stages oldest due first (a walk that stops after one page), and
+            # the arms of a reviewer's eligibility (a group, a department role) found without that walk.
+            models.Index(fields=["due_at", "id"], condition=Q(state="open"), name="stage_open_due_idx"),
+            models.Index(fields=["group"], condition=Q(state="open") & ~Q(group=""), name="stage_open_group_idx"),
+            models.Index(fields=["department", "role"], condition=Q(state="open"), name="stage_open_dept_role_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} of post {self.post_id}"
@@ -196,6 +203,8 @@ class Decision(models.Model):
                 name="decision_one_per_delegator",
             ),
         ]
+        # the auditor's dashboard: the latest decisions
+        indexes = [models.Index(fields=["created_at", "id"], name="decision_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} by {self.reviewer}"

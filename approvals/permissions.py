@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.choices import Group, Role
@@ -17,6 +17,7 @@ from accounts.permissions import group_names, is_auditor, is_communications, is_
 from approvals.choices import EDITABLE_STATES, SUBMITTABLE_STATES, WITHDRAWABLE_STATES, PostState, StageState
 from channels_registry.choices import ChannelRole, ChannelState
 from channels_registry.permissions import department_roles, live_memberships, may_act
+from socialgov.db import AnyOf
 
 AUTHOR_ROLES = tuple(ChannelRole.values)  # every channel role may contribute
 PUBLISHER_ROLES = (ChannelRole.OWNER, ChannelRole.ADMIN, ChannelRole.PUBLISHER)
@@ -125,7 +126,8 @@ def stage_q(user: Any, prefix: str = "") -> Q:
     facts = _principal_facts(user)
     ids = [pk for pk, _, _ in facts]
     named = StageReview.users.through.objects.filter(user_id__in=ids).values("stagereview_id")
-    q = Q(**{f"{prefix}pk__in": named})
+    # not ``pk__in``: on PostgreSQL this arm becomes an index condition the planner can OR with the others
+    q = Q(AnyOf(F(f"{prefix}pk"), Subquery(named)))
     groups = set().union(*(g for _, g, _ in facts))
     if groups:
         q |= Q(**{f"{prefix}group__in": sorted(groups)})
@@ -175,8 +177,9 @@ def post_scope_q(user: Any) -> Q:
     from channels_registry.models import ChannelMembership
 
     member_channels = ChannelMembership.objects.filter(user=user, ended_at__isnull=True).values("channel_id")
-    reviewing = StageReview.objects.filter(stage_q(user)).values("post_id")
-    q = Q(author=user) | Q(channel_id__in=member_channels) | Q(pk__in=reviewing)
+    # correlated: one post's check reads that post's stage reviews, not every stage the user may review
+    reviewing = Exists(StageReview.objects.filter(stage_q(user), post=OuterRef("pk")))
+    q = Q(author=user) | Q(channel_id__in=member_channels) | Q(reviewing)
     submitted = ~Q(state=PostState.DRAFT)
     depts = [d for d, r in department_roles(user).items() if r in (Role.REVIEWER, Role.MANAGER)]
     if depts:

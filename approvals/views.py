@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -38,6 +37,7 @@ from channels_registry.models import Channel
 from policies import gates
 from socialgov.errors import DomainError, Forbidden, NotFound
 from socialgov.exports import rows_of, stream_csv
+from socialgov.paging import CappedPaginator
 
 PAGE_SIZE = 25
 
@@ -45,7 +45,7 @@ PAGE_SIZE = 25
 def _page(request, filterset_class, qs, **extra) -> dict[str, Any]:
     filterset = filterset_class(request.GET or None, queryset=qs, request=request)
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return {"filter": filterset, "page": page, "query": query.urlencode(), **extra}

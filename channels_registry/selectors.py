@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -112,12 +114,23 @@ def channel_security_for(user: Any, pk: Any) -> Channel:
     return channel
 
 
+COUNTS_SECONDS = 60
+
+
 def channel_counts(qs: QuerySet[Channel]) -> dict[str, int]:
-    """How many channels per state in ``qs``, plus orphaned ones, in one query."""
-    aggregates = {state: Count("pk", filter=Q(state=state)) for state in ChannelState.values}
-    aggregates["total"] = Count("pk")
-    aggregates["orphaned"] = Count("pk", filter=Q(orphaned_at__isnull=False))
-    return qs.order_by().aggregate(**aggregates)
+    """How many channels per state in ``qs``, plus orphaned ones: one query, then kept a minute in the cache
+    (keyed by the query itself, so each filter and each person's "my channels" has its own figures). At
+    100,000 channels the count reads every row (~140 ms); the registry's badges may be a minute behind."""
+    qs = qs.order_by()
+    key = "registry:counts:" + hashlib.sha256(repr(qs.query.sql_with_params()).encode()).hexdigest()
+    counts = cache.get(key)
+    if counts is None:
+        aggregates = {state: Count("pk", filter=Q(state=state)) for state in ChannelState.values}
+        aggregates["total"] = Count("pk")
+        aggregates["orphaned"] = Count("pk", filter=Q(orphaned_at__isnull=False))
+        counts = qs.aggregate(**aggregates)
+        cache.set(key, counts, COUNTS_SECONDS)
+    return counts
 
 
 def my_channels(user: Any) -> QuerySet[Channel]:

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -41,6 +40,7 @@ from channels_registry.forms import (
 from channels_registry.models import AccessGrant, Channel
 from policies.gates import decision_for, may_register_channel
 from socialgov.errors import DomainError, Forbidden, GateClosed, NotFound
+from socialgov.paging import CappedPaginator
 
 PAGE_SIZE = 25
 
@@ -48,7 +48,7 @@ PAGE_SIZE = 25
 def _page(request, filterset_class, qs, **extra) -> dict[str, Any]:
     filterset = filterset_class(request.GET or None, queryset=qs, request=request)
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return {"filter": filterset, "page": page, "query": query.urlencode(), "rows": rows, **extra}
