@@ -1,3 +1,5 @@
+from django.utils.functional import SimpleLazyObject
+
 from approvals.selectors import active_lockdowns
 
 
@@ -6,4 +8,5 @@ def lockdown_banner(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"lockdowns_in_force": active_lockdowns()}
+    # read when the banner is rendered, and not at all when the view already read them (the post page)
+    return {"lockdowns_in_force": SimpleLazyObject(active_lockdowns)}

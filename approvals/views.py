@@ -271,8 +271,10 @@ def post_detail(request, pk):
         for s in post.stage_list
         if s.state == StageState.OPEN and permissions.can_decide(user, s, {u.pk for u in s.users.all()})
     ]
-    lockdown = selectors.lockdown_holding(post)
+    lockdowns_in_force = selectors.active_lockdowns()
+    lockdown = selectors.lockdown_holding(post, lockdowns_in_force)
     ctx = {
+        "lockdowns_in_force": lockdowns_in_force,  # the banner's too: one query for both
         "post": post,
         "revisions": revisions,
         "current": by_number.get(numbers[0]) if numbers else None,

@@ -10,11 +10,11 @@ from approvals.tests.factories import draft, submitted
 pytestmark = pytest.mark.django_db
 
 # The numbers are exact: a change that adds a query per row, or a query per page, shows here.
-# session, user, groups, memberships, delegations held, count, stages, unread, lockdowns (banner),
-# and the filter's department and channel choices
-QUEUE_PAGE = 14  # + the review gate (policies, memberships, courses)
+# session, user, groups, memberships, delegations held, count (capped), stages, unread, lockdowns (banner),
+# and the filter's department choices (the channel filter takes a number: no list of every channel)
+QUEUE_PAGE = 13  # + the review gate (policies, memberships, courses)
 QUEUE_ENDPOINT = 4
-MY_POSTS_PAGE = 10
+MY_POSTS_PAGE = 9  # the channel filter takes a number: no query for a list of every channel
 POSTS_ENDPOINT = 4
 
 

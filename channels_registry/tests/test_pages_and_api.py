@@ -241,3 +241,24 @@ def test_registering_needs_the_policy_required_to_register(client, employee, dep
     body = api.json()
     assert body["code"] == "gate" and any("Channel Rules" in r["message"] for r in body["reasons"])
     assert not Channel.objects.exists()
+
+
+def test_the_registry_counts_are_kept_a_minute_per_filter(client, employee, colleague, django_assert_num_queries):
+    from django.core.cache import cache
+
+    # given two channels, and the registry seen once
+    channel_with_custodians(employee, colleague, display_name="One")
+    channel_with_custodians(employee, colleague, display_name="Two", state="dormant")
+    client.force_login(employee)
+    assert client.get("/registry/").context["counts"]["total"] == 2
+
+    # when a third channel is registered and the page is seen again within the minute
+    channel_with_custodians(employee, colleague, display_name="Three")
+    response = client.get("/registry/")
+
+    # then the badges keep the cached figures, the rows are live, and a filter has figures of its own
+    assert response.context["counts"]["total"] == 2
+    assert len(response.context["page"].object_list) == 3
+    assert client.get("/registry/?dormant=true").context["counts"]["total"] == 1
+    cache.clear()
+    assert client.get("/registry/").context["counts"]["total"] == 3

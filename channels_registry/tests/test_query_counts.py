@@ -114,11 +114,12 @@ def add_desk(ctx, n):
         ChannelFactory(department=ctx["department"], state="in_security_review")
 
 
-# url, viewer, adder, exact queries (on main's foundation; pages include the approvals lockdown banner's query)
+# url, viewer, adder, exact queries (on main's foundation; pages include the approvals lockdown banner's query).
+# The registry's per-state counts come from the cache for a minute after the first view (the warm-up request).
 CASES = {
-    "page channel_list": ("/registry/", "employee", add_channels, 11),
-    "page channel_list filtered": ("/registry/?security_gaps=true&platform=x", "employee", add_channels, 11),
-    "page my_channels": ("/registry/mine/", "employee", add_channels, 11),
+    "page channel_list": ("/registry/", "employee", add_channels, 10),
+    "page channel_list filtered": ("/registry/?security_gaps=true&platform=x", "employee", add_channels, 10),
+    "page my_channels": ("/registry/mine/", "employee", add_channels, 10),
     "page access_request_list": ("/registry/access-requests/", "it_security", add_requests, 10),
     "page recertification_list": ("/registry/recertifications/", "it_security", add_recertifications, 8),
     "page rotation_task_list": ("/registry/rotations/", "it_security", add_rotations, 8),
