@@ -32,7 +32,9 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         rows = self.object_list
-        # a QuerySet: count the primary keys only (no annotations, no joins); a list: its length
-        counted = rows.values("pk")[: self.reach + 1].count() if hasattr(rows, "query") else len(rows[: self.reach + 1])
+        # a QuerySet: count the primary keys only (no annotations, no joins), in no order (how many rows there
+        # are up to the cap does not depend on it, and the planner is free to stop early); a list: its length
+        sliced = (rows.values("pk").order_by() if hasattr(rows, "query") else rows)[: self.reach + 1]
+        counted = sliced.count() if hasattr(sliced, "query") else len(sliced)
         self.capped = counted > self.reach
         return min(counted, self.reach)
