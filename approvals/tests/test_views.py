@@ -380,3 +380,26 @@ def test_review_blockers_refuse_decisions_and_the_queue_lists_them(
     assert response.status_code == 403
     assert response.json()["fields"]["reasons"] == ["Complete the reviewer training. (/training/)"]
     assert open_stage(post).approvals == 0
+
+
+def test_the_post_list_output_equals_the_generic_serializer_output(api_client, employee, channel, reviewer):
+    from approvals import selectors
+    from approvals.api.serializers import PostSerializer
+
+    # given a draft (no time), a post in review with a time and findings, and an approved one
+    plain = draft(employee, channel, body=f"Plain {HOSTILE}")
+    timed = submitted(employee, channel, body="Timed", scheduled_at=timezone.now() + timedelta(days=1))
+    approved = submitted(employee, channel, body="Approved")
+    approve_all(approved, reviewer)
+    api_client.force_authenticate(employee)
+
+    # when the list is read
+    rows = api_client.get("/api/v1/posts/").json()["results"]
+
+    # then each row is exactly what DRF's own field machinery gives
+    for post in selectors.posts_visible_to(employee).filter(pk__in=[plain.pk, timed.pk, approved.pk]):
+        serializer = PostSerializer()
+        expected = serializer.generic_representation(post)
+        assert serializer.to_representation(post) == expected
+        assert next(r for r in rows if r["id"] == post.pk) == expected
+        assert list(expected) == PostSerializer.Meta.fields
