@@ -2,7 +2,6 @@ from django.conf import settings
 
 from accounts import permissions
 
-
 UNREAD_CAP = 100
 
 
