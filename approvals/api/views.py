@@ -42,19 +42,11 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     permission_classes = [*DEFAULTS]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    # what PostSerializer reads: the related rows without their other columns (a revision's body, a channel's
-    # security details) to fetch, decode and build into objects, fifty times a page
-    LIST_COLUMNS = (
-        *(f.name for f in Post._meta.concrete_fields),
-        "channel__platform__slug",
-        "channel__department__slug",
-        "author__email",
-        "current_revision__number",
-        "current_revision__findings",
-    )
-
     def get_queryset(self):
-        return selectors.posts_visible_to(self.request.user).only(*self.LIST_COLUMNS)
+        # what PostSerializer shows of the channel, author and revision, as columns of the post's row
+        return (
+            selectors.posts_visible_to(self.request.user).select_related(None).annotate(**s.PostSerializer.LIST_VALUES)
+        )
 
     def _post(self) -> Post:
         return selectors.post_for(self.request.user, self.kwargs["pk"])
