@@ -13,13 +13,16 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncMonth, TruncWeek
 from django.utils import timezone
 
+from accounts.models import Membership, User
 from approvals.choices import PostState, StageState
 from approvals.models import Post, StageReview
 from channels_registry.models import Channel, DormancyFinding
+from policies.choices import VersionState
+from policies.models import Acknowledgement, PolicyVersion
 from reports.aggregates import PercentileCont, SecondsBetween
 
 HOUR = 3600.0
@@ -250,4 +253,75 @@ def dormancy_over_time(scope: Scope) -> Table:
     table = Table(["month", "channels found dormant", "escalated", "resolved"])
     for r in rows:
         table.rows.append([as_date(r["month"]), r["channels"], r["escalated"], r["resolved"]])
+    return table
+
+
+# --- Policy acknowledgement coverage ----------------------------------------------------
+
+
+def _in_audience(version: Any) -> Q:
+    """The user (the outer row) must acknowledge ``version``: ``policies.selectors.audience_of`` as a condition."""
+    if version.audience_everyone:
+        return Q()
+    roles = list(version.audience_roles or ())
+    departments = PolicyVersion.audience_departments.through.objects.filter(policyversion_id=version.pk).values(
+        "department_id"
+    )
+    return Q(
+        Exists(Membership.objects.filter(user_id=OuterRef("pk"), department_id__in=departments))
+        | Exists(Membership.objects.filter(user_id=OuterRef("pk"), role__in=roles))
+        | Exists(User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name__in=roles))
+    )
+
+
+def acknowledgement_coverage(scope: Scope) -> Table:
+    """Current policy versions, per department: the people who must acknowledge, how many had by the end of
+    the period, how many did within it, and the coverage in percent.
+
+    A person counts in each of their departments (and under "No department" when in none, for readers of
+    every department), as on the policy's own coverage page. Two queries: the current versions, then one
+    aggregate over people with a conditional count per version (a handful of policies, never a row per person).
+    """
+    versions = list(
+        PolicyVersion.objects.filter(state=VersionState.PUBLISHED, policy__current_version=F("pk"))
+        .select_related("policy")
+        .order_by("policy__title", "policy_id")
+    )
+    table = Table(["policy", "department", "people", "acknowledged", "acknowledged in period", "missing", "coverage %"])
+    if not versions:
+        return table
+    people = User.objects.filter(is_active=True)
+    if scope.department_ids is not None:
+        people = people.filter(memberships__department_id__in=scope.department_ids)
+    aggregates: dict[str, Count] = {}
+    for v in versions:
+        audience = _in_audience(v)
+        acked = Acknowledgement.objects.filter(version_id=v.pk, user_id=OuterRef("pk"))
+        by_end = Exists(acked.filter(acknowledged_at__lt=scope.end_before))
+        in_period = Exists(acked.filter(acknowledged_at__gte=scope.start_at, acknowledged_at__lt=scope.end_before))
+        aggregates[f"people_{v.pk}"] = Count("pk", filter=audience)
+        aggregates[f"acked_{v.pk}"] = Count("pk", filter=audience & Q(by_end))
+        aggregates[f"period_{v.pk}"] = Count("pk", filter=audience & Q(in_period))
+    rows = list(
+        people.values(dept_id=F("memberships__department_id"), dept=F("memberships__department__name"))
+        .annotate(**aggregates)
+        .order_by(F("dept").asc(nulls_last=True))
+    )
+    for v in versions:
+        for r in rows:
+            n = r[f"people_{v.pk}"]
+            if not n:
+                continue
+            acked = r[f"acked_{v.pk}"]
+            table.rows.append(
+                [
+                    v.policy.title,
+                    r["dept"] or "No department",
+                    n,
+                    acked,
+                    r[f"period_{v.pk}"],
+                    n - acked,
+                    round(100.0 * acked / n, 1),
+                ]
+            )
     return table
