@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncMonth, TruncWeek
@@ -81,16 +82,91 @@ def hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / HOUR, 2)
 
 
+# --- Periods and rollups ---------------------------------------------------------------------
+# Figures of closed periods (weeks, months) are read from the rollup tables that
+# ``reports.services.report_rollups_refresh`` fills; the rest of the range (the open period, and a
+# partial period at either edge) is computed live by the same aggregate. Rollup + live equals the
+# direct computation (``rollups=False``): reports/tests/test_rollups.py checks it.
+
+WEEK, MONTH = "week", "month"
+
+
+def period_floor(day: date, unit: str) -> date:
+    return day - timedelta(days=day.weekday()) if unit == WEEK else day.replace(day=1)
+
+
+def period_next(start: date, unit: str) -> date:
+    return start + timedelta(days=7) if unit == WEEK else (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def period_ceil(day: date, unit: str) -> date:
+    floor = period_floor(day, unit)
+    return floor if floor == day else period_next(floor, unit)
+
+
+def period_back(start: date, unit: str, n: int) -> date:
+    for _ in range(n):
+        start = period_floor(start - timedelta(days=1), unit)
+    return start
+
+
+def midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+Span = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class Split:
+    rolled: tuple[date, date] | None  # period starts [from, until) read from the rollup table
+    live: list[Span]  # the rest of the range, computed live
+
+
+def split(scope: Scope, unit: str, complete_until: date | None) -> Split:
+    """Which part of ``scope`` the rollup answers (whole closed periods it holds) and which is live."""
+    end_day = scope.end + timedelta(days=1)
+    low = period_ceil(scope.start, unit)
+    high = min(period_floor(end_day, unit), complete_until) if complete_until else None
+    if high is None or low >= high:
+        return Split(None, [(scope.start_at, scope.end_before)])
+    live = []
+    if scope.start < low:
+        live.append((scope.start_at, midnight(low)))
+    if high < end_day:
+        live.append((midnight(high), scope.end_before))
+    return Split((low, high), live)
+
+
+def in_spans(path: str, spans: list[Span]) -> Q:
+    q = Q(pk__in=[])
+    for start, end in spans:
+        q |= Q(**{f"{path}__gte": start, f"{path}__lt": end})
+    return q
+
+
+def rollup_mark(name: str) -> date | None:
+    from reports.models import RollupMark
+
+    return RollupMark.objects.filter(name=name).values_list("complete_until", flat=True).first()
+
+
+def _dept_filter(department_ids: frozenset[int] | None, qs: QuerySet, path: str) -> QuerySet:
+    return qs if department_ids is None else qs.filter(**{f"{path}__in": department_ids})
+
+
 # --- Approval lead time -------------------------------------------------------------------
 
-
-def _approved_posts(scope: Scope) -> QuerySet[Post]:
-    qs = Post.objects.filter(approved_at__isnull=False, submitted_at__isnull=False)
-    return scope.departments(scope.period(qs, "approved_at"), "channel__department_id")
+LeadRow = tuple[date, int, str, int, float | None, float | None]  # week, dept id, dept, n, p50 s, p90 s
 
 
-def lead_time(scope: Scope) -> Table:
-    """Submission to approval, per week of approval and department: count, median and 90th percentile (hours).
+def approved_in(spans: list[Span], department_ids: frozenset[int] | None = None) -> QuerySet[Post]:
+    qs = Post.objects.filter(in_spans("approved_at", spans), approved_at__isnull=False, submitted_at__isnull=False)
+    return _dept_filter(department_ids, qs, "channel__department_id")
+
+
+def lead_rows(posts: QuerySet[Post]) -> list[LeadRow]:
+    """Per week of approval and department: count, median and 90th percentile lead time in seconds.
 
     PostgreSQL: ``percentile_cont`` per group. SQLite: the same groups numbered by window functions
     (``ROW_NUMBER`` and ``COUNT`` over the group, ordered by lead time); the outer query keeps, per
@@ -98,21 +174,16 @@ def lead_time(scope: Scope) -> Table:
     (``percentile_cont``'s definition) is done on that one aggregated row. One query either way.
     """
     lead = SecondsBetween("approved_at", "submitted_at")
-    base = _approved_posts(scope).annotate(
+    base = posts.annotate(
         week=TruncWeek("approved_at"),
         dept_id=F("channel__department_id"),
         dept=F("channel__department__name"),
     )
-    table = Table(["week", "department", "approved posts", "median hours", "p90 hours"])
     if connection.vendor == "postgresql":
-        rows = (
-            base.values("week", "dept_id", "dept")
-            .annotate(n=Count("id"), p50=PercentileCont(lead, 0.5), p90=PercentileCont(lead, 0.9))
-            .order_by("week", "dept")
+        rows = base.values("week", "dept_id", "dept").annotate(
+            n=Count("id"), p50=PercentileCont(lead, 0.5), p90=PercentileCont(lead, 0.9)
         )
-        for r in rows:
-            table.rows.append([as_date(r["week"]), r["dept"], r["n"], hours(r["p50"]), hours(r["p90"])])
-        return table
+        return [(as_date(r["week"]), r["dept_id"], r["dept"], r["n"], r["p50"], r["p90"]) for r in rows]
 
     group = [F("week"), F("dept_id")]
     inner = base.annotate(
@@ -120,28 +191,46 @@ def lead_time(scope: Scope) -> Table:
         rn=Window(RowNumber(), partition_by=group, order_by=[F("lead").asc(), F("id").asc()]),
         n=Window(Count("id"), partition_by=group),
     ).values("week", "dept_id", "dept", "lead", "rn", "n")
-    inner_sql, params = inner.query.sql_with_params()
+    try:
+        inner_sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:
+        return []
     # rn is 1-based; percentile p sits at 0-based position p*(n-1), between rows floor(pos)+1 and +2.
     picks = []
     for p in (0.5, 0.9):
         for offset in (1, 2):
             picks.append(f"MAX(CASE WHEN rn = CAST({p!r} * (n - 1) AS INTEGER) + {offset} THEN lead END)")
     sql = (
-        f"SELECT week, dept, MAX(n), {', '.join(picks)} FROM ({inner_sql}) AS grouped "  # noqa: S608 - no input
-        "GROUP BY week, dept_id, dept ORDER BY week, dept"
+        f"SELECT week, dept_id, dept, MAX(n), {', '.join(picks)} FROM ({inner_sql}) AS grouped "  # noqa: S608 - no input
+        "GROUP BY week, dept_id, dept"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for week, dept, n, lo50, hi50, lo90, hi90 in cursor.fetchall():
-            table.rows.append(
-                [
-                    as_date(week),
-                    dept,
-                    n,
-                    hours(interpolate(0.5, n, lo50, hi50)),
-                    hours(interpolate(0.9, n, lo90, hi90)),
-                ]
-            )
+        return [
+            (as_date(week), dept_id, dept, n, interpolate(0.5, n, lo50, hi50), interpolate(0.9, n, lo90, hi90))
+            for week, dept_id, dept, n, lo50, hi50, lo90, hi90 in cursor.fetchall()
+        ]
+
+
+def lead_time(scope: Scope, *, rollups: bool = True) -> Table:
+    """Submission to approval, per week of approval and department: count, median and 90th percentile (hours).
+
+    Closed weeks come from ``LeadTimeWeek`` (exact percentiles stored when the week closed), the rest live.
+    """
+    from reports.models import LeadTimeWeek
+
+    parts = split(scope, WEEK, rollup_mark("lead_time") if rollups else None)
+    rows: list[LeadRow] = []
+    if parts.rolled:
+        rolled = LeadTimeWeek.objects.filter(week__gte=parts.rolled[0], week__lt=parts.rolled[1])
+        rows += _dept_filter(scope.department_ids, rolled, "department_id").values_list(
+            "week", "department_id", "department__name", "approved", "p50_seconds", "p90_seconds"
+        )
+    if parts.live:
+        rows += lead_rows(approved_in(parts.live, scope.department_ids))
+    table = Table(["week", "department", "approved posts", "median hours", "p90 hours"])
+    for week, _dept_id, dept, n, p50, p90 in sorted(rows, key=lambda r: (r[0], r[2], r[1])):
+        table.rows.append([week, dept, n, hours(p50), hours(p90)])
     return table
 
 
@@ -181,45 +270,96 @@ def sla_breach_q(now: datetime) -> Q:
     )
 
 
-def sla_breaches(scope: Scope, *, now: datetime | None = None) -> Table:
-    """Stages due in the period, per month and department, and how many missed their SLA."""
-    now = now or timezone.now()
-    qs = scope.departments(
-        scope.period(StageReview.objects.filter(due_at__isnull=False), "due_at"), "post__channel__department_id"
-    )
+SlaRow = tuple[date, int, str, int, int]  # month, dept id, dept, stages due, breached
+
+
+def sla_rows(spans: list[Span], department_ids: frozenset[int] | None, *, now: datetime) -> list[SlaRow]:
+    qs = StageReview.objects.filter(in_spans("due_at", spans), due_at__isnull=False)
     rows = (
-        qs.values(month=TruncMonth("due_at"), dept=F("post__channel__department__name"))
+        _dept_filter(department_ids, qs, "post__channel__department_id")
+        .values(
+            month=TruncMonth("due_at"),
+            dept_id=F("post__channel__department_id"),
+            dept=F("post__channel__department__name"),
+        )
         .annotate(total=Count("id"), breached=Count("id", filter=sla_breach_q(now)))
-        .order_by("month", "dept")
     )
+    return [(as_date(r["month"]), r["dept_id"], r["dept"], r["total"], r["breached"]) for r in rows]
+
+
+def sla_breaches(scope: Scope, *, now: datetime | None = None, rollups: bool = True) -> Table:
+    """Stages due in the period, per month and department, and how many missed their SLA.
+
+    Closed months come from ``SlaMonth`` (every stage due in them was due before the month closed, so
+    whether it missed its SLA no longer depends on the clock), the rest live.
+    """
+    from reports.models import SlaMonth
+
+    now = now or timezone.now()
+    parts = split(scope, MONTH, rollup_mark("sla") if rollups else None)
+    rows: list[SlaRow] = []
+    if parts.rolled:
+        rolled = SlaMonth.objects.filter(month__gte=parts.rolled[0], month__lt=parts.rolled[1])
+        rows += _dept_filter(scope.department_ids, rolled, "department_id").values_list(
+            "month", "department_id", "department__name", "due", "breached"
+        )
+    if parts.live:
+        rows += sla_rows(parts.live, scope.department_ids, now=now)
     table = Table(["month", "department", "stages due", "breached SLA", "breached %"])
-    for r in rows:
-        share = round(100.0 * r["breached"] / r["total"], 1) if r["total"] else 0.0
-        table.rows.append([as_date(r["month"]), r["dept"], r["total"], r["breached"], share])
+    for month, _dept_id, dept, total, breached in sorted(rows, key=lambda r: (r[0], r[2], r[1])):
+        share = round(100.0 * breached / total, 1) if total else 0.0
+        table.rows.append([month, dept, total, breached, share])
     return table
 
 
 # --- Posts and channels ---------------------------------------------------------------------
 
+PostsKey = tuple[date, int, int]  # month, dept id, platform id
+PostsCounts = dict[PostsKey, list[Any]]  # -> [dept, platform, created, published]
 
-def posts_per_month(scope: Scope) -> Table:
-    """Posts created in the period, per month, department and platform (drafts included)."""
-    qs = scope.departments(scope.period(Post.objects.all(), "created_at"), "channel__department_id")
-    rows = (
-        qs.values(
-            month=TruncMonth("created_at"),
+
+def posts_counts(spans: list[Span], department_ids: frozenset[int] | None) -> PostsCounts:
+    """Posts created, and posts published, per month, department and platform: two grouped queries."""
+    counts: PostsCounts = {}
+    for path, column in (("created_at", 2), ("published_at", 3)):
+        qs = _dept_filter(department_ids, Post.objects.filter(in_spans(path, spans)), "channel__department_id")
+        rows = qs.values(
+            month=TruncMonth(path),
+            dept_id=F("channel__department_id"),
             dept=F("channel__department__name"),
+            platform_id=F("channel__platform_id"),
             platform=F("channel__platform__name"),
-        )
-        .annotate(
-            n=Count("id"),
-            published=Count("id", filter=Q(state=PostState.PUBLISHED)),
-        )
-        .order_by("month", "dept", "platform")
-    )
-    table = Table(["month", "department", "platform", "posts", "published"])
-    for r in rows:
-        table.rows.append([as_date(r["month"]), r["dept"], r["platform"], r["n"], r["published"]])
+        ).annotate(n=Count("id"))
+        for r in rows:
+            key = (as_date(r["month"]), r["dept_id"], r["platform_id"])
+            counts.setdefault(key, [r["dept"], r["platform"], 0, 0])[column] += r["n"]
+    return counts
+
+
+def posts_per_month(scope: Scope, *, rollups: bool = True) -> Table:
+    """Posts created in the period, and posts published in it, per month, department and platform.
+
+    Closed months come from ``PostsMonth``, the rest live.
+    """
+    from reports.models import PostsMonth
+
+    parts = split(scope, MONTH, rollup_mark("posts") if rollups else None)
+    counts: PostsCounts = {}
+    if parts.rolled:
+        rolled = PostsMonth.objects.filter(month__gte=parts.rolled[0], month__lt=parts.rolled[1])
+        for month, dept_id, platform_id, dept, platform, created, published in _dept_filter(
+            scope.department_ids, rolled, "department_id"
+        ).values_list(
+            "month", "department_id", "platform_id", "department__name", "platform__name", "created", "published"
+        ):
+            counts[(month, dept_id, platform_id)] = [dept, platform, created, published]
+    if parts.live:
+        counts.update(posts_counts(parts.live, scope.department_ids))
+    table = Table(["month", "department", "platform", "posts created", "posts published"])
+    for (month, _d, _p), (dept, platform, created, published) in sorted(
+        counts.items(), key=lambda kv: (kv[0][0], kv[1][0], kv[1][1], kv[0][1], kv[0][2])
+    ):
+        table.rows.append([month, dept, platform, created, published])
     return table
 
 
