@@ -45,6 +45,9 @@ REPORT_ROUTES: list[Route] = [
     Route("reports:export_dataset", "get", lambda o: "/reports/exports/channels.csv", page()),
     Route("reports:export_dataset", "get", lambda o: "/reports/exports/posts.jsonl", page()),
     Route("reports:export_dataset", "get", lambda o: "/reports/exports/decisions.csv", only(DECISION_READERS)),
+    Route("reports:export_dataset", "get", lambda o: "/reports/exports/decisions.json", only(DECISION_READERS)),
+    Route("reports:export_dataset", "get", lambda o: "/reports/exports/review-decisions.csv", page()),
+    Route("reports:export_dataset", "get", lambda o: "/reports/exports/review-decisions.json", page()),
     Route("reports:export_dataset", "get", lambda o: "/reports/exports/audit.jsonl", audit_readers()),
     Route("reports:export_dataset", "get", lambda o: "/reports/exports/audit.xml", page(ok=404)),
 ]

@@ -91,6 +91,9 @@ def test_report_page_queries(client, request, report_world, role, slug, django_a
 CALENDAR_PAGE = 10
 # session, user, groups, the post scope and one streamed query (read in chunks), whatever the row count.
 POSTS_EXPORT = 4
+# session, user, groups, the post scope and the decisions with their stage, revision, post, channel and department
+# (one streamed query), whatever the row count.
+REVIEW_DECISIONS_EXPORT = 4
 # No session: the feed (by its token's hash), its last-used mark, the post scope and the posts.
 ICS_FEED = 6
 
@@ -126,3 +129,11 @@ def test_posts_export_queries(client, auditor, scheduled_world, django_assert_nu
         response = client.get("/reports/exports/posts.csv")
         body = b"".join(response.streaming_content)
     assert body.count(b"\n") > scheduled_world
+
+
+def test_review_decisions_export_queries(client, auditor, world, django_assert_num_queries):
+    client.force_login(auditor)
+    with django_assert_num_queries(REVIEW_DECISIONS_EXPORT):
+        response = client.get("/reports/exports/review-decisions.json")
+        body = b"".join(response.streaming_content)
+    assert body.count(b'"outcome"') == world
