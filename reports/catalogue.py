@@ -91,7 +91,8 @@ REPORTS: dict[str, Report] = {
         Report(
             "posts",
             "Posts by department and platform",
-            "Posts created per month, per department and platform, and how many of them are published.",
+            "Posts created per month, and posts published per month (by the day they went out), per department"
+            " and platform.",
             selectors.posts_per_month,
             _posts_chart,
         ),
