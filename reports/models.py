@@ -59,32 +59,32 @@ class LeadTimeWeek(models.Model):
         return f"Lead time, week of {self.week}, department {self.department_id}"
 
 
-class PostsMonth(models.Model):
-    """Posts created, and posts published, in one closed month, per department and platform."""
+class PostsDay(models.Model):
+    """Posts created, and posts published, on one closed day, per department and platform."""
 
-    month = models.DateField()
+    day = models.DateField()
     department = models.ForeignKey("accounts.Department", on_delete=models.CASCADE, related_name="+")
     platform = models.ForeignKey("policies.Platform", on_delete=models.CASCADE, related_name="+")
     created = models.PositiveIntegerField()
     published = models.PositiveIntegerField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["month", "department", "platform"], name="postsmonth_unique")]
+        constraints = [models.UniqueConstraint(fields=["day", "department", "platform"], name="postsday_unique")]
 
     def __str__(self) -> str:
-        return f"Posts, {self.month:%Y-%m}, department {self.department_id}, platform {self.platform_id}"
+        return f"Posts, {self.day}, department {self.department_id}, platform {self.platform_id}"
 
 
-class SlaMonth(models.Model):
-    """Review stages due in one closed month, per department, and how many missed their SLA."""
+class SlaDay(models.Model):
+    """Review stages due on one closed day, per department, and how many missed their SLA."""
 
-    month = models.DateField()
+    day = models.DateField()
     department = models.ForeignKey("accounts.Department", on_delete=models.CASCADE, related_name="+")
     due = models.PositiveIntegerField()
     breached = models.PositiveIntegerField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["month", "department"], name="slamonth_unique")]
+        constraints = [models.UniqueConstraint(fields=["day", "department"], name="sladay_unique")]
 
     def __str__(self) -> str:
-        return f"SLA, {self.month:%Y-%m}, department {self.department_id}"
+        return f"SLA, {self.day}, department {self.department_id}"

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -83,19 +83,23 @@ def hours(seconds: float | None) -> float | None:
 
 
 # --- Periods and rollups ---------------------------------------------------------------------
-# Figures of closed periods (weeks, months) are read from the rollup tables that
+# Figures of closed periods (weeks, days) are read from the rollup tables that
 # ``reports.services.report_rollups_refresh`` fills; the rest of the range (the open period, and a
 # partial period at either edge) is computed live by the same aggregate. Rollup + live equals the
 # direct computation (``rollups=False``): reports/tests/test_rollups.py checks it.
 
-WEEK, MONTH = "week", "month"
+DAY, WEEK, MONTH = "day", "week", "month"
 
 
 def period_floor(day: date, unit: str) -> date:
+    if unit == DAY:
+        return day
     return day - timedelta(days=day.weekday()) if unit == WEEK else day.replace(day=1)
 
 
 def period_next(start: date, unit: str) -> date:
+    if unit == DAY:
+        return start + timedelta(days=1)
     return start + timedelta(days=7) if unit == WEEK else (start.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
@@ -180,8 +184,10 @@ def lead_rows(posts: QuerySet[Post]) -> list[LeadRow]:
         dept=F("channel__department__name"),
     )
     if connection.vendor == "postgresql":
-        rows = base.values("week", "dept_id", "dept").annotate(
-            n=Count("id"), p50=PercentileCont(lead, 0.5), p90=PercentileCont(lead, 0.9)
+        rows = (
+            base.values("week", "dept_id", "dept")
+            .annotate(n=Count("id"), p50=PercentileCont(lead, 0.5), p90=PercentileCont(lead, 0.9))
+            .order_by()  # unordered: the caller sorts the few aggregated rows
         )
         return [(as_date(r["week"]), r["dept_id"], r["dept"], r["n"], r["p50"], r["p90"]) for r in rows]
 
@@ -273,16 +279,20 @@ def sla_breach_q(now: datetime) -> Q:
 SlaRow = tuple[date, int, str, int, int]  # month, dept id, dept, stages due, breached
 
 
-def sla_rows(spans: list[Span], department_ids: frozenset[int] | None, *, now: datetime) -> list[SlaRow]:
+def sla_rows(
+    spans: list[Span], department_ids: frozenset[int] | None, *, now: datetime, by: type[Func] = TruncMonth
+) -> list[SlaRow]:
+    """Stages due in ``spans`` per month (``by=TruncDate``: per day) and department, and how many missed their SLA."""
     qs = StageReview.objects.filter(in_spans("due_at", spans), due_at__isnull=False)
     rows = (
         _dept_filter(department_ids, qs, "post__channel__department_id")
         .values(
-            month=TruncMonth("due_at"),
+            month=by("due_at"),
             dept_id=F("post__channel__department_id"),
             dept=F("post__channel__department__name"),
         )
         .annotate(total=Count("id"), breached=Count("id", filter=sla_breach_q(now)))
+        .order_by()  # not the model's ordering: it would join revisions and posts again
     )
     return [(as_date(r["month"]), r["dept_id"], r["dept"], r["total"], r["breached"]) for r in rows]
 
@@ -290,23 +300,37 @@ def sla_rows(spans: list[Span], department_ids: frozenset[int] | None, *, now: d
 def sla_breaches(scope: Scope, *, now: datetime | None = None, rollups: bool = True) -> Table:
     """Stages due in the period, per month and department, and how many missed their SLA.
 
-    Closed months come from ``SlaMonth`` (every stage due in them was due before the month closed, so
-    whether it missed its SLA no longer depends on the clock), the rest live.
+    Closed days come from ``SlaDay`` (every stage due on them was due before the day closed, so whether
+    it missed its SLA no longer depends on the clock), summed per month in the database; today is live.
     """
-    from reports.models import SlaMonth
+    from reports.models import SlaDay
 
     now = now or timezone.now()
-    parts = split(scope, MONTH, rollup_mark("sla") if rollups else None)
+    parts = split(scope, DAY, rollup_mark("sla") if rollups else None)
+    sums: dict[tuple[date, int], list[Any]] = {}
     rows: list[SlaRow] = []
     if parts.rolled:
-        rolled = SlaMonth.objects.filter(month__gte=parts.rolled[0], month__lt=parts.rolled[1])
-        rows += _dept_filter(scope.department_ids, rolled, "department_id").values_list(
-            "month", "department_id", "department__name", "due", "breached"
+        rolled = _dept_filter(
+            scope.department_ids,
+            SlaDay.objects.filter(day__gte=parts.rolled[0], day__lt=parts.rolled[1]),
+            "department_id",
         )
+        rows += [
+            (as_date(r["month"]), r["department_id"], r["department__name"], r["due"], r["breached"])
+            for r in rolled.values("department_id", "department__name", month=TruncMonth("day"))
+            .annotate(due=Sum("due"), breached=Sum("breached"))
+            .order_by()
+        ]
     if parts.live:
         rows += sla_rows(parts.live, scope.department_ids, now=now)
+    for month, dept_id, dept, total, breached in rows:  # a month both rolled up and live: add them
+        entry = sums.setdefault((month, dept_id), [dept, 0, 0])
+        entry[1] += total
+        entry[2] += breached
     table = Table(["month", "department", "stages due", "breached SLA", "breached %"])
-    for month, _dept_id, dept, total, breached in sorted(rows, key=lambda r: (r[0], r[2], r[1])):
+    for (month, _dept_id), (dept, total, breached) in sorted(
+        sums.items(), key=lambda kv: (kv[0][0], kv[1][0], kv[0][1])
+    ):
         share = round(100.0 * breached / total, 1) if total else 0.0
         table.rows.append([month, dept, total, breached, share])
     return table
@@ -318,18 +342,25 @@ PostsKey = tuple[date, int, int]  # month, dept id, platform id
 PostsCounts = dict[PostsKey, list[Any]]  # -> [dept, platform, created, published]
 
 
-def posts_counts(spans: list[Span], department_ids: frozenset[int] | None) -> PostsCounts:
-    """Posts created, and posts published, per month, department and platform: two grouped queries."""
+def posts_counts(
+    spans: list[Span], department_ids: frozenset[int] | None, *, by: type[Func] = TruncMonth
+) -> PostsCounts:
+    """Posts created, and posts published, per month (``by=TruncDate``: per day), department and platform:
+    two grouped queries."""
     counts: PostsCounts = {}
     for path, column in (("created_at", 2), ("published_at", 3)):
         qs = _dept_filter(department_ids, Post.objects.filter(in_spans(path, spans)), "channel__department_id")
-        rows = qs.values(
-            month=TruncMonth(path),
-            dept_id=F("channel__department_id"),
-            dept=F("channel__department__name"),
-            platform_id=F("channel__platform_id"),
-            platform=F("channel__platform__name"),
-        ).annotate(n=Count("id"))
+        rows = (
+            qs.values(
+                month=by(path),
+                dept_id=F("channel__department_id"),
+                dept=F("channel__department__name"),
+                platform_id=F("channel__platform_id"),
+                platform=F("channel__platform__name"),
+            )
+            .annotate(n=Count("id"))
+            .order_by()
+        )
         for r in rows:
             key = (as_date(r["month"]), r["dept_id"], r["platform_id"])
             counts.setdefault(key, [r["dept"], r["platform"], 0, 0])[column] += r["n"]
@@ -339,22 +370,30 @@ def posts_counts(spans: list[Span], department_ids: frozenset[int] | None) -> Po
 def posts_per_month(scope: Scope, *, rollups: bool = True) -> Table:
     """Posts created in the period, and posts published in it, per month, department and platform.
 
-    Closed months come from ``PostsMonth``, the rest live.
+    Closed days come from ``PostsDay``, summed per month in the database; today is live.
     """
-    from reports.models import PostsMonth
+    from reports.models import PostsDay
 
-    parts = split(scope, MONTH, rollup_mark("posts") if rollups else None)
+    parts = split(scope, DAY, rollup_mark("posts") if rollups else None)
     counts: PostsCounts = {}
     if parts.rolled:
-        rolled = PostsMonth.objects.filter(month__gte=parts.rolled[0], month__lt=parts.rolled[1])
-        for month, dept_id, platform_id, dept, platform, created, published in _dept_filter(
-            scope.department_ids, rolled, "department_id"
-        ).values_list(
-            "month", "department_id", "platform_id", "department__name", "platform__name", "created", "published"
+        rolled = _dept_filter(
+            scope.department_ids,
+            PostsDay.objects.filter(day__gte=parts.rolled[0], day__lt=parts.rolled[1]),
+            "department_id",
+        )
+        for r in (
+            rolled.values("department_id", "platform_id", "department__name", "platform__name", month=TruncMonth("day"))
+            .annotate(created=Sum("created"), published=Sum("published"))
+            .order_by()
         ):
-            counts[(month, dept_id, platform_id)] = [dept, platform, created, published]
-    if parts.live:
-        counts.update(posts_counts(parts.live, scope.department_ids))
+            key = (as_date(r["month"]), r["department_id"], r["platform_id"])
+            counts[key] = [r["department__name"], r["platform__name"], r["created"], r["published"]]
+    if parts.live:  # a month both rolled up and live: add them
+        for key, (dept, platform, created, published) in posts_counts(parts.live, scope.department_ids).items():
+            entry = counts.setdefault(key, [dept, platform, 0, 0])
+            entry[2] += created
+            entry[3] += published
     table = Table(["month", "department", "platform", "posts created", "posts published"])
     for (month, _d, _p), (dept, platform, created, published) in sorted(
         counts.items(), key=lambda kv: (kv[0][0], kv[1][0], kv[1][1], kv[0][1], kv[0][2])

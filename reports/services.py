@@ -11,12 +11,13 @@ from typing import Any
 
 from django.db import models, transaction
 from django.db.models import Min
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from approvals.models import Post, StageReview
 from audit import services as audit
 from reports import selectors
-from reports.models import CalendarFeed, LeadTimeWeek, PostsMonth, RollupMark, SlaMonth
+from reports.models import CalendarFeed, LeadTimeWeek, PostsDay, RollupMark, SlaDay
 from reports.selectors import Span
 
 
@@ -67,7 +68,7 @@ def calendar_feed_for_token(token: str) -> CalendarFeed | None:
 # Closed periods recomputed on every refresh, so that late changes (a publication reported days after
 # it happened, a stage closed just after its month ended) still reach the figures. Anything older is
 # settled; ``manage.py reports_rollup --rebuild`` recomputes everything.
-SETTLE = {"lead_time": 4, "posts": 2, "sla": 2}
+SETTLE = {"lead_time": 4, "posts": 35, "sla": 35}  # weeks, days, days
 
 
 @dataclass(frozen=True)
@@ -89,15 +90,17 @@ def _lead_time_rows(spans: list[Span], now: datetime) -> list[models.Model]:
 
 def _posts_rows(spans: list[Span], now: datetime) -> list[models.Model]:
     return [
-        PostsMonth(month=month, department_id=dept_id, platform_id=platform_id, created=created, published=published)
-        for (month, dept_id, platform_id), (_d, _p, created, published) in selectors.posts_counts(spans, None).items()
+        PostsDay(day=day, department_id=dept_id, platform_id=platform_id, created=created, published=published)
+        for (day, dept_id, platform_id), (_d, _p, created, published) in selectors.posts_counts(
+            spans, None, by=TruncDate
+        ).items()
     ]
 
 
 def _sla_rows(spans: list[Span], now: datetime) -> list[models.Model]:
     return [
-        SlaMonth(month=month, department_id=dept_id, due=due, breached=breached)
-        for month, dept_id, _dept, due, breached in selectors.sla_rows(spans, None, now=now)
+        SlaDay(day=day, department_id=dept_id, due=due, breached=breached)
+        for day, dept_id, _dept, due, breached in selectors.sla_rows(spans, None, now=now, by=TruncDate)
     ]
 
 
@@ -114,13 +117,13 @@ ROLLUPS = [
     Rollup("lead_time", selectors.WEEK, LeadTimeWeek, "week", _earliest((Post, "approved_at")), _lead_time_rows),
     Rollup(
         "posts",
-        selectors.MONTH,
-        PostsMonth,
-        "month",
+        selectors.DAY,
+        PostsDay,
+        "day",
         _earliest((Post, "created_at"), (Post, "published_at")),
         _posts_rows,
     ),
-    Rollup("sla", selectors.MONTH, SlaMonth, "month", _earliest((StageReview, "due_at")), _sla_rows),
+    Rollup("sla", selectors.DAY, SlaDay, "day", _earliest((StageReview, "due_at")), _sla_rows),
 ]
 
 

@@ -12,7 +12,7 @@ from approvals.models import StageReview
 from channels_registry.tests.factories import ChannelFactory
 from policies.tests.factories import platform
 from reports import selectors
-from reports.models import LeadTimeWeek, PostsMonth, RollupMark, SlaMonth
+from reports.models import LeadTimeWeek, PostsDay, RollupMark, SlaDay
 from reports.selectors import Scope
 from reports.services import report_rollups_refresh
 from reports.tasks import refresh_rollups
@@ -20,7 +20,7 @@ from reports.tests.fixtures import at, make_post
 
 pytestmark = pytest.mark.django_db
 
-NOW = at("2026-03-18", 12)  # a Wednesday: weeks before 16 March and months before March are closed
+NOW = at("2026-03-18", 12)  # a Wednesday: weeks before 16 March and days before 18 March are closed
 
 
 @pytest.fixture
@@ -71,7 +71,8 @@ SCOPES = [
     (date(2025, 11, 1), date(2026, 3, 31)),  # everything
     (date(2025, 12, 10), date(2026, 2, 11)),  # partial weeks and months at both edges, all closed
     (date(2026, 1, 1), date(2026, 3, 18)),  # up to today
-    (date(2026, 3, 2), date(2026, 3, 10)),  # within March (the open month), a closed week
+    (date(2026, 3, 2), date(2026, 3, 10)),  # within March (the month of today), a closed week
+    (date(2026, 3, 16), date(2026, 3, 31)),  # the open week: closed days and today
 ]
 
 
@@ -95,24 +96,24 @@ def test_the_refresh_rolls_closed_periods_only_and_is_idempotent(history):
     first = report_rollups_refresh(now=NOW)
     rows = (
         list(LeadTimeWeek.objects.values_list("week", "department_id", "approved", "p50_seconds", "p90_seconds")),
-        list(PostsMonth.objects.values_list("month", "department_id", "platform_id", "created", "published")),
-        list(SlaMonth.objects.values_list("month", "department_id", "due", "breached")),
+        list(PostsDay.objects.values_list("day", "department_id", "platform_id", "created", "published")),
+        list(SlaDay.objects.values_list("day", "department_id", "due", "breached")),
     )
 
     second = report_rollups_refresh(now=NOW)  # again: only the last few periods recomputed, to the same figures
 
     assert second["lead_time"] < first["lead_time"] and second["posts"] < first["posts"]
     assert max(w for w, *_ in rows[0]) == date(2026, 3, 9)  # the week of 16 March is open
-    assert max(m for m, *_ in rows[1]) == date(2026, 2, 1)  # March is open
+    assert max(d for d, *_ in rows[1]) == date(2026, 3, 17)  # today is open
     assert dict(RollupMark.objects.values_list("name", "complete_until")) == {
         "lead_time": date(2026, 3, 16),
-        "posts": date(2026, 3, 1),
-        "sla": date(2026, 3, 1),
+        "posts": date(2026, 3, 18),
+        "sla": date(2026, 3, 18),
     }
     assert sorted(
         LeadTimeWeek.objects.values_list("week", "department_id", "approved", "p50_seconds", "p90_seconds")
     ) == sorted(rows[0])
-    assert sorted(PostsMonth.objects.values_list("month", "department_id", "platform_id", "created", "published")) == (
+    assert sorted(PostsDay.objects.values_list("day", "department_id", "platform_id", "created", "published")) == (
         sorted(rows[1])
     )
 
@@ -120,10 +121,8 @@ def test_the_refresh_rolls_closed_periods_only_and_is_idempotent(history):
 def test_the_periodic_task_rolls_up_to_the_current_period(history):
     written = refresh_rollups()
 
-    assert written["posts"] == PostsMonth.objects.count() > 0
-    assert RollupMark.objects.get(name="posts").complete_until == selectors.period_floor(
-        timezone.localdate(), selectors.MONTH
-    )
+    assert written["posts"] == PostsDay.objects.count() > 0
+    assert RollupMark.objects.get(name="posts").complete_until == timezone.localdate()
 
 
 def test_a_closed_period_reads_its_rollup_not_the_posts(history):
