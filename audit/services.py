@@ -11,6 +11,7 @@ statement, chained the same way.
 from __future__ import annotations
 
 import hashlib
+import io
 import ipaddress
 import json
 import multiprocessing
@@ -187,6 +188,13 @@ def record_many(
     return len(rows)
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value: Any) -> str:
+    return "\\N" if value is None else str(value).translate(_COPY_ESCAPES)
+
+
 def _insert_events(
     created_at: Any,
     actor_id: int | None,
@@ -197,7 +205,7 @@ def _insert_events(
     ip: str | None,
     rows: list[tuple[str, str, str, str, str]],
 ) -> None:
-    """One INSERT for every row: arrays unnested on PostgreSQL, ``executemany`` on SQLite."""
+    """Write the rows in one statement: COPY on PostgreSQL, ``executemany`` on SQLite."""
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     columns = (
         "created_at, actor_id, actor_label, action, target_type, request_id, ip, "
@@ -205,15 +213,13 @@ def _insert_events(
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            target_ids, labels, datas, prevs, hashes = (list(column) for column in zip(*rows, strict=True))
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) "  # noqa: S608 - the table name comes from the model
-                "SELECT %s, %s, %s, %s, %s, %s, %s::inet, t.target_id, t.target_label, t.data::jsonb, t.prev, t.hash "
-                "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) "
-                "WITH ORDINALITY AS t(target_id, target_label, data, prev, hash, n) ORDER BY t.n",
-                [created_at, actor_id, actor_label, action, target_type, request_id, ip, target_ids, labels, datas]
-                + [prevs, hashes],
+            shared = "\t".join(
+                _copy_value(v)
+                for v in (created_at.isoformat(), actor_id, actor_label, action, target_type, request_id, ip)
             )
+            text = "".join(shared + "\t" + "\t".join(map(_copy_value, row)) + "\n" for row in rows)
+            # COPY keeps the rows in order, so ids follow the chain.
+            cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text))
         else:
             stamp = connection.ops.adapt_datetimefield_value(created_at)
             cursor.executemany(

@@ -193,7 +193,8 @@ def test_record_many_chains_every_event_in_one_insert(employee, django_assert_nu
     # given one event already in the trail
     first = make_events(employee, 1)[0]
 
-    # when three are appended at once (a savepoint, the lock on PostgreSQL, the last hash, one insert)
+    # when three are appended at once
+    # (a savepoint, the chain lock on PostgreSQL, the last hash, one COPY or INSERT, the release)
     queries = 5 if connection.vendor == "postgresql" else 4
     with django_assert_num_queries(queries):
         written = audit.record_many(
