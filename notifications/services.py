@@ -286,18 +286,18 @@ def notifications_deliver_email(notification_ids: Iterable[int]) -> int:
         n.attempts += 1
     skipped = [n.pk for n in claimed if not n.recipient.is_active or not n.recipient.email]
     sent: list[int] = []
+    # The notification template reads only the title, body and url: a fan-out's batch shares one text,
+    # so each distinct text is rendered once per batch, not once per recipient.
+    rendered: dict[tuple[str, str, str], tuple[str, str]] = {}
     with get_connection() as mail_connection:
         for n in claimed:
             if n.pk in skipped:
                 continue
             try:
-                _send_email(
-                    n.recipient.email,
-                    f"[socialgov] {n.title}",
-                    "notifications/email/notification",
-                    {"n": n},
-                    connection=mail_connection,
-                )
+                key = (n.title, n.body, n.url)
+                if key not in rendered:
+                    rendered[key] = _render_email("notifications/email/notification", {"n": n})
+                _send_rendered(n.recipient.email, f"[socialgov] {n.title}", *rendered[key], connection=mail_connection)
             except Exception as exc:  # noqa: BLE001 - as for one e-mail: back off, the sweep retries
                 gave_up = n.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
                 retry_at = None if gave_up else timezone.now() + timedelta(seconds=backoff_seconds(n.attempts))
@@ -318,14 +318,21 @@ def notifications_deliver_email(notification_ids: Iterable[int]) -> int:
     return len(sent)
 
 
-def _send_email(to: str, subject: str, template: str, context: dict[str, Any], connection: Any = None) -> None:
+def _render_email(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    """The text and HTML bodies of an e-mail."""
     context = {**context, "site_url": settings.SITE_URL}
-    text = render_to_string(f"{template}.txt", context)
-    html = render_to_string(f"{template}.html", context)
+    return render_to_string(f"{template}.txt", context), render_to_string(f"{template}.html", context)
+
+
+def _send_rendered(to: str, subject: str, text: str, html: str, connection: Any = None) -> None:
     subject = " ".join(subject.split())[:200]
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to], connection=connection)
     message.attach_alternative(html, "text/html")
     message.send()
+
+
+def _send_email(to: str, subject: str, template: str, context: dict[str, Any], connection: Any = None) -> None:
+    _send_rendered(to, subject, *_render_email(template, context), connection=connection)
 
 
 def digests_send(*, batch: int = 500) -> int:
