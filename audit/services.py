@@ -238,39 +238,6 @@ _SELECT_EVENTS = (
     "SELECT id, prev_hash, hash, created_at, actor_id, actor_label, action, target_type, target_id, "
     "target_label, data, request_id, ip FROM {table} WHERE id >= %s AND id <= %s ORDER BY id"
 )
-_SORTED = orjson.OPT_SORT_KEYS
-
-
-def _fast_hash(
-    prev_hash: str,
-    created_at: Any,
-    actor_id: int | None,
-    actor_label: str,
-    action: str,
-    target_type: str,
-    target_id: str,
-    target_label: str,
-    data: Any,
-    request_id: str,
-    ip: str | None,
-) -> str:
-    """``hash_values`` with orjson: the same bytes for what the trail stores (checked against it on a mismatch)."""
-    body = orjson.dumps(
-        {
-            "created_at": created_at.astimezone(UTC).isoformat(),
-            "actor_id": actor_id,
-            "actor_label": actor_label,
-            "action": action,
-            "target_type": target_type,
-            "target_id": target_id,
-            "target_label": target_label,
-            "data": data,
-            "request_id": request_id,
-            "ip": ip,
-        },
-        option=_SORTED,
-    )
-    return hashlib.sha256(prev_hash.encode() + b"\n" + body).hexdigest()
 
 
 def _as_datetime(value: Any) -> datetime:
@@ -280,18 +247,24 @@ def _as_datetime(value: Any) -> datetime:
     return value
 
 
-def _matches(prev_hash: str, stored_hash: str, created_at: Any, values: list[Any]) -> bool:
-    """Does the row hash to ``stored_hash``? ``values`` hold the JSON text of ``data`` at index 6."""
-    raw = values[6]
-    try:
-        values[6] = orjson.loads(raw) if isinstance(raw, str | bytes) else raw
-        if _fast_hash(prev_hash, created_at, *values) == stored_hash:
-            return True
-    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
-        pass  # e.g. an integer wider than 64 bits: the canonical encoder decides
-    # The canonical encoder (what ``record`` hashed) has the last word, e.g. on how a float is written.
-    values[6] = json.loads(raw) if isinstance(raw, str | bytes) else raw
-    return hash_values(prev_hash, created_at, *values) == stored_hash
+def _matches_canonical(prev_hash: str, stored_hash: str, row: tuple[Any, ...]) -> bool:
+    """Does the row (``created_at`` .. ``ip``) hash to ``stored_hash`` with the encoder ``record`` uses?"""
+    created_at, actor_id, actor_label, action, target_type, target_id, target_label, data, request_id, ip = row
+    if isinstance(data, str | bytes):
+        data = json.loads(data)
+    return stored_hash == hash_values(
+        prev_hash,
+        _as_datetime(created_at),
+        actor_id,
+        actor_label,
+        action,
+        target_type,
+        target_id,
+        target_label,
+        data,
+        request_id,
+        ip,
+    )
 
 
 def verify_range(first_id: int, last_id: int, *, chunk_size: int = 10_000) -> tuple[int, ChainBreak | None]:
@@ -307,16 +280,41 @@ def verify_range(first_id: int, last_id: int, *, chunk_size: int = 10_000) -> tu
     )
     checked = 0
     sql = _SELECT_EVENTS.format(table=connection.ops.quote_name(AuditEvent._meta.db_table))
+    dumps, loads, sha256, sort_keys = orjson.dumps, orjson.loads, hashlib.sha256, orjson.OPT_SORT_KEYS
+    fast_errors = (orjson.JSONDecodeError, orjson.JSONEncodeError, TypeError)
     with transaction.atomic(), connection.chunked_cursor() as cursor:
         cursor.execute(sql, [first_id, last_id])
         while rows := cursor.fetchmany(chunk_size):
-            for pk, stored_prev, stored_hash, created_at, *values in rows:
+            for pk, stored_prev, stored_hash, *row in rows:
                 checked += 1
                 if stored_prev != prev_hash:
                     return checked, ChainBreak(
                         pk, "its previous-hash does not match the event before it (an event was removed or re-ordered)"
                     )
-                if not _matches(prev_hash, stored_hash, _as_datetime(created_at), values):
+                created_at, actor_id, actor_label, action, target_type, target_id, target_label, data, rid, ip = row
+                # The fast path: orjson writes an aware UTC datetime as isoformat() does and the rest as
+                # the canonical encoder does; anything it writes otherwise (SQLite's text timestamps, a
+                # float such as 1e-07, an integer wider than 64 bits) goes to the canonical encoder.
+                try:
+                    body = dumps(
+                        {
+                            "created_at": created_at,
+                            "actor_id": actor_id,
+                            "actor_label": actor_label,
+                            "action": action,
+                            "target_type": target_type,
+                            "target_id": target_id,
+                            "target_label": target_label,
+                            "data": loads(data) if isinstance(data, str | bytes) else data,
+                            "request_id": rid,
+                            "ip": ip,
+                        },
+                        option=sort_keys,
+                    )
+                    fast = sha256(b"%s\n%s" % (prev_hash.encode(), body)).hexdigest() == stored_hash
+                except fast_errors:
+                    fast = False
+                if not fast and not _matches_canonical(prev_hash, stored_hash, tuple(row)):
                     return checked, ChainBreak(pk, "its content does not match its hash (it was edited)")
                 prev_hash = stored_hash
     return checked, None
