@@ -390,6 +390,35 @@ def test_a_batch_delivery_run_twice_sends_each_e_mail_once(django_capture_on_com
     assert not Notification.objects.filter(delivered_at__isnull=True).exists()
 
 
+def test_a_batch_renders_a_shared_text_once_and_gives_each_e_mail_its_own(
+    django_capture_on_commit_callbacks, enqueued, monkeypatch
+):
+    # given a batch of five, three told one thing and two another (one with markup in its title)
+    people = UserFactory.create_batch(5)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify(event="x.y", recipients=people[:3], title="Shared news", body="Same for all", url="/a/")
+        services.notify(event="x.z", recipients=people[3:], title="<b>Other</b>", body="Second text", url="/b/")
+    renders = []
+    real_render = services._render_email
+    monkeypatch.setattr(services, "_render_email", lambda *a: renders.append(a) or real_render(*a))
+
+    # when
+    sent = services.notifications_deliver_email(list(Notification.objects.values_list("pk", flat=True)))
+
+    # then each text was rendered once, and every e-mail carries its own notification's text
+    assert (sent, len(renders)) == (5, 2)
+    by_recipient = {m.to[0]: m for m in mail.outbox}
+    for person in people[:3]:
+        message = by_recipient[person.email]
+        assert message.subject == "[socialgov] Shared news" and "Same for all" in message.body
+        assert f"{settings.SITE_URL}/a/" in message.body
+    for person in people[3:]:
+        message = by_recipient[person.email]
+        assert "Second text" in message.body and "Same for all" not in message.body
+        html = message.alternatives[0][0]
+        assert "&lt;b&gt;Other&lt;/b&gt;" in html and "<b>Other</b>" not in html
+
+
 def test_a_batch_skips_what_a_single_delivery_already_sent_or_holds(django_capture_on_commit_callbacks, enqueued):
     # given
     a, b = UserFactory.create_batch(2)
