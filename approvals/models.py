@@ -37,7 +37,16 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "scheduled_at"]), models.Index(fields=["author", "state"])]
+        indexes = [
+            models.Index(fields=["state", "scheduled_at"]),
+            models.Index(fields=["author", "state"]),
+            # reports: the live (open) period of posts created, approved and published per month or week
+            models.Index(fields=["created_at"], name="post_created_at_idx"),
+            models.Index(fields=["approved_at"], name="post_approved_at_idx"),
+            models.Index(fields=["published_at"], name="post_published_at_idx"),
+            # reports and dashboards: the review queue's posts and their channel, from the index alone
+            models.Index(fields=["id"], include=["channel"], condition=Q(state="in_review"), name="post_in_review_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Post {self.pk} on {self.channel.display_name}"
@@ -179,6 +188,15 @@ class StageReview(models.Model):
             models.Index(fields=["due_at", "id"], condition=Q(state="open"), name="stage_open_due_idx"),
             models.Index(fields=["group"], condition=Q(state="open") & ~Q(group=""), name="stage_open_group_idx"),
             models.Index(fields=["department", "role"], condition=Q(state="open"), name="stage_open_dept_role_idx"),
+            # reports: stages due in the open month (SLA breaches)
+            models.Index(fields=["due_at"], name="stagereview_due_at_idx"),
+            # reports and dashboards: open stages (queue age) without reading the table
+            models.Index(
+                fields=["post"],
+                include=["id", "opened_at", "due_at"],
+                condition=Q(state="open"),
+                name="stagereview_open_idx",
+            ),
         ]
 
     def __str__(self) -> str:
