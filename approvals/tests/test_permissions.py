@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from approvals import services
 from approvals.tests.factories import PNG, channel_for, open_stage, submitted
-from approvals.tests.permission_table import ROLES, ROWS
-
-CASES = [(row, role) for row in ROWS for role in ROLES]
+from approvals.tests.permission_table import ROWS
+from socialgov.testing.permissions import cases, check
 
 
 @pytest.fixture
@@ -39,18 +38,6 @@ def objects(employee, reviewer, manager, department, communications, groups):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("row", "role"), CASES, ids=[f"{r.method}-{r.name}-{role}" for r, role in CASES])
-def test_permission_table(row, role, objects, request, client, api_client):
-    if role != "anonymous":
-        user = request.getfixturevalue(role)
-        client.force_login(user)
-        api_client.force_authenticate(user)
-    url = row.url(objects)
-    data = row.data(objects)
-    if row.api:
-        response = (
-            getattr(api_client, row.method)(url, data, format="json") if row.method != "get" else api_client.get(url)
-        )
-    else:
-        response = getattr(client, row.method)(url, data) if row.method != "get" else client.get(url)
-    assert response.status_code == row.expect[role], f"{role} {row.method.upper()} {url}: {response.content[:300]!r}"
+@pytest.mark.parametrize(("route", "role"), cases(ROWS))
+def test_permission_table(route, role, objects, request):
+    check(route, role, objects, request=request)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from policies.tests.routes import POLICY_ROUTES
-from socialgov.tests.test_permissions import ROLES
-
-CASES = [(route, role) for route in POLICY_ROUTES for role in ROLES]
+from socialgov.testing.permissions import cases, check
 
 
 @pytest.fixture
@@ -24,13 +22,6 @@ def objects(employee):
     }
 
 
-@pytest.mark.parametrize(("route", "role"), CASES, ids=[f"{r.method}-{r.name}-{role}" for r, role in CASES])
-def test_permission_table(route, role, objects, request, client, api_client):
-    if role != "anonymous":
-        user = request.getfixturevalue(role)
-        client.force_login(user)
-        api_client.force_authenticate(user)
-    target = api_client if route.api else client
-    url = route.url(objects)
-    response = getattr(target, route.method)(url, route.data) if route.method != "get" else target.get(url)
-    assert response.status_code == route.expect[role], f"{role} {route.method.upper()} {url}"
+@pytest.mark.parametrize(("route", "role"), cases(POLICY_ROUTES))
+def test_permission_table(route, role, objects, request):
+    check(route, role, objects, request=request)

@@ -6,9 +6,7 @@ import pytest
 
 from reports.services import calendar_feed_create
 from reports.tests.routes import REPORT_ROUTES
-from socialgov.tests.test_permissions import ROLES
-
-CASES = [(route, role) for route in REPORT_ROUTES for role in ROLES]
+from socialgov.testing.permissions import cases, check
 
 
 @pytest.fixture
@@ -17,12 +15,6 @@ def objects(employee):
     return {"feed_token": token}
 
 
-@pytest.mark.parametrize(
-    ("route", "role"), CASES, ids=[f"{i}-{r.method}-{r.name}-{role}" for i, (r, role) in enumerate(CASES)]
-)
-def test_permission_table(route, role, objects, request, client):
-    if role != "anonymous":
-        client.force_login(request.getfixturevalue(role))
-    url = route.url(objects)
-    response = getattr(client, route.method)(url, route.data) if route.method != "get" else client.get(url)
-    assert response.status_code == route.expect[role], f"{role} {route.method.upper()} {url}"
+@pytest.mark.parametrize(("route", "role"), cases(REPORT_ROUTES))
+def test_permission_table(route, role, objects, request):
+    check(route, role, objects, request=request)

@@ -7,8 +7,6 @@ coverage test also reads).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -16,41 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.services import token_create
 from notifications.models import Notification
-
-ROLES = [
-    "anonymous",
-    "outsider",
-    "employee",
-    "reviewer",
-    "manager",
-    "communications",
-    "it_security",
-    "auditor",
-    "superuser",
-]
-SIGNED_IN = ROLES[1:]
-AUDIT_READERS = {"it_security", "auditor", "superuser"}
-
-
-@dataclass
-class Route:
-    name: str  # URL name (namespace:name)
-    method: str
-    url: Callable[[dict[str, Any]], str]
-    expect: dict[str, int]  # role -> status
-    data: dict[str, Any] = field(default_factory=dict)
-    api: bool = False
-
-
-def page(ok=200, anon=302, **overrides):
-    statuses = {"anonymous": anon, **{r: ok for r in SIGNED_IN}}
-    statuses.update(overrides)
-    return statuses
-
-
-def audit_readers(ok=200, anon=302, denied=403):
-    return {"anonymous": anon, **{r: ok if r in AUDIT_READERS else denied for r in SIGNED_IN}}
-
+from socialgov.testing.permissions import Route, audit_readers, cases, check, page
 
 ROUTES: list[Route] = [
     Route("dashboard", "get", lambda o: "/", page()),
@@ -172,16 +136,6 @@ def objects(employee, auditor):
     }
 
 
-CASES = [(route, role) for route in ROUTES for role in ROLES]
-
-
-@pytest.mark.parametrize(("route", "role"), CASES, ids=[f"{r.method}-{r.name}-{role}" for r, role in CASES])
-def test_permission_table(route, role, objects, request, client, api_client):
-    if role != "anonymous":
-        user = request.getfixturevalue(role)
-        client.force_login(user)
-        api_client.force_authenticate(user)
-    target = api_client if route.api else client
-    url = route.url(objects)
-    response = getattr(target, route.method)(url, route.data) if route.method != "get" else target.get(url)
-    assert response.status_code == route.expect[role], f"{role} {route.method.upper()} {url}"
+@pytest.mark.parametrize(("route", "role"), cases(ROUTES))
+def test_permission_table(route, role, objects, request):
+    check(route, role, objects, request=request)
