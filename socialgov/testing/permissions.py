@@ -33,6 +33,23 @@ ROLES = [
 SIGNED_IN = ROLES[1:]
 AUDIT_READERS = {"it_security", "auditor", "superuser"}
 WRITE_METHODS = {"post", "put", "patch", "delete"}
+# Writes that are the auditor's own business, like anyone's: their tokens, notifications and
+# preferences, their own policy acknowledgements and training, their calendar feed, and the
+# content check (a POST that stores nothing). Every other write answers the auditor 403 or 404.
+AUDITOR_OWN_WRITES = {
+    ("accounts:profile", "post"),  # create one's own API token
+    ("notifications:mark_all_read", "post"),
+    ("notification-read-all", "post"),
+    ("notifications:preferences", "post"),
+    ("policies:content_check", "post"),
+    ("content-check", "post"),
+    ("policies:course_detail", "post"),  # attest one's own training
+    ("trainingcourse-complete", "post"),
+    ("policies:policy_acknowledge", "post"),
+    ("policy-acknowledge", "post"),
+    ("reports:calendar_feed_create", "post"),
+    ("reports:calendar_feed_revoke", "post"),
+}
 
 
 @dataclass

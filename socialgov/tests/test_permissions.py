@@ -14,7 +14,16 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.services import token_create
 from notifications.models import Notification
-from socialgov.testing.permissions import Route, audit_readers, cases, check, page
+from socialgov.testing.permissions import (
+    AUDITOR_OWN_WRITES,
+    ROLES,
+    WRITE_METHODS,
+    Route,
+    audit_readers,
+    cases,
+    check,
+    page,
+)
 
 ROUTES: list[Route] = [
     Route("dashboard", "get", lambda o: "/", page()),
@@ -122,6 +131,22 @@ def test_every_route_is_in_the_table():
     covered = {r.name for r in all_tables()}
     missing = our_route_names() - covered
     assert not missing, f"Add these routes to the permission table: {sorted(missing)}"
+
+
+def test_every_row_names_every_role():
+    for route in all_tables():
+        assert set(route.expect) == set(ROLES), (route.name, route.method)
+
+
+def test_the_auditor_changes_nothing():
+    """Every write in every table answers the auditor 403 (or 404 outside scope), pages and API,
+    except the auditor's own personal settings."""
+    allowed = []
+    for route in all_tables():
+        if route.method in WRITE_METHODS and route.expect["auditor"] not in (403, 404):
+            allowed.append((route.name, route.method))
+    assert set(allowed) - AUDITOR_OWN_WRITES == set(), "writes the auditor may make"
+    assert AUDITOR_OWN_WRITES - set(allowed) == set(), "stale exceptions: remove them"
 
 
 @pytest.fixture
