@@ -11,6 +11,7 @@ from django.utils import timezone
 from approvals import services
 from approvals.tests.factories import PNG, channel_for, open_stage, submitted
 from approvals.tests.permission_table import ROWS
+from socialgov.testing.hostile import walk, walkable
 from socialgov.testing.permissions import cases, check
 
 
@@ -41,3 +42,8 @@ def objects(employee, reviewer, manager, department, communications, groups):
 @pytest.mark.parametrize(("route", "role"), cases(ROWS))
 def test_permission_table(route, role, objects, request):
     check(route, role, objects, request=request)
+
+
+@pytest.mark.parametrize("route", walkable(ROWS))
+def test_hostile_text_is_refused_or_kept_escaped(route, objects, request):
+    walk(route, objects, request=request)

@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from channels_registry.choices import CHECKLIST
 from channels_registry.tests.world import build_world
+from socialgov.testing.hostile import walk, walkable
 from socialgov.testing.permissions import SIGNED_IN, Route, cases, check
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,25 @@ ROUTES = [
         "get",
         lambda w: f"{R}/register/",
         expect(200, communications=403, auditor=403, outsider=403),
+    ),
+    page(
+        "channels_registry:channel_register",
+        "post",
+        lambda w: f"{R}/register/",
+        expect(302, communications=403, auditor=403, outsider=403),
+        data=lambda w: {
+            "platform": w.ours.platform_id,
+            "handle": "@acme_table",
+            "url": "https://x.com/acme_table",
+            "display_name": "Acme table",
+            "department": w.ours.department_id,
+            "purpose": "News from Acme.",
+            "audience": "Customers",
+            "credentials_location": "vault://marketing/x-acme-table",
+            "custodians": "employee@example.com, colleague@example.com",
+            "recovery_contact": "social@example.com",
+            "mfa_enabled": "on",
+        },
     ),
     page("channels_registry:channel_detail", "get", lambda w: f"{R}/channels/{w.theirs.pk}/", expect(200)),
     page(
@@ -421,6 +441,11 @@ def world(employee, reviewer, manager, communications, it_security, auditor, sup
 @pytest.mark.parametrize(("route", "role"), cases(ROUTES))
 def test_permission_table(world, route, role, request):
     check(route, role, world, request=request)
+
+
+@pytest.mark.parametrize("route", walkable(ROUTES))
+def test_hostile_text_is_refused_or_kept_escaped(route, world, request):
+    walk(route, world, request=request)
 
 
 def _names(patterns, namespace=""):

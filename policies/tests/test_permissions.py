@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from policies.tests.routes import POLICY_ROUTES
+from socialgov.testing.hostile import walk, walkable
 from socialgov.testing.permissions import cases, check
 
 
@@ -25,3 +26,8 @@ def objects(employee):
 @pytest.mark.parametrize(("route", "role"), cases(POLICY_ROUTES))
 def test_permission_table(route, role, objects, request):
     check(route, role, objects, request=request)
+
+
+@pytest.mark.parametrize("route", walkable(POLICY_ROUTES))
+def test_hostile_text_is_refused_or_kept_escaped(route, objects, request):
+    walk(route, objects, request=request)

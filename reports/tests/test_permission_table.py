@@ -6,6 +6,7 @@ import pytest
 
 from reports.services import calendar_feed_create
 from reports.tests.routes import REPORT_ROUTES
+from socialgov.testing.hostile import walk, walkable
 from socialgov.testing.permissions import cases, check
 
 
@@ -18,3 +19,8 @@ def objects(employee):
 @pytest.mark.parametrize(("route", "role"), cases(REPORT_ROUTES))
 def test_permission_table(route, role, objects, request):
     check(route, role, objects, request=request)
+
+
+@pytest.mark.parametrize("route", walkable(REPORT_ROUTES))
+def test_hostile_text_is_refused_or_kept_escaped(route, objects, request):
+    walk(route, objects, request=request)

@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.services import token_create
 from notifications.models import Notification
+from socialgov.testing.hostile import walk, walkable
 from socialgov.testing.permissions import (
     AUDITOR_OWN_WRITES,
     ROLES,
@@ -164,3 +165,8 @@ def objects(employee, auditor):
 @pytest.mark.parametrize(("route", "role"), cases(ROUTES))
 def test_permission_table(route, role, objects, request):
     check(route, role, objects, request=request)
+
+
+@pytest.mark.parametrize("route", walkable(ROUTES))
+def test_hostile_text_is_refused_or_kept_escaped(route, objects, request):
+    walk(route, objects, request=request)
