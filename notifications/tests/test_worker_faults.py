@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from notifications import services, tasks
 from notifications.choices import DeliveryState
-from notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from notifications.models import Notification, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from notifications.tests.test_integration import (  # noqa: F401 - worker_broker is a fixture
     SWEEP_DONE,
     _wait_for,
@@ -94,3 +94,44 @@ def test_a_worker_killed_mid_delivery_delivers_exactly_once_after_a_restart(webh
         stop_worker(first)
         if second is not None:
             stop_worker(second)
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("worker_broker")
+def test_a_hanging_webhook_times_out_is_retried_and_does_not_block_the_worker(webhook_receiver, smtp_server):
+    # given an endpoint that hangs, a one-second webhook timeout and back-off, and one worker
+    from accounts.tests.factories import UserFactory
+
+    webhook_receiver.delay = 60
+    endpoint = WebhookEndpoint.objects.create(name="slow", url=webhook_receiver.url, secret="k", events=["post.*"])
+    alice = UserFactory(email="alice@example.com")
+    proc = start_worker(smtp_server=smtp_server, WEBHOOK_TIMEOUT="1", WEBHOOK_BACKOFF_BASE="1")
+    try:
+        # when an event for the hanging endpoint is followed by an e-mail for someone else
+        services.notify(event="post.due", recipients=[], title="For the webhook")
+        delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+        _wait_for(lambda: len(webhook_receiver.requests) == 1, what="the first request", worker_log=proc.read_log)
+        (n,) = services.notify(event="account.note", recipients=[alice], title="For Alice")
+
+        # then the attempt gives up after the timeout, is logged, and the worker goes on to the e-mail
+        _wait_for(
+            lambda: Notification.objects.filter(pk=n.pk, delivered_at__isnull=False).exists(),
+            what="the e-mail behind the hanging webhook",
+            worker_log=proc.read_log,
+        )
+        assert [m["rcpt"] for m in smtp_server.messages] == [["alice@example.com"]]
+        (timed_out,) = WebhookAttempt.objects.filter(delivery=delivery)
+        assert timed_out.status_code is None and "Timeout" in timed_out.error  # the endpoint hangs for 60 s
+
+        # when the endpoint answers again, the retry the worker scheduled goes through
+        webhook_receiver.delay = 0
+        _wait_for(
+            lambda: _state(delivery.pk)[0] == DeliveryState.SUCCEEDED,
+            what="the retried webhook",
+            worker_log=proc.read_log,
+        )
+        assert _state(delivery.pk) == (DeliveryState.SUCCEEDED, 2)
+        assert WebhookAttempt.objects.filter(delivery=delivery, succeeded=True).count() == 1
+    finally:
+        stop_worker(proc)
