@@ -41,6 +41,23 @@ ROWS: list[Route] = [
     ),
     Route("approvals:post_edit", "get", lambda o: f"/posts/{_post(o)}/edit/", page(ok=403, outsider=404)),
     Route(
+        "approvals:post_edit",
+        "post",
+        lambda o: f"/posts/{_post(o)}/edit/",
+        page(ok=403, outsider=404),
+        data=lambda o: {"channel": o["channel"].pk, "body": "Changed while in review"},
+        id="edit a post in review",
+    ),
+    Route(
+        "approvals:post_edit",
+        "post",
+        lambda o: f"/posts/{o['draft'].pk}/edit/",
+        # a draft is its author's; those who read everything see it, and may not change it
+        page(ok=404, employee=302, it_security=403, auditor=403, superuser=403),
+        data=lambda o: {"channel": o["channel"].pk, "body": "A better draft"},
+        id="edit a draft",
+    ),
+    Route(
         "approvals:post_submit",
         "post",
         lambda o: f"/posts/{_post(o)}/submit/",

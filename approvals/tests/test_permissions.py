@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from approvals import services
-from approvals.tests.factories import PNG, channel_for, open_stage, submitted
+from approvals.tests.factories import PNG, channel_for, draft, open_stage, submitted
 from approvals.tests.permission_table import ROWS
 from socialgov.testing.hostile import walk, walkable
 from socialgov.testing.permissions import cases, check
@@ -28,6 +28,7 @@ def objects(employee, reviewer, manager, department, communications, groups):
     return {
         "channel": channel,
         "post": post,
+        "draft": draft(employee, channel, "Still a draft."),
         "stage": open_stage(post),
         "attachment": post.attachments.get(),
         "delegation": delegation,

@@ -163,6 +163,13 @@ ROUTES = [
     page("channels_registry:it_desk", "get", lambda w: f"{R}/it/", expect(403, auditor=200, **it(200))),
     page("channels_registry:access_request_list", "get", lambda w: f"{R}/access-requests/", expect(200)),
     page(
+        "channels_registry:access_request_list",
+        "post",
+        lambda w: f"{R}/access-requests/",
+        expect(302, auditor=403),
+        data=lambda w: {"kind": "channel_role", "channel": w.theirs.pk, "role": "contributor", "reason": "Help"},
+    ),
+    page(
         "channels_registry:access_request_decide",
         "post",
         lambda w: f"{R}/access-requests/{w.request_ours.pk}/decide/",

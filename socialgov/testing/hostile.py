@@ -106,7 +106,8 @@ def _path_pattern(path: str) -> re.Pattern[str]:
 def operation_for(method: str, url: str) -> str | None:
     """The schema path of the operation ``method url`` calls (None when it is not in the schema)."""
     path = url.split("?", 1)[0]
-    for template, operations in openapi()["paths"].items():
+    # literal segments first: /posts/due/ is not /posts/{id}/
+    for template, operations in sorted(openapi()["paths"].items(), key=lambda item: item[0].count("{")):
         if method in operations and _path_pattern(template).match(path):
             return template
     return None

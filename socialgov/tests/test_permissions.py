@@ -170,3 +170,19 @@ def test_permission_table(route, role, objects, request):
 @pytest.mark.parametrize("route", walkable(ROUTES))
 def test_hostile_text_is_refused_or_kept_escaped(route, objects, request):
     walk(route, objects, request=request)
+
+
+def test_every_api_operation_is_in_the_table():
+    """Every method of every path in the OpenAPI schema has a row (a POST beside a GET is another row)."""
+    from socialgov.testing.hostile import openapi, operation_for
+    from socialgov.tests.test_hostile_input import _Anything
+
+    covered = {(r.method, operation_for(r.method, r.url(_Anything()))) for r in all_tables() if r.api}
+    served = {
+        (method, path)
+        for path, operations in openapi()["paths"].items()
+        for method in operations
+        if method in {"get", *WRITE_METHODS}
+    }
+    missing = served - covered
+    assert missing == set(), f"Add rows for these operations: {sorted(missing)}"
