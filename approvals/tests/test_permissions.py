@@ -11,7 +11,7 @@ from django.utils import timezone
 from approvals import services
 from approvals.tests.factories import PNG, channel_for, draft, open_stage, submitted
 from approvals.tests.permission_table import ROWS
-from socialgov.testing.hostile import walk, walkable
+from socialgov.testing.hostile import assert_takes_no_form_post, read_only_pages, walk, walkable
 from socialgov.testing.permissions import cases, check
 
 
@@ -48,3 +48,8 @@ def test_permission_table(route, role, objects, request):
 @pytest.mark.parametrize("route", walkable(ROWS))
 def test_hostile_text_is_refused_or_kept_escaped(route, objects, request):
     walk(route, objects, request=request)
+
+
+@pytest.mark.parametrize("route", read_only_pages(ROWS))
+def test_a_page_with_only_a_get_row_takes_no_form_post(route, objects, request):
+    assert_takes_no_form_post(route, objects, request=request)

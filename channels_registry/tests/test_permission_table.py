@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from channels_registry.choices import CHECKLIST
 from channels_registry.tests.world import build_world
-from socialgov.testing.hostile import walk, walkable
+from socialgov.testing.hostile import assert_takes_no_form_post, read_only_pages, walk, walkable
 from socialgov.testing.permissions import SIGNED_IN, Route, cases, check
 
 pytestmark = pytest.mark.django_db
@@ -453,6 +453,11 @@ def test_permission_table(world, route, role, request):
 @pytest.mark.parametrize("route", walkable(ROUTES))
 def test_hostile_text_is_refused_or_kept_escaped(route, world, request):
     walk(route, world, request=request)
+
+
+@pytest.mark.parametrize("route", read_only_pages(ROUTES))
+def test_a_page_with_only_a_get_row_takes_no_form_post(route, world, request):
+    assert_takes_no_form_post(route, world, request=request)
 
 
 def _names(patterns, namespace=""):

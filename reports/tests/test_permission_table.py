@@ -6,7 +6,7 @@ import pytest
 
 from reports.services import calendar_feed_create
 from reports.tests.routes import REPORT_ROUTES
-from socialgov.testing.hostile import walk, walkable
+from socialgov.testing.hostile import assert_takes_no_form_post, read_only_pages, walk, walkable
 from socialgov.testing.permissions import cases, check
 
 
@@ -24,3 +24,8 @@ def test_permission_table(route, role, objects, request):
 @pytest.mark.parametrize("route", walkable(REPORT_ROUTES))
 def test_hostile_text_is_refused_or_kept_escaped(route, objects, request):
     walk(route, objects, request=request)
+
+
+@pytest.mark.parametrize("route", read_only_pages(REPORT_ROUTES))
+def test_a_page_with_only_a_get_row_takes_no_form_post(route, objects, request):
+    assert_takes_no_form_post(route, objects, request=request)

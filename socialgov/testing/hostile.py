@@ -170,6 +170,44 @@ def _page_text_fields(client, route: Route, url: str, base: dict[str, Any], monk
     return fields
 
 
+def read_only_pages(routes: list[Route]) -> list[Any]:
+    """pytest params for the page rows whose URL has no write row in ``routes``."""
+    written = {r.name for r in routes if r.method in WRITE_METHODS}
+    seen: set[str] = set()
+    params = []
+    for i, route in enumerate(routes):
+        if route.api or route.method != "get" or route.name in written or route.name in seen:
+            continue
+        if not any(route.expect[role] == 200 for role in ROLE_ORDER):
+            continue
+        seen.add(route.name)
+        params.append(pytest.param(route, id=f"{i}-{route.id}"))
+    return params
+
+
+def assert_takes_no_form_post(route: Route, objects: Any, *, request: pytest.FixtureRequest) -> None:
+    """POST to a page the table has only a GET row for: no view may build a bound form from it.
+
+    A view that does handles a form submission the table (and so the permission check and the
+    hostile-text walk) does not know about: add a write row for it.
+    """
+    client = request.getfixturevalue("client")
+    role = next(role for role in ROLE_ORDER if route.expect[role] == 200)
+    client.force_login(request.getfixturevalue(role))
+    built: list[forms.BaseForm] = []
+    original = forms.BaseForm.__init__
+
+    def record(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        built.append(self)
+
+    with request.getfixturevalue("monkeypatch").context() as patch:
+        patch.setattr(forms.BaseForm, "__init__", record)
+        _attempt(lambda: client.post(route.url(objects), {"probe": "1"}))
+    bound = [type(form).__name__ for form in built if form.is_bound]
+    assert bound == [], f"{route.name} takes a POST ({bound}): add a write row to the permission table"
+
+
 def _attempt(send):
     """Send inside a savepoint that is always rolled back (each attempt starts from the same data)."""
     sid = transaction.savepoint()

@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.services import token_create
 from notifications.models import Notification
-from socialgov.testing.hostile import walk, walkable
+from socialgov.testing.hostile import assert_takes_no_form_post, read_only_pages, walk, walkable
 from socialgov.testing.permissions import (
     AUDITOR_OWN_WRITES,
     ROLES,
@@ -170,6 +170,11 @@ def test_permission_table(route, role, objects, request):
 @pytest.mark.parametrize("route", walkable(ROUTES))
 def test_hostile_text_is_refused_or_kept_escaped(route, objects, request):
     walk(route, objects, request=request)
+
+
+@pytest.mark.parametrize("route", read_only_pages(ROUTES))
+def test_a_page_with_only_a_get_row_takes_no_form_post(route, objects, request):
+    assert_takes_no_form_post(route, objects, request=request)
 
 
 def test_every_api_operation_is_in_the_table():
