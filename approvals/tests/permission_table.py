@@ -21,6 +21,40 @@ def _post(o):
 ROWS: list[Route] = [
     # Pages
     Route("approvals:my_posts", "get", lambda o: "/posts/", page()),
+    # another department's post in review: outside Marketing's scope (404); those who read everything,
+    # and the brand reviewers (communications: the brand stage of every public channel), see it
+    Route(
+        "approvals:post_detail",
+        "get",
+        lambda o: f"/posts/{o['their_stage'].post_id}/",
+        page(ok=404, communications=200, it_security=200, auditor=200, superuser=200),
+        id="another department's post",
+    ),
+    Route(
+        "approvals:stage_decide",
+        "post",
+        lambda o: f"/posts/reviews/{o['their_stage'].pk}/decide/",
+        page(ok=404, communications=403, it_security=403, auditor=403, superuser=403),
+        data=lambda o: {"outcome": "approve"},
+        id="decide another department's post",
+    ),
+    Route(
+        "post-detail",
+        "get",
+        lambda o: f"/api/v1/posts/{o['their_stage'].post_id}/",
+        api(ok=404, communications=200, it_security=200, auditor=200, superuser=200),
+        api=True,
+        id="api another department's post",
+    ),
+    Route(
+        "post-decide",
+        "post",
+        lambda o: f"/api/v1/posts/{o['their_stage'].post_id}/decide/",
+        api(ok=404, communications=403, it_security=403, auditor=403, superuser=403),
+        data=lambda o: {"outcome": "approve"},
+        api=True,
+        id="api decide another department's post",
+    ),
     Route("approvals:post_create", "get", lambda o: "/posts/new/", page(ok=403, employee=200)),
     Route(
         "approvals:post_create",

@@ -15,6 +15,15 @@ from socialgov.testing.hostile import assert_takes_no_form_post, read_only_pages
 from socialgov.testing.permissions import cases, check
 
 
+def _their_post():
+    """A post in review in another department (Training): outside Marketing's scope."""
+    from accounts.tests.factories import DepartmentFactory, UserFactory, add_member
+
+    training = DepartmentFactory(name="Training", slug="training")
+    trainer = add_member(UserFactory(email="trainer@example.com"), training, "member")
+    return submitted(trainer, channel_for(trainer, department=training))
+
+
 @pytest.fixture
 def objects(employee, reviewer, manager, department, communications, groups):
     channel = channel_for(employee, department=department)
@@ -29,6 +38,7 @@ def objects(employee, reviewer, manager, department, communications, groups):
         "channel": channel,
         "post": post,
         "draft": draft(employee, channel, "Still a draft."),
+        "their_stage": open_stage(_their_post()),
         "stage": open_stage(post),
         "attachment": post.attachments.get(),
         "delegation": delegation,
