@@ -37,7 +37,16 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "scheduled_at"]), models.Index(fields=["author", "state"])]
+        indexes = [
+            models.Index(fields=["state", "scheduled_at"]),
+            models.Index(fields=["author", "state"]),
+            # reports: the live (open) period of posts created, approved and published per month or week
+            models.Index(fields=["created_at"], name="post_created_at_idx"),
+            models.Index(fields=["approved_at"], name="post_approved_at_idx"),
+            models.Index(fields=["published_at"], name="post_published_at_idx"),
+            # reports and dashboards: the review queue's posts and their channel, from the index alone
+            models.Index(fields=["id"], include=["channel"], condition=Q(state="in_review"), name="post_in_review_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Post {self.pk} on {self.channel.display_name}"
@@ -172,7 +181,18 @@ class StageReview(models.Model):
     class Meta:
         ordering = ["post", "revision", "position"]
         constraints = [models.UniqueConstraint(fields=["revision", "position"], name="stage_review_position_unique")]
-        indexes = [models.Index(fields=["state", "due_at"])]
+        indexes = [
+            models.Index(fields=["state", "due_at"]),
+            # reports: stages due in the open month (SLA breaches)
+            models.Index(fields=["due_at"], name="stagereview_due_at_idx"),
+            # reports and dashboards: open stages (queue age) without reading the table
+            models.Index(
+                fields=["post"],
+                include=["id", "opened_at", "due_at"],
+                condition=Q(state="open"),
+                name="stagereview_open_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} of post {self.post_id}"

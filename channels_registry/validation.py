@@ -23,9 +23,16 @@ VAULT_SCHEMES = (
 _VAULT_REF = re.compile(r"^(?P<scheme>[a-z0-9]+):(//)?(?P<path>[\w .@-]+(/[\w .@-]+)+)$", re.IGNORECASE)
 
 
+# An item name is made of words, CamelCase or separated, a number only at the end of a part
+# ("SocialMedia2024", "x-account", "Brand_Team.2"); a secret mixes digits and symbols into its words.
+_WORD = r"(?:[A-Z]?[a-z]+|[A-Z]+(?![a-z]))"
+_PART = rf"(?:{_WORD}+[0-9]*|[0-9]+)"
+_ITEM_NAME = re.compile(rf"{_PART}(?:[ _.-]{_PART})*")
+
+
 def _looks_like_secret(token: str) -> bool:
     classes = sum(bool(re.search(p, token)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]"))
-    return len(token) >= 8 and classes >= 3 and not re.fullmatch(r"[A-Za-z][a-z]+([ _.-][A-Za-z0-9][a-z0-9]*)*", token)
+    return len(token) >= 8 and classes >= 3 and not _ITEM_NAME.fullmatch(token)
 
 
 def vault_reference_problem(value: str) -> str | None:

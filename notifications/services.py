@@ -17,7 +17,8 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -46,6 +47,17 @@ TIMESTAMP_HEADER = "X-Socialgov-Timestamp"
 # --- Writing the outbox ------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Message:
+    """One person's notification in a fan-out where each hears something of their own."""
+
+    recipient_id: int
+    title: str
+    body: str = ""
+    url: str = ""
+    data: dict[str, Any] | None = None
+
+
 def notify(
     *,
     event: str,
@@ -57,26 +69,59 @@ def notify(
     data: dict[str, Any] | None = None,
 ) -> list[Notification]:
     """Queue ``event`` for ``recipients`` (users) and every webhook that wants it."""
+    people = sorted({u.pk for u in recipients if u is not None and getattr(u, "is_active", False)})
+    return notify_each(
+        event=event,
+        messages=[Message(pk, title, body, url, data) for pk in people],
+        target=target,
+        webhook_title=title,
+        webhook_url=url,
+        webhook_data=data,
+    )
+
+
+def notify_each(
+    *,
+    event: str,
+    messages: Sequence[Message],
+    target: Any = None,
+    webhook_title: str = "",
+    webhook_url: str = "",
+    webhook_data: dict[str, Any] | None = None,
+) -> list[Notification]:
+    """Queue one notification per message (each recipient their own text and data) and one webhook
+    delivery per interested endpoint (``webhook_*``: what the whole fan-out was about).
+
+    The callers give active recipients' ids. The number of queries does not grow with the messages.
+    """
     target_type = target._meta.label_lower if target is not None else ""
     target_id = str(target.pk) if target is not None else ""
-    payload = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
+    payloads: dict[int, Any] = {}  # a payload shared by every message is encoded once
 
-    people = {u.pk: u for u in recipients if u is not None and getattr(u, "is_active", False)}
-    modes = dict(NotificationPreference.objects.filter(user_id__in=list(people)).values_list("user_id", "email_mode"))
+    def payload(data: dict[str, Any] | None) -> Any:
+        if id(data) not in payloads:
+            payloads[id(data)] = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
+        return payloads[id(data)]
+
+    modes = dict(
+        NotificationPreference.objects.filter(user_id__in={m.recipient_id for m in messages}).values_list(
+            "user_id", "email_mode"
+        )
+    )
     rows = Notification.objects.bulk_create(
         [
             Notification(
-                recipient_id=pk,
+                recipient_id=m.recipient_id,
                 event=event,
-                title=title[:200],
-                body=body,
-                url=url[:500],
+                title=m.title[:200],
+                body=m.body,
+                url=m.url[:500],
                 target_type=target_type,
                 target_id=target_id,
-                payload=payload,
-                email_state=EmailState.DIGEST if modes.get(pk) == EmailMode.DIGEST else EmailState.PENDING,
+                payload=payload(m.data),
+                email_state=EmailState.DIGEST if modes.get(m.recipient_id) == EmailMode.DIGEST else EmailState.PENDING,
             )
-            for pk in sorted(people)
+            for m in messages
         ]
     )
 
@@ -87,10 +132,10 @@ def notify(
         envelope = {
             "event": event,
             "occurred_at": occurred_at.isoformat(),
-            "title": title,
-            "url": absolute_url(url) if url else "",
+            "title": webhook_title,
+            "url": absolute_url(webhook_url) if webhook_url else "",
             "target": {"type": target_type, "id": target_id} if target is not None else None,
-            "data": payload,
+            "data": payload(webhook_data),
         }
         deliveries = WebhookDelivery.objects.bulk_create(
             [WebhookDelivery(endpoint=e, event=event, payload=envelope) for e in endpoints]
@@ -241,18 +286,18 @@ def notifications_deliver_email(notification_ids: Iterable[int]) -> int:
         n.attempts += 1
     skipped = [n.pk for n in claimed if not n.recipient.is_active or not n.recipient.email]
     sent: list[int] = []
+    # The notification template reads only the title, body and url: a fan-out's batch shares one text,
+    # so each distinct text is rendered once per batch, not once per recipient.
+    rendered: dict[tuple[str, str, str], tuple[str, str]] = {}
     with get_connection() as mail_connection:
         for n in claimed:
             if n.pk in skipped:
                 continue
             try:
-                _send_email(
-                    n.recipient.email,
-                    f"[socialgov] {n.title}",
-                    "notifications/email/notification",
-                    {"n": n},
-                    connection=mail_connection,
-                )
+                key = (n.title, n.body, n.url)
+                if key not in rendered:
+                    rendered[key] = _render_email("notifications/email/notification", {"n": n})
+                _send_rendered(n.recipient.email, f"[socialgov] {n.title}", *rendered[key], connection=mail_connection)
             except Exception as exc:  # noqa: BLE001 - as for one e-mail: back off, the sweep retries
                 gave_up = n.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
                 retry_at = None if gave_up else timezone.now() + timedelta(seconds=backoff_seconds(n.attempts))
@@ -273,14 +318,21 @@ def notifications_deliver_email(notification_ids: Iterable[int]) -> int:
     return len(sent)
 
 
-def _send_email(to: str, subject: str, template: str, context: dict[str, Any], connection: Any = None) -> None:
+def _render_email(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    """The text and HTML bodies of an e-mail."""
     context = {**context, "site_url": settings.SITE_URL}
-    text = render_to_string(f"{template}.txt", context)
-    html = render_to_string(f"{template}.html", context)
+    return render_to_string(f"{template}.txt", context), render_to_string(f"{template}.html", context)
+
+
+def _send_rendered(to: str, subject: str, text: str, html: str, connection: Any = None) -> None:
     subject = " ".join(subject.split())[:200]
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to], connection=connection)
     message.attach_alternative(html, "text/html")
     message.send()
+
+
+def _send_email(to: str, subject: str, template: str, context: dict[str, Any], connection: Any = None) -> None:
+    _send_rendered(to, subject, *_render_email(template, context), connection=connection)
 
 
 def digests_send(*, batch: int = 500) -> int:

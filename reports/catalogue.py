@@ -57,6 +57,12 @@ def _sla_chart(t: Table) -> Chart:
     return bar_chart("Review stages that missed their SLA, per month", "stages", categories, series)
 
 
+def _coverage_chart(t: Table) -> Chart:
+    categories, series = pivot(t.rows, 1, 0, 6)
+    title = "Share of the audience that acknowledged the current version, by department"
+    return bar_chart(title, "%", categories, series)
+
+
 REPORTS: dict[str, Report] = {
     r.slug: r
     for r in [
@@ -85,7 +91,8 @@ REPORTS: dict[str, Report] = {
         Report(
             "posts",
             "Posts by department and platform",
-            "Posts created per month, per department and platform, and how many of them are published.",
+            "Posts created per month, and posts published per month (by the day they went out), per department"
+            " and platform.",
             selectors.posts_per_month,
             _posts_chart,
         ),
@@ -103,6 +110,14 @@ REPORTS: dict[str, Report] = {
             "Channels found dormant per month, and how many of those findings were escalated or resolved.",
             selectors.dormancy_over_time,
             _dormancy_chart,
+        ),
+        Report(
+            "acknowledgements",
+            "Policy acknowledgement coverage",
+            "Each policy's current version, per department: the people who must acknowledge it, how many had by"
+            " the end of the period, how many did within it, and who is still missing.",
+            selectors.acknowledgement_coverage,
+            _coverage_chart,
         ),
     ]
 }

@@ -1,4 +1,5 @@
-"""Exports of the registry, posts, IT decisions and (auditors, IT) the audit trail, as CSV or JSON Lines.
+"""Exports of the registry, posts, review decisions, IT decisions and (auditors, IT) the audit trail, as CSV,
+JSON (one array) or JSON Lines.
 
 Streamed: rows are read with ``.iterator(chunk_size=...)`` and written as they come, so a large
 export never sits in memory. Scope: each dataset is the reader's own selector (what they may see
@@ -19,11 +20,12 @@ from django.utils import timezone
 
 from accounts.permissions import can_read_audit, is_auditor, is_it_security
 from approvals import selectors as post_selectors
+from approvals.models import Decision
 from audit.selectors import EXPORT_COLUMNS as AUDIT_COLUMNS
 from audit.selectors import trail
 from channels_registry import selectors as registry
 from socialgov import decisions
-from socialgov.exports import rows_of, stream_csv, stream_jsonl
+from socialgov.exports import rows_of, stream_csv, stream_json, stream_jsonl
 
 CHUNK = 2000
 Columns = list[tuple[str, Callable[[Any], Any]]]
@@ -71,6 +73,19 @@ POST_COLUMNS: Columns = [
     ("published_at", lambda p: _iso(p.published_at)),
     ("published_url", lambda p: p.published_url),
 ]
+REVIEW_DECISION_COLUMNS: Columns = [
+    ("id", lambda d: d.pk),
+    ("post", lambda d: d.stage_review.post_id),
+    ("revision", lambda d: d.stage_review.revision.number),
+    ("stage", lambda d: d.stage_review.name),
+    ("channel", lambda d: d.stage_review.post.channel.display_name),
+    ("department", lambda d: d.stage_review.post.channel.department.name),
+    ("outcome", lambda d: d.outcome),
+    ("reviewer", lambda d: d.reviewer.email),
+    ("on_behalf_of", lambda d: d.on_behalf_of.email if d.on_behalf_of else ""),
+    ("comment", lambda d: d.comment),
+    ("decided_at", lambda d: _iso(d.created_at)),
+]
 DECISION_COLUMNS: Columns = [
     ("kind", lambda d: d.kind),
     ("id", lambda d: d.id),
@@ -107,6 +122,21 @@ def _posts(user: Any) -> Iterable[Any]:
     return post_selectors.posts_visible_to(user).order_by("id").iterator(chunk_size=CHUNK)
 
 
+def _review_decisions(user: Any) -> Iterable[Any]:
+    visible = post_selectors.posts_visible_to(user).values("pk")
+    return (
+        Decision.objects.filter(stage_review__post__in=visible)
+        .select_related(
+            "reviewer",
+            "on_behalf_of",
+            "stage_review__revision",
+            "stage_review__post__channel__department",
+        )
+        .order_by("id")
+        .iterator(chunk_size=CHUNK)
+    )
+
+
 def _decisions(user: Any) -> Iterable[Any]:
     # The register merges three small sources in Python (socialgov/decisions.py): it is not streamed from one cursor.
     return decisions.decisions()
@@ -125,11 +155,18 @@ DATASETS: dict[str, Dataset] = {
     for d in [
         Dataset("channels", "Channel registry", _everyone, _channel_columns, _channels),
         Dataset("posts", "Posts you may see", _everyone, lambda u: POST_COLUMNS, _posts),
+        Dataset(
+            "review-decisions",
+            "Review decisions on posts you may see",
+            _everyone,
+            lambda u: REVIEW_DECISION_COLUMNS,
+            _review_decisions,
+        ),
         Dataset("decisions", "IT decisions", decisions.can_read_decisions, lambda u: DECISION_COLUMNS, _decisions),
         Dataset("audit", "Audit trail", can_read_audit, lambda u: AUDIT_COLUMNS, _audit),
     ]
 }
-FORMATS = ("csv", "jsonl")
+FORMATS = ("csv", "json", "jsonl")
 
 
 @login_required
@@ -150,4 +187,5 @@ def export(request, dataset, fmt):
     filename = f"{dataset}-{timezone.localdate():%Y%m%d}.{fmt}"
     if fmt == "csv":
         return stream_csv(filename, [c for c, _ in columns], rows_of(items, columns))
-    return stream_jsonl(filename, ({c: get(i) for c, get in columns} for i in items))
+    objects = ({c: get(i) for c, get in columns} for i in items)
+    return stream_json(filename, objects) if fmt == "json" else stream_jsonl(filename, objects)

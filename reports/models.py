@@ -25,3 +25,66 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed {self.hint}… of {self.user}"
+
+
+# --- Rollups: figures of closed periods, kept so that a long report reads a few hundred rows ---------------
+# Written only by ``reports.services.report_rollups_refresh`` (a periodic task); read by ``reports.selectors``,
+# which computes the periods not rolled up (the open one, and partial periods at the range's edges) live.
+
+
+class RollupMark(models.Model):
+    """For one rollup: every period that starts before ``complete_until`` is in its table."""
+
+    name = models.CharField(max_length=40, unique=True)
+    complete_until = models.DateField()
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} rolled up until {self.complete_until}"
+
+
+class LeadTimeWeek(models.Model):
+    """Posts approved in one closed week (Monday) in one department: count and exact percentiles, in seconds."""
+
+    week = models.DateField()
+    department = models.ForeignKey("accounts.Department", on_delete=models.CASCADE, related_name="+")
+    approved = models.PositiveIntegerField()
+    p50_seconds = models.FloatField(null=True)
+    p90_seconds = models.FloatField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["week", "department"], name="leadtimeweek_unique")]
+
+    def __str__(self) -> str:
+        return f"Lead time, week of {self.week}, department {self.department_id}"
+
+
+class PostsDay(models.Model):
+    """Posts created, and posts published, on one closed day, per department and platform."""
+
+    day = models.DateField()
+    department = models.ForeignKey("accounts.Department", on_delete=models.CASCADE, related_name="+")
+    platform = models.ForeignKey("policies.Platform", on_delete=models.CASCADE, related_name="+")
+    created = models.PositiveIntegerField()
+    published = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "department", "platform"], name="postsday_unique")]
+
+    def __str__(self) -> str:
+        return f"Posts, {self.day}, department {self.department_id}, platform {self.platform_id}"
+
+
+class SlaDay(models.Model):
+    """Review stages due on one closed day, per department, and how many missed their SLA."""
+
+    day = models.DateField()
+    department = models.ForeignKey("accounts.Department", on_delete=models.CASCADE, related_name="+")
+    due = models.PositiveIntegerField()
+    breached = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "department"], name="sladay_unique")]
+
+    def __str__(self) -> str:
+        return f"SLA, {self.day}, department {self.department_id}"

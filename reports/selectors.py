@@ -12,14 +12,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth, TruncWeek
 from django.utils import timezone
 
+from accounts.models import Membership, User
 from approvals.choices import PostState, StageState
 from approvals.models import Post, StageReview
 from channels_registry.models import Channel, DormancyFinding
+from policies.choices import VersionState
+from policies.models import Acknowledgement, PolicyVersion
 from reports.aggregates import PercentileCont, SecondsBetween
 
 HOUR = 3600.0
@@ -78,16 +82,95 @@ def hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / HOUR, 2)
 
 
+# --- Periods and rollups ---------------------------------------------------------------------
+# Figures of closed periods (weeks, days) are read from the rollup tables that
+# ``reports.services.report_rollups_refresh`` fills; the rest of the range (the open period, and a
+# partial period at either edge) is computed live by the same aggregate. Rollup + live equals the
+# direct computation (``rollups=False``): reports/tests/test_rollups.py checks it.
+
+DAY, WEEK, MONTH = "day", "week", "month"
+
+
+def period_floor(day: date, unit: str) -> date:
+    if unit == DAY:
+        return day
+    return day - timedelta(days=day.weekday()) if unit == WEEK else day.replace(day=1)
+
+
+def period_next(start: date, unit: str) -> date:
+    if unit == DAY:
+        return start + timedelta(days=1)
+    return start + timedelta(days=7) if unit == WEEK else (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def period_ceil(day: date, unit: str) -> date:
+    floor = period_floor(day, unit)
+    return floor if floor == day else period_next(floor, unit)
+
+
+def period_back(start: date, unit: str, n: int) -> date:
+    for _ in range(n):
+        start = period_floor(start - timedelta(days=1), unit)
+    return start
+
+
+def midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+Span = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class Split:
+    rolled: tuple[date, date] | None  # period starts [from, until) read from the rollup table
+    live: list[Span]  # the rest of the range, computed live
+
+
+def split(scope: Scope, unit: str, complete_until: date | None) -> Split:
+    """Which part of ``scope`` the rollup answers (whole closed periods it holds) and which is live."""
+    end_day = scope.end + timedelta(days=1)
+    low = period_ceil(scope.start, unit)
+    high = min(period_floor(end_day, unit), complete_until) if complete_until else None
+    if high is None or low >= high:
+        return Split(None, [(scope.start_at, scope.end_before)])
+    live = []
+    if scope.start < low:
+        live.append((scope.start_at, midnight(low)))
+    if high < end_day:
+        live.append((midnight(high), scope.end_before))
+    return Split((low, high), live)
+
+
+def in_spans(path: str, spans: list[Span]) -> Q:
+    q = Q(pk__in=[])
+    for start, end in spans:
+        q |= Q(**{f"{path}__gte": start, f"{path}__lt": end})
+    return q
+
+
+def rollup_mark(name: str) -> date | None:
+    from reports.models import RollupMark
+
+    return RollupMark.objects.filter(name=name).values_list("complete_until", flat=True).first()
+
+
+def _dept_filter(department_ids: frozenset[int] | None, qs: QuerySet, path: str) -> QuerySet:
+    return qs if department_ids is None else qs.filter(**{f"{path}__in": department_ids})
+
+
 # --- Approval lead time -------------------------------------------------------------------
 
-
-def _approved_posts(scope: Scope) -> QuerySet[Post]:
-    qs = Post.objects.filter(approved_at__isnull=False, submitted_at__isnull=False)
-    return scope.departments(scope.period(qs, "approved_at"), "channel__department_id")
+LeadRow = tuple[date, int, str, int, float | None, float | None]  # week, dept id, dept, n, p50 s, p90 s
 
 
-def lead_time(scope: Scope) -> Table:
-    """Submission to approval, per week of approval and department: count, median and 90th percentile (hours).
+def approved_in(spans: list[Span], department_ids: frozenset[int] | None = None) -> QuerySet[Post]:
+    qs = Post.objects.filter(in_spans("approved_at", spans), approved_at__isnull=False, submitted_at__isnull=False)
+    return _dept_filter(department_ids, qs, "channel__department_id")
+
+
+def lead_rows(posts: QuerySet[Post]) -> list[LeadRow]:
+    """Per week of approval and department: count, median and 90th percentile lead time in seconds.
 
     PostgreSQL: ``percentile_cont`` per group. SQLite: the same groups numbered by window functions
     (``ROW_NUMBER`` and ``COUNT`` over the group, ordered by lead time); the outer query keeps, per
@@ -95,21 +178,18 @@ def lead_time(scope: Scope) -> Table:
     (``percentile_cont``'s definition) is done on that one aggregated row. One query either way.
     """
     lead = SecondsBetween("approved_at", "submitted_at")
-    base = _approved_posts(scope).annotate(
+    base = posts.annotate(
         week=TruncWeek("approved_at"),
         dept_id=F("channel__department_id"),
         dept=F("channel__department__name"),
     )
-    table = Table(["week", "department", "approved posts", "median hours", "p90 hours"])
     if connection.vendor == "postgresql":
         rows = (
             base.values("week", "dept_id", "dept")
             .annotate(n=Count("id"), p50=PercentileCont(lead, 0.5), p90=PercentileCont(lead, 0.9))
-            .order_by("week", "dept")
+            .order_by()  # unordered: the caller sorts the few aggregated rows
         )
-        for r in rows:
-            table.rows.append([as_date(r["week"]), r["dept"], r["n"], hours(r["p50"]), hours(r["p90"])])
-        return table
+        return [(as_date(r["week"]), r["dept_id"], r["dept"], r["n"], r["p50"], r["p90"]) for r in rows]
 
     group = [F("week"), F("dept_id")]
     inner = base.annotate(
@@ -117,28 +197,46 @@ def lead_time(scope: Scope) -> Table:
         rn=Window(RowNumber(), partition_by=group, order_by=[F("lead").asc(), F("id").asc()]),
         n=Window(Count("id"), partition_by=group),
     ).values("week", "dept_id", "dept", "lead", "rn", "n")
-    inner_sql, params = inner.query.sql_with_params()
+    try:
+        inner_sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:
+        return []
     # rn is 1-based; percentile p sits at 0-based position p*(n-1), between rows floor(pos)+1 and +2.
     picks = []
     for p in (0.5, 0.9):
         for offset in (1, 2):
             picks.append(f"MAX(CASE WHEN rn = CAST({p!r} * (n - 1) AS INTEGER) + {offset} THEN lead END)")
     sql = (
-        f"SELECT week, dept, MAX(n), {', '.join(picks)} FROM ({inner_sql}) AS grouped "  # noqa: S608 - no input
-        "GROUP BY week, dept_id, dept ORDER BY week, dept"
+        f"SELECT week, dept_id, dept, MAX(n), {', '.join(picks)} FROM ({inner_sql}) AS grouped "  # noqa: S608 - no input
+        "GROUP BY week, dept_id, dept"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for week, dept, n, lo50, hi50, lo90, hi90 in cursor.fetchall():
-            table.rows.append(
-                [
-                    as_date(week),
-                    dept,
-                    n,
-                    hours(interpolate(0.5, n, lo50, hi50)),
-                    hours(interpolate(0.9, n, lo90, hi90)),
-                ]
-            )
+        return [
+            (as_date(week), dept_id, dept, n, interpolate(0.5, n, lo50, hi50), interpolate(0.9, n, lo90, hi90))
+            for week, dept_id, dept, n, lo50, hi50, lo90, hi90 in cursor.fetchall()
+        ]
+
+
+def lead_time(scope: Scope, *, rollups: bool = True) -> Table:
+    """Submission to approval, per week of approval and department: count, median and 90th percentile (hours).
+
+    Closed weeks come from ``LeadTimeWeek`` (exact percentiles stored when the week closed), the rest live.
+    """
+    from reports.models import LeadTimeWeek
+
+    parts = split(scope, WEEK, rollup_mark("lead_time") if rollups else None)
+    rows: list[LeadRow] = []
+    if parts.rolled:
+        rolled = LeadTimeWeek.objects.filter(week__gte=parts.rolled[0], week__lt=parts.rolled[1])
+        rows += _dept_filter(scope.department_ids, rolled, "department_id").values_list(
+            "week", "department_id", "department__name", "approved", "p50_seconds", "p90_seconds"
+        )
+    if parts.live:
+        rows += lead_rows(approved_in(parts.live, scope.department_ids))
+    table = Table(["week", "department", "approved posts", "median hours", "p90 hours"])
+    for week, _dept_id, dept, n, p50, p90 in sorted(rows, key=lambda r: (r[0], r[2], r[1])):
+        table.rows.append([week, dept, n, hours(p50), hours(p90)])
     return table
 
 
@@ -178,45 +276,129 @@ def sla_breach_q(now: datetime) -> Q:
     )
 
 
-def sla_breaches(scope: Scope, *, now: datetime | None = None) -> Table:
-    """Stages due in the period, per month and department, and how many missed their SLA."""
-    now = now or timezone.now()
-    qs = scope.departments(
-        scope.period(StageReview.objects.filter(due_at__isnull=False), "due_at"), "post__channel__department_id"
-    )
+SlaRow = tuple[date, int, str, int, int]  # month, dept id, dept, stages due, breached
+
+
+def sla_rows(
+    spans: list[Span], department_ids: frozenset[int] | None, *, now: datetime, by: type[Func] = TruncMonth
+) -> list[SlaRow]:
+    """Stages due in ``spans`` per month (``by=TruncDate``: per day) and department, and how many missed their SLA."""
+    qs = StageReview.objects.filter(in_spans("due_at", spans), due_at__isnull=False)
     rows = (
-        qs.values(month=TruncMonth("due_at"), dept=F("post__channel__department__name"))
+        _dept_filter(department_ids, qs, "post__channel__department_id")
+        .values(
+            month=by("due_at"),
+            dept_id=F("post__channel__department_id"),
+            dept=F("post__channel__department__name"),
+        )
         .annotate(total=Count("id"), breached=Count("id", filter=sla_breach_q(now)))
-        .order_by("month", "dept")
+        .order_by()  # not the model's ordering: it would join revisions and posts again
     )
+    return [(as_date(r["month"]), r["dept_id"], r["dept"], r["total"], r["breached"]) for r in rows]
+
+
+def sla_breaches(scope: Scope, *, now: datetime | None = None, rollups: bool = True) -> Table:
+    """Stages due in the period, per month and department, and how many missed their SLA.
+
+    Closed days come from ``SlaDay`` (every stage due on them was due before the day closed, so whether
+    it missed its SLA no longer depends on the clock), summed per month in the database; today is live.
+    """
+    from reports.models import SlaDay
+
+    now = now or timezone.now()
+    parts = split(scope, DAY, rollup_mark("sla") if rollups else None)
+    sums: dict[tuple[date, int], list[Any]] = {}
+    rows: list[SlaRow] = []
+    if parts.rolled:
+        rolled = _dept_filter(
+            scope.department_ids,
+            SlaDay.objects.filter(day__gte=parts.rolled[0], day__lt=parts.rolled[1]),
+            "department_id",
+        )
+        rows += [
+            (as_date(r["month"]), r["department_id"], r["department__name"], r["due"], r["breached"])
+            for r in rolled.values("department_id", "department__name", month=TruncMonth("day"))
+            .annotate(due=Sum("due"), breached=Sum("breached"))
+            .order_by()
+        ]
+    if parts.live:
+        rows += sla_rows(parts.live, scope.department_ids, now=now)
+    for month, dept_id, dept, total, breached in rows:  # a month both rolled up and live: add them
+        entry = sums.setdefault((month, dept_id), [dept, 0, 0])
+        entry[1] += total
+        entry[2] += breached
     table = Table(["month", "department", "stages due", "breached SLA", "breached %"])
-    for r in rows:
-        share = round(100.0 * r["breached"] / r["total"], 1) if r["total"] else 0.0
-        table.rows.append([as_date(r["month"]), r["dept"], r["total"], r["breached"], share])
+    for (month, _dept_id), (dept, total, breached) in sorted(
+        sums.items(), key=lambda kv: (kv[0][0], kv[1][0], kv[0][1])
+    ):
+        share = round(100.0 * breached / total, 1) if total else 0.0
+        table.rows.append([month, dept, total, breached, share])
     return table
 
 
 # --- Posts and channels ---------------------------------------------------------------------
 
+PostsKey = tuple[date, int, int]  # month, dept id, platform id
+PostsCounts = dict[PostsKey, list[Any]]  # -> [dept, platform, created, published]
 
-def posts_per_month(scope: Scope) -> Table:
-    """Posts created in the period, per month, department and platform (drafts included)."""
-    qs = scope.departments(scope.period(Post.objects.all(), "created_at"), "channel__department_id")
-    rows = (
-        qs.values(
-            month=TruncMonth("created_at"),
-            dept=F("channel__department__name"),
-            platform=F("channel__platform__name"),
+
+def posts_counts(
+    spans: list[Span], department_ids: frozenset[int] | None, *, by: type[Func] = TruncMonth
+) -> PostsCounts:
+    """Posts created, and posts published, per month (``by=TruncDate``: per day), department and platform:
+    two grouped queries."""
+    counts: PostsCounts = {}
+    for path, column in (("created_at", 2), ("published_at", 3)):
+        qs = _dept_filter(department_ids, Post.objects.filter(in_spans(path, spans)), "channel__department_id")
+        rows = (
+            qs.values(
+                month=by(path),
+                dept_id=F("channel__department_id"),
+                dept=F("channel__department__name"),
+                platform_id=F("channel__platform_id"),
+                platform=F("channel__platform__name"),
+            )
+            .annotate(n=Count("id"))
+            .order_by()
         )
-        .annotate(
-            n=Count("id"),
-            published=Count("id", filter=Q(state=PostState.PUBLISHED)),
+        for r in rows:
+            key = (as_date(r["month"]), r["dept_id"], r["platform_id"])
+            counts.setdefault(key, [r["dept"], r["platform"], 0, 0])[column] += r["n"]
+    return counts
+
+
+def posts_per_month(scope: Scope, *, rollups: bool = True) -> Table:
+    """Posts created in the period, and posts published in it, per month, department and platform.
+
+    Closed days come from ``PostsDay``, summed per month in the database; today is live.
+    """
+    from reports.models import PostsDay
+
+    parts = split(scope, DAY, rollup_mark("posts") if rollups else None)
+    counts: PostsCounts = {}
+    if parts.rolled:
+        rolled = _dept_filter(
+            scope.department_ids,
+            PostsDay.objects.filter(day__gte=parts.rolled[0], day__lt=parts.rolled[1]),
+            "department_id",
         )
-        .order_by("month", "dept", "platform")
-    )
-    table = Table(["month", "department", "platform", "posts", "published"])
-    for r in rows:
-        table.rows.append([as_date(r["month"]), r["dept"], r["platform"], r["n"], r["published"]])
+        for r in (
+            rolled.values("department_id", "platform_id", "department__name", "platform__name", month=TruncMonth("day"))
+            .annotate(created=Sum("created"), published=Sum("published"))
+            .order_by()
+        ):
+            key = (as_date(r["month"]), r["department_id"], r["platform_id"])
+            counts[key] = [r["department__name"], r["platform__name"], r["created"], r["published"]]
+    if parts.live:  # a month both rolled up and live: add them
+        for key, (dept, platform, created, published) in posts_counts(parts.live, scope.department_ids).items():
+            entry = counts.setdefault(key, [dept, platform, 0, 0])
+            entry[2] += created
+            entry[3] += published
+    table = Table(["month", "department", "platform", "posts created", "posts published"])
+    for (month, _d, _p), (dept, platform, created, published) in sorted(
+        counts.items(), key=lambda kv: (kv[0][0], kv[1][0], kv[1][1], kv[0][1], kv[0][2])
+    ):
+        table.rows.append([month, dept, platform, created, published])
     return table
 
 
@@ -250,4 +432,75 @@ def dormancy_over_time(scope: Scope) -> Table:
     table = Table(["month", "channels found dormant", "escalated", "resolved"])
     for r in rows:
         table.rows.append([as_date(r["month"]), r["channels"], r["escalated"], r["resolved"]])
+    return table
+
+
+# --- Policy acknowledgement coverage ----------------------------------------------------
+
+
+def _in_audience(version: Any) -> Q:
+    """The user (the outer row) must acknowledge ``version``: ``policies.selectors.audience_of`` as a condition."""
+    if version.audience_everyone:
+        return Q()
+    roles = list(version.audience_roles or ())
+    departments = PolicyVersion.audience_departments.through.objects.filter(policyversion_id=version.pk).values(
+        "department_id"
+    )
+    return Q(
+        Exists(Membership.objects.filter(user_id=OuterRef("pk"), department_id__in=departments))
+        | Exists(Membership.objects.filter(user_id=OuterRef("pk"), role__in=roles))
+        | Exists(User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name__in=roles))
+    )
+
+
+def acknowledgement_coverage(scope: Scope) -> Table:
+    """Current policy versions, per department: the people who must acknowledge, how many had by the end of
+    the period, how many did within it, and the coverage in percent.
+
+    A person counts in each of their departments (and under "No department" when in none, for readers of
+    every department), as on the policy's own coverage page. Two queries: the current versions, then one
+    aggregate over people with a conditional count per version (a handful of policies, never a row per person).
+    """
+    versions = list(
+        PolicyVersion.objects.filter(state=VersionState.PUBLISHED, policy__current_version=F("pk"))
+        .select_related("policy")
+        .order_by("policy__title", "policy_id")
+    )
+    table = Table(["policy", "department", "people", "acknowledged", "acknowledged in period", "missing", "coverage %"])
+    if not versions:
+        return table
+    people = User.objects.filter(is_active=True)
+    if scope.department_ids is not None:
+        people = people.filter(memberships__department_id__in=scope.department_ids)
+    aggregates: dict[str, Count] = {}
+    for v in versions:
+        audience = _in_audience(v)
+        acked = Acknowledgement.objects.filter(version_id=v.pk, user_id=OuterRef("pk"))
+        by_end = Exists(acked.filter(acknowledged_at__lt=scope.end_before))
+        in_period = Exists(acked.filter(acknowledged_at__gte=scope.start_at, acknowledged_at__lt=scope.end_before))
+        aggregates[f"people_{v.pk}"] = Count("pk", filter=audience)
+        aggregates[f"acked_{v.pk}"] = Count("pk", filter=audience & Q(by_end))
+        aggregates[f"period_{v.pk}"] = Count("pk", filter=audience & Q(in_period))
+    rows = list(
+        people.values(dept_id=F("memberships__department_id"), dept=F("memberships__department__name"))
+        .annotate(**aggregates)
+        .order_by(F("dept").asc(nulls_last=True))
+    )
+    for v in versions:
+        for r in rows:
+            n = r[f"people_{v.pk}"]
+            if not n:
+                continue
+            acked = r[f"acked_{v.pk}"]
+            table.rows.append(
+                [
+                    v.policy.title,
+                    r["dept"] or "No department",
+                    n,
+                    acked,
+                    r[f"period_{v.pk}"],
+                    n - acked,
+                    round(100.0 * acked / n, 1),
+                ]
+            )
     return table

@@ -1,4 +1,4 @@
-"""Streamed CSV and JSON Lines exports. A leaf module: any app may use it.
+"""Streamed CSV, JSON and JSON Lines exports. A leaf module: any app may use it.
 
 CSV cells that a spreadsheet would run as a formula (starting with ``=``, ``+``,
 ``-``, ``@``, tab or carriage return) are prefixed with an apostrophe.
@@ -40,6 +40,14 @@ def jsonl_rows(items: Iterable[dict[str, Any]]) -> Iterator[str]:
         yield json.dumps(item, cls=DjangoJSONEncoder, ensure_ascii=False) + "\n"
 
 
+def json_array(items: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """One JSON array, written an element at a time (never built in memory)."""
+    yield "["
+    for i, item in enumerate(items):
+        yield ("\n" if i == 0 else ",\n") + json.dumps(item, cls=DjangoJSONEncoder, ensure_ascii=False)
+    yield "\n]\n"
+
+
 def stream_csv(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> StreamingHttpResponse:
     response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -48,6 +56,12 @@ def stream_csv(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any
 
 def stream_jsonl(filename: str, items: Iterable[dict[str, Any]]) -> StreamingHttpResponse:
     response = StreamingHttpResponse(jsonl_rows(items), content_type="application/x-ndjson; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def stream_json(filename: str, items: Iterable[dict[str, Any]]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(json_array(items), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

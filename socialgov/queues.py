@@ -23,4 +23,5 @@ ROUTES: dict[str, dict[str, str]] = {
     "socialgov.remind_expiring_decisions": {"queue": Queue.PERIODIC},
     "approvals.release_due": {"queue": Queue.PERIODIC},
     "approvals.remind_reviewers": {"queue": Queue.PERIODIC},
+    "reports.refresh_rollups": {"queue": Queue.PERIODIC},
 }

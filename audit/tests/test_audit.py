@@ -184,3 +184,81 @@ def test_history_panel_renders_events_for_an_object(employee):
     make_events(employee, 2)
     html = Template("{% load audit_tags %}{% history_panel obj %}").render(Context({"obj": employee}))
     assert html.count("test.happened") == 2
+
+
+# --- bulk appends and the fast verification ---------------------------------------
+
+
+def test_record_many_chains_every_event_in_one_insert(employee, django_assert_num_queries):
+    # given one event already in the trail
+    first = make_events(employee, 1)[0]
+
+    # when three are appended at once
+    # (a savepoint, the chain lock on PostgreSQL, the last hash, one COPY or INSERT, the release)
+    queries = 5 if connection.vendor == "postgresql" else 4
+    with django_assert_num_queries(queries):
+        written = audit.record_many(
+            actor=None,
+            action="channel.went_dormant",
+            target_type="channels_registry.channel",
+            entries=[(i, f"Channel {i}", {"i": i}) for i in range(3)],
+        )
+
+    # then they follow the first, in order, and the chain holds
+    assert written == 3
+    events = list(AuditEvent.objects.filter(action="channel.went_dormant").order_by("id"))
+    assert [e.target_id for e in events] == ["0", "1", "2"]
+    assert events[0].prev_hash == first.hash and events[1].prev_hash == events[0].hash
+    assert events[0].actor_label == "system" and events[2].data == {"i": 2}
+    assert verify_chain() == (4, None)
+
+
+def test_values_the_fast_encoder_writes_differently_still_verify(employee):
+    # orjson writes 1e-07 as 1e-7 and cannot hold 2**70: the canonical encoder decides those events
+    audit.record(actor=employee, action="x.y", target=employee, data={"small": 1e-7, "wide": 2**70, "s": "\u2028"})
+    assert verify_chain() == (1, None)
+
+
+def test_slices_of_the_chain_verify_like_the_whole(employee):
+    # given ten events, the seventh edited
+    events = make_events(employee, 10)
+    ids = [e.pk for e in events]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
+        _raw_update(ids[6], "forged")
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only")
+
+    # when the two halves are checked apart
+    head = audit.verify_range(ids[0], ids[4])
+    tail = audit.verify_range(ids[5], ids[9])
+
+    # then the first half holds (its last event is checked against its own predecessor), the second
+    # names the edited event, as one walk does
+    assert head == (5, None)
+    assert tail[0] == 2 and tail[1].event_id == ids[6]
+    assert verify_chain() == (7, tail[1])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="processes check slices on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_processes_checking_slices_answer_as_one_walk(employee, monkeypatch):
+    # given a committed trail, and the parallel path switched on for a short one
+    events = make_events(employee, 30)
+    monkeypatch.setattr(audit, "PARALLEL_FROM", 1)
+
+    # when / then
+    assert verify_chain(workers=3) == (30, None)
+    out = io.StringIO()
+    call_command("verify_audit", "--workers", "2", stdout=out)
+    assert "30 events verified" in out.getvalue()
+
+    # and an edit in a later slice is named with the count of one walk
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
+        _raw_update(events[19].pk, "forged")
+        cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only")
+    checked, broken = verify_chain(workers=3)
+    assert (checked, broken.event_id) == (20, events[19].pk)

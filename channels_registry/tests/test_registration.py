@@ -85,3 +85,26 @@ def test_people_outside_the_department_and_auditors_may_not_register(outsider, a
     for person in (outsider, auditor):
         with pytest.raises(Forbidden):
             services.channel_register(actor=person, **registration)
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "vault://marketing/SocialMedia2024",
+        "op://Brand/YouTubeChannel01",
+        "keepass:Marketing/x-account",
+        "vault://it/Brand_Team.2",
+    ],
+)
+def test_vault_item_names_made_of_words_and_a_number_are_accepted(employee, registration, reference):
+    channel = services.channel_register(actor=employee, **{**registration, "credentials_location": reference})
+    assert Channel.objects.get(pk=channel.pk).credentials_location == reference
+
+
+@pytest.mark.parametrize(
+    "reference", ["vault://marketing/P4ssword", "vault://marketing/S3cret-Team", "op://Brand/kT7mWq2Z"]
+)
+def test_vault_references_that_hide_a_password_are_refused(employee, registration, reference):
+    with pytest.raises(InvalidInput) as exc:
+        services.channel_register(actor=employee, **{**registration, "credentials_location": reference})
+    assert "looks like a password" in exc.value.fields["credentials_location"][0]

@@ -142,6 +142,51 @@ def test_after_the_grace_period_managers_and_it_are_told_and_retirement_proposed
         assert Notification.objects.filter(recipient=person, event="channel.retirement_proposed").exists()
 
 
+def test_each_owner_hears_only_about_their_own_channels_and_the_trail_lists_every_channel(
+    employee, colleague, manager, it_security, department, time_machine, monkeypatch
+):
+    from accounts.tests.factories import DepartmentFactory, UserFactory, add_member
+    from audit.services import verify_chain
+
+    # given two quiet channels of the employee's, one of the colleague's in another department
+    mine = [_quiet_channel(employee, colleague, department=department) for _ in range(2)]
+    sales = DepartmentFactory(name="Sales", slug="sales")
+    sales_manager = add_member(UserFactory(email="sales.manager@example.com"), sales, "manager")
+    theirs = _quiet_channel(colleague, employee, department=sales)
+
+    # when the audit runs
+    monkeypatch.setattr(services, "AUDIT_SLICE", 2)
+    assert services.dormancy_audit() == {"flagged": 3, "escalated": 0}
+
+    # then each owner is told once, about their own channels only
+    told = {n.recipient_id: n for n in Notification.objects.filter(event="channel.dormant")}
+    assert set(told) == {employee.pk, colleague.pk}
+    assert told[employee.pk].payload == {"channels": sorted(c.pk for c in mine)}
+    assert told[employee.pk].title == "2 of your channels went dormant"
+    assert told[colleague.pk].payload == {"channels": [theirs.pk]}
+    assert told[colleague.pk].title == f"{theirs.display_name} went dormant"
+    # and the trail lists every flagged channel, in slices (two ids each here)
+    flagged = AuditEvent.objects.filter(action="channel.dormancy_flagged").order_by("id")
+    assert [e.data["channels"] for e in flagged] == [sorted(c.pk for c in [*mine, theirs])[:2], [theirs.pk]]
+    summary = AuditEvent.objects.get(action="channel.dormancy_audited")
+    assert summary.data == {"flagged": 3, "retirement_proposed": 0}
+
+    # when the grace period has passed
+    time_machine.move_to(timezone.now() + timedelta(days=31))
+    assert services.dormancy_audit() == {"flagged": 0, "escalated": 3}
+
+    # then IT hears the count, each department's managers about their department's channels
+    proposed = {n.recipient_id: n for n in Notification.objects.filter(event="channel.retirement_proposed")}
+    assert set(proposed) == {it_security.pk, manager.pk, sales_manager.pk}
+    assert proposed[it_security.pk].payload == {"count": 3}
+    assert proposed[manager.pk].payload == {"count": 2, "department": department.pk}
+    assert proposed[sales_manager.pk].payload == {"count": 1, "department": sales.pk}
+    assert proposed[sales_manager.pk].url.endswith(f"department={sales.pk}")
+    proposals = AuditEvent.objects.filter(action="channel.retirement_proposed")
+    assert sorted(pk for e in proposals for pk in e.data["channels"]) == sorted(c.pk for c in [*mine, theirs])
+    assert verify_chain()[1] is None
+
+
 def test_new_activity_wakes_a_dormant_channel(employee, colleague):
     channel = _quiet_channel(employee, colleague)
     services.dormancy_audit()

@@ -258,7 +258,6 @@ def test_a_change_made_while_the_broker_is_down_succeeds_and_the_sweep_delivers_
     it = UserFactory(email="it@example.com", is_staff=True)
     person = UserFactory(email="person@example.com")
     department = DepartmentFactory(name="Sales", slug="sales")
-    started = timezone.now()
 
     # when: the change commits while the broker refuses connections
     with django_capture_on_commit_callbacks(execute=True):
@@ -277,7 +276,7 @@ def test_a_change_made_while_the_broker_is_down_succeeds_and_the_sweep_delivers_
     assert services.outbox_sweep() == (0, 0)
 
     # when: the sweep runs after OUTBOX_SWEEP_AFTER
-    later = started + settings.OUTBOX_SWEEP_AFTER + timedelta(seconds=1)
+    later = n.created_at + settings.OUTBOX_SWEEP_AFTER + timedelta(seconds=1)
     with time_machine.travel(later, tick=False), eager_tasks():
         assert services.outbox_sweep() == (1, 0)
         assert services.outbox_sweep() == (0, 0)
@@ -319,7 +318,6 @@ def test_an_admin_request_that_notifies_succeeds_with_the_broker_down_and_the_sw
     # given: IT security hears about every deactivation
     leaver = UserFactory(email="leaver@example.com")
     client.force_login(superuser)
-    started = timezone.now()
 
     # when: an administrator offboards someone while the broker refuses connections
     with django_capture_on_commit_callbacks(execute=True):
@@ -339,7 +337,8 @@ def test_an_admin_request_that_notifies_succeeds_with_the_broker_down_and_the_sw
 
     # when: the broker is back and the sweep runs once the row is stale
     use_broker("memory://")
-    with time_machine.travel(started + settings.OUTBOX_SWEEP_AFTER + timedelta(seconds=1), tick=False), eager_tasks():
+    stale = n.created_at + settings.OUTBOX_SWEEP_AFTER + timedelta(seconds=1)
+    with time_machine.travel(stale, tick=False), eager_tasks():
         assert services.outbox_sweep() == (1, 0)
         assert services.outbox_sweep() == (0, 0)
 
@@ -388,6 +387,35 @@ def test_a_batch_delivery_run_twice_sends_each_e_mail_once(django_capture_on_com
     assert states[gone.pk] == EmailState.SKIPPED
     assert {states[p.pk] for p in people} == {EmailState.SENT}
     assert not Notification.objects.filter(delivered_at__isnull=True).exists()
+
+
+def test_a_batch_renders_a_shared_text_once_and_gives_each_e_mail_its_own(
+    django_capture_on_commit_callbacks, enqueued, monkeypatch
+):
+    # given a batch of five, three told one thing and two another (one with markup in its title)
+    people = UserFactory.create_batch(5)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify(event="x.y", recipients=people[:3], title="Shared news", body="Same for all", url="/a/")
+        services.notify(event="x.z", recipients=people[3:], title="<b>Other</b>", body="Second text", url="/b/")
+    renders = []
+    real_render = services._render_email
+    monkeypatch.setattr(services, "_render_email", lambda *a: renders.append(a) or real_render(*a))
+
+    # when
+    sent = services.notifications_deliver_email(list(Notification.objects.values_list("pk", flat=True)))
+
+    # then each text was rendered once, and every e-mail carries its own notification's text
+    assert (sent, len(renders)) == (5, 2)
+    by_recipient = {m.to[0]: m for m in mail.outbox}
+    for person in people[:3]:
+        message = by_recipient[person.email]
+        assert message.subject == "[socialgov] Shared news" and "Same for all" in message.body
+        assert f"{settings.SITE_URL}/a/" in message.body
+    for person in people[3:]:
+        message = by_recipient[person.email]
+        assert "Second text" in message.body and "Same for all" not in message.body
+        html = message.alternatives[0][0]
+        assert "&lt;b&gt;Other&lt;/b&gt;" in html and "<b>Other</b>" not in html
 
 
 def test_a_batch_skips_what_a_single_delivery_already_sent_or_holds(django_capture_on_commit_callbacks, enqueued):

@@ -12,7 +12,7 @@ REPORT_ROUTES: list[Route] = [
     Route("reports:index", "get", lambda o: "/reports/", page()),
     *[
         Route("reports:detail", "get", lambda o, s=slug: f"/reports/{s}/", only(REPORT_READERS))
-        for slug in ["lead-time"]
+        for slug in ["lead-time", "acknowledgements"]
     ],
     Route(
         "reports:detail",
@@ -22,6 +22,12 @@ REPORT_ROUTES: list[Route] = [
     ),
     Route("reports:detail", "get", lambda o: "/reports/no-such-report/", only(REPORT_READERS, ok=404, denied=404)),
     Route("reports:export", "get", lambda o: "/reports/sla-breaches/export.csv", only(REPORT_READERS)),
+    Route(
+        "reports:export",
+        "get",
+        lambda o: "/reports/acknowledgements/export.csv?start=2026-01-01&end=2026-03-31&department=marketing",
+        only(REPORT_READERS),
+    ),
     Route("reports:calendar", "get", lambda o: "/reports/calendar/", page()),
     Route("reports:calendar", "get", lambda o: "/reports/calendar/?week=2026-03-02&department=marketing", page()),
     Route("reports:calendar_feed_create", "post", lambda o: "/reports/calendar/feed/", page()),
@@ -33,6 +39,9 @@ REPORT_ROUTES: list[Route] = [
     Route("reports:export_dataset", "get", lambda o: "/reports/exports/channels.csv", page()),
     Route("reports:export_dataset", "get", lambda o: "/reports/exports/posts.jsonl", page()),
     Route("reports:export_dataset", "get", lambda o: "/reports/exports/decisions.csv", only(DECISION_READERS)),
+    Route("reports:export_dataset", "get", lambda o: "/reports/exports/decisions.json", only(DECISION_READERS)),
+    Route("reports:export_dataset", "get", lambda o: "/reports/exports/review-decisions.csv", page()),
+    Route("reports:export_dataset", "get", lambda o: "/reports/exports/review-decisions.json", page()),
     Route("reports:export_dataset", "get", lambda o: "/reports/exports/audit.jsonl", audit_readers()),
     Route("reports:export_dataset", "get", lambda o: "/reports/exports/audit.xml", page(ok=404)),
 ]

@@ -11,7 +11,10 @@ from approvals.models import Decision, StageReview
 from approvals.tests.factories import channel_for, draft, submitted
 from audit import services as audit
 from channels_registry.choices import ChannelState
+from policies.models import Acknowledgement
+from policies.tests.factories import published_policy
 from reports.catalogue import REPORTS
+from reports.services import report_rollups_refresh
 from reports.tests.fixtures import make_post
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +34,10 @@ DASHBOARD = {
 # The layout, the filter's department choice (validated and rendered) and the report's one query;
 # a manager's departments are read once more (their scope).
 REPORT_PAGE = {"manager": 9, "auditor": 8}
+# Acknowledgement coverage reads the current policy versions first (their audiences differ), then aggregates once.
+# Reports with rollups read the rollup's mark, the closed periods' rows, then the rest live (posts: created and
+# published are two groupings).
+REPORT_EXTRA = {"acknowledgements": 1, "lead-time": 2, "sla-breaches": 2, "posts": 3}
 
 
 @pytest.fixture(params=[2, 12], ids=["few", "many"])
@@ -52,6 +59,15 @@ def world(request, employee, reviewer, manager, department):
     return n
 
 
+@pytest.fixture
+def report_world(world, employee):
+    for i in range(world):
+        policy = published_policy(slug=f"policy-{i}")
+        Acknowledgement.objects.create(version=policy.current_version, user=employee)
+    report_rollups_refresh()
+    return world
+
+
 @pytest.mark.parametrize("role", list(DASHBOARD))
 def test_dashboard_queries_by_role(client, request, world, role, django_assert_num_queries):
     client.force_login(request.getfixturevalue(role))
@@ -62,9 +78,9 @@ def test_dashboard_queries_by_role(client, request, world, role, django_assert_n
 
 @pytest.mark.parametrize("slug", list(REPORTS))
 @pytest.mark.parametrize("role", list(REPORT_PAGE))
-def test_report_page_queries(client, request, world, role, slug, django_assert_num_queries):
+def test_report_page_queries(client, request, report_world, role, slug, django_assert_num_queries):
     client.force_login(request.getfixturevalue(role))
-    with django_assert_num_queries(REPORT_PAGE[role]):
+    with django_assert_num_queries(REPORT_PAGE[role] + REPORT_EXTRA.get(slug, 0)):
         response = client.get(f"/reports/{slug}/?start=2020-01-01&department=marketing")
     assert response.status_code == 200
     assert b"<svg" in response.content or b"Nothing to draw" in response.content
@@ -75,6 +91,9 @@ def test_report_page_queries(client, request, world, role, slug, django_assert_n
 CALENDAR_PAGE = 10
 # session, user, groups, the post scope and one streamed query (read in chunks), whatever the row count.
 POSTS_EXPORT = 4
+# session, user, groups, the post scope and the decisions with their stage, revision, post, channel and department
+# (one streamed query), whatever the row count.
+REVIEW_DECISIONS_EXPORT = 4
 # No session: the feed (by its token's hash), its last-used mark, the post scope and the posts.
 ICS_FEED = 6
 
@@ -110,3 +129,11 @@ def test_posts_export_queries(client, auditor, scheduled_world, django_assert_nu
         response = client.get("/reports/exports/posts.csv")
         body = b"".join(response.streaming_content)
     assert body.count(b"\n") > scheduled_world
+
+
+def test_review_decisions_export_queries(client, auditor, world, django_assert_num_queries):
+    client.force_login(auditor)
+    with django_assert_num_queries(REVIEW_DECISIONS_EXPORT):
+        response = client.get("/reports/exports/review-decisions.json")
+        body = b"".join(response.streaming_content)
+    assert body.count(b'"outcome"') == world

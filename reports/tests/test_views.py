@@ -11,7 +11,8 @@ import pytest
 from django.utils import timezone
 from icalendar import Calendar
 
-from approvals.tests.factories import channel_for, draft
+from approvals.models import Decision, StageReview
+from approvals.tests.factories import channel_for, draft, submitted
 from audit.models import AuditEvent
 from reports.models import CalendarFeed
 from reports.services import calendar_feed_create, token_hash
@@ -79,6 +80,38 @@ def test_a_formula_payload_stays_inert_in_every_csv(client, auditor, employee, d
     assert lines[0]["body"] == PAYLOAD
 
 
+def test_review_decisions_export_as_csv_json_and_jsonl_with_the_payload_inert(
+    client, auditor, employee, reviewer, department
+):
+    # given a decision whose comment is a spreadsheet formula
+    post = submitted(employee, channel_for(employee, department=department), body="Launch day")
+    stage = StageReview.objects.filter(post=post).first()
+    Decision.objects.create(stage_review=stage, reviewer=reviewer, outcome="request_changes", comment=PAYLOAD)
+    client.force_login(auditor)
+
+    cells = [
+        c for row in csv.reader(io.StringIO(body_of(client.get("/reports/exports/review-decisions.csv")))) for c in row
+    ]
+    array = json.loads(body_of(client.get("/reports/exports/review-decisions.json")))
+    lines = body_of(client.get("/reports/exports/review-decisions.jsonl")).splitlines()
+
+    assert "'" + PAYLOAD in cells and PAYLOAD not in cells
+    assert len(array) == len(lines) == 1
+    assert array[0]["comment"] == json.loads(lines[0])["comment"] == PAYLOAD
+    assert (
+        array[0]["post"] == post.pk
+        and array[0]["reviewer"] == reviewer.email
+        and array[0]["outcome"] == "request_changes"
+    )
+
+
+def test_a_json_export_is_one_valid_array_even_when_empty(client, auditor):
+    client.force_login(auditor)
+
+    assert json.loads(body_of(client.get("/reports/exports/review-decisions.json"))) == []
+    assert isinstance(json.loads(body_of(client.get("/reports/exports/channels.json"))), list)
+
+
 def test_exports_respect_scope(client, employee, reviewer, department):
     channel = channel_for(employee, department=department)
     draft(employee, channel, body="My private draft")
@@ -88,6 +121,7 @@ def test_exports_respect_scope(client, employee, reviewer, department):
     channels = body_of(client.get("/reports/exports/channels.csv"))
 
     assert "My private draft" not in posts  # a draft is its author's (and contributors') only
+    assert body_of(client.get("/reports/exports/review-decisions.csv")).count("\n") == 1  # the header only
     assert "credentials_location" not in channels  # security details: IT and auditors only
     assert client.get("/reports/exports/audit.csv").status_code == 403
 
