@@ -52,5 +52,7 @@ def normalise_url(platform: Platform | None, raw: str, *, field: str = "url") ->
     if hosts and not any(host == h or host.endswith("." + h) for h in hosts):
         message = f"A {platform.name} address is on {', '.join(hosts)}, not {host}."
         raise InvalidInput(message, fields={field: [message]})
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal keeps its brackets, or the address no longer parses
     netloc = host + (f":{port}" if port else "")
     return parts._replace(scheme=parts.scheme.lower(), netloc=netloc).geturl()

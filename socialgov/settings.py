@@ -295,7 +295,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for _sub in ("queue", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A message a worker took but never acknowledged (the worker was killed) goes back to the queue
+    # this many seconds after it was taken, when a worker next starts or polls. Longer than any
+    # task runs and than the longest countdown (webhook back-off), or those run twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

@@ -6,43 +6,7 @@ a delegation from the reviewer to the employee; a lockdown in force; Marketing's
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-
-ROLES = [
-    "anonymous",
-    "outsider",
-    "employee",
-    "reviewer",
-    "manager",
-    "communications",
-    "it_security",
-    "auditor",
-    "superuser",
-]
-SIGNED_IN = ROLES[1:]
-
-
-@dataclass
-class Row:
-    name: str
-    method: str
-    url: Callable[[dict[str, Any]], str]
-    expect: dict[str, int]
-    data: Callable[[dict[str, Any]], dict[str, Any]] = field(default=lambda o: {})
-    api: bool = False
-
-
-def statuses(ok=200, anon=302, **overrides) -> dict[str, int]:
-    result = {"anonymous": anon, **{r: ok for r in SIGNED_IN}}
-    result.update(overrides)
-    return result
-
-
-def api(ok=200, **overrides) -> dict[str, int]:
-    return statuses(ok=ok, anon=401, **overrides)
-
+from socialgov.testing.permissions import Route, api, page
 
 LOCKDOWN_DECIDERS = {"communications": 302, "it_security": 302, "superuser": 302}
 ROUTE_MANAGERS = {"manager": 302, "it_security": 302, "superuser": 302}
@@ -54,96 +18,147 @@ def _post(o):
     return o["post"].pk
 
 
-ROWS: list[Row] = [
+ROWS: list[Route] = [
     # Pages
-    Row("approvals:my_posts", "get", lambda o: "/posts/", statuses()),
-    Row("approvals:post_create", "get", lambda o: "/posts/new/", statuses(ok=403, employee=200)),
-    Row(
+    Route("approvals:my_posts", "get", lambda o: "/posts/", page()),
+    # another department's post in review: outside Marketing's scope (404); those who read everything,
+    # and the brand reviewers (communications: the brand stage of every public channel), see it
+    Route(
+        "approvals:post_detail",
+        "get",
+        lambda o: f"/posts/{o['their_stage'].post_id}/",
+        page(ok=404, communications=200, it_security=200, auditor=200, superuser=200),
+        id="another department's post",
+    ),
+    Route(
+        "approvals:stage_decide",
+        "post",
+        lambda o: f"/posts/reviews/{o['their_stage'].pk}/decide/",
+        page(ok=404, communications=403, it_security=403, auditor=403, superuser=403),
+        data=lambda o: {"outcome": "approve"},
+        id="decide another department's post",
+    ),
+    Route(
+        "post-detail",
+        "get",
+        lambda o: f"/api/v1/posts/{o['their_stage'].post_id}/",
+        api(ok=404, communications=200, it_security=200, auditor=200, superuser=200),
+        api=True,
+        id="api another department's post",
+    ),
+    Route(
+        "post-decide",
+        "post",
+        lambda o: f"/api/v1/posts/{o['their_stage'].post_id}/decide/",
+        api(ok=404, communications=403, it_security=403, auditor=403, superuser=403),
+        data=lambda o: {"outcome": "approve"},
+        api=True,
+        id="api decide another department's post",
+    ),
+    Route("approvals:post_create", "get", lambda o: "/posts/new/", page(ok=403, employee=200)),
+    Route(
         "approvals:post_create",
         "post",
         lambda o: "/posts/new/",
-        statuses(ok=403, employee=302),
+        page(ok=403, employee=302),
         data=lambda o: {"channel": o["channel"].pk, "body": "Hello <script>alert(1)</script>"},
     ),
-    Row("approvals:export", "get", lambda o: "/posts/export.csv", statuses()),
-    Row("approvals:queue", "get", lambda o: "/posts/queue/", statuses()),
-    Row("approvals:scheduled", "get", lambda o: "/posts/scheduled/", statuses()),
-    Row("approvals:post_detail", "get", lambda o: f"/posts/{_post(o)}/", statuses(outsider=404)),
-    Row(
+    Route("approvals:export", "get", lambda o: "/posts/export.csv", page()),
+    Route("approvals:queue", "get", lambda o: "/posts/queue/", page()),
+    Route("approvals:scheduled", "get", lambda o: "/posts/scheduled/", page()),
+    Route("approvals:post_detail", "get", lambda o: f"/posts/{_post(o)}/", page(outsider=404)),
+    Route(
         "approvals:attachment",
         "get",
         lambda o: f"/posts/attachments/{o['attachment'].pk}/",
-        statuses(outsider=404),
+        page(outsider=404),
     ),
-    Row("approvals:post_edit", "get", lambda o: f"/posts/{_post(o)}/edit/", statuses(ok=403, outsider=404)),
-    Row(
+    Route("approvals:post_edit", "get", lambda o: f"/posts/{_post(o)}/edit/", page(ok=403, outsider=404)),
+    Route(
+        "approvals:post_edit",
+        "post",
+        lambda o: f"/posts/{_post(o)}/edit/",
+        page(ok=403, outsider=404),
+        data=lambda o: {"channel": o["channel"].pk, "body": "Changed while in review"},
+        id="edit a post in review",
+    ),
+    Route(
+        "approvals:post_edit",
+        "post",
+        lambda o: f"/posts/{o['draft'].pk}/edit/",
+        # a draft is its author's; those who read everything see it, and may not change it
+        page(ok=404, employee=302, it_security=403, auditor=403, superuser=403),
+        data=lambda o: {"channel": o["channel"].pk, "body": "A better draft"},
+        id="edit a draft",
+    ),
+    Route(
         "approvals:post_submit",
         "post",
         lambda o: f"/posts/{_post(o)}/submit/",
-        statuses(ok=403, outsider=404, employee=302),
+        page(ok=403, outsider=404, employee=302),
     ),
-    Row(
+    Route(
         "approvals:post_withdraw",
         "post",
         lambda o: f"/posts/{_post(o)}/withdraw/",
-        statuses(ok=403, outsider=404, employee=302),
+        page(ok=403, outsider=404, employee=302),
     ),
-    Row(
+    Route(
         "approvals:post_published",
         "post",
         lambda o: f"/posts/{_post(o)}/published/",
-        statuses(ok=403, outsider=404, it_security=302, superuser=302),
+        page(ok=403, outsider=404, it_security=302, superuser=302),
     ),
-    Row(
+    Route(
         "approvals:comment_add",
         "post",
         lambda o: f"/posts/{_post(o)}/comments/",
-        statuses(ok=302, outsider=404, auditor=403),
+        page(ok=302, outsider=404, auditor=403),
         data=lambda o: {"body": '=HYPERLINK("http://evil")'},
     ),
     # No one decides on their own post; only eligible reviewers decide: the department stage is the
     # department's reviewers and managers (a superuser is not one).
-    Row(
+    Route(
         "approvals:stage_decide",
         "post",
         lambda o: f"/posts/reviews/{o['stage'].pk}/decide/",
-        statuses(ok=403, outsider=404, reviewer=302, manager=302),
+        page(ok=403, outsider=404, reviewer=302, manager=302),
         data=lambda o: {"outcome": "approve"},
     ),
-    Row("approvals:delegations", "get", lambda o: "/posts/delegations/", statuses()),
-    Row(
+    Route("approvals:delegations", "get", lambda o: "/posts/delegations/", page()),
+    Route(
         "approvals:delegations",
         "post",
         lambda o: "/posts/delegations/",
-        statuses(ok=302, auditor=403, reviewer=200),  # the reviewer names themself: the form says no
+        page(ok=302, auditor=403, reviewer=200),  # the reviewer names themself: the form says no
         data=lambda o: {"delegate": "reviewer@example.com", **DELEGATION},
     ),
-    Row(
+    Route(
         "approvals:delegation_revoke",
         "post",
         lambda o: f"/posts/delegations/{o['delegation'].pk}/end/",
-        statuses(ok=404, reviewer=302, it_security=302, superuser=302, employee=403, auditor=403),
+        page(ok=404, reviewer=302, it_security=302, superuser=302, employee=403, auditor=403),
     ),
-    Row("approvals:lockdowns", "get", lambda o: "/posts/lockdowns/", statuses()),
-    Row(
+    Route("approvals:lockdowns", "get", lambda o: "/posts/lockdowns/", page()),
+    Route(
         "approvals:lockdowns",
         "post",
         lambda o: "/posts/lockdowns/",
-        statuses(ok=403, **LOCKDOWN_DECIDERS),
+        page(ok=403, **LOCKDOWN_DECIDERS),
         data=lambda o: {"scope": "all", "reason": "Crisis"},
     ),
-    Row(
+    Route(
         "approvals:lockdown_end",
         "post",
         lambda o: f"/posts/lockdowns/{o['lockdown'].pk}/end/",
-        statuses(ok=403, **LOCKDOWN_DECIDERS),
+        page(ok=403, **LOCKDOWN_DECIDERS),
     ),
-    Row("approvals:routes", "get", lambda o: "/posts/routes/", statuses()),
-    Row(
+    Route("approvals:routes", "get", lambda o: "/posts/routes/", page()),
+    Route(
         "approvals:routes",
         "post",
         lambda o: "/posts/routes/",
-        statuses(ok=403, **ROUTE_MANAGERS),
+        page(ok=403, **ROUTE_MANAGERS),
         data=lambda o: {
             "department": o["department"].pk,
             "name": "Legal",
@@ -153,15 +168,15 @@ ROWS: list[Row] = [
             "sla_hours": 8,
         },
     ),
-    Row(
+    Route(
         "approvals:route_stage_remove",
         "post",
         lambda o: f"/posts/routes/stages/{o['route_stage'].pk}/remove/",
-        statuses(ok=403, **ROUTE_MANAGERS),
+        page(ok=403, **ROUTE_MANAGERS),
     ),
     # API
-    Row("post-list", "get", lambda o: "/api/v1/posts/", api(), api=True),
-    Row(
+    Route("post-list", "get", lambda o: "/api/v1/posts/", api(), api=True),
+    Route(
         "post-list",
         "post",
         lambda o: "/api/v1/posts/",
@@ -169,8 +184,8 @@ ROWS: list[Row] = [
         data=lambda o: {"channel": o["channel"].pk, "body": "Hello"},
         api=True,
     ),
-    Row("post-detail", "get", lambda o: f"/api/v1/posts/{_post(o)}/", api(outsider=404), api=True),
-    Row(
+    Route("post-detail", "get", lambda o: f"/api/v1/posts/{_post(o)}/", api(outsider=404), api=True),
+    Route(
         "post-detail",
         "patch",
         lambda o: f"/api/v1/posts/{_post(o)}/",
@@ -178,22 +193,22 @@ ROWS: list[Row] = [
         data=lambda o: {"body": "Changed"},
         api=True,
     ),
-    Row("post-revisions", "get", lambda o: f"/api/v1/posts/{_post(o)}/revisions/", api(outsider=404), api=True),
-    Row(
+    Route("post-revisions", "get", lambda o: f"/api/v1/posts/{_post(o)}/revisions/", api(outsider=404), api=True),
+    Route(
         "post-submit",
         "post",
         lambda o: f"/api/v1/posts/{_post(o)}/submit/",
         api(ok=403, outsider=404, employee=409),
         api=True,
     ),
-    Row(
+    Route(
         "post-withdraw",
         "post",
         lambda o: f"/api/v1/posts/{_post(o)}/withdraw/",
         api(ok=403, outsider=404, employee=200),
         api=True,
     ),
-    Row(
+    Route(
         "post-decide",
         "post",
         lambda o: f"/api/v1/posts/{_post(o)}/decide/",
@@ -201,25 +216,25 @@ ROWS: list[Row] = [
         data=lambda o: {"outcome": "approve"},
         api=True,
     ),
-    Row(
+    Route(
         "post-published",
         "post",
         lambda o: f"/api/v1/posts/{_post(o)}/published/",
         api(ok=403, outsider=404, it_security=409, superuser=409),
         api=True,
     ),
-    Row(
+    Route(
         "post-release",
         "post",
         lambda o: f"/api/v1/posts/{_post(o)}/release/",
         api(ok=403, outsider=404, it_security=409, superuser=409),
         api=True,
     ),
-    Row("post-due", "get", lambda o: "/api/v1/posts/due/", api(), api=True),
-    Row("review-list", "get", lambda o: "/api/v1/reviews/", api(), api=True),
-    Row("approvalroute-list", "get", lambda o: "/api/v1/approval-routes/", api(), api=True),
-    Row("approvalroute-detail", "get", lambda o: f"/api/v1/approval-routes/{o['route'].pk}/", api(), api=True),
-    Row(
+    Route("post-due", "get", lambda o: "/api/v1/posts/due/", api(), api=True),
+    Route("review-list", "get", lambda o: "/api/v1/reviews/", api(), api=True),
+    Route("approvalroute-list", "get", lambda o: "/api/v1/approval-routes/", api(), api=True),
+    Route("approvalroute-detail", "get", lambda o: f"/api/v1/approval-routes/{o['route'].pk}/", api(), api=True),
+    Route(
         "approvalroute-stages",
         "post",
         lambda o: f"/api/v1/approval-routes/{o['route'].pk}/stages/",
@@ -227,8 +242,8 @@ ROWS: list[Row] = [
         data=lambda o: {"name": "Legal", "role": "manager"},
         api=True,
     ),
-    Row("delegation-list", "get", lambda o: "/api/v1/delegations/", api(), api=True),
-    Row(
+    Route("delegation-list", "get", lambda o: "/api/v1/delegations/", api(), api=True),
+    Route(
         "delegation-list",
         "post",
         lambda o: "/api/v1/delegations/",
@@ -236,22 +251,22 @@ ROWS: list[Row] = [
         data=lambda o: {"delegate": "reviewer@example.com", **API_DELEGATION},
         api=True,
     ),
-    Row(
+    Route(
         "delegation-detail",
         "get",
         lambda o: f"/api/v1/delegations/{o['delegation'].pk}/",
         api(ok=404, reviewer=200, employee=200, it_security=200, auditor=200, superuser=200),
         api=True,
     ),
-    Row(
+    Route(
         "delegation-revoke",
         "post",
         lambda o: f"/api/v1/delegations/{o['delegation'].pk}/revoke/",
         api(ok=404, reviewer=200, it_security=200, superuser=200, employee=403, auditor=403),
         api=True,
     ),
-    Row("lockdown-list", "get", lambda o: "/api/v1/lockdowns/", api(), api=True),
-    Row(
+    Route("lockdown-list", "get", lambda o: "/api/v1/lockdowns/", api(), api=True),
+    Route(
         "lockdown-list",
         "post",
         lambda o: "/api/v1/lockdowns/",
@@ -259,8 +274,8 @@ ROWS: list[Row] = [
         data=lambda o: {"scope": "department", "department": "marketing", "reason": "Crisis"},
         api=True,
     ),
-    Row("lockdown-detail", "get", lambda o: f"/api/v1/lockdowns/{o['lockdown'].pk}/", api(), api=True),
-    Row(
+    Route("lockdown-detail", "get", lambda o: f"/api/v1/lockdowns/{o['lockdown'].pk}/", api(), api=True),
+    Route(
         "lockdown-end",
         "post",
         lambda o: f"/api/v1/lockdowns/{o['lockdown'].pk}/end/",

@@ -9,10 +9,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from approvals import services
-from approvals.tests.factories import PNG, channel_for, open_stage, submitted
-from approvals.tests.permission_table import ROLES, ROWS
+from approvals.tests.factories import PNG, channel_for, draft, open_stage, submitted
+from approvals.tests.permission_table import ROWS
+from socialgov.testing.hostile import assert_takes_no_form_post, read_only_pages, walk, walkable
+from socialgov.testing.permissions import cases, check
 
-CASES = [(row, role) for row in ROWS for role in ROLES]
+
+def _their_post():
+    """A post in review in another department (Training): outside Marketing's scope."""
+    from accounts.tests.factories import DepartmentFactory, UserFactory, add_member
+
+    training = DepartmentFactory(name="Training", slug="training")
+    trainer = add_member(UserFactory(email="trainer@example.com"), training, "member")
+    return submitted(trainer, channel_for(trainer, department=training))
 
 
 @pytest.fixture
@@ -28,6 +37,8 @@ def objects(employee, reviewer, manager, department, communications, groups):
     return {
         "channel": channel,
         "post": post,
+        "draft": draft(employee, channel, "Still a draft."),
+        "their_stage": open_stage(_their_post()),
         "stage": open_stage(post),
         "attachment": post.attachments.get(),
         "delegation": delegation,
@@ -39,18 +50,16 @@ def objects(employee, reviewer, manager, department, communications, groups):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("row", "role"), CASES, ids=[f"{r.method}-{r.name}-{role}" for r, role in CASES])
-def test_permission_table(row, role, objects, request, client, api_client):
-    if role != "anonymous":
-        user = request.getfixturevalue(role)
-        client.force_login(user)
-        api_client.force_authenticate(user)
-    url = row.url(objects)
-    data = row.data(objects)
-    if row.api:
-        response = (
-            getattr(api_client, row.method)(url, data, format="json") if row.method != "get" else api_client.get(url)
-        )
-    else:
-        response = getattr(client, row.method)(url, data) if row.method != "get" else client.get(url)
-    assert response.status_code == row.expect[role], f"{role} {row.method.upper()} {url}: {response.content[:300]!r}"
+@pytest.mark.parametrize(("route", "role"), cases(ROWS))
+def test_permission_table(route, role, objects, request):
+    check(route, role, objects, request=request)
+
+
+@pytest.mark.parametrize("route", walkable(ROWS))
+def test_hostile_text_is_refused_or_kept_escaped(route, objects, request):
+    walk(route, objects, request=request)
+
+
+@pytest.mark.parametrize("route", read_only_pages(ROWS))
+def test_a_page_with_only_a_get_row_takes_no_form_post(route, objects, request):
+    assert_takes_no_form_post(route, objects, request=request)

@@ -11,6 +11,7 @@ from accounts.tests.factories import UserFactory, add_member
 from approvals import services
 from approvals.models import Decision, RouteStage, StageReview
 from approvals.tests.factories import channel_for, open_stage, submitted
+from audit.services import verify_chain
 from policies.tests.factories import PlatformFactory
 from socialgov.errors import Conflict
 
@@ -61,10 +62,12 @@ def test_ten_deciders_race_the_same_stage(department, employee, mode, required, 
     # when all ten approve at once
     results = _race(stage.pk, reviewers)
 
-    # then exactly as many succeed as the mode allows; the rest get a conflict and change nothing
+    # then exactly as many succeed as the mode allows; the rest get a conflict and change nothing,
+    # and the audit chain the racing writers appended to still verifies
     assert sorted(results) == ["conflict"] * (10 - wins) + ["ok"] * wins, results
     stage.refresh_from_db()
     assert stage.state == "approved"
     assert stage.approvals == required
     assert Decision.objects.filter(stage_review=stage).count() == wins
     assert StageReview.objects.get(revision=stage.revision, position=2).state == "open"
+    assert verify_chain()[1] is None

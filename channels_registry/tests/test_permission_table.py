@@ -7,25 +7,20 @@ fails ``test_every_route_is_in_the_table``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from channels_registry.choices import CHECKLIST
 from channels_registry.tests.world import build_world
+from socialgov.testing.hostile import assert_takes_no_form_post, read_only_pages, walk, walkable
+from socialgov.testing.permissions import SIGNED_IN, Route, cases, check
 
 pytestmark = pytest.mark.django_db
 
-SIGNED_IN = ["employee", "reviewer", "manager", "communications", "it_security", "auditor", "superuser", "outsider"]
-ROLES = ["anonymous", *SIGNED_IN]
-
 
 def expect(default: int, **overrides: int) -> dict[str, int]:
-    table = dict.fromkeys(SIGNED_IN, default)
-    table.update(overrides)
-    return table
+    """Every signed-in role gets ``default`` except ``overrides`` (anonymous: 302 page, 401 API)."""
+    return {**dict.fromkeys(SIGNED_IN, default), **overrides}
 
 
 IT = {"it_security": 0, "superuser": 0}
@@ -35,26 +30,12 @@ def it(status: int, **more: int) -> dict[str, int]:
     return {**{k: status for k in IT}, **more}
 
 
-@dataclass
-class Route:
-    name: str
-    method: str
-    url: Any  # world -> str
-    expected: dict[str, int]
-    data: Any = None  # world -> dict
-    api: bool = False
-    id: str = field(default="")
-
-    def __post_init__(self):
-        self.id = self.id or f"{self.name}:{self.method}"
-
-
 def page(name, method, url, expected, data=None, id=""):
-    return Route(name, method, url, expected, data, api=False, id=id)
+    return Route(name, method, url, expected, data or {}, api=False, id=id)
 
 
 def api(name, method, url, expected, data=None, id=""):
-    return Route(name, method, url, expected, data, api=True, id=id)
+    return Route(name, method, url, expected, data or {}, api=True, id=id)
 
 
 REASON = {"reason": "Because the table says so"}
@@ -71,6 +52,25 @@ ROUTES = [
         "get",
         lambda w: f"{R}/register/",
         expect(200, communications=403, auditor=403, outsider=403),
+    ),
+    page(
+        "channels_registry:channel_register",
+        "post",
+        lambda w: f"{R}/register/",
+        expect(302, communications=403, auditor=403, outsider=403),
+        data=lambda w: {
+            "platform": w.ours.platform_id,
+            "handle": "@acme_table",
+            "url": "https://x.com/acme_table",
+            "display_name": "Acme table",
+            "department": w.ours.department_id,
+            "purpose": "News from Acme.",
+            "audience": "Customers",
+            "credentials_location": "vault://marketing/x-acme-table",
+            "custodians": "employee@example.com, colleague@example.com",
+            "recovery_contact": "social@example.com",
+            "mfa_enabled": "on",
+        },
     ),
     page("channels_registry:channel_detail", "get", lambda w: f"{R}/channels/{w.theirs.pk}/", expect(200)),
     page(
@@ -162,6 +162,13 @@ ROUTES = [
     ),
     page("channels_registry:it_desk", "get", lambda w: f"{R}/it/", expect(403, auditor=200, **it(200))),
     page("channels_registry:access_request_list", "get", lambda w: f"{R}/access-requests/", expect(200)),
+    page(
+        "channels_registry:access_request_list",
+        "post",
+        lambda w: f"{R}/access-requests/",
+        expect(302, auditor=403),
+        data=lambda w: {"kind": "channel_role", "channel": w.theirs.pk, "role": "contributor", "reason": "Help"},
+    ),
     page(
         "channels_registry:access_request_decide",
         "post",
@@ -438,24 +445,19 @@ def world(employee, reviewer, manager, communications, it_security, auditor, sup
     return w
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.id)
-def test_permission_table(client, world, route, role):
-    # given
-    if role != "anonymous":
-        client.force_login(world.people[role])
-    data = route.data(world) if route.data else {}
+@pytest.mark.parametrize(("route", "role"), cases(ROUTES))
+def test_permission_table(world, route, role, request):
+    check(route, role, world, request=request)
 
-    # when
-    call = getattr(client, route.method)
-    if route.api:
-        response = call(route.url(world), data, content_type="application/json") if data else call(route.url(world))
-    else:
-        response = call(route.url(world), data) if route.method != "get" else call(route.url(world))
 
-    # then
-    expected = (401 if route.api else 302) if role == "anonymous" else route.expected[role]
-    assert response.status_code == expected, (route.id, role, getattr(response, "content", b"")[:300])
+@pytest.mark.parametrize("route", walkable(ROUTES))
+def test_hostile_text_is_refused_or_kept_escaped(route, world, request):
+    walk(route, world, request=request)
+
+
+@pytest.mark.parametrize("route", read_only_pages(ROUTES))
+def test_a_page_with_only_a_get_row_takes_no_form_post(route, world, request):
+    assert_takes_no_form_post(route, world, request=request)
 
 
 def _names(patterns, namespace=""):

@@ -28,7 +28,9 @@ from notifications.choices import DeliveryState, EmailState
 from notifications.models import Notification, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from notifications.tests.conftest import CLOSED_BROKER
 
-WORKER_BROKER = "redis://127.0.0.1:6379/14"
+# The broker db of the real-worker tests (flushed before and after each): keep it apart from the
+# REDIS_URL cache db and from anything else on that Redis.
+WORKER_BROKER = os.environ.get("TEST_WORKER_BROKER_URL", "redis://127.0.0.1:6379/14")
 DEADLINE = 30.0
 SWEEP_DONE = re.compile(r"notifications\.sweep_outbox\[[^\]]+\] succeeded in [^:]+: (\(\d+, \d+\))")
 
@@ -64,23 +66,23 @@ def _wait_for(predicate, *, what: str, worker_log=None):
     pytest.fail(f"{what} did not happen within {DEADLINE:.0f} s.\n--- worker log ---\n{log}")
 
 
-@pytest.fixture
-def worker(smtp_server):
-    """A real Celery worker (solo pool) on a flushed Redis db, reading the test database."""
-    _require_redis()
-    _require_postgres()
-    import redis
+def start_worker(*, smtp_server=None, **extra_env: str) -> subprocess.Popen:
+    """Start a real Celery worker (solo pool) on WORKER_BROKER, reading the test database.
 
-    redis.Redis.from_url(WORKER_BROKER).flushdb()
+    The returned process has ``read_log()`` (the last 5000 characters of its output) and
+    ``log_path``; the caller stops it (``stop_worker``) and removes the log.
+    """
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),
         "REDIS_URL": os.environ["REDIS_URL"],
         "CELERY_BROKER_URL": WORKER_BROKER,
         "CELERY_TASK_ALWAYS_EAGER": "false",
-        "EMAIL_URL": f"smtp://{smtp_server.host}:{smtp_server.port}",
         "CONN_MAX_AGE": "0",
+        **extra_env,
     }
+    if smtp_server is not None:
+        env["EMAIL_URL"] = f"smtp://{smtp_server.host}:{smtp_server.port}"
     log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
         [
@@ -105,27 +107,53 @@ def worker(smtp_server):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    use_broker(WORKER_BROKER)
+    log.close()
 
     def read_log() -> str:
         with open(log.name, encoding="utf-8", errors="replace") as f:
             return f.read()[-5000:]
 
     proc.read_log = read_log
-    proc.smtp = smtp_server
-    try:
-        yield proc
-    finally:
-        use_broker("memory://")
+    proc.log_path = log.name
+    return proc
+
+
+def stop_worker(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
         proc.terminate()
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
-        log.close()
-        os.unlink(log.name)
+    os.unlink(proc.log_path)
+
+
+@pytest.fixture
+def worker_broker():
+    """A flushed Redis db as the broker, the publishers pointed at it; flushed again afterwards."""
+    _require_redis()
+    _require_postgres()
+    import redis
+
+    redis.Redis.from_url(WORKER_BROKER).flushdb()
+    use_broker(WORKER_BROKER)
+    try:
+        yield WORKER_BROKER
+    finally:
+        use_broker("memory://")
         redis.Redis.from_url(WORKER_BROKER).flushdb()
+
+
+@pytest.fixture
+def worker(worker_broker, smtp_server):
+    """A real Celery worker (solo pool) on a flushed Redis db, reading the test database."""
+    proc = start_worker(smtp_server=smtp_server)
+    proc.smtp = smtp_server
+    try:
+        yield proc
+    finally:
+        stop_worker(proc)
 
 
 def _delivered(pk: int) -> bool:

@@ -3,7 +3,8 @@ reads them)."""
 
 from __future__ import annotations
 
-from socialgov.tests.test_permissions import Route, page
+from socialgov.testing import permissions
+from socialgov.testing.permissions import Route, page
 
 RULE_READERS = {"it_security", "auditor", "superuser", "communications"}
 RULE_WRITERS = {"it_security", "superuser", "communications"}
@@ -12,9 +13,8 @@ DECISION_READERS = {"it_security", "auditor", "superuser"}
 
 
 def only(roles: set[str], ok: int = 200, anon: int = 401, denied: int = 403) -> dict[str, int]:
-    statuses = page(ok=denied, anon=anon)
-    statuses.update({r: ok for r in roles})
-    return statuses
+    """The shared ``only``, for the API by default (anonymous: 401)."""
+    return permissions.only(roles, ok=ok, anon=anon, denied=denied)
 
 
 POLICY_ROUTES: list[Route] = [

@@ -47,6 +47,20 @@ def test_a_handle_is_normalised_or_refused(platform, raw):
     assert normalise_handle(platform, handle) == handle
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("http://[::]", "http://[::]"),
+        ("HTTPS://[::1]:8443/a", "https://[::1]:8443/a"),
+        ("https://X.com/a", "https://x.com/a"),
+    ],
+)
+def test_an_address_normalises_to_one_that_normalises_to_itself(raw, expected):
+    # found by Hypothesis: an IPv6 host lost its brackets ("http://::"), which no longer parsed
+    assert normalise_url(None, raw) == expected
+    assert normalise_url(None, expected) == expected
+
+
 @pytest.mark.parametrize("platform", [None, *CATALOGUE[:3]], ids=["any", *(p.slug for p in CATALOGUE[:3])])
 @settings(max_examples=200, deadline=None)
 @given(raw=URLS)

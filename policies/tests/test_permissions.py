@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from policies.tests.routes import POLICY_ROUTES
-from socialgov.tests.test_permissions import ROLES
-
-CASES = [(route, role) for route in POLICY_ROUTES for role in ROLES]
+from socialgov.testing.hostile import assert_takes_no_form_post, read_only_pages, walk, walkable
+from socialgov.testing.permissions import cases, check
 
 
 @pytest.fixture
@@ -24,13 +23,16 @@ def objects(employee):
     }
 
 
-@pytest.mark.parametrize(("route", "role"), CASES, ids=[f"{r.method}-{r.name}-{role}" for r, role in CASES])
-def test_permission_table(route, role, objects, request, client, api_client):
-    if role != "anonymous":
-        user = request.getfixturevalue(role)
-        client.force_login(user)
-        api_client.force_authenticate(user)
-    target = api_client if route.api else client
-    url = route.url(objects)
-    response = getattr(target, route.method)(url, route.data) if route.method != "get" else target.get(url)
-    assert response.status_code == route.expect[role], f"{role} {route.method.upper()} {url}"
+@pytest.mark.parametrize(("route", "role"), cases(POLICY_ROUTES))
+def test_permission_table(route, role, objects, request):
+    check(route, role, objects, request=request)
+
+
+@pytest.mark.parametrize("route", walkable(POLICY_ROUTES))
+def test_hostile_text_is_refused_or_kept_escaped(route, objects, request):
+    walk(route, objects, request=request)
+
+
+@pytest.mark.parametrize("route", read_only_pages(POLICY_ROUTES))
+def test_a_page_with_only_a_get_row_takes_no_form_post(route, objects, request):
+    assert_takes_no_form_post(route, objects, request=request)

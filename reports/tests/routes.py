@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from socialgov.tests.test_permissions import Route, audit_readers, page
+from socialgov.testing.permissions import Route, audit_readers, only, page
 
 REPORT_READERS = {"manager", "communications", "it_security", "auditor", "superuser"}
 DECISION_READERS = {"it_security", "auditor", "superuser"}
-
-
-def only(roles: set[str], ok: int = 200, anon: int = 302, denied: int = 403) -> dict[str, int]:
-    statuses = page(ok=denied, anon=anon)
-    statuses.update({r: ok for r in roles})
-    return statuses
 
 
 REPORT_ROUTES: list[Route] = [

@@ -6,9 +6,8 @@ import pytest
 
 from reports.services import calendar_feed_create
 from reports.tests.routes import REPORT_ROUTES
-from socialgov.tests.test_permissions import ROLES
-
-CASES = [(route, role) for route in REPORT_ROUTES for role in ROLES]
+from socialgov.testing.hostile import assert_takes_no_form_post, read_only_pages, walk, walkable
+from socialgov.testing.permissions import cases, check
 
 
 @pytest.fixture
@@ -17,12 +16,16 @@ def objects(employee):
     return {"feed_token": token}
 
 
-@pytest.mark.parametrize(
-    ("route", "role"), CASES, ids=[f"{i}-{r.method}-{r.name}-{role}" for i, (r, role) in enumerate(CASES)]
-)
-def test_permission_table(route, role, objects, request, client):
-    if role != "anonymous":
-        client.force_login(request.getfixturevalue(role))
-    url = route.url(objects)
-    response = getattr(client, route.method)(url, route.data) if route.method != "get" else client.get(url)
-    assert response.status_code == route.expect[role], f"{role} {route.method.upper()} {url}"
+@pytest.mark.parametrize(("route", "role"), cases(REPORT_ROUTES))
+def test_permission_table(route, role, objects, request):
+    check(route, role, objects, request=request)
+
+
+@pytest.mark.parametrize("route", walkable(REPORT_ROUTES))
+def test_hostile_text_is_refused_or_kept_escaped(route, objects, request):
+    walk(route, objects, request=request)
+
+
+@pytest.mark.parametrize("route", read_only_pages(REPORT_ROUTES))
+def test_a_page_with_only_a_get_row_takes_no_form_post(route, objects, request):
+    assert_takes_no_form_post(route, objects, request=request)

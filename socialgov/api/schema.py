@@ -18,9 +18,12 @@ ERRORS = {
     "403": "Not allowed: the token's scope, the role, or a gate (see `reasons`).",
     "404": "No such object, or it is outside your scope.",
     "409": "The object's state does not allow this step.",
+    "415": "The body's Content-Type is missing or not JSON, form or multipart.",
     "429": "Too many requests: slow down.",
+    "503": "The database is unavailable (restarting): try again after `Retry-After` seconds.",
 }
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+WRITE_ONLY = {"409", "415"}  # a state conflict, a body: only where there is a step or a body
 
 
 class AutoSchema(BaseAutoSchema):
@@ -29,7 +32,7 @@ class AutoSchema(BaseAutoSchema):
         if direction != "response":
             return responses
         for code, description in ERRORS.items():
-            if code == "409" and self.method in SAFE_METHODS:
+            if code in WRITE_ONLY and self.method in SAFE_METHODS:
                 continue
             if code not in responses:
                 responses[code] = self._get_response_for_code(

@@ -7,8 +7,6 @@ coverage test also reads).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -16,41 +14,17 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.services import token_create
 from notifications.models import Notification
-
-ROLES = [
-    "anonymous",
-    "outsider",
-    "employee",
-    "reviewer",
-    "manager",
-    "communications",
-    "it_security",
-    "auditor",
-    "superuser",
-]
-SIGNED_IN = ROLES[1:]
-AUDIT_READERS = {"it_security", "auditor", "superuser"}
-
-
-@dataclass
-class Route:
-    name: str  # URL name (namespace:name)
-    method: str
-    url: Callable[[dict[str, Any]], str]
-    expect: dict[str, int]  # role -> status
-    data: dict[str, Any] = field(default_factory=dict)
-    api: bool = False
-
-
-def page(ok=200, anon=302, **overrides):
-    statuses = {"anonymous": anon, **{r: ok for r in SIGNED_IN}}
-    statuses.update(overrides)
-    return statuses
-
-
-def audit_readers(ok=200, anon=302, denied=403):
-    return {"anonymous": anon, **{r: ok if r in AUDIT_READERS else denied for r in SIGNED_IN}}
-
+from socialgov.testing.hostile import assert_takes_no_form_post, read_only_pages, walk, walkable
+from socialgov.testing.permissions import (
+    AUDITOR_OWN_WRITES,
+    ROLES,
+    WRITE_METHODS,
+    Route,
+    audit_readers,
+    cases,
+    check,
+    page,
+)
 
 ROUTES: list[Route] = [
     Route("dashboard", "get", lambda o: "/", page()),
@@ -160,6 +134,22 @@ def test_every_route_is_in_the_table():
     assert not missing, f"Add these routes to the permission table: {sorted(missing)}"
 
 
+def test_every_row_names_every_role():
+    for route in all_tables():
+        assert set(route.expect) == set(ROLES), (route.name, route.method)
+
+
+def test_the_auditor_changes_nothing():
+    """Every write in every table answers the auditor 403 (or 404 outside scope), pages and API,
+    except the auditor's own personal settings."""
+    allowed = []
+    for route in all_tables():
+        if route.method in WRITE_METHODS and route.expect["auditor"] not in (403, 404):
+            allowed.append((route.name, route.method))
+    assert set(allowed) - AUDITOR_OWN_WRITES == set(), "writes the auditor may make"
+    assert AUDITOR_OWN_WRITES - set(allowed) == set(), "stale exceptions: remove them"
+
+
 @pytest.fixture
 def objects(employee, auditor):
     from audit import services as audit
@@ -172,16 +162,31 @@ def objects(employee, auditor):
     }
 
 
-CASES = [(route, role) for route in ROUTES for role in ROLES]
+@pytest.mark.parametrize(("route", "role"), cases(ROUTES))
+def test_permission_table(route, role, objects, request):
+    check(route, role, objects, request=request)
 
 
-@pytest.mark.parametrize(("route", "role"), CASES, ids=[f"{r.method}-{r.name}-{role}" for r, role in CASES])
-def test_permission_table(route, role, objects, request, client, api_client):
-    if role != "anonymous":
-        user = request.getfixturevalue(role)
-        client.force_login(user)
-        api_client.force_authenticate(user)
-    target = api_client if route.api else client
-    url = route.url(objects)
-    response = getattr(target, route.method)(url, route.data) if route.method != "get" else target.get(url)
-    assert response.status_code == route.expect[role], f"{role} {route.method.upper()} {url}"
+@pytest.mark.parametrize("route", walkable(ROUTES))
+def test_hostile_text_is_refused_or_kept_escaped(route, objects, request):
+    walk(route, objects, request=request)
+
+
+@pytest.mark.parametrize("route", read_only_pages(ROUTES))
+def test_a_page_with_only_a_get_row_takes_no_form_post(route, objects, request):
+    assert_takes_no_form_post(route, objects, request=request)
+
+
+def test_every_api_operation_is_in_the_table():
+    """Every method of every path in the OpenAPI schema has a row (a POST beside a GET is another row)."""
+    from socialgov.testing.hostile import openapi, operation_for, url_shape
+
+    covered = {(r.method, operation_for(r.method, url_shape(r))) for r in all_tables() if r.api}
+    served = {
+        (method, path)
+        for path, operations in openapi()["paths"].items()
+        for method in operations
+        if method in {"get", *WRITE_METHODS}
+    }
+    missing = served - covered
+    assert missing == set(), f"Add rows for these operations: {sorted(missing)}"

@@ -1,0 +1,123 @@
+"""The permission table's shared parts: the roles, the Route type, status helpers and one runner.
+
+Each app keeps its rows beside its tests (``<app>/tests/...``) and a fixture ``objects`` that
+builds what the rows' URLs point at; ``socialgov/tests/test_permissions.py`` collects every table
+(``all_tables``) and fails when a URL the project serves is in none of them.
+
+A row names every role. Anonymous people are sent to sign in on pages (302) and refused by the
+API (401) unless the row says otherwise; an object outside one's scope answers 404, an action one
+may not take 403. The auditor reads everything and changes nothing: a write answers the auditor
+403 (or 404 outside scope) unless the row is one of the auditor's own personal settings, named in
+``AUDITOR_OWN_WRITES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+ROLES = [
+    "anonymous",
+    "outsider",
+    "employee",
+    "reviewer",
+    "manager",
+    "communications",
+    "it_security",
+    "auditor",
+    "superuser",
+]
+SIGNED_IN = ROLES[1:]
+AUDIT_READERS = {"it_security", "auditor", "superuser"}
+WRITE_METHODS = {"post", "put", "patch", "delete"}
+# Writes that are the auditor's own business, like anyone's: their tokens, notifications and
+# preferences, their own policy acknowledgements and training, their calendar feed, and the
+# content check (a POST that stores nothing). Every other write answers the auditor 403 or 404.
+AUDITOR_OWN_WRITES = {
+    ("accounts:profile", "post"),  # create one's own API token
+    ("notifications:mark_all_read", "post"),
+    ("notification-read-all", "post"),
+    ("notifications:preferences", "post"),
+    ("policies:content_check", "post"),
+    ("content-check", "post"),
+    ("policies:course_detail", "post"),  # attest one's own training
+    ("trainingcourse-complete", "post"),
+    ("policies:policy_acknowledge", "post"),
+    ("policy-acknowledge", "post"),
+    ("reports:calendar_feed_create", "post"),
+    ("reports:calendar_feed_revoke", "post"),
+}
+
+
+@dataclass
+class Route:
+    """One URL and method, and the status each role must get.
+
+    ``url`` and a callable ``data`` receive the table's objects (whatever its ``objects`` fixture
+    returns). ``expect`` may leave out ``anonymous``: 302 for a page, 401 for the API.
+    """
+
+    name: str  # URL name (namespace:name)
+    method: str
+    url: Callable[[Any], str]
+    expect: dict[str, int]
+    data: dict[str, Any] | Callable[[Any], dict[str, Any]] = field(default_factory=dict)
+    api: bool = False
+    id: str = ""
+
+    def __post_init__(self):
+        self.expect = {"anonymous": 401 if self.api else 302, **self.expect}
+        missing = set(ROLES) - set(self.expect)
+        assert not missing, f"{self.name} {self.method}: no expected status for {sorted(missing)}"
+        self.id = self.id or f"{self.method}-{self.name}"
+
+    def payload(self, objects: Any) -> dict[str, Any]:
+        return self.data(objects) if callable(self.data) else self.data
+
+
+def page(ok: int = 200, anon: int = 302, **overrides: int) -> dict[str, int]:
+    """Every signed-in role gets ``ok``, anonymous ``anon``, except ``overrides``."""
+    return {"anonymous": anon, **dict.fromkeys(SIGNED_IN, ok), **overrides}
+
+
+def api(ok: int = 200, **overrides: int) -> dict[str, int]:
+    return page(ok=ok, anon=401, **overrides)
+
+
+def only(roles: Iterable[str], ok: int = 200, anon: int = 302, denied: int = 403) -> dict[str, int]:
+    """``roles`` get ``ok``, the other signed-in roles ``denied``."""
+    return page(ok=denied, anon=anon, **dict.fromkeys(roles, ok))
+
+
+def audit_readers(ok: int = 200, anon: int = 302, denied: int = 403) -> dict[str, int]:
+    return only(AUDIT_READERS, ok=ok, anon=anon, denied=denied)
+
+
+def cases(routes: list[Route]) -> list[Any]:
+    """pytest params (route, role) for every row and role, with readable unique ids."""
+    return [pytest.param(route, role, id=f"{i}-{route.id}-{role}") for i, route in enumerate(routes) for role in ROLES]
+
+
+def check(route: Route, role: str, objects: Any, *, request: pytest.FixtureRequest) -> None:
+    """Make the request as ``role`` (a fixture name) and assert the table's status.
+
+    Pages post form data; the API is called as the browser calls it (session, JSON body).
+    """
+    client = request.getfixturevalue("client")
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role))
+    url = route.url(objects)
+    call = getattr(client, route.method)
+    if route.method == "get":
+        response = call(url)
+    elif route.api:
+        response = call(url, route.payload(objects), content_type="application/json")
+    else:
+        response = call(url, route.payload(objects))
+    expected = route.expect[role]
+    assert response.status_code == expected, (
+        f"{role} {route.method.upper()} {url}: {response.status_code} != {expected}: {response.content[:300]!r}"
+    )
