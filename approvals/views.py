@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -37,34 +35,7 @@ from channels_registry.models import Channel
 from policies import gates
 from socialgov.errors import DomainError, Forbidden, NotFound
 from socialgov.exports import rows_of, stream_csv
-from socialgov.paging import CappedPaginator
-
-PAGE_SIZE = 25
-
-
-def _page(request, filterset_class, qs, **extra) -> dict[str, Any]:
-    filterset = filterset_class(request.GET or None, queryset=qs, request=request)
-    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
-    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return {"filter": filterset, "page": page, "query": query.urlencode(), **extra}
-
-
-def _call(request, fn: Callable[[], Any], *, ok: str, back: str):
-    """Run a service from a button: 403 when not allowed, 404 outside scope, a message for anything else refused."""
-    try:
-        fn()
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except DomainError as exc:
-        detail = " ".join(m for msgs in exc.fields.values() for m in msgs)
-        messages.error(request, f"{exc.message} {detail}".strip())
-    else:
-        messages.success(request, ok)
-    return redirect(back)
+from socialgov.pagekit import errors_to_form, filtered_page, filtered_rows, run_from_button
 
 
 def _refused_text(request, *values: str) -> bool:
@@ -73,16 +44,6 @@ def _refused_text(request, *values: str) -> bool:
         messages.error(request, "Null characters are not allowed.")
         return True
     return False
-
-
-def _fields_to_form(form, exc: DomainError) -> None:
-    placed = False
-    for field, errors in exc.fields.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 def _post(request, pk):
@@ -143,7 +104,7 @@ def _compose(request, *, post=None):
             status = 403
             form.add_error(None, exc.message)
         except DomainError as exc:
-            _fields_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             if "submit" not in request.POST or post.state not in (PostState.DRAFT, PostState.CHANGES_REQUESTED):
                 messages.success(request, "Saved.")
@@ -196,7 +157,7 @@ def post_edit(request, pk):
 
 @login_required
 def my_posts(request):
-    ctx = _page(request, PostFilter, selectors.my_posts(request.user))
+    ctx = filtered_page(request, PostFilter, selectors.my_posts(request.user))
     ctx["title"] = "My posts"
     ctx["can_write"] = permissions.may_act(request.user) and _authorable_channels(request.user).exists()
     return render(request, "approvals/post_list.html", ctx)
@@ -221,7 +182,7 @@ EXPORT_COLUMNS = [
 def export(request):
     """The posts you may see (with the list's filters) as CSV; formula-like cells are neutralised."""
     filterset = PostFilter(request.GET or None, queryset=selectors.posts_visible_to(request.user), request=request)
-    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    rows = filtered_rows(filterset, filterset.queryset)
     return stream_csv(
         "posts.csv", [c for c, _ in EXPORT_COLUMNS], rows_of(rows.order_by("id").iterator(), EXPORT_COLUMNS)
     )
@@ -229,7 +190,7 @@ def export(request):
 
 @login_required
 def scheduled(request):
-    ctx = _page(request, PostFilter, selectors.scheduled_posts(request.user))
+    ctx = filtered_page(request, PostFilter, selectors.scheduled_posts(request.user))
     ctx["title"] = "Scheduled and due"
     ctx["scheduled"] = True
     return render(request, "approvals/post_list.html", ctx)
@@ -238,7 +199,7 @@ def scheduled(request):
 @login_required
 def queue(request):
     qs = selectors.review_queue_for(request.user)
-    ctx = _page(request, StageReviewFilter, qs)
+    ctx = filtered_page(request, StageReviewFilter, qs)
     now = timezone.now()
     for stage in ctx["page"].object_list:
         stage.overdue = stage.due_at is not None and stage.due_at <= now
@@ -332,7 +293,7 @@ def _back(post) -> str:
 @require_POST
 def post_submit(request, pk):
     post = _post(request, pk)
-    return _call(
+    return run_from_button(
         request, lambda: services.post_submit(actor=request.user, post=post), ok="Sent for review.", back=_back(post)
     )
 
@@ -341,7 +302,7 @@ def post_submit(request, pk):
 @require_POST
 def post_withdraw(request, pk):
     post = _post(request, pk)
-    return _call(
+    return run_from_button(
         request, lambda: services.post_withdraw(actor=request.user, post=post), ok="Withdrawn.", back=_back(post)
     )
 
@@ -354,7 +315,7 @@ def post_published(request, pk):
     if not form.is_valid():
         messages.error(request, "Give a valid address and time.")
         return redirect(_back(post))
-    return _call(
+    return run_from_button(
         request,
         lambda: services.post_mark_published(
             actor=request.user,
@@ -376,7 +337,7 @@ def comment_add(request, pk):
     del form
     if _refused_text(request, body):
         return redirect(_back(post) + "#comments")
-    return _call(
+    return run_from_button(
         request,
         lambda: services.comment_add(actor=request.user, post=post, body=body),
         ok="Comment added.",
@@ -401,7 +362,7 @@ def stage_decide(request, pk):
     if _refused_text(request, outcome, comment):
         return redirect(back)
     labels = {"approve": "Approved.", "request_changes": "Sent back to the author.", "reject": "Rejected."}
-    return _call(
+    return run_from_button(
         request,
         lambda: services.stage_decide(actor=request.user, stage_review=stage, outcome=outcome, comment=comment),
         ok=labels.get(outcome, "Decided."),
@@ -423,11 +384,11 @@ def delegations(request):
             try:
                 services.delegation_create(actor=user, **form.cleaned_data)
             except DomainError as exc:
-                _fields_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, "Your reviews are handed over for that period.")
                 return redirect("approvals:delegations")
-    ctx = _page(request, DelegationFilter, selectors.delegations_visible_to(user))
+    ctx = filtered_page(request, DelegationFilter, selectors.delegations_visible_to(user))
     ctx.update(form=form, now=timezone.now())
     return render(request, "approvals/delegations.html", ctx)
 
@@ -438,7 +399,7 @@ def delegation_revoke(request, pk):
     delegation = selectors.delegations_visible_to(request.user).filter(pk=pk).first()
     if delegation is None:
         raise Http404("No such delegation.")
-    return _call(
+    return run_from_button(
         request,
         lambda: services.delegation_revoke(actor=request.user, delegation=delegation),
         ok="Ended.",
@@ -461,11 +422,11 @@ def lockdowns(request):
             try:
                 services.lockdown_start(actor=user, **form.cleaned_data)
             except DomainError as exc:
-                _fields_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, "Publishing is paused.")
                 return redirect("approvals:lockdowns")
-    ctx = _page(request, LockdownFilter, selectors.lockdowns())
+    ctx = filtered_page(request, LockdownFilter, selectors.lockdowns())
     ctx.update(form=form, can_lockdown=can)
     return render(request, "approvals/lockdowns.html", ctx)
 
@@ -476,7 +437,7 @@ def lockdown_end(request, pk):
     lockdown = Lockdown.objects.filter(pk=pk).first()
     if lockdown is None:
         raise Http404("No such lockdown.")
-    return _call(
+    return run_from_button(
         request,
         lambda: services.lockdown_end(actor=request.user, lockdown=lockdown),
         ok="Lockdown ended: release resumes.",
@@ -506,7 +467,7 @@ def routes(request):
             try:
                 services.route_stage_add(actor=user, **data)
             except DomainError as exc:
-                _fields_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, "Stage added.")
                 return redirect("approvals:routes")
@@ -527,7 +488,7 @@ def route_stage_remove(request, pk):
     stage = RouteStage.objects.select_related("route", "route__channel").filter(pk=pk).first()
     if stage is None:
         raise Http404("No such stage.")
-    return _call(
+    return run_from_button(
         request,
         lambda: services.route_stage_remove(actor=request.user, stage=stage),
         ok="Stage removed.",

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from audit.filters import AuditEventFilter
 from audit.selectors import EXPORT_COLUMNS, can_read_trail, trail
 from socialgov.exports import rows_of, stream_csv, stream_jsonl
+from socialgov.pagekit import filtered_rows
 
 PAGE_SIZE = 50
 
@@ -19,7 +20,7 @@ def _filtered(request):
 def event_list(request):
     """The trail, newest first, paged by id so the deepest page costs what the first does."""
     filterset = _filtered(request)
-    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else trail()
+    qs = filtered_rows(filterset, trail())
     before = request.GET.get("before", "")
     if before.isdigit():
         qs = qs.filter(id__lt=int(before))
@@ -40,7 +41,7 @@ def event_list(request):
 @login_required
 def export(request, fmt):
     filterset = _filtered(request)
-    qs = (filterset.qs if filterset.is_bound and filterset.is_valid() else trail()).order_by("id")
+    qs = filtered_rows(filterset, trail()).order_by("id")
     items = qs.iterator(chunk_size=2000)
     if fmt == "csv":
         return stream_csv("audit-trail.csv", [c for c, _ in EXPORT_COLUMNS], rows_of(items, EXPORT_COLUMNS))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -39,53 +36,15 @@ from channels_registry.forms import (
 )
 from channels_registry.models import AccessGrant, Channel
 from policies.gates import decision_for, may_register_channel
-from socialgov.errors import DomainError, Forbidden, GateClosed, NotFound
-from socialgov.paging import CappedPaginator
-
-PAGE_SIZE = 25
-
-
-def _page(request, filterset_class, qs, **extra) -> dict[str, Any]:
-    filterset = filterset_class(request.GET or None, queryset=qs, request=request)
-    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
-    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return {"filter": filterset, "page": page, "query": query.urlencode(), "rows": rows, **extra}
-
-
-def _call(request, fn: Callable[[], Any], *, ok: str, back: str):
-    """Run a service from a button: 403 when not allowed, a message for anything else refused."""
-    try:
-        fn()
-    except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except DomainError as exc:
-        detail = " ".join(m for msgs in exc.fields.values() for m in msgs)
-        messages.error(request, f"{exc.message} {detail}".strip())
-    else:
-        messages.success(request, ok)
-    return redirect(back)
-
-
-def _fields_to_form(form, exc: DomainError) -> None:
-    placed = False
-    for field, errors in exc.fields.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
-
+from socialgov.errors import DomainError, Forbidden, GateClosed
+from socialgov.pagekit import errors_to_form, filtered_page, run_from_button
 
 # --- The registry -------------------------------------------------------------------------
 
 
 @login_required
 def channel_list(request):
-    ctx = _page(request, ChannelFilter, selectors.channels_visible_to(request.user))
+    ctx = filtered_page(request, ChannelFilter, selectors.channels_visible_to(request.user))
     ctx["counts"] = selectors.channel_counts(ctx.pop("rows"))
     ctx["can_register"] = permissions.can_register(request.user)
     ctx["title"] = "Channel registry"
@@ -94,7 +53,7 @@ def channel_list(request):
 
 @login_required
 def my_channels(request):
-    ctx = _page(request, ChannelFilter, selectors.my_channels(request.user))
+    ctx = filtered_page(request, ChannelFilter, selectors.my_channels(request.user))
     ctx["counts"] = selectors.channel_counts(ctx.pop("rows"))
     ctx["can_register"] = permissions.can_register(request.user)
     ctx["title"] = "My channels"
@@ -127,7 +86,7 @@ def channel_register(request):
         except Forbidden as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
-            _fields_to_form(form, exc)
+            errors_to_form(form, exc)
             duplicate = getattr(exc, "existing", None)
         else:
             messages.success(request, f"{channel.display_name} is registered and waits for your manager's approval.")
@@ -196,7 +155,7 @@ def _channel_action(request, pk, fn, ok):
     form = ReasonForm(request.POST)
     form.is_valid()
     reason = form.cleaned_data.get("reason", "")
-    return _call(request, lambda: fn(channel, reason), ok=ok, back=back)
+    return run_from_button(request, lambda: fn(channel, reason), ok=ok, back=back)
 
 
 @login_required
@@ -251,7 +210,7 @@ def channel_log_activity(request, pk):
     if not form.is_valid():
         messages.error(request, "Choose what happened.")
         return redirect(back)
-    return _call(
+    return run_from_button(
         request,
         lambda: services.activity_record(
             actor=request.user, channel=channel, source=ActivitySource.PAGE, **form.cleaned_data
@@ -275,7 +234,7 @@ def channel_security_review(request, pk):
         except Forbidden as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
-            _fields_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "Security review recorded.")
             return redirect("channels_registry:channel_detail", pk=channel.pk)
@@ -288,7 +247,7 @@ def channel_security_review(request, pk):
 @require_POST
 def channel_confirm_mfa(request, pk):
     channel = selectors.channel_for(request.user, pk)
-    return _call(
+    return run_from_button(
         request,
         lambda: services.membership_confirm_mfa(actor=request.user, channel=channel),
         ok="Thank you: your two-factor sign-in is confirmed.",
@@ -312,7 +271,7 @@ def channel_grant(request, pk):
     if person is None:
         messages.error(request, f"No one signs in as {data['email']}.")
         return redirect(back)
-    return _call(
+    return run_from_button(
         request,
         lambda: services.grant_create(
             actor=request.user,
@@ -334,7 +293,7 @@ def grant_revoke(request, pk):
     grant = get_object_or_404(AccessGrant.objects.select_related("channel"), pk=pk)
     form = ReasonForm(request.POST)
     form.is_valid()
-    return _call(
+    return run_from_button(
         request,
         lambda: services.grant_revoke(actor=request.user, grant=grant, reason=form.cleaned_data.get("reason", "")),
         ok="Access revoked.",
@@ -377,11 +336,11 @@ def access_request_list(request):
             except Forbidden as exc:
                 raise PermissionDenied(exc.message) from exc
             except DomainError as exc:
-                _fields_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, "Request sent. You will be told when it is decided.")
                 return redirect("channels_registry:access_request_list")
-    ctx = _page(request, AccessRequestFilter, selectors.access_requests_visible_to(request.user))
+    ctx = filtered_page(request, AccessRequestFilter, selectors.access_requests_visible_to(request.user))
     ctx.pop("rows")
     ctx["form"] = form
     ctx["decide_form"] = DecideForm()
@@ -400,7 +359,7 @@ def access_request_decide(request, pk):
         messages.error(request, "Choose grant or refuse, and say why.")
         return redirect(back)
     grant = form.cleaned_data["decision"] == "grant"
-    return _call(
+    return run_from_button(
         request,
         lambda: services.access_request_decide(
             actor=request.user, request=access_request, grant=grant, reason=form.cleaned_data["reason"]
@@ -412,7 +371,7 @@ def access_request_decide(request, pk):
 
 @login_required
 def recertification_list(request):
-    ctx = _page(request, RecertificationFilter, selectors.recertifications_visible_to(request.user))
+    ctx = filtered_page(request, RecertificationFilter, selectors.recertifications_visible_to(request.user))
     ctx.pop("rows")
     return render(request, "channels_registry/recertification_list.html", ctx)
 
@@ -427,7 +386,7 @@ def recertification_decide(request, pk):
         messages.error(request, "Confirm or revoke.")
         return redirect(back)
     confirm = form.cleaned_data["decision"] == "confirm"
-    return _call(
+    return run_from_button(
         request,
         lambda: services.recertification_decide(
             actor=request.user, recertification=item, confirm=confirm, note=form.cleaned_data["note"]
@@ -441,7 +400,7 @@ def recertification_decide(request, pk):
 def rotation_task_list(request):
     if not permissions.can_see_it_desk(request.user):
         raise PermissionDenied("Credential rotations are for IT security and auditors.")
-    ctx = _page(request, RotationTaskFilter, selectors.rotation_tasks())
+    ctx = filtered_page(request, RotationTaskFilter, selectors.rotation_tasks())
     ctx.pop("rows")
     return render(request, "channels_registry/rotation_task_list.html", ctx)
 
@@ -454,7 +413,7 @@ def rotation_task_close(request, pk):
     task = get_object_or_404(selectors.rotation_tasks(), pk=pk)
     form = NoteForm(request.POST)
     form.is_valid()
-    return _call(
+    return run_from_button(
         request,
         lambda: services.rotation_task_close(actor=request.user, task=task, note=form.cleaned_data.get("note", "")),
         ok="Rotation recorded as done.",
@@ -472,11 +431,11 @@ def reported_account_list(request):
             try:
                 services.reported_account_create(actor=request.user, **form.cleaned_data)
             except DomainError as exc:
-                _fields_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, "Thank you: IT security will look at it.")
                 return redirect("channels_registry:reported_account_list")
-    ctx = _page(request, ReportedAccountFilter, selectors.reported_accounts_visible_to(request.user))
+    ctx = filtered_page(request, ReportedAccountFilter, selectors.reported_accounts_visible_to(request.user))
     ctx.pop("rows")
     ctx["form"] = form
     ctx["triage_form"] = TriageForm()
@@ -496,7 +455,7 @@ def reported_account_triage(request, pk):
         messages.error(request, "Choose an outcome.")
         return redirect(back)
     channel = Channel.objects.filter(pk=form.cleaned_data["channel"]).first() if form.cleaned_data["channel"] else None
-    return _call(
+    return run_from_button(
         request,
         lambda: services.reported_account_triage(
             actor=request.user,

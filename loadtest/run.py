@@ -16,24 +16,18 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
+
+from bench.run import free_port, start_gunicorn  # the benchmark's own start: gunicorn as in production
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).parent / "mix.lua"
 PAGES = ["/", "/notifications/", "/posts/", "/posts/queue/", "/registry/", "/policies/", "/profile/"]
 API = ["/api/v1/me/", "/api/v1/posts/", "/api/v1/channels/", "/api/v1/notifications/", "/api/v1/policies/"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def prepare() -> tuple[str, str]:
@@ -73,21 +67,6 @@ def prepare() -> tuple[str, str]:
     store.create()
     _, key = token_create(actor=user, name=f"loadtest {now}", scope="read")
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}", key
-
-
-def start_gunicorn(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "gunicorn", "socialgov.wsgi", "--bind", f"127.0.0.1:{port}"]
-    cmd += ["--workers", str(workers), "--log-level", "warning", "--timeout", "30"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("gunicorn did not start")
 
 
 def run(seconds: int, users: int, workers: int) -> dict:

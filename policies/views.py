@@ -21,26 +21,20 @@ from policies.permissions import (
     can_read_rules,
 )
 from socialgov.errors import DomainError
+from socialgov.pagekit import filtered_rows, paged
 
 PAGE_SIZE = 50
 
 
 def _paged(request, filterset, qs):
-    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
+    return paged(request, filtered_rows(filterset, qs), per_page=PAGE_SIZE, paginator_class=Paginator)
 
 
 @login_required
 def platform_list(request):
     """The catalogue and IT's decisions: what may be registered where, and why."""
     filterset = PlatformDecisionFilter(request.GET or None, queryset=selectors.decisions())
-    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else selectors.decisions()
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = _paged(request, filterset, selectors.decisions())
     return render(
         request,
         "policies/platform_list.html",
@@ -48,7 +42,7 @@ def platform_list(request):
             "platforms": list(selectors.platforms()),
             "filter": filterset,
             "page": page,
-            "query": query.urlencode(),
+            "query": query,
             "can_decide": can_decide_platforms(request.user),
         },
     )

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from accounts.models import Department
 from socialgov import decisions
 from socialgov.errors import Forbidden
+from socialgov.pagekit import paged
 
 
 class DecisionFilterForm(forms.Form):
@@ -41,13 +42,11 @@ def decision_register(request):
     if not decisions.can_read_decisions(request.user):
         raise PermissionDenied
     form, rows = _rows(request.GET)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paged(request, rows, per_page=50, paginator_class=Paginator)
     return render(
         request,
         "decisions.html",
-        {"filter": form, "page": page, "query": query.urlencode(), "warning_days": decisions.EXPIRY_WARNING_DAYS},
+        {"filter": form, "page": page, "query": query, "warning_days": decisions.EXPIRY_WARNING_DAYS},
     )
 
 

@@ -1,0 +1,66 @@
+"""What the apps' page views share: a filtered list page, a service run from a button, a refusal on a form.
+
+The page-side twin of ``socialgov.adminkit``: views stay thin, the services decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+
+from socialgov.errors import DomainError, Forbidden, NotFound
+from socialgov.paging import CappedPaginator
+
+
+def filtered_rows(filterset, qs):
+    """The filter's rows when its input is valid, else every row (a bad filter never empties the list)."""
+    return filterset.qs if filterset.is_bound and filterset.is_valid() else qs
+
+
+def paged(request, rows, *, per_page: int, paginator_class: type[Paginator] = CappedPaginator) -> tuple[Page, str]:
+    """The page asked for and the query string without its page number (for the pager's links)."""
+    page = paginator_class(rows, per_page).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+def filtered_page(request, filterset_class, qs, *, per_page: int = 25) -> dict[str, Any]:
+    """A list page's context: the filter, the page, the query string and the filtered rows."""
+    filterset = filterset_class(request.GET or None, queryset=qs, request=request)
+    rows = filtered_rows(filterset, qs)
+    page, query = paged(request, rows, per_page=per_page)
+    return {"filter": filterset, "page": page, "query": query, "rows": rows}
+
+
+def run_from_button(request, fn: Callable[[], Any], *, ok: str, back: str):
+    """Run a service from a button: 403 when not allowed, 404 outside scope, a message for anything else refused."""
+    try:
+        fn()
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        detail = " ".join(m for msgs in exc.fields.values() for m in msgs)
+        messages.error(request, f"{exc.message} {detail}".strip())
+    else:
+        messages.success(request, ok)
+    return redirect(back)
+
+
+def errors_to_form(form, exc: DomainError) -> None:
+    """A service's refusal on the form: each field's messages on that field, the rest on the form."""
+    placed = False
+    for field, errors in exc.fields.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
