@@ -18,3 +18,12 @@ def test_every_report_has_a_bench_hook_that_runs_it():
     assert reports.bench.widest_scope().start < reports.bench.widest_scope().end
     assert all(isinstance(REPORT_HOOKS[slug](), float) for slug in REPORTS)
     assert RollupMark.objects.count() == 3  # the rollups were brought up to date before timing
+
+
+def test_only_keeps_the_baseline_and_the_named_targets():
+    from bench.run import selected, targets
+
+    names = [t.name for t in selected(targets(), ["dashboard", "API ME"])]
+
+    assert names == ["/healthz (baseline)", "dashboard", "API me"]
+    assert len(selected(targets(), [])) == len(targets())
