@@ -130,7 +130,8 @@ def auditor_view(*, now) -> dict[str, Any]:
 
 def cards_for(user: Any) -> dict[str, Any]:
     now = timezone.now()
-    reviews = list(post_selectors.review_queue_for(user)[:LIMIT])
+    # the card names the stage and the channel only: no platforms or departments to fetch
+    reviews = list(post_selectors.review_queue_for(user).prefetch_related(None)[:LIMIT])
     for stage in reviews:
         stage.age = now - stage.opened_at if stage.opened_at else None
         stage.overdue = stage.due_at is not None and stage.due_at <= now

@@ -157,7 +157,7 @@ class ReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = OldestDueFirst
 
     def get_queryset(self):
-        return selectors.review_queue_for(self.request.user)
+        return selectors.review_queue_for(self.request.user).prefetch_related("department")  # the stage's
 
 
 class ApprovalRouteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

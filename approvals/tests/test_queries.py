@@ -10,10 +10,11 @@ from approvals.tests.factories import draft, submitted
 pytestmark = pytest.mark.django_db
 
 # The numbers are exact: a change that adds a query per row, or a query per page, shows here.
-# session, user, groups, memberships, delegations held, count (capped), stages, unread, lockdowns (banner),
+# session, user, groups, memberships, delegations held, count (capped), stages, their channels' platforms and
+# departments (fetched by id, not joined: see review_queue_for), unread, lockdowns (banner),
 # and the filter's department choices (the channel filter takes a number: no list of every channel)
-QUEUE_PAGE = 13  # + the review gate (policies, memberships, courses)
-QUEUE_ENDPOINT = 4
+QUEUE_PAGE = 15  # + the review gate (policies, memberships, courses)
+QUEUE_ENDPOINT = 7  # + the stages' own departments
 MY_POSTS_PAGE = 9  # the channel filter takes a number: no query for a list of every channel
 POSTS_ENDPOINT = 4
 

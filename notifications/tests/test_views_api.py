@@ -65,6 +65,27 @@ def test_the_unread_filter_and_garbage_page_numbers(client, employee):
     assert [n.pk for n in response.context["page"].object_list] == [unread.pk]
 
 
+def test_a_long_list_counts_ten_pages_ahead_not_every_row(client, employee, django_assert_num_queries):
+    # given: more notifications than the pager counts (COUNT_CAP rows, ten pages of 25 or 30 rows here)
+    from socialgov.paging import COUNT_CAP
+
+    _notifications(employee, 30 * 12)
+    client.force_login(employee)
+    client.get(reverse("notifications:list"))
+
+    # when
+    with django_assert_num_queries(LIST_PAGE_QUERIES) as ctx:
+        response = client.get(reverse("notifications:list"))
+
+    # then: the page count is capped, says so, and the last counted page still offers "Older"
+    page_count = next(q["sql"] for q in ctx.captured_queries if "COUNT" in q["sql"] and "read_at" not in q["sql"])
+    assert f"LIMIT {COUNT_CAP + 1}" in page_count
+    assert "Page 1 of 9+" in response.content.decode()
+    last = client.get(reverse("notifications:list"), {"page": 9})
+    assert last.context["page"].has_next()
+    assert "Page 9 of 10+" in last.content.decode()
+
+
 @pytest.mark.parametrize("rows", [3, 30])
 def test_the_list_page_query_count_does_not_grow_with_rows(client, employee, django_assert_num_queries, rows):
     # given
