@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -11,6 +14,8 @@ from approvals import permissions
 from approvals.choices import RELEASABLE_STATES, PostState, StageState
 from approvals.models import Comment, Decision, Delegation, Lockdown, Post, PostRevision, StageReview
 from socialgov.errors import NotFound
+
+log = logging.getLogger(__name__)
 
 
 def posts() -> QuerySet[Post]:
@@ -102,6 +107,33 @@ def active_lockdowns(now=None) -> list[Lockdown]:
         .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
         .select_related("department", "channel", "started_by")
     )
+
+
+# The banner on every page shows the lockdowns in force from the cache: lockdown_start and lockdown_end forget
+# them on commit, a lockdown's own end time bounds how long they are kept, and so does BANNER_SECONDS (the
+# bound on a page that read them just before such a change committed). Holding posts back never uses this:
+# the services and the release read the table (active_lockdowns).
+BANNER_KEY = "approvals:lockdowns-in-force"
+BANNER_SECONDS = 30
+
+
+def lockdowns_for_banner(now=None) -> list[Lockdown]:
+    now = now or timezone.now()
+    kept = cache.get(BANNER_KEY)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    lockdowns = active_lockdowns(now)
+    until = min([now + timedelta(seconds=BANNER_SECONDS), *(lock.ends_at for lock in lockdowns if lock.ends_at)])
+    cache.set(BANNER_KEY, (until, lockdowns), BANNER_SECONDS)
+    return lockdowns
+
+
+def forget_banner() -> None:
+    """Runs after a commit: a cache outage is logged, not raised (the banner then expires within BANNER_SECONDS)."""
+    try:
+        cache.delete(BANNER_KEY)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("Could not forget the lockdown banner: %s", exc)
 
 
 def lockdown_q(lockdowns: list[Lockdown], prefix: str = "") -> Q:

@@ -953,6 +953,7 @@ def lockdown_start(
         started_at=timezone.now(),
         ends_at=ends_at,
     )
+    transaction.on_commit(selectors.forget_banner)
     audit.record(
         actor=actor,
         action="lockdown.started",
@@ -983,6 +984,7 @@ def lockdown_end(*, actor: User | None, lockdown: Lockdown, now: datetime | None
     lockdown.ended_at = now or timezone.now()
     lockdown.ended_by = actor
     lockdown.save(update_fields=["ended_at", "ended_by"])
+    transaction.on_commit(selectors.forget_banner)
     audit.record(
         actor=actor,
         action="lockdown.ended",

@@ -1,7 +1,13 @@
+import logging
+from collections.abc import Iterable
+
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from notifications.choices import EmailMode
 from notifications.models import Notification, NotificationPreference
+
+log = logging.getLogger(__name__)
 
 
 def notifications_for(user) -> QuerySet[Notification]:
@@ -11,3 +17,33 @@ def notifications_for(user) -> QuerySet[Notification]:
 def preference_of(user) -> str:
     mode = NotificationPreference.objects.filter(user=user).values_list("email_mode", flat=True).first()
     return mode or EmailMode.IMMEDIATE
+
+
+# The bell on every page: how many unread, counted up to UNREAD_CAP ("99+" beyond), kept in the cache until
+# the person's notifications change (notify, mark read: the services forget it on commit) or UNREAD_SECONDS
+# pass (the bound on a page that counted just before such a change committed).
+UNREAD_CAP = 100
+UNREAD_SECONDS = 30
+
+
+def _unread_key(user_id: int) -> str:
+    return f"notifications:unread:{user_id}"
+
+
+def unread_badge(user) -> str | int:
+    """The bell's figure: the unread count up to 99, "99+" above."""
+    key = _unread_key(user.pk)
+    counted = cache.get(key)
+    if counted is None:
+        counted = user.notifications.filter(read_at__isnull=True).values("pk")[:UNREAD_CAP].count()
+        cache.set(key, counted, UNREAD_SECONDS)
+    return f"{UNREAD_CAP - 1}+" if counted >= UNREAD_CAP else counted
+
+
+def forget_unread(user_ids: Iterable[int]) -> None:
+    """Drop the cached bell figures of ``user_ids`` (their notifications changed); runs after a commit, so a
+    cache outage is logged, not raised (the figures then expire within UNREAD_SECONDS)."""
+    try:
+        cache.delete_many([_unread_key(pk) for pk in set(user_ids)])
+    except Exception as exc:  # noqa: BLE001
+        log.warning("Could not forget the unread counts of %d people: %s", len(set(user_ids)), exc)

@@ -33,6 +33,7 @@ from django.utils import timezone
 from audit import services as audit
 from notifications.choices import DeliveryState, EmailMode, EmailState
 from notifications.models import Notification, NotificationPreference, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from notifications.selectors import forget_unread
 from socialgov.errors import ensure
 
 log = logging.getLogger(__name__)
@@ -143,8 +144,15 @@ def notify_each(
 
     email_ids = [n.pk for n in rows if n.email_state == EmailState.PENDING]
     delivery_ids = [d.pk for d in deliveries]
-    if email_ids or delivery_ids:
-        transaction.on_commit(lambda: enqueue_deliveries(email_ids, delivery_ids))
+    recipients = {m.recipient_id for m in messages}
+
+    def after_commit() -> None:
+        forget_unread(recipients)  # their bells count again
+        if email_ids or delivery_ids:
+            enqueue_deliveries(email_ids, delivery_ids)
+
+    if recipients or delivery_ids:
+        transaction.on_commit(after_commit)
     return rows
 
 
@@ -198,11 +206,15 @@ def notification_mark_read(*, actor: Any, notification: Notification) -> Notific
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
+        transaction.on_commit(lambda: forget_unread([actor.pk]))
     return notification
 
 
+@transaction.atomic
 def notifications_mark_all_read(*, actor: Any) -> int:
-    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+    count = Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+    transaction.on_commit(lambda: forget_unread([actor.pk]))
+    return count
 
 
 @transaction.atomic

@@ -1,14 +1,7 @@
 from django.conf import settings
 
 from accounts import permissions
-
-UNREAD_CAP = 100
-
-
-def unread_count(user) -> str | int:
-    """The bell's figure: the unread count up to 99, "99+" above."""
-    counted = user.notifications.filter(read_at__isnull=True).values("pk")[:UNREAD_CAP].count()
-    return f"{UNREAD_CAP - 1}+" if counted >= UNREAD_CAP else counted
+from notifications.selectors import unread_badge
 
 
 def navigation(request):
@@ -25,7 +18,7 @@ def navigation(request):
             "audit": permissions.can_read_audit(user),
             "staff": user.is_staff,
         },
-        # One count per page, read by the bell: at most UNREAD_CAP rows counted, shown as "99+" beyond 99
-        # (a COUNT over someone's 100,000 unread rows would cost more than the page).
-        "unread_count": unread_count(user),
+        # The bell: at most UNREAD_CAP rows counted, shown as "99+" beyond 99 (a COUNT over someone's 100,000
+        # unread rows would cost more than the page), and kept in the cache until their notifications change.
+        "unread_count": unread_badge(user),
     }

@@ -156,6 +156,47 @@ def test_the_lockdown_banner_shows_on_every_page(client, employee, channel, comm
         assert SCRIPT not in page
 
 
+BANNER = "Lockdown: publishing is paused for"
+
+
+def test_the_banner_follows_a_lockdown_at_once_though_kept_in_the_cache(
+    client, employee, communications, django_capture_on_commit_callbacks
+):
+    # given a page seen before any lockdown (the empty banner is now in the cache)
+    client.force_login(employee)
+    assert BANNER not in client.get(reverse("approvals:my_posts")).content.decode()
+
+    # when a lockdown starts, the very next page shows it
+    with django_capture_on_commit_callbacks(execute=True):
+        lockdown = services.lockdown_start(actor=communications, reason="Statement pending")
+    assert BANNER in client.get(reverse("approvals:my_posts")).content.decode()
+
+    # and when it ends, the very next page no longer does
+    with django_capture_on_commit_callbacks(execute=True):
+        services.lockdown_end(actor=communications, lockdown=lockdown)
+    assert BANNER not in client.get(reverse("approvals:my_posts")).content.decode()
+
+
+def test_the_banner_leaves_at_a_lockdowns_end_time_without_waiting_for_the_task(
+    client, employee, communications, django_capture_on_commit_callbacks
+):
+    import time_machine
+
+    # given a lockdown ending in ten seconds, shown (and kept) by a page
+    ends = timezone.now() + timedelta(seconds=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.lockdown_start(actor=communications, reason="Short pause", ends_at=ends)
+    client.force_login(employee)
+    assert BANNER in client.get(reverse("approvals:my_posts")).content.decode()
+
+    # when its end time passes (the automatic end has not run yet)
+    with time_machine.travel(ends + timedelta(seconds=1)):
+        page = client.get(reverse("approvals:my_posts")).content.decode()
+
+    # then the banner is gone: its end time bounded the cache
+    assert BANNER not in page
+
+
 def test_a_reviewer_decides_inline_from_the_queue(client, employee, channel, reviewer):
     post = submitted(employee, channel)
     client.force_login(reviewer)

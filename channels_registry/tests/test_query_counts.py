@@ -114,18 +114,18 @@ def add_desk(ctx, n):
         ChannelFactory(department=ctx["department"], state="in_security_review")
 
 
-# url, viewer, adder, exact queries (on main's foundation; pages include the approvals lockdown banner's query).
-# The registry's per-state counts come from the cache for a minute after the first view (the warm-up request).
+# url, viewer, adder, exact queries. The registry's per-state counts come from the cache for a minute after the
+# first view (the warm-up request), and so do every page's bell and lockdown banner (until they change).
 CASES = {
-    "page channel_list": ("/registry/", "employee", add_channels, 10),
-    "page channel_list filtered": ("/registry/?security_gaps=true&platform=x", "employee", add_channels, 10),
-    "page my_channels": ("/registry/mine/", "employee", add_channels, 10),
-    "page access_request_list": ("/registry/access-requests/", "it_security", add_requests, 10),
-    "page recertification_list": ("/registry/recertifications/", "it_security", add_recertifications, 8),
-    "page rotation_task_list": ("/registry/rotations/", "it_security", add_rotations, 8),
-    "page reported_account_list": ("/registry/reported/", "it_security", add_reports, 10),
-    "page it_desk": ("/registry/it/", "it_security", add_desk, 11),
-    "page platform_list": ("/policies/platforms/", "employee", add_decisions, 11),
+    "page channel_list": ("/registry/", "employee", add_channels, 8),
+    "page channel_list filtered": ("/registry/?security_gaps=true&platform=x", "employee", add_channels, 8),
+    "page my_channels": ("/registry/mine/", "employee", add_channels, 8),
+    "page access_request_list": ("/registry/access-requests/", "it_security", add_requests, 8),
+    "page recertification_list": ("/registry/recertifications/", "it_security", add_recertifications, 6),
+    "page rotation_task_list": ("/registry/rotations/", "it_security", add_rotations, 6),
+    "page reported_account_list": ("/registry/reported/", "it_security", add_reports, 8),
+    "page it_desk": ("/registry/it/", "it_security", add_desk, 9),
+    "page platform_list": ("/policies/platforms/", "employee", add_decisions, 9),
     "api channel-list": ("/api/v1/channels/", "employee", add_channels, 4),
     "api channelactivity-list": ("/api/v1/channel-activities/", "employee", add_activities, 4),
     "api dormancyfinding-list": ("/api/v1/dormancy-findings/", "employee", add_findings, 4),
@@ -178,4 +178,4 @@ def test_channel_page_costs_the_same_with_3_or_30_activities_and_members(
             assert client.get(url).status_code == 200
 
 
-CHANNEL_PAGE_QUERIES = 14  # on main's foundation, with the approvals lockdown banner's query
+CHANNEL_PAGE_QUERIES = 12  # the bell and the lockdown banner come from the cache after the first view

@@ -11,8 +11,9 @@ from notifications.models import Notification, NotificationPreference
 
 pytestmark = pytest.mark.django_db
 
-# session, user, groups (nav), page count, unread count (bell), the page of rows
-LIST_PAGE_QUERIES = 7  # + lockdowns in force (banner)
+# session, user, groups (nav), page count, the page of rows; the bell's unread count and the lockdown banner
+# were kept in the cache by the page before
+LIST_PAGE_QUERIES = 5
 LIST_API_QUERIES = 2
 
 
@@ -274,3 +275,56 @@ def test_a_malformed_or_unknown_id_is_404_not_500(token_client, employee, pk):
 
     assert client.get(f"{API}{pk}/").status_code == 404
     assert client.post(f"{API}{pk}/read/").status_code == 404
+
+
+# --- The bell (kept in the cache until the person's notifications change) --------------------------
+
+
+def _bell(client):
+    return client.get(reverse("notifications:list")).context["unread_count"]
+
+
+def test_the_bell_is_counted_once_then_read_from_the_cache(client, employee):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given
+    _notifications(employee, 2)
+    client.force_login(employee)
+    assert _bell(client) == 2
+
+    # when the same page is opened again
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(reverse("notifications:list"))
+
+    # then no unread count is run
+    assert not [q for q in ctx.captured_queries if "read_at" in q["sql"] and "COUNT" in q["sql"]]
+
+
+def test_the_bell_follows_new_read_and_all_read_at_once(client, employee, outsider, django_capture_on_commit_callbacks):
+    from notifications.services import notification_mark_read, notifications_mark_all_read, notify
+
+    # given a cached count of 1, and someone else's cached count of 0
+    (first,) = _notifications(employee, 1)
+    client.force_login(employee)
+    assert _bell(client) == 1
+    other = type(client)()
+    other.force_login(outsider)
+    assert _bell(other) == 0
+
+    # when a notification arrives for both
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(event="post.due", recipients=[employee, outsider], title="Due")
+    # then each bell says so on the next page
+    assert _bell(client) == 2
+    assert _bell(other) == 1
+
+    # when one is read, then all
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_mark_read(actor=employee, notification=first)
+    assert _bell(client) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications_mark_all_read(actor=employee)
+    assert _bell(client) == 0
+    # and the other person's bell is theirs alone
+    assert _bell(other) == 1
