@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.apps import apps
 from django.db.models import Aggregate, CharField, Exists, OuterRef, QuerySet, Subquery, Value
 
@@ -36,11 +38,10 @@ class _Joined(Aggregate):
         return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
 
 
-def token_with_user(prefix: str) -> ApiToken | None:
-    """The token with this prefix and its user, and the user's group names and whether they enrolled
-    in two-factor sign-in, in one query (what every API request asks of its caller): the group names
-    as one string (``token.user_group_names``) and ``token.user_has_mfa`` (allauth's default test:
-    any authenticator)."""
+@functools.cache
+def _tokens_with_users() -> QuerySet[ApiToken]:
+    """Tokens with their users, group names and two-factor enrolment: the annotations resolved once
+    a process (a queryset unevaluated here; each call filters a clone)."""
     authenticator = apps.get_model("mfa", "Authenticator")
     names = (
         User.groups.through.objects.filter(user_id=OuterRef("user_id"))
@@ -49,16 +50,22 @@ def token_with_user(prefix: str) -> ApiToken | None:
         .annotate(names=_Joined("group__name", Value(_GROUP_SEPARATOR)))
         .values("names")
     )
-    rows = (
+    return (
         ApiToken.objects.select_related("user")
-        .filter(prefix=prefix)
         .annotate(
             user_group_names=Subquery(names),
             user_has_mfa=Exists(authenticator.objects.filter(user_id=OuterRef("user_id"))),
         )
-        .order_by()[:1]
+        .order_by()
     )
-    return next(iter(rows), None)
+
+
+def token_with_user(prefix: str) -> ApiToken | None:
+    """The token with this prefix and its user, and the user's group names and whether they enrolled
+    in two-factor sign-in, in one query (what every API request asks of its caller): the group names
+    as one string (``token.user_group_names``) and ``token.user_has_mfa`` (allauth's default test:
+    any authenticator)."""
+    return next(iter(_tokens_with_users().filter(prefix=prefix)[:1]), None)
 
 
 def group_names_from(text: str | None) -> frozenset[str]:
