@@ -253,3 +253,27 @@ def test_a_malformed_or_unknown_id_is_404_not_500(token_client, employee, pk):
 
     assert client.get(f"{API}{pk}/").status_code == 404
     assert client.post(f"{API}{pk}/read/").status_code == 404
+
+
+def test_the_list_endpoint_is_drf_output_built_from_rows(token_client, employee, django_assert_num_queries):
+    # given: read and unread notifications with payloads, targets and urls, and a token (its first use noted)
+    from notifications.api.views import NotificationSerializer
+
+    first, second = _notifications(employee, 2, body="Body <b>", url="/posts/1/", target_type="approvals.post")
+    Notification.objects.filter(pk=first.pk).update(read_at="2026-01-01T00:00:00Z", target_id="1", payload={"n": [1]})
+    client = token_client(employee, scope="read")
+    client.get(API)
+
+    # when: the token (with groups and two-factor), then the rows
+    with django_assert_num_queries(2):
+        body = client.get(API).json()
+
+    # then: what DRF's generic serializer gives for each notification
+    generic = NotificationSerializer()
+    expected = [
+        generic.generic_representation(n) for n in Notification.objects.filter(recipient=employee).order_by("-id")
+    ]
+    assert body["results"] == expected
+    assert [list(row) for row in body["results"]] == [NotificationSerializer.Meta.fields] * 2
+    assert body["results"][1]["read_at"] == "2026-01-01T00:00:00Z"
+    assert NotificationSerializer().to_representation(first) == generic.generic_representation(first)
