@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -9,6 +8,7 @@ from notifications import services
 from notifications.forms import PreferenceForm
 from notifications.models import Notification
 from notifications.selectors import notifications_for
+from socialgov.paging import FirstPageCountingPaginator
 
 
 @login_required
@@ -17,7 +17,7 @@ def notification_list(request):
     qs = notifications_for(request.user)
     if only_unread:
         qs = qs.filter(read_at__isnull=True)
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = FirstPageCountingPaginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "notifications/list.html", {"page": page, "only_unread": only_unread})
 
 

@@ -38,3 +38,17 @@ class CappedPaginator(Paginator):
         counted = sliced.count() if hasattr(sliced, "query") else len(sliced)
         self.capped = counted > self.reach
         return min(counted, self.reach)
+
+
+class FirstPageCountingPaginator(Paginator):
+    """A Paginator that reads the first page before counting: when it holds fewer rows than a page,
+    their number is the count, and no ``COUNT(*)`` is asked (most people's lists fit on one page).
+    Otherwise it counts as ``Paginator`` does and keeps the rows it read. Other pages: ``Paginator``."""
+
+    def get_page(self, number):
+        if number not in (None, "", "1", 1) or "count" in self.__dict__:
+            return super().get_page(number)
+        rows = list(self.object_list[: self.per_page])
+        if len(rows) < self.per_page:
+            self.count = len(rows)  # what ``count`` (a cached property) would say
+        return self._get_page(rows, 1, self)

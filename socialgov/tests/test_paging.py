@@ -87,3 +87,39 @@ def test_the_bell_counts_exactly_below_100(client):
     )
     client.force_login(person)
     assert client.get(reverse("notifications:list")).context["unread_count"] == 7
+
+
+@pytest.mark.parametrize("size", [0, 1, 24, 25, 26, 60])
+@pytest.mark.parametrize("number", [None, "", "1", 1, "2", "3", "0", "-1", "x", "99"])
+def test_the_first_page_counting_paginator_gives_what_paginator_gives(size, number):
+    from django.core.paginator import Paginator
+
+    from socialgov.paging import FirstPageCountingPaginator
+
+    # given: a list of rows, a page number as a request might send it
+    rows = list(range(size))
+
+    # when
+    page, expected = FirstPageCountingPaginator(rows, 25).get_page(number), Paginator(rows, 25).get_page(number)
+
+    # then: the same page, rows and pager
+    assert (page.number, list(page.object_list)) == (expected.number, list(expected.object_list))
+    assert (page.paginator.count, page.paginator.num_pages) == (expected.paginator.count, expected.paginator.num_pages)
+    assert (page.has_next(), page.has_previous()) == (expected.has_next(), expected.has_previous())
+
+
+@pytest.mark.django_db
+def test_a_first_page_with_room_to_spare_is_not_counted(django_assert_num_queries):
+    from socialgov.paging import FirstPageCountingPaginator
+
+    # given
+    user = UserFactory()
+    Notification.objects.bulk_create([Notification(recipient=user, event="x", title=str(i)) for i in range(3)])
+    rows = Notification.objects.filter(recipient=user).order_by("-id")
+
+    # then: one query for a short first page; the rows and the count for a full one
+    with django_assert_num_queries(1):
+        assert len(FirstPageCountingPaginator(rows, 5).get_page(None).object_list) == 3
+    with django_assert_num_queries(2):
+        page = FirstPageCountingPaginator(rows, 2).get_page(None)
+        assert (len(page.object_list), page.paginator.num_pages) == (2, 2)
