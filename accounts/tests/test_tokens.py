@@ -164,3 +164,30 @@ def test_me_is_drf_output_in_two_queries(token_client, it_security, department, 
     assert body["groups"] == ["auditor", "it_security"] and body["mfa_enabled"] is True
     assert [m["department"] for m in body["memberships"]] == ["legal", "marketing"]
     assert list(body) == MeSerializer.Meta.fields
+
+
+def test_the_compiled_token_query_gives_what_the_orm_gives(it_security, auditor, employee, django_assert_num_queries):
+    # given: tokens of people with groups and two-factor sign-in, with groups only, with neither; one used
+    from accounts.selectors import token_with_user, token_with_user_orm
+
+    tokens = [token_create(actor=user, name="t", scope="read")[0] for user in (it_security, auditor, employee)]
+    token_authenticate(f"sg_{tokens[0].prefix}_x")  # a wrong secret: no use noted
+    ApiToken.objects.filter(pk=tokens[1].pk).update(last_used_at=timezone.now(), revoked_at=timezone.now())
+
+    for expected in tokens:
+        # when: one query each way
+        with django_assert_num_queries(1):
+            fast = token_with_user(expected.prefix)
+        slow = token_with_user_orm(expected.prefix)
+
+        # then: the same token, the same user cached on it, the same annotations
+        for model_field in ApiToken._meta.concrete_fields:
+            assert getattr(fast, model_field.attname) == getattr(slow, model_field.attname), model_field.name
+        assert ApiToken.user.is_cached(fast)
+        for model_field in type(fast.user)._meta.concrete_fields:
+            assert getattr(fast.user, model_field.attname) == getattr(slow.user, model_field.attname), model_field.name
+        assert (fast.user_group_names, bool(fast.user_has_mfa)) == (slow.user_group_names, bool(slow.user_has_mfa))
+        assert (fast._state.adding, fast._state.db, fast.user._state.db) == (False, "default", "default")
+        assert fast.expires_at.tzinfo is not None and fast.user.date_joined.tzinfo is not None
+    assert token_with_user("nope") is None
+    assert token_with_user_orm("nope") is None
