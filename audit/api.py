@@ -4,6 +4,7 @@ from rest_framework.settings import api_settings
 from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from audit.selectors import can_read_trail, trail
+from socialgov.api.filtering import FilterBackend
 from socialgov.api.represent import Direct
 
 
@@ -40,6 +41,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilter
+    filter_backends = [FilterBackend]
     permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, CanReadTrail]
 
     def get_queryset(self):

@@ -1,4 +1,6 @@
-from django.db.models import OuterRef, Subquery
+import functools
+
+from django.db.models import OuterRef, QuerySet, Subquery
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
@@ -111,6 +113,13 @@ class PostSerializer(serializers.ModelSerializer):
     def generic_representation(self, instance):
         """DRF's own output of the declared fields (what ``to_representation`` must equal)."""
         return super().to_representation(instance)
+
+    @staticmethod
+    @functools.cache
+    def list_rows() -> QuerySet[Post]:
+        """Posts with LIST_VALUES, the subqueries resolved once a process (an unevaluated queryset: each
+        request filters a clone by its scope)."""
+        return Post.objects.annotate(**PostSerializer.LIST_VALUES)
 
 
 class PostRevisionSerializer(serializers.ModelSerializer):
