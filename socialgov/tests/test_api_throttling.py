@@ -62,3 +62,16 @@ def test_the_window_ends_with_its_first_request_s_minute():
         assert throttle().allow_request(request, None) is False
         clock.shift(timedelta(seconds=31))
         assert throttle().allow_request(request, None) is True
+
+
+@pytest.mark.parametrize("make_cache", _caches())
+def test_a_counter_never_meets_the_times_drf_s_throttle_left(make_cache):
+    # given: what DRF's own throttle wrote for the same person and scope (a list of request times)
+    from rest_framework.throttling import UserRateThrottle as DrfThrottle
+
+    cache, request = make_cache(), _request()
+    drf = type("Drf", (DrfThrottle,), {"rate": "3/min", "cache": cache})
+    assert drf().allow_request(request, None)
+
+    # then: the counting throttle counts on its own key
+    assert [_throttle("3/min", cache)().allow_request(request, None) for _ in range(4)] == [True, True, True, False]
