@@ -79,7 +79,9 @@ class PostSerializer(serializers.ModelSerializer):
             "published_url": instance.published_url,
             **related,
         }
-        tz = self._when.__self__.default_timezone()
+        tz = self.__dict__.get("_tz", self)  # the current time zone, looked up once a serializer (once a page)
+        if tz is self:
+            tz = self._tz = self._when.__self__.default_timezone()
         for name in self._TIMES:
             value = getattr(instance, name)
             if value is None:
