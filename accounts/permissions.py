@@ -18,6 +18,12 @@ def group_names(user: Any) -> frozenset[str]:
     return cached
 
 
+def remember(user: Any, *, groups: frozenset[str], mfa: bool) -> None:
+    """What ``group_names`` and ``has_mfa`` would read, when the query that loaded the user read it too."""
+    user._sg_group_names = groups
+    user._sg_has_mfa = mfa
+
+
 def is_it_security(user: Any) -> bool:
     return bool(getattr(user, "is_superuser", False)) or Group.IT_SECURITY in group_names(user)
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import functools
+
+from django.apps import apps
+from django.db.models import Aggregate, CharField, Exists, OuterRef, QuerySet, Subquery, Value
 
 from accounts.models import ApiToken, Membership, User
+
+_GROUP_SEPARATOR = "\x1f"  # the ASCII unit separator: no group name holds it
 
 
 def users_in_group(name: str) -> QuerySet[User]:
@@ -21,3 +26,47 @@ def memberships_of(user: User) -> QuerySet[Membership]:
 
 def tokens_of(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+class _Joined(Aggregate):
+    """Strings joined by a separator: ``string_agg`` (PostgreSQL), ``group_concat`` (SQLite)."""
+
+    function = "STRING_AGG"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
+
+
+@functools.cache
+def _tokens_with_users() -> QuerySet[ApiToken]:
+    """Tokens with their users, group names and two-factor enrolment: the annotations resolved once
+    a process (a queryset unevaluated here; each call filters a clone)."""
+    authenticator = apps.get_model("mfa", "Authenticator")
+    names = (
+        User.groups.through.objects.filter(user_id=OuterRef("user_id"))
+        .order_by()
+        .values("user_id")
+        .annotate(names=_Joined("group__name", Value(_GROUP_SEPARATOR)))
+        .values("names")
+    )
+    return (
+        ApiToken.objects.select_related("user")
+        .annotate(
+            user_group_names=Subquery(names),
+            user_has_mfa=Exists(authenticator.objects.filter(user_id=OuterRef("user_id"))),
+        )
+        .order_by()
+    )
+
+
+def token_with_user(prefix: str) -> ApiToken | None:
+    """The token with this prefix and its user, and the user's group names and whether they enrolled
+    in two-factor sign-in, in one query (what every API request asks of its caller): the group names
+    as one string (``token.user_group_names``) and ``token.user_has_mfa`` (allauth's default test:
+    any authenticator)."""
+    return next(iter(_tokens_with_users().filter(prefix=prefix)[:1]), None)
+
+
+def group_names_from(text: str | None) -> frozenset[str]:
+    return frozenset(text.split(_GROUP_SEPARATOR)) if text else frozenset()

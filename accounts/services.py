@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.choices import Group, Role, TokenScope
 from accounts.models import ApiToken, Department, Membership, User
-from accounts.selectors import users_in_group
+from accounts.selectors import group_names_from, token_with_user, users_in_group
 from audit import services as audit
 from notifications.services import notify
 from socialgov.errors import Conflict, InvalidInput, ensure
@@ -70,11 +70,13 @@ def token_authenticate(key: str) -> ApiToken | None:
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
-    token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+    token = token_with_user(parts[1])
     if token is None or not hmac.compare_digest(token.secret_hash, _hash_secret(parts[2])):
         return None
     if not token.is_usable:
         return None
+    # the caller's groups and two-factor enrolment came with the token: no query for each later
+    permissions.remember(token.user, groups=group_names_from(token.user_group_names), mfa=bool(token.user_has_mfa))
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -24,10 +24,11 @@ def posts() -> QuerySet[Post]:
     )
 
 
-def posts_visible_to(user: Any) -> QuerySet[Post]:
+def posts_visible_to(user: Any, *, rows: QuerySet[Post] | None = None) -> QuerySet[Post]:
+    """The posts ``user`` may see: of ``rows`` when given (posts read another way), else of ``posts()``."""
     # the scope straight on the rows (no ``pk IN (every visible post)``): an auditor's scope is no filter at all,
     # and a deep cursor page reads its 50 rows from the primary key
-    return posts().filter(permissions.post_scope_q(user))
+    return (posts() if rows is None else rows).filter(permissions.post_scope_q(user))
 
 
 def my_posts(user: Any) -> QuerySet[Post]:

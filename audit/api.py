@@ -4,6 +4,8 @@ from rest_framework.settings import api_settings
 from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from audit.selectors import can_read_trail, trail
+from socialgov.api.filtering import FilterBackend
+from socialgov.api.represent import Direct
 
 
 class CanReadTrail(permissions.BasePermission):
@@ -13,7 +15,7 @@ class CanReadTrail(permissions.BasePermission):
         return can_read_trail(request.user)
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(Direct, serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_label")
 
     class Meta:
@@ -39,7 +41,10 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilter
+    filter_backends = [FilterBackend]
     permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, CanReadTrail]
 
     def get_queryset(self):
+        if self.action == "list":  # rows, not objects: the serializer builds its output from them (Direct)
+            return trail().values(*AuditEventSerializer.values())
         return trail()

@@ -77,6 +77,19 @@ URL_RE = regex.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'\]\)]+")
 
 def rules_in_scope(*, department: Any = None, platform: Any = None):
     """Active rules for every department and platform, or naming the given ones (one query)."""
+    if department is None and platform is None:
+        return _rules_for_everyone().all()  # a fresh clone: the shared queryset is never evaluated
+    return _rules_query(department=department, platform=platform)
+
+
+@lru_cache(maxsize=1)
+def _rules_for_everyone():
+    """The rules a text with no department or platform meets (the composer before it names a channel):
+    the query built once a process, its rows read anew by each check."""
+    return _rules_query(department=None, platform=None)
+
+
+def _rules_query(*, department: Any, platform: Any):
     from policies.models import ContentRule
 
     dept_through = ContentRule.departments.through.objects.filter(contentrule=OuterRef("pk"))

@@ -3,7 +3,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import MeSerializer
-from accounts.models import User
 
 
 class MeView(APIView):
@@ -11,5 +10,4 @@ class MeView(APIView):
 
     @extend_schema(responses=MeSerializer)
     def get(self, request):
-        user = User.objects.prefetch_related("memberships__department").get(pk=request.user.pk)
-        return Response(MeSerializer(user, context={"request": request}).data)
+        return Response(MeSerializer(request.user, context={"request": request}).data)

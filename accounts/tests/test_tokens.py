@@ -117,3 +117,73 @@ def test_someone_elses_token_cannot_be_revoked_from_the_page(client, employee, r
     token, _ = token_create(actor=employee, name="t", scope="read")
     client.force_login(reviewer)
     assert client.post(f"/profile/tokens/{token.pk}/revoke/").status_code == 404
+
+
+def test_a_token_reads_its_caller_groups_and_mfa_with_itself(it_security, auditor, employee):
+    # given: people in two groups with two-factor sign-in, in one group without, in none
+    from django.contrib.auth.models import Group
+
+    it_security.groups.add(Group.objects.get(name="auditor"))
+    keys = {user: token_create(actor=user, name="t", scope="read")[1] for user in (it_security, auditor, employee)}
+
+    # when / then: the token's one query brings what group_names and has_mfa would read
+    from accounts.permissions import group_names, has_mfa
+
+    for user, key in keys.items():
+        token = token_authenticate(key)
+        expected_groups = frozenset(user.groups.values_list("name", flat=True))
+        fresh = type(user).objects.get(pk=user.pk)
+        assert (token.user._sg_group_names, token.user._sg_has_mfa) == (expected_groups, has_mfa(fresh))
+        assert group_names(token.user) == expected_groups
+    assert group_names(token_authenticate(keys[it_security]).user) == {"it_security", "auditor"}
+
+
+def test_me_is_drf_output_in_two_queries(token_client, it_security, department, django_assert_num_queries):
+    # given: someone in two departments and two groups, signed in with a token (its first use noted)
+    from django.contrib.auth.models import Group
+    from rest_framework.test import APIRequestFactory
+
+    from accounts.api.serializers import MeSerializer
+    from accounts.tests.factories import DepartmentFactory, add_member
+
+    it_security.groups.add(Group.objects.get(name="auditor"))
+    add_member(it_security, department, "manager")
+    add_member(it_security, DepartmentFactory(name="Legal", slug="legal"), "reviewer")
+    client = token_client(it_security, scope="read")
+    client.get("/api/v1/me/")
+
+    # when: the token with the caller's groups and two-factor enrolment; the memberships with their departments
+    with django_assert_num_queries(2):
+        body = client.get("/api/v1/me/").json()
+
+    # then: what DRF's generic serializer gives
+    request = APIRequestFactory().get("/api/v1/me/")
+    request.auth = ApiToken.objects.filter(user=it_security).first()
+    serializer = MeSerializer(it_security, context={"request": request})
+    assert body == serializer.generic_representation(it_security)
+    assert body["groups"] == ["auditor", "it_security"] and body["mfa_enabled"] is True
+    assert [m["department"] for m in body["memberships"]] == ["legal", "marketing"]
+    assert list(body) == MeSerializer.Meta.fields
+
+
+def test_the_token_query_reads_the_users_groups_and_two_factor_with_it(
+    it_security, auditor, employee, django_assert_num_queries
+):
+    # given: tokens of people with groups and two-factor sign-in, with groups only, with neither
+    from allauth.mfa.utils import is_mfa_enabled
+
+    from accounts.selectors import group_names_from, token_with_user
+
+    tokens = [token_create(actor=user, name="t", scope="read")[0] for user in (it_security, auditor, employee)]
+
+    for expected in tokens:
+        # when
+        with django_assert_num_queries(1):
+            token = token_with_user(expected.prefix)
+            user = token.user
+
+        # then: the token, its user, and what the group and two-factor checks would read
+        assert token.pk == expected.pk and user.pk == expected.user_id
+        assert group_names_from(token.user_group_names) == set(user.groups.values_list("name", flat=True))
+        assert bool(token.user_has_mfa) is is_mfa_enabled(user)
+    assert token_with_user("nope") is None

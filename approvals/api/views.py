@@ -15,6 +15,7 @@ from approvals.choices import StageState
 from approvals.filters import DelegationFilter, LockdownFilter, PostFilter, StageReviewFilter
 from approvals.models import ApprovalRoute, Delegation, Lockdown, Post, PostRevision, RouteStage, StageReview
 from channels_registry.choices import ActivitySource
+from socialgov.api.filtering import FilterBackend
 from socialgov.api.pagination import CursorPagination
 from socialgov.errors import Conflict, Forbidden, NotFound
 
@@ -39,14 +40,13 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     queryset = Post.objects.none()  # for the schema; get_queryset scopes
     serializer_class = s.PostSerializer
     filterset_class = PostFilter
+    filter_backends = [FilterBackend]
     permission_classes = [*DEFAULTS]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
         # what PostSerializer shows of the channel, author and revision, as columns of the post's row
-        return (
-            selectors.posts_visible_to(self.request.user).select_related(None).annotate(**s.PostSerializer.LIST_VALUES)
-        )
+        return selectors.posts_visible_to(self.request.user, rows=s.PostSerializer.list_rows())
 
     def _post(self) -> Post:
         return selectors.post_for(self.request.user, self.kwargs["pk"])

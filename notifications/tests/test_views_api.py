@@ -87,7 +87,7 @@ def test_a_long_list_counts_ten_pages_ahead_not_every_row(client, employee, djan
     assert "Page 9 of 10+" in last.content.decode()
 
 
-@pytest.mark.parametrize("rows", [3, 30])
+@pytest.mark.parametrize("rows", [3, 30, 45])
 def test_the_list_page_query_count_does_not_grow_with_rows(client, employee, django_assert_num_queries, rows):
     # given
     _notifications(employee, rows)
@@ -97,7 +97,8 @@ def test_the_list_page_query_count_does_not_grow_with_rows(client, employee, dja
     # then
     with django_assert_num_queries(LIST_PAGE_QUERIES):
         response = client.get(reverse("notifications:list"))
-    assert len(response.context["page"].object_list) == rows
+    assert len(response.context["page"].object_list) == min(rows, 30)
+    assert response.context["page"].paginator.num_pages == (rows + 29) // 30
 
 
 def test_mark_read_marks_only_my_own(client, employee, outsider):
@@ -328,3 +329,27 @@ def test_the_bell_follows_new_read_and_all_read_at_once(client, employee, outsid
     assert _bell(client) == 0
     # and the other person's bell is theirs alone
     assert _bell(other) == 1
+
+
+def test_the_list_endpoint_is_drf_output_built_from_rows(token_client, employee, django_assert_num_queries):
+    # given: read and unread notifications with payloads, targets and urls, and a token (its first use noted)
+    from notifications.api.views import NotificationSerializer
+
+    first, second = _notifications(employee, 2, body="Body <b>", url="/posts/1/", target_type="approvals.post")
+    Notification.objects.filter(pk=first.pk).update(read_at="2026-01-01T00:00:00Z", target_id="1", payload={"n": [1]})
+    client = token_client(employee, scope="read")
+    client.get(API)
+
+    # when: the token (with groups and two-factor), then the rows
+    with django_assert_num_queries(2):
+        body = client.get(API).json()
+
+    # then: what DRF's generic serializer gives for each notification
+    generic = NotificationSerializer()
+    expected = [
+        generic.generic_representation(n) for n in Notification.objects.filter(recipient=employee).order_by("-id")
+    ]
+    assert body["results"] == expected
+    assert [list(row) for row in body["results"]] == [NotificationSerializer.Meta.fields] * 2
+    assert body["results"][1]["read_at"] == "2026-01-01T00:00:00Z"
+    assert NotificationSerializer().to_representation(first) == generic.generic_representation(first)

@@ -248,3 +248,23 @@ def test_a_banned_word_between_spaces_is_always_found(prefix, suffix):
 def test_fold_is_stable(text):
     assert fold(fold(text)) == fold(text)
     assert fold(unicodedata.normalize("NFKC", text)) == fold(text)
+
+
+def test_the_rules_for_everyone_are_read_anew_by_each_check(department, django_assert_num_queries):
+    # given: the shared query for a text with no department or platform, read once already
+    from policies.content import _rules_query, rules_in_scope
+
+    assert check_text(text="a scam") == []
+    rule = ContentRuleFactory(terms="scam")
+
+    # when / then: a new rule shows on the very next check, a deactivated one is gone from the next
+    with django_assert_num_queries(1):
+        assert [f.rule_id for f in check_text(text="a scam")] == [rule.pk]
+    ContentRule.objects.filter(pk=rule.pk).update(is_active=False)
+    assert check_text(text="a scam") == []
+
+    # and it is the query built for each call, rule for rule
+    ContentRuleFactory(terms="other", departments=[department])
+    fresh = _rules_query(department=None, platform=None)
+    assert str(rules_in_scope().query) == str(fresh.query)
+    assert list(rules_in_scope()) == list(fresh)

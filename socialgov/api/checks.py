@@ -5,7 +5,6 @@ from types import SimpleNamespace
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from accounts.api.permissions import MfaSatisfied
@@ -15,6 +14,7 @@ from policies import gates
 from policies.api.serializers import ContentCheckInput, ContentCheckResult
 from policies.content import Severity, check_text
 from policies.models import Platform
+from socialgov.api.throttling import UserRateThrottle
 from socialgov.errors import InvalidInput
 
 

@@ -117,8 +117,8 @@ def _events(actor, n):
 def test_audit_list_page_query_count(client, auditor, rows, django_assert_num_queries):
     _events(auditor, rows)
     client.force_login(auditor)
-    # session, user, groups (nav), 2x perms (access), events, unread count, lockdowns in force (banner)
-    with django_assert_num_queries(8):
+    # session, user, groups (nav), the view permission (access), events, unread count, lockdowns in force (banner)
+    with django_assert_num_queries(7):
         response = client.get("/audit/")
     assert len(response.context["events"]) == rows
 
@@ -127,8 +127,8 @@ def test_audit_list_page_query_count(client, auditor, rows, django_assert_num_qu
 def test_audit_list_endpoint_query_count(api_client, auditor, rows, django_assert_num_queries):
     _events(auditor, rows)
     api_client.force_authenticate(auditor)
-    # groups (MFA check), user and group perms, events
-    with django_assert_num_queries(4):
+    # groups (MFA check), the view permission, events
+    with django_assert_num_queries(3):
         response = api_client.get("/api/v1/audit-events/")
     assert len(response.json()["results"]) == rows
 
