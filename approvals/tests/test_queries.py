@@ -82,3 +82,44 @@ def test_the_post_page_costs_the_same_with_more_revisions_decisions_and_comments
     with CaptureQueriesContext(connection) as many:
         assert client.get(reverse("approvals:post_detail", args=[busy.pk]) + "?from=1&to=6").status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+# session, user, groups, the reviewer's memberships and delegations held (the post's scope), the post, its
+# revisions, stages, their named reviewers, their decisions, comments, attachments, lockdowns in force (banner
+# and the post's hold: one read), unread count, the post's history; once approved, the reader's channel
+# memberships too (may they mark it published?)
+POST_PAGE = {0: 15, 2: 16}
+
+
+@pytest.mark.parametrize("decisions", list(POST_PAGE))
+def test_post_page(client, employee, channel, reviewer, communications, decisions, django_assert_num_queries):
+    from approvals import services
+    from approvals.tests.factories import approve_all
+
+    post = submitted(employee, channel)
+    services.comment_add(actor=employee, post=post, body="A comment")
+    if decisions:
+        approve_all(post, *[reviewer, communications][:decisions])
+    client.force_login(reviewer)
+    with django_assert_num_queries(POST_PAGE[decisions]):
+        response = client.get(reverse("approvals:post_detail", args=[post.pk]))
+    assert response.status_code == 200
+
+
+def test_the_post_pages_written_out_forms_match_the_forms(client, employee, channel, reviewer, communications):
+    """The comment and "mark as published" forms are written out in the template: the same fields as the forms."""
+    from approvals.forms import CommentForm, PublishedForm
+    from approvals.tests.factories import approve_all
+    from channels_registry.choices import ChannelRole
+    from channels_registry.models import ChannelMembership
+
+    post = approve_all(submitted(employee, channel), reviewer, communications)
+    ChannelMembership.objects.filter(channel=channel, user=employee).update(role=ChannelRole.PUBLISHER)
+    client.force_login(employee)
+    page = client.get(reverse("approvals:post_detail", args=[post.pk])).content.decode()
+    assert "Mark as published" in page
+    for bound in CommentForm()["body"], PublishedForm()["url"], PublishedForm()["published_at"]:
+        assert str(bound) in page, bound.name
+        assert bound.label_tag() in page
+        if bound.help_text:
+            assert f'<span class="helptext" id="id_{bound.name}_helptext">{bound.help_text}</span>' in page
