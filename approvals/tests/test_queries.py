@@ -84,11 +84,12 @@ def test_the_post_page_costs_the_same_with_more_revisions_decisions_and_comments
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-# session, user, groups, the reviewer's memberships and delegations held (the post's scope), the post, its
-# revisions, stages, their named reviewers, their decisions, comments, attachments, lockdowns in force (banner
-# and the post's hold: one read), unread count, the post's history; once approved, the reader's channel
-# memberships too (may they mark it published?)
-POST_PAGE = {0: 15, 2: 16}
+# session, user, groups, the reviewer's memberships (their department's reviewers see it: no scope query), the
+# post, its revisions, stages, their named reviewers, their decisions, comments, attachments, lockdowns in force
+# (banner and the post's hold: one read), unread count, the post's history; and while a stage is open the
+# delegations the reader holds (may they decide it?), once approved the reader's channel memberships (may they
+# mark it published?)
+POST_PAGE = {0: 15, 2: 15}
 
 
 @pytest.mark.parametrize("decisions", list(POST_PAGE))
@@ -123,3 +124,24 @@ def test_the_post_pages_written_out_forms_match_the_forms(client, employee, chan
         assert bound.label_tag() in page
         if bound.help_text:
             assert f'<span class="helptext" id="id_{bound.name}_helptext">{bound.help_text}</span>' in page
+
+
+def test_the_post_page_sees_exactly_the_posts_in_scope(
+    client, employee, channel, reviewer, manager, communications, auditor, outsider, department
+):
+    """The page decides some readers' scope on the row (approvals.permissions.in_scope_without_query):
+    for every reader and a draft, a submitted post and another department's post, the same answer as the scope."""
+    from accounts.tests.factories import DepartmentFactory, UserFactory, add_member
+    from approvals import selectors
+    from approvals.tests.factories import channel_for, draft
+
+    other_dept = DepartmentFactory(name="Legal", slug="legal")
+    elsewhere = add_member(UserFactory(email="legal@example.com"), other_dept, "reviewer")
+    theirs = submitted(elsewhere, channel_for(elsewhere, department=other_dept))
+    posts = [draft(employee, channel), submitted(employee, channel), theirs]
+    for reader in (employee, reviewer, manager, communications, auditor, outsider, elsewhere):
+        client.force_login(reader)
+        for post in posts:
+            in_scope = selectors.posts_visible_to(reader).filter(pk=post.pk).exists()
+            status = client.get(reverse("approvals:post_detail", args=[post.pk])).status_code
+            assert status == (200 if in_scope else 404), (reader.email, post.state, post.channel.department_id)
