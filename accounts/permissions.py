@@ -24,6 +24,24 @@ def remember(user: Any, *, groups: frozenset[str], mfa: bool) -> None:
     user._sg_has_mfa = mfa
 
 
+def membership_rows(user: Any) -> list[tuple[int, str, str]]:
+    """(department id, department name, role) per membership, by department name: read once per user object
+    (the registry's ``department_roles``, policies' ``person_facts`` and the dashboard's card share it)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_sg_memberships", None)
+    if cached is None:
+        from accounts.models import Membership
+
+        cached = list(
+            Membership.objects.filter(user_id=user.pk)
+            .order_by("department__name")
+            .values_list("department_id", "department__name", "role")
+        )
+        user._sg_memberships = cached
+    return cached
+
+
 def is_it_security(user: Any) -> bool:
     return bool(getattr(user, "is_superuser", False)) or Group.IT_SECURITY in group_names(user)
 

@@ -53,8 +53,13 @@ class Post(models.Model):
 
     @property
     def summary(self) -> str:
-        text = " ".join(self.body.split())
-        return text if len(text) <= 80 else text[:79] + "…"
+        return summarize(self.body)
+
+
+def summarize(body: str) -> str:
+    """A post's text on one line, at most 80 characters (``Post.summary``; lists read from ``.values()`` use it)."""
+    text = " ".join(body.split())
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 class PostRevision(models.Model):

@@ -166,6 +166,21 @@ def can_decide(user: Any, stage: Any, named_ids: set[int] | None = None) -> bool
     )
 
 
+def in_scope_without_query(user: Any, post: Any) -> bool:
+    """True when one of ``post_scope_q``'s arms that need no query of their own holds for ``post`` (its
+    author, a reviewer or manager of its department once submitted, communications, IT security, auditors);
+    False means "not known": ask ``post_scope_q``."""
+    if not signed_in(user):
+        return False
+    if reads_everything(user) or post.author_id == user.pk:
+        return True
+    if post.state == PostState.DRAFT:
+        return False
+    if Group.COMMUNICATIONS in group_names(user):
+        return True
+    return department_roles(user).get(post.channel.department_id) in (Role.REVIEWER, Role.MANAGER)
+
+
 def post_scope_q(user: Any) -> Q:
     """The posts ``user`` may see. Drafts: their author, the channel's members and eligible reviewers;
     submitted posts also the department's reviewers, communications, IT security and auditors."""

@@ -256,8 +256,6 @@ def post_detail(request, pk):
             "comment": permissions.may_act(user),
         },
         "decide_form": DecideForm(),
-        "comment_form": CommentForm(),
-        "published_form": PublishedForm(),
     }
     return render(request, "approvals/post_detail.html", ctx)
 

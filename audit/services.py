@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from audit import context
 from audit.models import AuditEvent
+from socialgov import cachekit
 
 GENESIS = "0" * 64
 # Any fixed 64-bit number: the advisory lock that serialises appends on PostgreSQL.
@@ -138,6 +139,7 @@ def record(
         )
         event.hash = compute_hash(event, prev_hash)
         event.save()
+    cachekit.bump()  # what people's pages keep across requests may have changed (socialgov.cachekit)
     return event
 
 
@@ -185,6 +187,7 @@ def record_many(
             rows.append((target_id, target_label, data_json, prev_hash, event_hash))
             prev_hash = event_hash
         _insert_events(created_at, actor_id, actor_label, action, target_type, request_id, ip, rows)
+    cachekit.bump()
     return len(rows)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from accounts.choices import Role
-from accounts.permissions import is_auditor, is_it_security, mfa_satisfied
+from accounts.permissions import is_auditor, is_it_security, membership_rows, mfa_satisfied
 from channels_registry.choices import CUSTODIAN_ROLES, AccessRequestKind
 from channels_registry.models import AccessRequest, Channel, ChannelMembership, Recertification
 
@@ -31,7 +31,7 @@ def department_roles(user: Any) -> dict[int, str]:
         return {}
     cached = getattr(user, "_sg_department_roles", None)
     if cached is None:
-        cached = dict(user.memberships.values_list("department_id", "role"))
+        cached = {dept: role for dept, _, role in membership_rows(user)}
         user._sg_department_roles = cached
     return cached
 

@@ -74,10 +74,15 @@ def channels() -> QuerySet[Channel]:
         Channel.objects.select_related("platform", "department")
         .annotate(
             custodian_count=_custodian_count(),
-            open_rotation=Exists(RotationTask.objects.filter(channel=OuterRef("pk"), state=RotationState.OPEN)),
+            open_rotation=open_rotation(),
         )
         .order_by("-id")
     )
+
+
+def open_rotation() -> Exists:
+    """Whether the channel has a credential rotation still open (an annotation)."""
+    return Exists(RotationTask.objects.filter(channel=OuterRef("pk"), state=RotationState.OPEN))
 
 
 def channels_visible_to(user: Any) -> QuerySet[Channel]:
@@ -133,10 +138,14 @@ def channel_counts(qs: QuerySet[Channel]) -> dict[str, int]:
     return counts
 
 
-def my_channels(user: Any) -> QuerySet[Channel]:
+def my_channels_q(user: Any) -> Q:
+    """The channels the user holds a live membership of, or whose department they manage."""
     mine = ChannelMembership.objects.filter(channel=OuterRef("pk"), user=user, ended_at__isnull=True)
-    managed = permissions.managed_department_ids(user)
-    return channels().filter(Q(Exists(mine)) | Q(department_id__in=managed))
+    return Q(Exists(mine)) | Q(department_id__in=permissions.managed_department_ids(user))
+
+
+def my_channels(user: Any) -> QuerySet[Channel]:
+    return channels().filter(my_channels_q(user))
 
 
 def activities_of(channel: Channel, *, limit: int = 50) -> list[ChannelActivity]:

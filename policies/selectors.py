@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from accounts.models import Department, Membership, User
-from accounts.permissions import group_names
+from accounts.models import Department, User
+from accounts.permissions import group_names, membership_rows
 from policies.choices import VersionState
 from policies.models import (
     Acknowledgement,
@@ -51,8 +51,8 @@ def person_facts(user: Any) -> PersonFacts:
     cached = getattr(user, "_sg_person_facts", None)
     if cached is not None:
         return cached
-    rows = list(Membership.objects.filter(user=user).values_list("department_id", "role"))
-    facts = PersonFacts(frozenset(d for d, _ in rows), frozenset(r for _, r in rows) | group_names(user))
+    rows = membership_rows(user)
+    facts = PersonFacts(frozenset(d for d, _, _ in rows), frozenset(r for _, _, r in rows) | group_names(user))
     user._sg_person_facts = facts
     return facts
 
@@ -61,7 +61,8 @@ def in_audience(version: PolicyVersion, facts: PersonFacts) -> bool:
     """Union: everyone, or a member of a named department, or holding a named role or group."""
     if version.audience_everyone:
         return True
-    if facts.department_ids & {d.pk for d in version.audience_departments.all()}:
+    named = getattr(version, "in_departments", None)  # annotated by ``pending_acknowledgements``
+    if named if named is not None else facts.department_ids & {d.pk for d in version.audience_departments.all()}:
         return True
     return bool(facts.roles & set(version.audience_roles or ()))
 
@@ -97,17 +98,22 @@ def current_versions() -> QuerySet[PolicyVersion]:
 
 
 def pending_acknowledgements(user: Any) -> list[PolicyVersion]:
-    """Current versions the user must acknowledge and has not, soonest due first."""
+    """Current versions the user must acknowledge and has not, soonest due first (one query: the audience's
+    departments and the user's acknowledgement are tested in SQL, the roles — a JSON list — here)."""
     if not getattr(user, "is_authenticated", False):
         return []
     facts = person_facts(user)
-    versions = [v for v in current_versions() if in_audience(v, facts)]
-    done = set(
-        Acknowledgement.objects.filter(user=user, version__in=[v.pk for v in versions]).values_list(
-            "version_id", flat=True
-        )
+    named = PolicyVersion.audience_departments.through.objects.filter(
+        policyversion=OuterRef("pk"), department__in=list(facts.department_ids)
     )
-    pending = [v for v in versions if v.pk not in done]
+    versions = (
+        current_versions()
+        .prefetch_related(None)
+        .defer("body", "body_html")
+        .filter(~Exists(Acknowledgement.objects.filter(user=user, version=OuterRef("pk"))))
+        .annotate(in_departments=Exists(named))
+    )
+    pending = [v for v in versions if in_audience(v, facts)]
     return sorted(pending, key=lambda v: (v.acknowledge_by is None, v.acknowledge_by or date.max, v.policy.title))
 
 
@@ -168,17 +174,15 @@ def training_due(user: Any) -> list[TrainingStatus]:
         return []
     facts = person_facts(user)
     reviews = bool(facts.roles & REVIEWING_ROLES)
-    required = list(
-        courses_in_scope(
-            department_ids=facts.department_ids,
-            required_to_author=True,
-            required_to_review=reviews,
-            required_to_hold_credentials=True,
-        )
-    )
-    until = latest_expiry(user, [c.pk for c in required])
+    latest = TrainingCompletion.objects.filter(user=user, course=OuterRef("pk")).order_by("-expires_on")
+    required = courses_in_scope(
+        department_ids=facts.department_ids,
+        required_to_author=True,
+        required_to_review=reviews,
+        required_to_hold_credentials=True,
+    ).annotate(until=Subquery(latest.values("expires_on")[:1]))
     soon = timezone.localdate() + timedelta(days=30)
-    statuses = [TrainingStatus(c, until.get(c.pk)) for c in required]
+    statuses = [TrainingStatus(c, c.until) for c in required]
     return [s for s in statuses if s.expires_on is None or s.expires_on <= soon]
 
 

@@ -8,16 +8,18 @@ IT desk, and decisions due for review. Auditors: recent decisions and anomalies.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.permissions import is_auditor, is_it_security
 from approvals import selectors as post_selectors
-from approvals.choices import PostState, StageState
-from approvals.models import Decision, StageReview
+from approvals.choices import Outcome, PostState, StageState
+from approvals.models import Decision, StageReview, summarize
 from audit.models import AuditEvent
 from channels_registry import selectors as registry
 from channels_registry.choices import (
@@ -40,6 +42,8 @@ IN_PROGRESS = (
     PostState.APPROVED,
     PostState.SCHEDULED,
 )
+POST_STATES = dict(PostState.choices)
+OUTCOMES = dict(Outcome.choices)
 # Audit actions an auditor should notice. ``post.self_decision_refused`` is written by approvals once it records them.
 ANOMALIES = (
     "post.self_decision_refused",
@@ -52,38 +56,87 @@ ANOMALIES = (
 )
 
 
-def my_posts_in_progress(user: Any) -> list[Any]:
+def pk_url(name: str) -> Callable[[Any], str]:
+    """``reverse(name, args=[pk])`` for many rows: the pattern is reversed once, then filled in per row."""
+    head, _, tail = reverse(name, args=[_MARK]).partition(str(_MARK))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+_MARK = 987654321
+
+
+def my_posts_in_progress(user: Any) -> list[dict[str, Any]]:
     open_stage = StageReview.objects.filter(post=OuterRef("pk"), state=StageState.OPEN).order_by("position")
-    return list(
+    rows = list(
         post_selectors.my_posts(user)
         .filter(state__in=IN_PROGRESS)
         .annotate(
             open_stage=Subquery(open_stage.values("name")[:1]), stage_due=Subquery(open_stage.values("due_at")[:1])
         )
-        .order_by("-updated_at", "-id")[:LIMIT]
+        .order_by("-updated_at", "-id")
+        .values("pk", "body", "state", "scheduled_at", "open_stage", "stage_due")[:LIMIT]
     )
+    url = pk_url("approvals:post_detail")
+    for p in rows:
+        p["url"] = url(p["pk"])
+        p["summary"] = summarize(p["body"])
+        p["state_label"] = POST_STATES.get(p["state"], p["state"])
+    return rows
 
 
-def my_channels_with_warnings(user: Any) -> list[Channel]:
+def my_channels_with_warnings(user: Any) -> list[dict[str, Any]]:
     recert = Recertification.objects.filter(grant__channel=OuterRef("pk"), state__in=OPEN_RECERT_STATES)
     channels = list(
-        registry.my_channels(user)
-        .filter(state__in=LIVE_STATES)
-        .annotate(recertification_due=Exists(recert))
-        .order_by("display_name", "id")[:LIMIT]
+        Channel.objects.filter(registry.my_channels_q(user), state__in=LIVE_STATES)
+        .annotate(open_rotation=registry.open_rotation(), recertification_due=Exists(recert))
+        .order_by("display_name", "id")
+        .values(
+            "pk",
+            "display_name",
+            "state",
+            "orphaned_at",
+            "recertification_due",
+            "open_rotation",
+            platform_name=F("platform__name"),
+        )[:LIMIT]
     )
+    url = pk_url("channels_registry:channel_detail")
     for c in channels:
-        c.warnings = [
+        c["url"] = url(c["pk"])
+        c["warnings"] = [
             label
             for flag, label in [
-                (c.state == ChannelState.DORMANT, "dormant"),
-                (c.orphaned_at is not None, "orphaned"),
-                (c.recertification_due, "recertification due"),
-                (c.open_rotation, "credential rotation pending"),
+                (c["state"] == ChannelState.DORMANT, "dormant"),
+                (c["orphaned_at"] is not None, "orphaned"),
+                (c["recertification_due"], "recertification due"),
+                (c["open_rotation"], "credential rotation pending"),
             ]
             if flag
         ]
     return channels
+
+
+def reviews_waiting(user: Any, *, now) -> list[dict[str, Any]]:
+    """The first of the user's review queue (approvals' selector: scope and order), only what the card shows."""
+    rows = list(
+        post_selectors.review_queue_for(user)
+        .prefetch_related(None)  # rows, not objects: nothing to prefetch into
+        .values(
+            "post_id",
+            "name",
+            "opened_at",
+            "due_at",
+            body=F("post__body"),
+            channel_name=F("post__channel__display_name"),
+        )[:LIMIT]
+    )
+    url = pk_url("approvals:post_detail")
+    for s in rows:
+        s["url"] = url(s["post_id"])
+        s["summary"] = summarize(s["body"])
+        s["age"] = now - s["opened_at"] if s["opened_at"] else None
+        s["overdue"] = s["due_at"] is not None and s["due_at"] <= now
+    return rows
 
 
 def department_queue(department_ids: set[int], *, now) -> list[dict[str, Any]]:
@@ -113,31 +166,46 @@ def it_security_desk(*, now) -> dict[str, Any]:
     }
 
 
+def _person(full_name: str | None, email: str | None) -> str:
+    return full_name or email or ""  # ``str(User)``
+
+
 def auditor_view(*, now) -> dict[str, Any]:
+    decisions_ = list(
+        Decision.objects.order_by("-created_at", "-id").values(
+            "outcome",
+            "created_at",
+            "on_behalf_of_id",
+            post_id=F("stage_review__post_id"),
+            body=F("stage_review__post__body"),
+            reviewer_name=F("reviewer__full_name"),
+            reviewer_email=F("reviewer__email"),
+            for_name=F("on_behalf_of__full_name"),
+            for_email=F("on_behalf_of__email"),
+        )[:LIMIT]
+    )
+    url = pk_url("approvals:post_detail")
+    for d in decisions_:
+        d["outcome_label"] = OUTCOMES.get(d["outcome"], d["outcome"])
+        d["reviewer"] = _person(d["reviewer_name"], d["reviewer_email"])
+        d["on_behalf_of"] = _person(d["for_name"], d["for_email"]) if d["on_behalf_of_id"] else None
+        d["url"] = url(d["post_id"])
+        d["summary"] = summarize(d["body"])
     return {
-        "recent_decisions": list(
-            Decision.objects.select_related(
-                "reviewer", "on_behalf_of", "stage_review", "stage_review__post", "stage_review__post__channel"
-            ).order_by("-created_at", "-id")[:LIMIT]
-        ),
+        "recent_decisions": decisions_,
         "anomalies": list(
-            AuditEvent.objects.filter(action__in=ANOMALIES, created_at__gte=now - timedelta(days=90)).order_by("-id")[
-                :LIMIT
-            ]
+            AuditEvent.objects.filter(action__in=ANOMALIES, created_at__gte=now - timedelta(days=90))
+            .order_by("-id")
+            .values("action", "target_label", "actor_label", "created_at")[:LIMIT]
         ),
     }
 
 
 def cards_for(user: Any) -> dict[str, Any]:
     now = timezone.now()
-    # the card names the stage and the channel only: no platforms or departments to fetch
-    reviews = list(post_selectors.review_queue_for(user).prefetch_related(None)[:LIMIT])
-    for stage in reviews:
-        stage.age = now - stage.opened_at if stage.opened_at else None
-        stage.overdue = stage.due_at is not None and stage.due_at <= now
     cards: dict[str, Any] = {
         "my_posts": my_posts_in_progress(user),
-        "reviews": reviews,
+        "reviews": reviews_waiting(user, now=now),
         "my_channels": my_channels_with_warnings(user),
     }
     managed = managed_department_ids(user)

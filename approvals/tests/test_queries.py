@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 # session, user, groups, memberships, delegations held, count (capped), stages, their channels' platforms and
 # departments (fetched by id, not joined: see review_queue_for), unread, lockdowns (banner),
 # and the filter's department choices (the channel filter takes a number: no list of every channel)
-QUEUE_PAGE = 15  # + the review gate (policies, memberships, courses)
+QUEUE_PAGE = 14  # + the review gate (policies, courses; the memberships read above serve it too)
 QUEUE_ENDPOINT = 7  # + the stages' own departments
 MY_POSTS_PAGE = 9  # the channel filter takes a number: no query for a list of every channel
 POSTS_ENDPOINT = 4
@@ -83,3 +83,66 @@ def test_the_post_page_costs_the_same_with_more_revisions_decisions_and_comments
     with CaptureQueriesContext(connection) as many:
         assert client.get(reverse("approvals:post_detail", args=[busy.pk]) + "?from=1&to=6").status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+# session, user, groups, the reviewer's memberships (their department's reviewers see it: no scope query), the
+# post, its revisions, stages, their named reviewers, their decisions, comments, attachments, lockdowns in force
+# (banner and the post's hold: one read), unread count, the post's history; and while a stage is open the
+# delegations the reader holds (may they decide it?), once approved the reader's channel memberships (may they
+# mark it published?)
+POST_PAGE = {0: 15, 2: 15}
+
+
+@pytest.mark.parametrize("decisions", list(POST_PAGE))
+def test_post_page(client, employee, channel, reviewer, communications, decisions, django_assert_num_queries):
+    from approvals import services
+    from approvals.tests.factories import approve_all
+
+    post = submitted(employee, channel)
+    services.comment_add(actor=employee, post=post, body="A comment")
+    if decisions:
+        approve_all(post, *[reviewer, communications][:decisions])
+    client.force_login(reviewer)
+    with django_assert_num_queries(POST_PAGE[decisions]):
+        response = client.get(reverse("approvals:post_detail", args=[post.pk]))
+    assert response.status_code == 200
+
+
+def test_the_post_pages_written_out_forms_match_the_forms(client, employee, channel, reviewer, communications):
+    """The comment and "mark as published" forms are written out in the template: the same fields as the forms."""
+    from approvals.forms import CommentForm, PublishedForm
+    from approvals.tests.factories import approve_all
+    from channels_registry.choices import ChannelRole
+    from channels_registry.models import ChannelMembership
+
+    post = approve_all(submitted(employee, channel), reviewer, communications)
+    ChannelMembership.objects.filter(channel=channel, user=employee).update(role=ChannelRole.PUBLISHER)
+    client.force_login(employee)
+    page = client.get(reverse("approvals:post_detail", args=[post.pk])).content.decode()
+    assert "Mark as published" in page
+    for bound in CommentForm()["body"], PublishedForm()["url"], PublishedForm()["published_at"]:
+        assert str(bound) in page, bound.name
+        assert bound.label_tag() in page
+        if bound.help_text:
+            assert f'<span class="helptext" id="id_{bound.name}_helptext">{bound.help_text}</span>' in page
+
+
+def test_the_post_page_sees_exactly_the_posts_in_scope(
+    client, employee, channel, reviewer, manager, communications, auditor, outsider, department
+):
+    """The page decides some readers' scope on the row (approvals.permissions.in_scope_without_query):
+    for every reader and a draft, a submitted post and another department's post, the same answer as the scope."""
+    from accounts.tests.factories import DepartmentFactory, UserFactory, add_member
+    from approvals import selectors
+    from approvals.tests.factories import channel_for, draft
+
+    other_dept = DepartmentFactory(name="Legal", slug="legal")
+    elsewhere = add_member(UserFactory(email="legal@example.com"), other_dept, "reviewer")
+    theirs = submitted(elsewhere, channel_for(elsewhere, department=other_dept))
+    posts = [draft(employee, channel), submitted(employee, channel), theirs]
+    for reader in (employee, reviewer, manager, communications, auditor, outsider, elsewhere):
+        client.force_login(reader)
+        for post in posts:
+            in_scope = selectors.posts_visible_to(reader).filter(pk=post.pk).exists()
+            status = client.get(reverse("approvals:post_detail", args=[post.pk])).status_code
+            assert status == (200 if in_scope else 404), (reader.email, post.state, post.channel.department_id)

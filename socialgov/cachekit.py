@@ -1,0 +1,64 @@
+"""Per-person values kept across requests, and the one thing that invalidates them.
+
+One generation number for the whole site lives in the cache. Every audited write (``audit.services.record``
+and ``record_many``: every service that changes what a page shows records what it did) bumps it — at once,
+and again when the writing transaction commits, so a reader that ran between the two cannot keep what it
+read before the commit. A value is stored with the generation it was computed under and the person's id in
+its key; another generation is a miss, so the next request after any committed write recomputes.
+
+What changes with time alone ("waiting 3 hours", past SLA, due within 30 days, a delegation that starts)
+is bounded by ``TTL``: a value is at most that old. Writes that are not audited (notifications, a
+person's preferences) must not feed a value kept here.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+GENERATION_KEY = "cachekit:generation"
+TTL = 60  # seconds
+
+
+def _incr() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not there (evicted, or never set): start anywhere, not where an old value was stored
+        cache.add(GENERATION_KEY, secrets.randbits(48), timeout=None)
+        cache.incr(GENERATION_KEY)
+
+
+def bump() -> None:
+    """Whatever is kept here may be out of date: now, and again once the current transaction commits.
+
+    A cache that does not answer does not fail the write (values kept there expire within ``TTL``)."""
+    try:
+        _incr()
+    except Exception:  # noqa: BLE001 - log, never fail the write
+        log.warning("cachekit: could not bump the generation", exc_info=True)
+    transaction.on_commit(_incr, robust=True)
+
+
+def per_person(name: str, user: Any, compute: Callable[[], T]) -> T:
+    """``compute()`` for ``user``, or the value it gave under the current generation (at most ``TTL`` old)."""
+    key = f"cachekit:{name}:{user.pk}"
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = found.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, secrets.randbits(48), timeout=None)
+        generation = cache.get(GENERATION_KEY)
+    entry = found.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    value = compute()  # read after the generation: a write committed later bumps past it
+    cache.set(key, (generation, value), TTL)
+    return value
