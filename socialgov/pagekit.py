@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 
 from socialgov.errors import DomainError, Forbidden, NotFound
+from socialgov.formrender import filter_form_renderer
 from socialgov.paging import CappedPaginator
 
 
@@ -34,6 +35,7 @@ def paged(request, rows, *, per_page: int, paginator_class: type[Paginator] = Ca
 def filtered_page(request, filterset_class, qs, *, per_page: int = 25) -> dict[str, Any]:
     """A list page's context: the filter, the page, the query string and the filtered rows."""
     filterset = filterset_class(request.GET or None, queryset=qs, request=request)
+    filterset.form.renderer = filter_form_renderer  # the same HTML as Django's templates, at a fraction of the cost
     rows = filtered_rows(filterset, qs)
     page, query = paged(request, rows, per_page=per_page)
     return {"filter": filterset, "page": page, "query": query, "rows": rows}
