@@ -8,8 +8,8 @@ from typing import Any
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Department, Membership, User
-from accounts.permissions import group_names
+from accounts.models import Department, User
+from accounts.permissions import department_roles, group_names
 from policies.choices import VersionState
 from policies.models import (
     Acknowledgement,
@@ -51,8 +51,8 @@ def person_facts(user: Any) -> PersonFacts:
     cached = getattr(user, "_sg_person_facts", None)
     if cached is not None:
         return cached
-    rows = list(Membership.objects.filter(user=user).values_list("department_id", "role"))
-    facts = PersonFacts(frozenset(d for d, _ in rows), frozenset(r for _, r in rows) | group_names(user))
+    roles = department_roles(user)
+    facts = PersonFacts(frozenset(roles), frozenset(roles.values()) | group_names(user))
     user._sg_person_facts = facts
     return facts
 
