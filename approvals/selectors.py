@@ -114,10 +114,15 @@ def review_queue_rows(stages: QuerySet[StageReview]) -> list[dict[str, Any]]:
     """The queue page's rows for a page of ``review_queue_for(user)``: each stage with its post's summary and
     author, its revision's warnings, and the channel's name, platform and department (one query)."""
     channel = Channel.objects.filter(pk=OuterRef("post__channel_id")).order_by()
-    values = stages.annotate(
-        platform_name=Subquery(channel.values("platform__name")),
-        department_name=Subquery(channel.values("department__name")),
-    ).values(*QUEUE_ROW_FIELDS)
+    values = (
+        stages.select_related(None)
+        .prefetch_related(None)
+        .annotate(
+            platform_name=Subquery(channel.values("platform__name")),
+            department_name=Subquery(channel.values("department__name")),
+        )
+        .values(*QUEUE_ROW_FIELDS)
+    )
     return [
         {
             "pk": s["id"],
