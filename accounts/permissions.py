@@ -42,6 +42,18 @@ def membership_rows(user: Any) -> list[tuple[int, str, str]]:
     return cached
 
 
+def department_roles(user: Any) -> dict[int, str]:
+    """department id -> the user's role there (one membership per department), read once per user object: the
+    registry's and approvals' permissions and the policy gates all ask, one query (``membership_rows``) answers."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    cached = getattr(user, "_sg_department_roles", None)
+    if cached is None:
+        cached = {dept: role for dept, _, role in membership_rows(user)}
+        user._sg_department_roles = cached
+    return cached
+
+
 def is_it_security(user: Any) -> bool:
     return bool(getattr(user, "is_superuser", False)) or Group.IT_SECURITY in group_names(user)
 

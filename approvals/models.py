@@ -12,6 +12,17 @@ from channels_registry.models import Channel
 USER = settings.AUTH_USER_MODEL
 
 
+def summary_of(body: str) -> str:
+    """A post's body on one line, cut at 80 characters (``Post.summary``; list pages that read rows as values)."""
+    text = " ".join(body.split())
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def warnings_in(findings: list[dict]) -> list[dict]:
+    """The checks' findings a reviewer should look at (``PostRevision.warnings``)."""
+    return [f for f in findings if f.get("severity") == "warn"]
+
+
 class Post(models.Model):
     """One message for one channel. Its text lives in immutable revisions; the latest is copied here."""
 
@@ -53,13 +64,7 @@ class Post(models.Model):
 
     @property
     def summary(self) -> str:
-        return summarize(self.body)
-
-
-def summarize(body: str) -> str:
-    """A post's text on one line, at most 80 characters (``Post.summary``; lists read from ``.values()`` use it)."""
-    text = " ".join(body.split())
-    return text if len(text) <= 80 else text[:79] + "…"
+        return summary_of(self.body)
 
 
 class PostRevision(models.Model):
@@ -85,7 +90,7 @@ class PostRevision(models.Model):
 
     @property
     def warnings(self) -> list[dict]:
-        return [f for f in self.findings if f.get("severity") == "warn"]
+        return warnings_in(self.findings)
 
 
 class Attachment(models.Model):

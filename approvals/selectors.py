@@ -7,13 +7,24 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
 from approvals import permissions
 from approvals.choices import RELEASABLE_STATES, PostState, StageState
-from approvals.models import Comment, Decision, Delegation, Lockdown, Post, PostRevision, StageReview
+from approvals.models import (
+    Comment,
+    Decision,
+    Delegation,
+    Lockdown,
+    Post,
+    PostRevision,
+    StageReview,
+    summary_of,
+    warnings_in,
+)
+from channels_registry.models import Channel
 from socialgov.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -89,6 +100,62 @@ def review_queue_for(user: Any) -> QuerySet[StageReview]:
         .prefetch_related("post__channel__platform", "post__channel__department")
         .order_by("due_at", "id")
     )
+
+
+# What the queue page shows of each stage, read as values. The platform's and department's names come from two
+# scalar subqueries rather than joins: with them joined (nine tables, as ``select_related`` had it) PostgreSQL
+# spent 7-13 ms *planning* the page's query and 0.5 ms running it; at five tables it plans in ~1 ms.
+QUEUE_ROW_FIELDS = (
+    "id",
+    "post_id",
+    "name",
+    "required",
+    "approvals",
+    "opened_at",
+    "due_at",
+    "post__body",
+    "post__author__full_name",
+    "post__author__email",
+    "post__channel__display_name",
+    "platform_name",
+    "department_name",
+    "revision__number",
+    "revision__findings",
+)
+
+
+def review_queue_rows(stages: QuerySet[StageReview]) -> list[dict[str, Any]]:
+    """The queue page's rows for a page of ``review_queue_for(user)``: each stage with its post's summary and
+    author, its revision's warnings, and the channel's name, platform and department (one query)."""
+    channel = Channel.objects.filter(pk=OuterRef("post__channel_id")).order_by()
+    values = (
+        stages.select_related(None)
+        .prefetch_related(None)
+        .annotate(
+            platform_name=Subquery(channel.values("platform__name")),
+            department_name=Subquery(channel.values("department__name")),
+        )
+        .values(*QUEUE_ROW_FIELDS)
+    )
+    return [
+        {
+            "pk": s["id"],
+            "post_id": s["post_id"],
+            "name": s["name"],
+            "required": s["required"],
+            "approvals": s["approvals"],
+            "opened_at": s["opened_at"],
+            "due_at": s["due_at"],
+            "summary": summary_of(s["post__body"]),
+            "author": s["post__author__full_name"] or s["post__author__email"],  # as User.__str__
+            "channel": s["post__channel__display_name"],
+            "platform": s["platform_name"],
+            "department": s["department_name"],
+            "revision": s["revision__number"],
+            "warnings": warnings_in(s["revision__findings"]),
+        }
+        for s in values
+    ]
 
 
 def stage_for(user: Any, pk: Any) -> StageReview:

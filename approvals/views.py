@@ -35,7 +35,14 @@ from channels_registry.models import Channel
 from policies import gates
 from socialgov.errors import DomainError, Forbidden, NotFound
 from socialgov.exports import rows_of, stream_csv
-from socialgov.pagekit import errors_to_form, filtered_page, filtered_rows, run_from_button
+from socialgov.pagekit import (
+    errors_to_form,
+    filtered_page,
+    filtered_rows,
+    page_timesince,
+    pk_url,
+    run_from_button,
+)
 
 
 def _refused_text(request, *values: str) -> bool:
@@ -196,16 +203,31 @@ def scheduled(request):
     return render(request, "approvals/post_list.html", ctx)
 
 
+def _minute(value) -> str:
+    """``{{ value|date:"Y-m-d H:i" }}`` (in the current time zone), without a template filter per row."""
+    if value is None:
+        return ""
+    t = timezone.localtime(value)
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}"
+
+
 @login_required
 def queue(request):
-    qs = selectors.review_queue_for(request.user)
-    ctx = filtered_page(request, StageReviewFilter, qs)
+    ctx = filtered_page(request, StageReviewFilter, selectors.review_queue_for(request.user))
+    page = ctx["page"]
+    page.object_list = selectors.review_queue_rows(page.object_list)
     now = timezone.now()
-    for stage in ctx["page"].object_list:
-        stage.overdue = stage.due_at is not None and stage.due_at <= now
-        stage.due_soon = not stage.overdue and stage.due_at is not None and stage.due_at <= now + timedelta(hours=4)
+    post_url, decide_url, since = pk_url("approvals:post_detail"), pk_url("approvals:stage_decide"), page_timesince()
+    for stage in page.object_list:
+        due = stage["due_at"]
+        stage["overdue"] = due is not None and due <= now
+        stage["due_soon"] = not stage["overdue"] and due is not None and due <= now + timedelta(hours=4)
+        stage["due"] = _minute(due)
+        stage["waiting"] = since(stage["opened_at"])
+        stage["post_url"] = post_url(stage["post_id"])
+        stage["decide_url"] = decide_url(stage["pk"])
+    ctx["here"] = request.get_full_path()
     ctx["blockers"] = gates.review_blockers(user=request.user)
-    ctx["decide_form"] = DecideForm()
     return render(request, "approvals/queue.html", ctx)
 
 

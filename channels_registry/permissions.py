@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from accounts import permissions as accounts_permissions
 from accounts.choices import Role
-from accounts.permissions import is_auditor, is_it_security, membership_rows, mfa_satisfied
+from accounts.permissions import is_auditor, is_it_security, mfa_satisfied
 from channels_registry.choices import CUSTODIAN_ROLES, AccessRequestKind
 from channels_registry.models import AccessRequest, Channel, ChannelMembership, Recertification
 
@@ -26,14 +27,10 @@ def may_act(user: Any) -> bool:
 
 
 def department_roles(user: Any) -> dict[int, str]:
-    """department id -> the user's role there, read once per user object."""
+    """department id -> the user's role there (none for an inactive account), read once per user object."""
     if not _signed_in(user):
         return {}
-    cached = getattr(user, "_sg_department_roles", None)
-    if cached is None:
-        cached = {dept: role for dept, _, role in membership_rows(user)}
-        user._sg_department_roles = cached
-    return cached
+    return accounts_permissions.department_roles(user)
 
 
 def managed_department_ids(user: Any) -> set[int]:

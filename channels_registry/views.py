@@ -37,14 +37,39 @@ from channels_registry.forms import (
 from channels_registry.models import AccessGrant, Channel
 from policies.gates import decision_for, may_register_channel
 from socialgov.errors import DomainError, Forbidden, GateClosed
-from socialgov.pagekit import errors_to_form, filtered_page, run_from_button
+from socialgov.pagekit import errors_to_form, filtered_page, page_timesince, pk_url, run_from_button
 
 # --- The registry -------------------------------------------------------------------------
+
+
+# ``_state.html``'s badge for each state, for list rows built in Python
+_STATE_BADGE = {
+    ChannelState.ACTIVE: "badge-ok",
+    ChannelState.DORMANT: "badge-warn",
+    ChannelState.PROPOSED: "badge-warn",
+    ChannelState.IN_SECURITY_REVIEW: "badge-warn",
+    ChannelState.SUSPENDED: "badge-danger",
+    ChannelState.REJECTED: "badge-danger",
+}
+_STATE_LABEL = dict(ChannelState.choices)
+
+
+def _channel_rows(page) -> None:
+    """The page's channels as the list's rows (values, the link and the state's badge worked out here)."""
+    detail_url, since = pk_url("channels_registry:channel_detail"), page_timesince()
+    rows = selectors.channel_rows(page.object_list)
+    for c in rows:
+        c["url"] = detail_url(c["pk"])
+        c["last_activity"] = since(c["last_activity_at"])
+        c["badge"] = _STATE_BADGE.get(c["state"], "badge-info")
+        c["state_label"] = _STATE_LABEL.get(c["state"], c["state"])
+    page.object_list = rows
 
 
 @login_required
 def channel_list(request):
     ctx = filtered_page(request, ChannelFilter, selectors.channels_visible_to(request.user))
+    _channel_rows(ctx["page"])
     ctx["counts"] = selectors.channel_counts(ctx.pop("rows"))
     ctx["can_register"] = permissions.can_register(request.user)
     ctx["title"] = "Channel registry"
@@ -54,6 +79,7 @@ def channel_list(request):
 @login_required
 def my_channels(request):
     ctx = filtered_page(request, ChannelFilter, selectors.my_channels(request.user))
+    _channel_rows(ctx["page"])
     ctx["counts"] = selectors.channel_counts(ctx.pop("rows"))
     ctx["can_register"] = permissions.can_register(request.user)
     ctx["title"] = "My channels"

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.permissions import is_auditor, is_it_security
 from approvals import selectors as post_selectors
 from approvals.choices import Outcome, PostState, StageState
-from approvals.models import Decision, StageReview, summarize
+from approvals.models import Decision, StageReview, summary_of
 from audit.models import AuditEvent
 from channels_registry import selectors as registry
 from channels_registry.choices import (
@@ -79,7 +79,7 @@ def my_posts_in_progress(user: Any) -> list[dict[str, Any]]:
     url = pk_url("approvals:post_detail")
     for p in rows:
         p["url"] = url(p["pk"])
-        p["summary"] = summarize(p["body"])
+        p["summary"] = summary_of(p["body"])
         p["state_label"] = POST_STATES.get(p["state"], p["state"])
     return rows
 
@@ -133,7 +133,7 @@ def reviews_waiting(user: Any, *, now) -> list[dict[str, Any]]:
     url = pk_url("approvals:post_detail")
     for s in rows:
         s["url"] = url(s["post_id"])
-        s["summary"] = summarize(s["body"])
+        s["summary"] = summary_of(s["body"])
         s["age"] = now - s["opened_at"] if s["opened_at"] else None
         s["overdue"] = s["due_at"] is not None and s["due_at"] <= now
     return rows
@@ -190,7 +190,7 @@ def auditor_view(*, now) -> dict[str, Any]:
         d["reviewer"] = _person(d["reviewer_name"], d["reviewer_email"])
         d["on_behalf_of"] = _person(d["for_name"], d["for_email"]) if d["on_behalf_of_id"] else None
         d["url"] = url(d["post_id"])
-        d["summary"] = summarize(d["body"])
+        d["summary"] = summary_of(d["body"])
     return {
         "recent_decisions": decisions_,
         "anomalies": list(

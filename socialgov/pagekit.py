@@ -13,8 +13,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.timesince import TIME_STRINGS, timesince
 
 from socialgov.errors import DomainError, Forbidden, NotFound
+from socialgov.formrender import filter_form_renderer
 from socialgov.paging import CappedPaginator
 
 
@@ -34,9 +37,50 @@ def paged(request, rows, *, per_page: int, paginator_class: type[Paginator] = Ca
 def filtered_page(request, filterset_class, qs, *, per_page: int = 25) -> dict[str, Any]:
     """A list page's context: the filter, the page, the query string and the filtered rows."""
     filterset = filterset_class(request.GET or None, queryset=qs, request=request)
+    filterset.form.renderer = filter_form_renderer  # the same HTML as Django's templates, at a fraction of the cost
     rows = filtered_rows(filterset, qs)
     page, query = paged(request, rows, per_page=per_page)
     return {"filter": filterset, "page": page, "query": query, "rows": rows}
+
+
+def pk_url(viewname: str) -> Callable[[Any], str]:
+    """``reverse(viewname, args=[pk])`` for every row of a page at the cost of one reverse: the URL is split around
+    a placeholder number once and each row's whole-number pk goes in between (a reverse costs ~20-30 µs)."""
+    marker = "7316029485"
+    prefix, found, suffix = reverse(viewname, args=[int(marker)]).rpartition(marker)
+    if not found:
+        raise ValueError(f"{viewname} does not take a number")
+    return lambda pk: f"{prefix}{int(pk)}{suffix}"
+
+
+class _Phrase:
+    """One of ``timesince``'s phrases ("%(num)d days"), translated once per number."""
+
+    def __init__(self, phrase):
+        self.phrase = phrase
+        self.done: dict[int, str] = {}
+
+    def __mod__(self, rhs):
+        num = rhs["num"]
+        if num not in self.done:
+            self.done[num] = self.phrase % rhs
+        return self.done[num]
+
+
+def page_timesince() -> Callable[[Any], str]:
+    """``{{ value|timesince }}`` for the rows of one page, worked out in the view: Django's own ``timesince``,
+    with each phrase ("3 days") translated once per page instead of once per row (~100 µs a row, ~20 now)."""
+    phrases = {name: _Phrase(phrase) for name, phrase in TIME_STRINGS.items()}
+
+    def since(value) -> str:
+        if not value:
+            return ""
+        try:
+            return timesince(value, time_strings=phrases)
+        except (ValueError, TypeError):
+            return ""
+
+    return since
 
 
 def run_from_button(request, fn: Callable[[], Any], *, ok: str, back: str):

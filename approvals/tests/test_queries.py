@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 # session, user, groups, memberships, delegations held, count (capped), stages, their channels' platforms and
 # departments (fetched by id, not joined: see review_queue_for), unread, lockdowns (banner),
 # and the filter's department choices (the channel filter takes a number: no list of every channel)
-QUEUE_PAGE = 14  # + the review gate (policies, courses; the memberships read above serve it too)
-QUEUE_ENDPOINT = 7  # + the stages' own departments
+QUEUE_PAGE = 12  # + the review gate (policies, courses; the memberships read above answer it too)
+QUEUE_ENDPOINT = 7  # + the stages' channels' platforms and departments, and their own departments (by id)
 MY_POSTS_PAGE = 9  # the channel filter takes a number: no query for a list of every channel
 POSTS_ENDPOINT = 4
 

@@ -169,7 +169,7 @@ def test_registry_filters_dormant_orphaned_and_gaps(client, employee, colleague)
     client.force_login(employee)
 
     def names(query):
-        return [c.display_name for c in client.get(f"/registry/?{query}").context["page"].object_list]
+        return [c["display_name"] for c in client.get(f"/registry/?{query}").context["page"].object_list]
 
     assert names("dormant=true") == ["Sleepy"]
     assert names("orphaned=true") == ["Lonely"]
