@@ -239,9 +239,11 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "socialgov.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
+    # DRF's anon/user rates, counted a window in one cache command (socialgov/api/throttling.py) instead of
+    # DRF's list of every request's time read and written back on each request.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "socialgov.api.throttling.AnonRateThrottle",
+        "socialgov.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/min"),
