@@ -20,7 +20,7 @@ from accounts.permissions import is_auditor, is_it_security
 from approvals import selectors as post_selectors
 from approvals.choices import Outcome, PostState, StageState
 from approvals.models import Decision, StageReview, summary_of
-from audit.models import AuditEvent
+from audit.models import ANOMALY_ACTIONS, AuditEvent
 from channels_registry import selectors as registry
 from channels_registry.choices import (
     LIVE_STATES,
@@ -44,16 +44,6 @@ IN_PROGRESS = (
 )
 POST_STATES = dict(PostState.choices)
 OUTCOMES = dict(Outcome.choices)
-# Audit actions an auditor should notice. ``post.self_decision_refused`` is written by approvals once it records them.
-ANOMALIES = (
-    "post.self_decision_refused",
-    "lockdown.started",
-    "lockdown.ended",
-    "user.offboarded",
-    "user.deactivated",
-    "channel.orphaned",
-    "channel.suspended",
-)
 
 
 def pk_url(name: str) -> Callable[[Any], str]:
@@ -194,7 +184,7 @@ def auditor_view(*, now) -> dict[str, Any]:
     return {
         "recent_decisions": decisions_,
         "anomalies": list(
-            AuditEvent.objects.filter(action__in=ANOMALIES, created_at__gte=now - timedelta(days=90))
+            AuditEvent.objects.filter(action__in=ANOMALY_ACTIONS, created_at__gte=now - timedelta(days=90))
             .order_by("-id")
             .values("action", "target_label", "actor_label", "created_at")[:LIMIT]
         ),
