@@ -35,6 +35,10 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notif_recipient_unread_idx"),
+            # a person's latest first (the list, the API's first page, the dashboard's unread): without it
+            # PostgreSQL walked everyone's notifications by date, skipping other people's (after a 10,000-person
+            # fan-out: 7-12 ms for five rows; 0.1 ms with it)
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notif_recipient_latest_idx"),
             models.Index(
                 fields=["created_at"], name="notif_undelivered_idx", condition=models.Q(delivered_at__isnull=True)
             ),
