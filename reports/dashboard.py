@@ -8,12 +8,10 @@ IT desk, and decisions due for review. Auditors: recent decisions and anomalies.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.permissions import is_auditor, is_it_security
@@ -33,6 +31,7 @@ from channels_registry.choices import (
 from channels_registry.models import AccessRequest, Channel, Recertification, ReportedAccount, RotationTask
 from channels_registry.permissions import managed_department_ids
 from socialgov import decisions
+from socialgov.pagekit import pk_url
 
 LIMIT = 10
 IN_PROGRESS = (
@@ -44,15 +43,6 @@ IN_PROGRESS = (
 )
 POST_STATES = dict(PostState.choices)
 OUTCOMES = dict(Outcome.choices)
-
-
-def pk_url(name: str) -> Callable[[Any], str]:
-    """``reverse(name, args=[pk])`` for many rows: the pattern is reversed once, then filled in per row."""
-    head, _, tail = reverse(name, args=[_MARK]).partition(str(_MARK))
-    return lambda pk: f"{head}{pk}{tail}"
-
-
-_MARK = 987654321
 
 
 def my_posts_in_progress(user: Any) -> list[dict[str, Any]]:
