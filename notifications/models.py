@@ -39,6 +39,9 @@ class Notification(models.Model):
             # PostgreSQL walked everyone's notifications by date, skipping other people's (after a 10,000-person
             # fan-out: 7-12 ms for five rows; 0.1 ms with it)
             models.Index(fields=["recipient", "-created_at", "-id"], name="notif_recipient_latest_idx"),
+            # the API's list, whose cursor runs on id alone: without it PostgreSQL walked the primary key backwards
+            # past every newer notification of other people (32,433 after three fan-outs: 15 ms for a first page)
+            models.Index(fields=["recipient", "-id"], name="notif_recipient_id_idx"),
             models.Index(
                 fields=["created_at"], name="notif_undelivered_idx", condition=models.Q(delivered_at__isnull=True)
             ),
