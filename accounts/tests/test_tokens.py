@@ -167,14 +167,25 @@ def test_me_is_drf_output_in_two_queries(token_client, it_security, department, 
 
 
 def test_the_token_query_reads_the_users_groups_and_two_factor_with_it(
-    it_security, auditor, employee, django_assert_num_queries
+    it_security, auditor, employee, superuser, groups, django_assert_num_queries
 ):
-    # given: tokens of people with groups and two-factor sign-in, with groups only, with neither
+    # given: tokens of people with groups and two-factor sign-in, with groups only, with two groups, with
+    # neither; a revoked token, an expired one, one of a deactivated person
     from allauth.mfa.utils import is_mfa_enabled
 
-    from accounts.selectors import group_names_from, token_with_user
+    from accounts.selectors import _tokens_with_users, group_names_from, token_with_user
 
+    superuser.groups.add(groups["auditor"], groups["communications"])
     tokens = [token_create(actor=user, name="t", scope="read")[0] for user in (it_security, auditor, employee)]
+    tokens.append(token_create(actor=superuser, name="w", scope="write", days=1)[0])
+    ApiToken.objects.filter(pk=tokens[0].pk).update(last_used_at=timezone.now())
+    revoked = token_create(actor=employee, name="r", scope="read")[0]
+    token_revoke(actor=employee, token=revoked)
+    expired = token_create(actor=auditor, name="e", scope="read")[0]
+    ApiToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    gone = token_create(actor=employee, name="g", scope="read")[0]
+    type(employee).objects.filter(pk=employee.pk).update(is_active=False, deactivated_at=timezone.now())
+    tokens += [revoked, expired, gone]
 
     for expected in tokens:
         # when
@@ -182,8 +193,21 @@ def test_the_token_query_reads_the_users_groups_and_two_factor_with_it(
             token = token_with_user(expected.prefix)
             user = token.user
 
-        # then: the token, its user, and what the group and two-factor checks would read
+        # then: the token and its user as the ORM reads them, field for field, and what the group and
+        # two-factor checks would read
+        orm = _tokens_with_users().get(prefix=expected.prefix)
+        for field in ApiToken._meta.concrete_fields:
+            assert getattr(token, field.attname) == getattr(orm, field.attname), field.name
+            assert type(getattr(token, field.attname)) is type(getattr(orm, field.attname)), field.name
+        for field in type(user)._meta.concrete_fields:
+            assert getattr(user, field.attname) == getattr(orm.user, field.attname), field.name
+            assert type(getattr(user, field.attname)) is type(getattr(orm.user, field.attname)), field.name
         assert token.pk == expected.pk and user.pk == expected.user_id
+        assert not token._state.adding and not user._state.adding and token._state.db == orm._state.db
+        assert token.is_usable == orm.is_usable and token.status == orm.status
+        assert group_names_from(token.user_group_names) == group_names_from(orm.user_group_names)
         assert group_names_from(token.user_group_names) == set(user.groups.values_list("name", flat=True))
-        assert bool(token.user_has_mfa) is is_mfa_enabled(user)
+        assert bool(token.user_has_mfa) is bool(orm.user_has_mfa) is is_mfa_enabled(user)
+    assert group_names_from(token_with_user(tokens[3].prefix).user_group_names) == {"auditor", "communications"}
+    assert [token_with_user(t.prefix).is_usable for t in (revoked, expired, gone)] == [False, False, False]
     assert token_with_user("nope") is None
