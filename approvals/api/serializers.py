@@ -1,14 +1,14 @@
 import functools
 
 from django.db.models import OuterRef, QuerySet, Subquery
-from rest_framework import ISO_8601, serializers
-from rest_framework.settings import api_settings
+from rest_framework import serializers
 
 from accounts.choices import Role
 from accounts.models import Department, User
 from approvals.choices import LockdownScope, Outcome, StageMode
 from approvals.models import ApprovalRoute, Decision, Delegation, Lockdown, Post, PostRevision, RouteStage, StageReview
 from channels_registry.models import Channel
+from socialgov.api.represent import datetime_text
 
 _EMAIL = {"slug_field": "email", "read_only": True}
 _NULLABLE_EMAIL = {**_EMAIL, "allow_null": True}
@@ -50,13 +50,59 @@ class PostSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    _when = serializers.DateTimeField().to_representation
     _TIMES = ("scheduled_at", "created_at", "updated_at", "submitted_at", "approved_at", "released_at", "published_at")
+    # the list's rows: the post's own columns and the related values (LIST_VALUES) read with ``.values()``
+    LIST_COLUMNS = (
+        "id",
+        "channel_id",
+        "state",
+        "body",
+        "links",
+        "tags",
+        "sponsored",
+        "published_url",
+        *_TIMES,
+        "list_platform",
+        "list_department",
+        "list_author",
+        "list_revision",
+        "list_findings",
+    )
+
+    def _time_text(self):
+        when = self.__dict__.get("_when")  # the current time zone looked up once a serializer (once a page)
+        if when is None:
+            when = self._when = datetime_text()
+        return when
 
     def to_representation(self, instance):
         """The declared fields' output, built directly: DRF's per-field machinery was most of a 50-post page's CPU.
-        ``test_views`` checks it equals the generic output, field for field."""
-        if hasattr(instance, "list_platform"):  # the list: related values annotated on the row (LIST_VALUES)
+        ``test_views`` checks it equals the generic output, field for field, from a list row and a post."""
+        when = self._time_text()
+        if isinstance(instance, dict):  # a list row (LIST_COLUMNS)
+            return {
+                "id": instance["id"],
+                "channel": instance["channel_id"],
+                "platform": instance["list_platform"],
+                "department": instance["list_department"],
+                "author": instance["list_author"],
+                "state": instance["state"],
+                "body": instance["body"],
+                "links": instance["links"],
+                "tags": instance["tags"],
+                "sponsored": instance["sponsored"],
+                "scheduled_at": when(instance["scheduled_at"]),
+                "revision": instance["list_revision"],
+                "findings": instance["list_findings"],
+                "created_at": when(instance["created_at"]),
+                "updated_at": when(instance["updated_at"]),
+                "submitted_at": when(instance["submitted_at"]),
+                "approved_at": when(instance["approved_at"]),
+                "released_at": when(instance["released_at"]),
+                "published_at": when(instance["published_at"]),
+                "published_url": instance["published_url"],
+            }
+        if hasattr(instance, "list_platform"):  # a post with the related values annotated (LIST_VALUES)
             related = {key: getattr(instance, f"list_{key}") for key in ("platform", "department", "author")}
             related |= {"revision": instance.list_revision, "findings": instance.list_findings}
         else:
@@ -79,18 +125,8 @@ class PostSerializer(serializers.ModelSerializer):
             "published_url": instance.published_url,
             **related,
         }
-        tz = self.__dict__.get("_tz", self)  # the current time zone, looked up once a serializer (once a page)
-        if tz is self:
-            tz = self._tz = self._when.__self__.default_timezone()
         for name in self._TIMES:
-            value = getattr(instance, name)
-            if value is None:
-                data[name] = None
-            elif tz is not None and value.tzinfo is not None and api_settings.DATETIME_FORMAT == ISO_8601:
-                text = value.astimezone(tz).isoformat()  # what DateTimeField gives, without its per-call lookups
-                data[name] = text[:-6] + "Z" if text.endswith("+00:00") else text
-            else:
-                data[name] = self._when(value)
+            data[name] = when(getattr(instance, name))
         return {name: data[name] for name in self.Meta.fields}
 
     # For a list: the related values as columns of the post's row (one object a row instead of six), each read
@@ -122,6 +158,12 @@ class PostSerializer(serializers.ModelSerializer):
         """Posts with LIST_VALUES, the subqueries resolved once a process (an unevaluated queryset: each
         request filters a clone by its scope)."""
         return Post.objects.annotate(**PostSerializer.LIST_VALUES)
+
+    @staticmethod
+    @functools.cache
+    def list_values() -> QuerySet[Post]:
+        """``list_rows()`` read as LIST_COLUMNS rows (``.values()``), set up once a process."""
+        return PostSerializer.list_rows().values(*PostSerializer.LIST_COLUMNS)
 
 
 class PostRevisionSerializer(serializers.ModelSerializer):

@@ -46,7 +46,9 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_queryset(self):
         # what PostSerializer shows of the channel, author and revision, as columns of the post's row
-        return selectors.posts_visible_to(self.request.user, rows=s.PostSerializer.list_rows())
+        # (the list reads rows, not objects: the serializer builds its output from them)
+        rows = s.PostSerializer.list_values() if self.action == "list" else s.PostSerializer.list_rows()
+        return selectors.posts_visible_to(self.request.user, rows=rows)
 
     def _post(self) -> Post:
         return selectors.post_for(self.request.user, self.kwargs["pk"])

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from approvals import services
 from approvals.choices import PostState
+from approvals.models import Post
 from approvals.tests.factories import approve_all, draft, join, open_stage, submitted
 from channels_registry.models import ChannelActivity
 from notifications.models import Notification
@@ -423,24 +424,49 @@ def test_review_blockers_refuse_decisions_and_the_queue_lists_them(
     assert open_stage(post).approvals == 0
 
 
-def test_the_post_list_output_equals_the_generic_serializer_output(api_client, employee, channel, reviewer):
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York"])
+def test_the_post_list_output_equals_the_generic_serializer_output(api_client, employee, channel, reviewer, zone):
     from approvals import selectors
     from approvals.api.serializers import PostSerializer
 
-    # given a draft (no time), a post in review with a time and findings, and an approved one
+    # given a draft (no time), a post in review with a time, links, tags and findings, an approved one and a
+    # published one
     plain = draft(employee, channel, body=f"Plain {HOSTILE}")
-    timed = submitted(employee, channel, body="Timed", scheduled_at=timezone.now() + timedelta(days=1))
+    timed = submitted(
+        employee,
+        channel,
+        body="Timed, see https://example.com/x",
+        links=["https://example.com/x"],
+        tags=["launch", "<b>été</b>"],
+        scheduled_at=timezone.now() + timedelta(days=1),
+    )
     approved = submitted(employee, channel, body="Approved")
     approve_all(approved, reviewer)
+    published = submitted(employee, channel, body="Published")
+    approve_all(published, reviewer)
+    Post.objects.filter(pk=published.pk).update(
+        state=PostState.PUBLISHED, published_at=timezone.now(), published_url="https://example.com/p/1"
+    )
+    posts = [plain, timed, approved, published]
     api_client.force_authenticate(employee)
 
-    # when the list is read
-    rows = api_client.get("/api/v1/posts/").json()["results"]
+    with timezone.override(zone):
+        # when the list is read (its rows as values), and one post
+        rows = api_client.get("/api/v1/posts/").json()["results"]
+        one = api_client.get(f"/api/v1/posts/{timed.pk}/").json()
 
-    # then each row is exactly what DRF's own field machinery gives
-    for post in selectors.posts_visible_to(employee).filter(pk__in=[plain.pk, timed.pk, approved.pk]):
-        serializer = PostSerializer()
-        expected = serializer.generic_representation(post)
-        assert serializer.to_representation(post) == expected
-        assert next(r for r in rows if r["id"] == post.pk) == expected
-        assert list(expected) == PostSerializer.Meta.fields
+        # then each row is exactly what DRF's own field machinery gives for the post
+        values = {row["id"]: row for row in PostSerializer.list_values().filter(pk__in=[p.pk for p in posts])}
+        for post in selectors.posts_visible_to(employee).filter(pk__in=[p.pk for p in posts]):
+            serializer = PostSerializer()
+            expected = serializer.generic_representation(post)
+            assert serializer.to_representation(post) == expected
+            assert serializer.to_representation(values[post.pk]) == expected
+            assert next(r for r in rows if r["id"] == post.pk) == expected
+            assert list(expected) == PostSerializer.Meta.fields
+            assert list(serializer.to_representation(values[post.pk])) == PostSerializer.Meta.fields
+            if post.pk == timed.pk:
+                assert one == expected
+                assert expected["findings"] is not None and expected["tags"] == ["<b>été</b>", "launch"]
+        assert {r["id"] for r in rows} == {p.pk for p in posts}
+        assert next(r for r in rows if r["id"] == published.pk)["published_url"] == "https://example.com/p/1"

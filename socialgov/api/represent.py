@@ -8,6 +8,7 @@ declaration (the schema reads it as before) and builds the same output from a mo
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -22,13 +23,17 @@ def datetime_text() -> Callable[[Any], str | None]:
     tz = field.default_timezone()
     if tz is None or api_settings.DATETIME_FORMAT != ISO_8601:
         return field.to_representation
+    # in UTC, a value the database gave in UTC reads the same without its conversion (the same wall time and
+    # offset: isoformat writes "+00:00" for either tzinfo)
+    in_utc = tz is datetime.UTC or getattr(tz, "key", None) in ("UTC", "Etc/UTC")
 
     def text(value):
         if value is None:
             return None
-        if getattr(value, "tzinfo", None) is None:
+        zone = getattr(value, "tzinfo", None)
+        if zone is None:
             return field.to_representation(value)
-        iso = value.astimezone(tz).isoformat()
+        iso = value.isoformat() if in_utc and zone is datetime.UTC else value.astimezone(tz).isoformat()
         return iso[:-6] + "Z" if iso.endswith("+00:00") else iso
 
     return text
