@@ -31,9 +31,11 @@ def datetime_text() -> Callable[[Any], str | None]:
         if value is None:
             return None
         zone = getattr(value, "tzinfo", None)
+        if zone is datetime.UTC and in_utc:
+            return value.isoformat()[:-6] + "Z"  # an offset of zero: always "+00:00"
         if zone is None:
             return field.to_representation(value)
-        iso = value.isoformat() if in_utc and zone is datetime.UTC else value.astimezone(tz).isoformat()
+        iso = value.astimezone(tz).isoformat()
         return iso[:-6] + "Z" if iso.endswith("+00:00") else iso
 
     return text
