@@ -1,3 +1,6 @@
+import functools
+
+from django.db.models import QuerySet
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.settings import api_settings
 
@@ -46,5 +49,12 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         if self.action == "list":  # rows, not objects: the serializer builds its output from them (Direct)
-            return trail().values(*AuditEventSerializer.values())
+            return _trail_rows().all()
         return trail()
+
+
+@functools.cache
+def _trail_rows() -> QuerySet[AuditEvent]:
+    """The trail as the list's ``.values()`` rows, set up once a process (each request filters and pages a
+    clone): the same for every reader, whom ``CanReadTrail`` admits or refuses first."""
+    return trail().values(*AuditEventSerializer.values())
