@@ -88,13 +88,13 @@ class Direct:
         return [source for _, source, _ in cls.plan()]
 
     def to_representation(self, instance):
-        when = self.__dict__.get("_when")
-        if when is None:
-            when = self._when = datetime_text()
-        convert = {"datetime": when, "str": _same_or_str, "int": _same_or_int, "same": _same}
+        steps = self.__dict__.get("_steps")
+        if steps is None:  # once a serializer (a list's child: once a page), with the current time zone
+            convert = {"datetime": datetime_text(), "str": _same_or_str, "int": _same_or_int, "same": _same}
+            steps = self._steps = tuple((name, source, convert[kind]) for name, source, kind in self.plan())
         if isinstance(instance, dict):
-            return {name: convert[kind](instance[source]) for name, source, kind in self.plan()}
-        return {name: convert[kind](getattr(instance, source)) for name, source, kind in self.plan()}
+            return {name: to(instance[source]) for name, source, to in steps}
+        return {name: to(getattr(instance, source)) for name, source, to in steps}
 
     def generic_representation(self, instance):
         """DRF's own output of the declared fields (what ``to_representation`` must equal)."""
