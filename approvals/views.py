@@ -227,7 +227,7 @@ def queue(request):
         stage["post_url"] = post_url(stage["post_id"])
         stage["decide_url"] = decide_url(stage["pk"])
     ctx["here"] = request.get_full_path()
-    ctx["blockers"] = gates.review_blockers(user=request.user)
+    ctx["blockers"] = gates.review_blockers_kept(user=request.user)
     return render(request, "approvals/queue.html", ctx)
 
 

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 # departments (fetched by id, not joined: see review_queue_for), unread, lockdowns (banner),
 # and the filter's department choices (the channel filter takes a number: no list of every channel)
 QUEUE_PAGE = 12  # + the review gate (policies, courses; the memberships read above answer it too)
+QUEUE_PAGE_AGAIN = 8  # the unread count, the banner and the review gate (policies.gates.review_blockers_kept) kept
 QUEUE_ENDPOINT = 7  # + the stages' channels' platforms and departments, and their own departments (by id)
 MY_POSTS_PAGE = 9  # the channel filter takes a number: no query for a list of every channel
 POSTS_ENDPOINT = 4
@@ -28,6 +29,16 @@ def posts(request, employee, channel):
 def test_queue_page(client, reviewer, posts, django_assert_num_queries):
     client.force_login(reviewer)
     with django_assert_num_queries(QUEUE_PAGE):
+        response = client.get(reverse("approvals:queue"))
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == min(len(posts), 25)
+
+
+@pytest.mark.parametrize("posts", [5, 50], indirect=True)
+def test_queue_page_again(client, reviewer, posts, django_assert_num_queries):
+    client.force_login(reviewer)
+    client.get(reverse("approvals:queue"))
+    with django_assert_num_queries(QUEUE_PAGE_AGAIN):
         response = client.get(reverse("approvals:queue"))
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(len(posts), 25)
