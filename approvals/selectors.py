@@ -10,7 +10,6 @@ from django.core.cache import cache
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from accounts.models import User
 from approvals import permissions
 from approvals.choices import RELEASABLE_STATES, PostState, StageState
 from approvals.models import (
@@ -71,11 +70,8 @@ def post_detail_for(user: Any, pk: Any) -> Post:
     stages = list(
         StageReview.objects.filter(post=post)
         .select_related("revision", "department", "escalate_to")
-        .prefetch_related(
-            # who is named matters (may the reader decide?), not their rows
-            Prefetch("users", User.objects.only("pk")),
-            Prefetch("decisions", Decision.objects.select_related("reviewer", "on_behalf_of")),
-        )
+        # who is named on a stage is read only when it matters (``named_reviewer_ids``: may the reader decide?)
+        .prefetch_related(Prefetch("decisions", Decision.objects.select_related("reviewer", "on_behalf_of")))
         .order_by("-revision__number", "position")
     )
     for stage in stages:
@@ -84,6 +80,16 @@ def post_detail_for(user: Any, pk: Any) -> Post:
     post.comment_list = list(Comment.objects.filter(post=post).select_related("author"))
     post.attachment_list = list(post.attachments.all())
     return post
+
+
+def named_reviewer_ids(stages: list[StageReview]) -> dict[int, set[int]]:
+    """Stage id -> the people named as its reviewers (one query for all of ``stages``, none for no stage)."""
+    named: dict[int, set[int]] = {stage.pk: set() for stage in stages}
+    if named:
+        through = StageReview.users.through.objects.filter(stagereview_id__in=list(named))
+        for stage_id, user_id in through.values_list("stagereview_id", "user_id"):
+            named[stage_id].add(user_id)
+    return named
 
 
 def review_queue_for(user: Any) -> QuerySet[StageReview]:
