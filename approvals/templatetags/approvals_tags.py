@@ -3,7 +3,8 @@
 ``approvals/_queue_row.html`` is what each row renders; the template engine's lookups and filters for 25 rows
 were most of the queue page's rendering. ``queue_rows`` gives back what ``{% for s in rows %}`` around that
 template gave, byte for byte (``approvals/tests/test_queue_rows.py`` holds them equal, hostile text included):
-every value goes through ``format_html``, so it is escaped exactly as ``{{ value }}`` escapes it.
+every value goes through ``socialgov.pagekit.html_text``, escaped exactly as ``{{ value }}`` escapes it
+(``format_html`` did the same at twice the cost).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
+
+from socialgov.pagekit import html_text
 
 register = template.Library()
 
@@ -43,48 +45,47 @@ _ROW = (
     "    </td>\n"
     "  </tr>"
 )
-_WARNING = '<br><span class="badge badge-warn">check</span> {}'
+_WARNING = '<br><span class="badge badge-warn">check</span> '
 _APPROVALS = '<br><span class="muted">{} of {} approvals</span>'
-# markup only, no value in it
-_OVERDUE = SafeString('<span class="badge badge-danger">overdue</span>')
-_DUE_SOON = SafeString('<span class="badge badge-warn">due soon</span>')
-_WITHIN = SafeString('<span class="badge badge-ok">within SLA</span>')
-_CSRF = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+_OVERDUE = '<span class="badge badge-danger">overdue</span>'
+_DUE_SOON = '<span class="badge badge-warn">due soon</span>'
+_WITHIN = '<span class="badge badge-ok">within SLA</span>'
 
 
 def _csrf_input(token) -> str:
     """``{% csrf_token %}``."""
-    if not token:
+    if not token or token == "NOTPROVIDED":
         return ""
-    return "" if token == "NOTPROVIDED" else format_html(_CSRF, token)
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{html_text(token)}">'
 
 
-def queue_row(s: dict[str, Any], here: str, csrf: str) -> SafeString:
-    """One row: ``approvals/_queue_row.html`` for ``s`` (a row of the queue view)."""
-    return format_html(
-        _ROW,
-        post_url=s["post_url"],
-        summary=s["summary"],
-        channel=s["channel"],
-        platform=s["platform"],
-        department=s["department"],
-        author=s["author"],
-        revision=s["revision"],
-        warnings=format_html_join("", _WARNING, ((f.get("message", ""),) for f in s["warnings"])),
-        name=s["name"],
-        approvals=format_html(_APPROVALS, s["approvals"], s["required"]) if s["required"] > 1 else "",
-        waiting=s["waiting"],
+def queue_row(s: dict[str, Any], here: str, csrf: str) -> str:
+    """One row: ``approvals/_queue_row.html`` for ``s`` (a row of the queue view); ``here`` is escaped already,
+    ``csrf`` is markup."""
+    e = html_text
+    return _ROW.format(
+        post_url=e(s["post_url"]),
+        summary=e(s["summary"]),
+        channel=e(s["channel"]),
+        platform=e(s["platform"]),
+        department=e(s["department"]),
+        author=e(s["author"]),
+        revision=e(s["revision"]),
+        warnings="".join(_WARNING + e(f.get("message", "")) for f in s["warnings"]),
+        name=e(s["name"]),
+        approvals=_APPROVALS.format(e(s["approvals"]), e(s["required"])) if s["required"] > 1 else "",
+        waiting=e(s["waiting"]),
         badge=_OVERDUE if s["overdue"] else _DUE_SOON if s["due_soon"] else _WITHIN,
-        due=s["due"],
-        decide_url=s["decide_url"],
+        due=e(s["due"]),
+        decide_url=e(s["decide_url"]),
         csrf=csrf,
         here=here,
-        pk=s["pk"],
+        pk=e(s["pk"]),
     )
 
 
 @register.simple_tag(takes_context=True)
 def queue_rows(context, rows, here) -> SafeString:
     """``{% for s in rows %}`` + the row template + ``{% endfor %}``, with the same whitespace around each row."""
-    csrf = _csrf_input(context.get("csrf_token"))
-    return format_html_join("", "\n  {}\n  ", ((queue_row(s, here, csrf),) for s in rows))
+    csrf, here = _csrf_input(context.get("csrf_token")), html_text(here)
+    return mark_safe("".join(f"\n  {queue_row(s, here, csrf)}\n  " for s in rows))  # noqa: S308 - every value escaped

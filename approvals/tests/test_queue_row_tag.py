@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from approvals.templatetags.approvals_tags import _csrf_input, queue_row
 from approvals.tests.factories import submitted
+from socialgov.pagekit import html_text
 
 SCRIPT = "<script>alert('x')</script>"
 HOSTILE = f'=HYPERLINK("http://evil.example/steal","Click") {SCRIPT} & \'"'
@@ -72,7 +73,7 @@ def test_a_row_is_what_the_row_template_renders(case, token):
     if TOKENS[token] is not None:
         ctx["csrf_token"] = TOKENS[token]
     expected = render_to_string("approvals/_queue_row.html", ctx).strip()
-    assert queue_row(s, HERE, _csrf_input(TOKENS[token])) == expected
+    assert queue_row(s, html_text(HERE), _csrf_input(TOKENS[token])) == expected
 
 
 @pytest.mark.django_db
