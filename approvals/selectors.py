@@ -24,6 +24,7 @@ from approvals.models import (
     warnings_in,
 )
 from channels_registry.models import Channel
+from socialgov import cachekit
 from socialgov.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -55,16 +56,31 @@ def post_for(user: Any, pk: Any) -> Post:
 
 
 def post_detail_for(user: Any, pk: Any) -> Post:
-    # the post page's readers are mostly its author and its department's reviewers: their scope is a fact
-    # about the row (no scope query to build); anyone else is asked the whole scope, as ``post_for`` asks it
+    """The post with everything its page shows (revisions, stages and their decisions, comments, attachments), or
+    NotFound outside the user's scope.
+
+    What is read is the same for every reader, and changes only through audited services (post_create, post_update,
+    post_submit, stage_decide, the SLA's escalation, release, expiry, post_mark_published, post_withdraw,
+    comment_add; the names shown through theirs): it is kept until the next audited write
+    (``socialgov.cachekit.shared``, at most a minute). The scope is decided for each reader, every time: on the row
+    for its author and its department's reviewers (no scope query to build); anyone else is asked the whole scope,
+    as ``post_for`` asks it."""
     try:
-        post = posts().filter(pk=pk).first()
+        pk = int(pk)
     except (ValueError, TypeError):
         raise NotFound("No such post.") from None
+    post = cachekit.shared("post-page", pk, lambda: _post_page(pk))
     if post is None:
         raise NotFound("No such post.")
     if not permissions.in_scope_without_query(user, post):
-        post = post_for(user, pk)
+        post_for(user, pk)  # NotFound outside the scope
+    return post
+
+
+def _post_page(pk: int) -> Post | None:
+    post = posts().filter(pk=pk).first()
+    if post is None:
+        return None
     revisions = list(PostRevision.objects.filter(post=post).select_related("created_by").order_by("-number"))
     post.revision_list = revisions
     stages = list(
