@@ -10,7 +10,6 @@ from django.core.cache import cache
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from accounts.models import User
 from approvals import permissions
 from approvals.choices import RELEASABLE_STATES, PostState, StageState
 from approvals.models import (
@@ -25,6 +24,7 @@ from approvals.models import (
     warnings_in,
 )
 from channels_registry.models import Channel
+from socialgov import cachekit
 from socialgov.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -56,26 +56,38 @@ def post_for(user: Any, pk: Any) -> Post:
 
 
 def post_detail_for(user: Any, pk: Any) -> Post:
-    # the post page's readers are mostly its author and its department's reviewers: their scope is a fact
-    # about the row (no scope query to build); anyone else is asked the whole scope, as ``post_for`` asks it
+    """The post with everything its page shows (revisions, stages and their decisions, comments, attachments), or
+    NotFound outside the user's scope.
+
+    What is read is the same for every reader, and changes only through audited services (post_create, post_update,
+    post_submit, stage_decide, the SLA's escalation, release, expiry, post_mark_published, post_withdraw,
+    comment_add; the names shown through theirs): it is kept until the next audited write
+    (``socialgov.cachekit.shared``, at most a minute). The scope is decided for each reader, every time: on the row
+    for its author and its department's reviewers (no scope query to build); anyone else is asked the whole scope,
+    as ``post_for`` asks it."""
     try:
-        post = posts().filter(pk=pk).first()
+        pk = int(pk)
     except (ValueError, TypeError):
         raise NotFound("No such post.") from None
+    post = cachekit.shared("post-page", pk, lambda: _post_page(pk))
     if post is None:
         raise NotFound("No such post.")
     if not permissions.in_scope_without_query(user, post):
-        post = post_for(user, pk)
+        post_for(user, pk)  # NotFound outside the scope
+    return post
+
+
+def _post_page(pk: int) -> Post | None:
+    post = posts().filter(pk=pk).first()
+    if post is None:
+        return None
     revisions = list(PostRevision.objects.filter(post=post).select_related("created_by").order_by("-number"))
     post.revision_list = revisions
     stages = list(
         StageReview.objects.filter(post=post)
         .select_related("revision", "department", "escalate_to")
-        .prefetch_related(
-            # who is named matters (may the reader decide?), not their rows
-            Prefetch("users", User.objects.only("pk")),
-            Prefetch("decisions", Decision.objects.select_related("reviewer", "on_behalf_of")),
-        )
+        # who is named on a stage is read only when it matters (``named_reviewer_ids``: may the reader decide?)
+        .prefetch_related(Prefetch("decisions", Decision.objects.select_related("reviewer", "on_behalf_of")))
         .order_by("-revision__number", "position")
     )
     for stage in stages:
@@ -84,6 +96,16 @@ def post_detail_for(user: Any, pk: Any) -> Post:
     post.comment_list = list(Comment.objects.filter(post=post).select_related("author"))
     post.attachment_list = list(post.attachments.all())
     return post
+
+
+def named_reviewer_ids(stages: list[StageReview]) -> dict[int, set[int]]:
+    """Stage id -> the people named as its reviewers (one query for all of ``stages``, none for no stage)."""
+    named: dict[int, set[int]] = {stage.pk: set() for stage in stages}
+    if named:
+        through = StageReview.users.through.objects.filter(stagereview_id__in=list(named))
+        for stage_id, user_id in through.values_list("stagereview_id", "user_id"):
+            named[stage_id].add(user_id)
+    return named
 
 
 def review_queue_for(user: Any) -> QuerySet[StageReview]:

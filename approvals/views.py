@@ -31,8 +31,10 @@ from approvals.forms import (
     RouteStageForm,
 )
 from approvals.models import ApprovalRoute, Attachment, Lockdown, RouteStage
+from audit.selectors import events_for
 from channels_registry.models import Channel
 from policies import gates
+from socialgov import cachekit
 from socialgov.errors import DomainError, Forbidden, NotFound
 from socialgov.exports import rows_of, stream_csv
 from socialgov.pagekit import (
@@ -227,7 +229,7 @@ def queue(request):
         stage["post_url"] = post_url(stage["post_id"])
         stage["decide_url"] = decide_url(stage["pk"])
     ctx["here"] = request.get_full_path()
-    ctx["blockers"] = gates.review_blockers(user=request.user)
+    ctx["blockers"] = gates.review_blockers_kept(user=request.user)
     return render(request, "approvals/queue.html", ctx)
 
 
@@ -249,15 +251,17 @@ def post_detail(request, pk):
     diff = None
     if from_n in by_number and to_n in by_number and from_n != to_n:
         diff = diff_words(by_number[from_n].body, by_number[to_n].body)
-    decidable = [
-        s
-        for s in post.stage_list
-        if s.state == StageState.OPEN and permissions.can_decide(user, s, {u.pk for u in s.users.all()})
-    ]
-    lockdowns_in_force = selectors.active_lockdowns()
-    lockdown = selectors.lockdown_holding(post, lockdowns_in_force)
+    decidable = []
+    open_stages = [s for s in post.stage_list if s.state == StageState.OPEN]
+    # who is named on the open stages is read only for someone who might decide one (``can_decide`` asks the rest)
+    if open_stages and post.state == PostState.IN_REVIEW and post.author_id != user.pk and permissions.may_act(user):
+        named = selectors.named_reviewer_ids(open_stages)
+        decidable = [s for s in open_stages if permissions.can_decide(user, s, named[s.pk])]
+    # what the banner shows (kept until a lockdown starts or ends, or its end time): this notice says the same
+    banner = selectors.lockdowns_for_banner()
+    lockdown = selectors.lockdown_holding(post, banner)
     ctx = {
-        "lockdowns_in_force": lockdowns_in_force,  # the banner's too: one query for both
+        "lockdowns_in_force": banner,  # read once for the notice and the banner
         "post": post,
         "revisions": revisions,
         "current": by_number.get(numbers[0]) if numbers else None,
@@ -277,7 +281,8 @@ def post_detail(request, pk):
             and permissions.can_publish(user, post.channel),
             "comment": permissions.may_act(user),
         },
-        "decide_form": DecideForm(),
+        # the post's history: its audit events, which only an audited write adds to (kept until the next one)
+        "history": cachekit.shared("post-history", post.pk, lambda: events_for(post, limit=50)),
     }
     return render(request, "approvals/post_detail.html", ctx)
 

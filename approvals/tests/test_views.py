@@ -198,6 +198,34 @@ def test_the_banner_leaves_at_a_lockdowns_end_time_without_waiting_for_the_task(
     assert BANNER not in page
 
 
+def test_the_post_pages_lockdown_notice_and_history_follow_a_change_at_once_though_kept(
+    client, employee, channel, reviewer, communications, django_capture_on_commit_callbacks
+):
+    # given a post page seen once (its history and the lockdowns in force are now kept in the cache)
+    post = submitted(employee, channel)
+    url = reverse("approvals:post_detail", args=[post.pk])
+    client.force_login(reviewer)
+    page = client.get(url).content.decode()
+    assert "Publishing on this channel is paused" not in page and "post.commented" not in page
+
+    # when a lockdown of the channel starts and a comment is added
+    with django_capture_on_commit_callbacks(execute=True):
+        services.lockdown_start(actor=communications, scope="channel", channel=channel, reason=f"Hold {SCRIPT}")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_add(actor=employee, post=post, body="One more thing")
+
+    # then the very next view shows both, escaped
+    page = client.get(url).content.decode()
+    assert "Publishing on this channel is paused: Hold &lt;script&gt;" in page and SCRIPT not in page
+    assert "<strong>post.commented</strong>" in page and "One more thing" in page
+
+    # and a decision, the very next view too
+    with django_capture_on_commit_callbacks(execute=True):
+        services.stage_decide(actor=reviewer, stage_review=open_stage(post), outcome="approve")
+    page = client.get(url).content.decode()
+    assert "Approved by" in page and "<strong>post.stage_decided</strong>" in page
+
+
 def test_a_reviewer_decides_inline_from_the_queue(client, employee, channel, reviewer):
     post = submitted(employee, channel)
     client.force_login(reviewer)

@@ -158,3 +158,48 @@ def test_author_blockers_query_count_is_fixed(employee, department, django_asser
     with django_assert_num_queries(5):
         blockers = gates.author_blockers(user=employee, channel=target)
     assert len(blockers) == 8
+
+
+def test_the_review_gate_a_page_shows_is_kept_until_an_audited_change(
+    reviewer, department, it_security, django_assert_num_queries
+):
+    from accounts.models import User
+    from accounts.services import membership_set
+
+    def kept():  # a new request: a fresh user object (nothing read for it yet)
+        return gates.review_blockers_kept(user=User.objects.get(pk=reviewer.pk))
+
+    # given a policy and a course required to review, neither done
+    policy = published_policy(slug="review-guide", required_to_review=True)
+    course = TrainingCourseFactory(slug="review-101", title="Reviewing", required_to_review=True)
+    first = kept()
+    assert first == gates.review_blockers(user=reviewer)
+    assert [b.fix_url for b in first] == ["/policies/review-guide/", "/policies/training/review-101/"]
+
+    # when asked again: only the person's memberships are read (every page reads them anyway)
+    person = User.objects.get(pk=reviewer.pk)
+    with django_assert_num_queries(1):
+        assert gates.review_blockers_kept(user=person) == first
+
+    # then each audited change shows at once: the acknowledgement, the completion
+    services.acknowledgement_record(actor=reviewer, version=policy.current_version)
+    assert [b.fix_url for b in kept()] == ["/policies/training/review-101/"]
+    services.training_completion_record(actor=reviewer, user=reviewer, course=course, attested=True)
+    assert kept() == []
+
+    # a policy made required to review, a course for a department the person joins
+    other = published_policy(slug="brand-voice", required_to_review=False)
+    assert kept() == []
+    other.required_to_review = True
+    services.policy_save(actor=it_security, policy=other, changed=["required_to_review"])
+    assert [b.fix_url for b in kept()] == ["/policies/brand-voice/"]
+    legal = DepartmentFactory(name="Legal", slug="legal")
+    TrainingCourseFactory(slug="legal-101", title="Legal review", required_to_review=True, departments=[legal])
+    services.acknowledgement_record(actor=reviewer, version=other.current_version)
+    assert kept() == []
+    membership_set(actor=it_security, user=reviewer, department=legal, role="reviewer")
+    assert [b.fix_url for b in kept()] == ["/policies/training/legal-101/"]
+
+    # whether the person is active is asked every time
+    User.objects.filter(pk=reviewer.pk).update(is_active=False)
+    assert [b.message for b in kept()] == ["Sign in with an active account."]

@@ -117,3 +117,14 @@ def test_values_are_kept_per_person_and_at_most_the_ttl(employee, reviewer, monk
     cachekit.per_person("t", reviewer, lambda: 2)
     assert stored == {f"cachekit:t:{employee.pk}": cachekit.TTL, f"cachekit:t:{reviewer.pk}": cachekit.TTL}
     assert cachekit.TTL <= 60
+
+
+def test_a_shared_value_is_kept_per_key_until_the_next_audited_write(django_capture_on_commit_callbacks):
+    assert cachekit.shared("h", 1, lambda: "one") == "one"
+    assert cachekit.shared("h", 2, lambda: "two") == "two"
+    assert cachekit.shared("h", 1, lambda: "not asked") == "one"
+    with django_capture_on_commit_callbacks(execute=True):
+        cachekit.bump()  # an audited write
+        assert cachekit.shared("h", 1, lambda: "before the commit") == "before the commit"
+    assert cachekit.shared("h", 1, lambda: "after the commit") == "after the commit"
+    assert cachekit.shared("h", 1, lambda: "again") == "after the commit"

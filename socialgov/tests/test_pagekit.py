@@ -65,3 +65,15 @@ def test_minute_is_the_date_filter():
     with timezone.override("Europe/Berlin"):
         value = datetime(2026, 3, 29, 0, 59, tzinfo=UTC)
         assert _minute(value) == date_filter(timezone.localtime(value), "Y-m-d H:i") == "2026-03-29 01:59"
+
+
+def test_html_text_escapes_as_the_template_does():
+    from django.template import Context, Template
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    from socialgov.pagekit import html_text
+
+    template = Template("{{ v }}")
+    for value in ["<b>&\"'</b>", "plain", "", 0, 7, 123456789, None, mark_safe("<i>safe</i>"), gettext_lazy("A <b>")]:
+        assert html_text(value) == template.render(Context({"v": value})), value
