@@ -71,6 +71,11 @@ class DepartmentAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         services.department_save(actor=request.user, department=obj, changed=list(form.changed_data))
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting one would drop its memberships without a service or an audit event, and widen what was
+        # scoped to it (a course for that department would apply to everyone): departments are kept.
+        return False
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):

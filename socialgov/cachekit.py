@@ -48,9 +48,9 @@ def bump() -> None:
     transaction.on_commit(_incr, robust=True)
 
 
-def per_person(name: str, user: Any, compute: Callable[[], T]) -> T:
-    """``compute()`` for ``user``, or the value it gave under the current generation (at most ``TTL`` old)."""
-    key = f"cachekit:{name}:{user.pk}"
+def kept(key: str, compute: Callable[[], T]) -> T:
+    """``compute()``, or the value it gave for ``key`` under the current generation (at most ``TTL`` old)."""
+    key = f"cachekit:{key}"
     found = cache.get_many([GENERATION_KEY, key])
     generation = found.get(GENERATION_KEY)
     if generation is None:
@@ -62,21 +62,15 @@ def per_person(name: str, user: Any, compute: Callable[[], T]) -> T:
     value = compute()  # read after the generation: a write committed later bumps past it
     cache.set(key, (generation, value), TTL)
     return value
+
+
+def per_person(name: str, user: Any, compute: Callable[[], T]) -> T:
+    """``compute()`` for ``user``, or the value it gave under the current generation (at most ``TTL`` old)."""
+    return kept(f"{name}:{user.pk}", compute)
 
 
 def shared(name: str, key: Any, compute: Callable[[], T]) -> T:
     """``compute()`` for ``key`` (an object's id), the same for everyone who may see it, or the value it gave under
     the current generation (at most ``TTL`` old): for what only audited writes change, such as an object's history
-    (its events are the audited writes). Kept exactly as ``per_person`` keeps a person's values."""
-    key = f"cachekit:{name}:{key}"
-    found = cache.get_many([GENERATION_KEY, key])
-    generation = found.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, secrets.randbits(48), timeout=None)
-        generation = cache.get(GENERATION_KEY)
-    entry = found.get(key)
-    if entry is not None and entry[0] == generation:
-        return entry[1]
-    value = compute()  # read after the generation: a write committed later bumps past it
-    cache.set(key, (generation, value), TTL)
-    return value
+    (its events are the audited writes)."""
+    return kept(f"{name}:{key}", compute)

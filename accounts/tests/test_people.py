@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import override_settings
 
-from accounts.models import ApiToken, Membership, User
+from accounts.models import ApiToken, Department, Membership, User
 from accounts.services import membership_set, token_create, user_deactivate, user_reactivate
 from audit.models import AuditEvent
 from notifications.models import Notification
@@ -216,6 +216,18 @@ def test_admin_membership_change_is_audited(client, superuser, employee, departm
     assert response.status_code == 302
     assert Membership.objects.get(pk=membership.pk).role == "manager"
     assert AuditEvent.objects.get(action="membership.set").actor == superuser
+
+
+def test_admin_cannot_delete_a_department(client, superuser, employee, department):
+    # deleting one would drop its memberships with no service and no audit event
+    client.force_login(superuser)
+    assert client.get(f"/admin/accounts/department/{department.pk}/delete/").status_code == 403
+    response = client.post(
+        "/admin/accounts/department/", {"action": "delete_selected", "_selected_action": [department.pk], "post": "yes"}
+    )
+    assert response.status_code in (200, 302)
+    assert Department.objects.filter(pk=department.pk).exists()
+    assert Membership.objects.filter(department=department).exists()
 
 
 def test_admin_role_group_change_is_audited(client, superuser, employee, groups):
