@@ -10,12 +10,12 @@ from approvals.tests.factories import draft, submitted
 pytestmark = pytest.mark.django_db
 
 # The numbers are exact: a change that adds a query per row, or a query per page, shows here.
-# session, user, groups, memberships, delegations held, count (capped), stages, their channels' platforms and
-# departments (fetched by id, not joined: see review_queue_for), unread, lockdowns (banner),
-# and the filter's department choices (the channel filter takes a number: no list of every channel)
-QUEUE_PAGE = 12  # + the review gate (policies, courses; the memberships read above answer it too)
+# the user with their groups (the session from the cache), memberships, delegations held, count (capped),
+# stages, their channels' platforms and departments (fetched by id, not joined: see review_queue_for), unread,
+# lockdowns (banner), and the filter's department choices (the channel filter takes a number: no list of every channel)
+QUEUE_PAGE = 10  # + the review gate (policies, courses; the memberships read above answer it too)
 QUEUE_ENDPOINT = 7  # + the stages' channels' platforms and departments, and their own departments (by id)
-MY_POSTS_PAGE = 9  # the channel filter takes a number: no query for a list of every channel
+MY_POSTS_PAGE = 7  # the channel filter takes a number: no query for a list of every channel
 POSTS_ENDPOINT = 4
 
 
@@ -85,12 +85,12 @@ def test_the_post_page_costs_the_same_with_more_revisions_decisions_and_comments
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-# session, user, groups, the reviewer's memberships (their department's reviewers see it: no scope query), the
+# the user with their groups, the reviewer's memberships (their department's reviewers see it: no scope query), the
 # post, its revisions, stages, their named reviewers, their decisions, comments, attachments, lockdowns in force
 # (banner and the post's hold: one read), unread count, the post's history; and while a stage is open the
 # delegations the reader holds (may they decide it?), once approved the reader's channel memberships (may they
 # mark it published?)
-POST_PAGE = {0: 15, 2: 15}
+POST_PAGE = {0: 13, 2: 13}
 
 
 @pytest.mark.parametrize("decisions", list(POST_PAGE))
