@@ -1,12 +1,15 @@
 import functools
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.functional import SimpleLazyObject
 
 from accounts import permissions
-from notifications.selectors import unread_badge
+from approvals.selectors import BANNER_KEY, lockdowns_for_banner
+from notifications.selectors import unread_badge, unread_key
 
 # The layout's links (templates/base.html: ``{{ nav_links.<key> }}``), by the URL name each reverses.
 NAV_LINKS = {
@@ -50,11 +53,14 @@ def layout_links() -> dict[str, str]:
 
 
 def navigation(request):
-    """What the layout needs: its links, the roles that decide the menu, and the unread count for the bell."""
+    """What the layout needs: its links, the roles that decide the menu, the unread count for the bell and, for
+    signed-in people, the lockdowns in force for the banner."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_links": layout_links(), "signup_open": bool(settings.SIGNUP_EMAIL_DOMAINS)}
 
+    # The bell's figure and the lockdowns in force, both kept in the cache, read in one round trip.
+    kept = cache.get_many([unread_key(user.pk), BANNER_KEY])
     return {
         "nav_links": layout_links(),
         "nav": {
@@ -66,5 +72,8 @@ def navigation(request):
         },
         # The bell: at most UNREAD_CAP rows counted, shown as "99+" beyond 99 (a COUNT over someone's 100,000
         # unread rows would cost more than the page), and kept in the cache until their notifications change.
-        "unread_count": unread_badge(user),
+        "unread_count": unread_badge(user, kept.get(unread_key(user.pk))),
+        # The banner: read from the database (and kept again) only when the cache had nothing and the banner is
+        # rendered, not at all when the view read the lockdowns itself (the post page passes its own).
+        "lockdowns_in_force": SimpleLazyObject(functools.partial(lockdowns_for_banner, kept=kept.get(BANNER_KEY))),
     }

@@ -86,7 +86,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "socialgov.context_processors.navigation",
-                "approvals.context_processors.lockdown_banner",
             ],
         },
     },

@@ -132,3 +132,31 @@ def test_under_a_script_prefix_pages_are_byte_equal_to_the_url_tags(client, empl
     assert b'<a href="/socialgov/registry/" aria-current="page">Registry</a>' in served
     with with_url_tags():
         assert page(client, "/registry/") == served
+
+
+def test_the_bell_and_the_banner_are_read_from_the_cache_in_one_round_trip(client, employee, communications):
+    from unittest import mock
+
+    from django.core.cache import caches
+
+    from approvals.selectors import BANNER_KEY
+    from approvals.services import lockdown_start
+    from notifications.selectors import unread_key
+
+    lockdown_start(actor=communications, reason="Statement pending")
+    client.force_login(employee)
+    client.get("/posts/")  # keeps both
+    cache = caches["default"]
+    with (
+        mock.patch.object(cache, "get", wraps=cache.get) as get,
+        mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many,
+    ):
+        page = client.get("/posts/").content.decode()
+    layout = [c for c in get_many.call_args_list if BANNER_KEY in c.args[0]]
+    assert [c.args[0] for c in layout] == [[unread_key(employee.pk), BANNER_KEY]]
+    # (the local-memory cache of the tests answers get_many with a get per key: one each, none besides)
+    assert sorted(c.args[0] for c in get.call_args_list if c.args[0] in (BANNER_KEY, unread_key(employee.pk))) == [
+        BANNER_KEY,
+        unread_key(employee.pk),
+    ]
+    assert "Lockdown: publishing is paused for everything." in page
