@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from importlib import import_module
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -100,13 +102,24 @@ def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
 
 
 def _end_sessions(user: User) -> int:
+    """End the person's sessions through the session engine (the database row and its cached copy). The row's
+    deletion commits with the caller's transaction: a request reading the session meanwhile could put it back
+    in the cache, so the cached copy is dropped once more on commit."""
     from allauth.usersessions.models import UserSession
 
-    ended = 0
+    keys = []
     for session in UserSession.objects.filter(user=user):
         session.end()
-        ended += 1
-    return ended
+        keys.append(session.session_key)
+    if keys:
+        transaction.on_commit(functools.partial(_forget_sessions, keys), robust=True)
+    return len(keys)
+
+
+def _forget_sessions(keys: list[str]) -> None:
+    engine = import_module(settings.SESSION_ENGINE)
+    for key in keys:
+        engine.SessionStore().delete(key)
 
 
 @transaction.atomic

@@ -221,9 +221,14 @@ BANNER_KEY = "approvals:lockdowns-in-force"
 BANNER_SECONDS = 30
 
 
-def lockdowns_for_banner(now=None) -> list[Lockdown]:
+_NOT_READ = object()
+
+
+def lockdowns_for_banner(now=None, kept=_NOT_READ) -> list[Lockdown]:
+    """``kept``: what the cache held under BANNER_KEY when the caller read it already (None: nothing)."""
     now = now or timezone.now()
-    kept = cache.get(BANNER_KEY)
+    if kept is _NOT_READ:
+        kept = cache.get(BANNER_KEY)
     if kept is not None and kept[0] > now:
         return kept[1]
     lockdowns = active_lockdowns(now)

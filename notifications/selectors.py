@@ -26,14 +26,19 @@ UNREAD_CAP = 100
 UNREAD_SECONDS = 30
 
 
-def _unread_key(user_id: int) -> str:
+_NOT_READ = object()
+
+
+def unread_key(user_id: int) -> str:
+    """The bell's cache key (the layout reads it together with the lockdown banner's: one round trip)."""
     return f"notifications:unread:{user_id}"
 
 
-def unread_badge(user) -> str | int:
-    """The bell's figure: the unread count up to 99, "99+" above."""
-    key = _unread_key(user.pk)
-    counted = cache.get(key)
+def unread_badge(user, kept=_NOT_READ) -> str | int:
+    """The bell's figure: the unread count up to 99, "99+" above. ``kept``: what the cache held under
+    ``unread_key`` when the caller read it already (None: nothing)."""
+    key = unread_key(user.pk)
+    counted = cache.get(key) if kept is _NOT_READ else kept
     if counted is None:
         counted = user.notifications.filter(read_at__isnull=True).values("pk")[:UNREAD_CAP].count()
         cache.set(key, counted, UNREAD_SECONDS)
@@ -44,6 +49,6 @@ def forget_unread(user_ids: Iterable[int]) -> None:
     """Drop the cached bell figures of ``user_ids`` (their notifications changed); runs after a commit, so a
     cache outage is logged, not raised (the figures then expire within UNREAD_SECONDS)."""
     try:
-        cache.delete_many([_unread_key(pk) for pk in set(user_ids)])
+        cache.delete_many([unread_key(pk) for pk in set(user_ids)])
     except Exception as exc:  # noqa: BLE001
         log.warning("Could not forget the unread counts of %d people: %s", len(set(user_ids)), exc)

@@ -86,7 +86,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "socialgov.context_processors.navigation",
-                "approvals.context_processors.lockdown_banner",
             ],
         },
     },
@@ -122,9 +121,10 @@ else:
 
 # --- Auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's, reading the signed-in person with their group names in one query (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -191,6 +191,10 @@ SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
 SESSION_REFRESH_INTERVAL = 60
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+# Sessions live in the database and are read through the cache (one query less on every page); ending one
+# (sign-out, deactivation: allauth's UserSession.end) deletes it from both. accounts/sessions.py: Django's
+# cached_db engine, reading a session that names Django's or allauth's backend as naming ours.
+SESSION_ENGINE = "accounts.sessions"
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

@@ -1,7 +1,13 @@
+from importlib import import_module
+
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.sessions.backends import cached_db
+from django.contrib.sessions.models import Session
 from django.core import mail
+from django.core.cache import cache
 from django.test import override_settings
 
 from accounts.models import ApiToken, Department, Membership, User
@@ -55,6 +61,41 @@ def test_deactivating_ends_sessions_and_tokens(client, employee, it_security):
     # and signing in again is refused
     again = login(client, employee.email)
     assert again.status_code == 302 and again["Location"] == "/accounts/inactive/"
+    assert client.get("/")["Location"].startswith("/accounts/login/")
+
+
+def test_deactivation_ends_the_session_in_the_cache_and_the_database(
+    client, employee, it_security, django_capture_on_commit_callbacks
+):
+    # given a signed-in employee whose session the cached engine holds in the cache and the database
+    assert issubclass(import_module(settings.SESSION_ENGINE).SessionStore, cached_db.SessionStore)
+    login(client, employee.email)
+    assert client.get("/").status_code == 200
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    data = cache.get(cached_db.KEY_PREFIX + key)
+    assert data is not None and Session.objects.filter(session_key=key).exists()
+
+    # when IT deactivates them, and a request on another connection reads the session before that commits
+    # (the row still there for it: it puts the session back in the cache)
+    with django_capture_on_commit_callbacks(execute=True):
+        user_deactivate(actor=it_security, user=employee, reason="left")
+        cache.set(cached_db.KEY_PREFIX + key, data)
+
+    # then the session is gone from both, and even a reactivated person is not signed in by it
+    assert cache.get(cached_db.KEY_PREFIX + key) is None and not Session.objects.filter(session_key=key).exists()
+    user_reactivate(actor=it_security, user=employee)
+    assert client.get("/")["Location"].startswith("/accounts/login/")
+
+
+def test_signing_out_ends_the_cached_session(client, employee):
+    login(client, employee.email)
+    assert client.get("/").status_code == 200
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    client.post("/accounts/logout/")
+
+    assert cache.get(cached_db.KEY_PREFIX + key) is None and not Session.objects.filter(session_key=key).exists()
+    client.cookies[settings.SESSION_COOKIE_NAME] = key  # the old cookie, replayed
     assert client.get("/")["Location"].startswith("/accounts/login/")
 
 

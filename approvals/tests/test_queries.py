@@ -10,13 +10,13 @@ from approvals.tests.factories import draft, submitted
 pytestmark = pytest.mark.django_db
 
 # The numbers are exact: a change that adds a query per row, or a query per page, shows here.
-# session, user, groups, memberships, delegations held, count (capped), stages, their channels' platforms and
-# departments (fetched by id, not joined: see review_queue_for), unread, lockdowns (banner),
-# and the filter's department choices (the channel filter takes a number: no list of every channel)
-QUEUE_PAGE = 12  # + the review gate (policies, courses; the memberships read above answer it too)
-QUEUE_PAGE_AGAIN = 8  # the unread count, the banner and the review gate (policies.gates.review_blockers_kept) kept
+# the user with their groups (the session from the cache), memberships, delegations held, count (capped),
+# stages, their channels' platforms and departments (fetched by id, not joined: see review_queue_for), unread,
+# lockdowns (banner), and the filter's department choices (the channel filter takes a number: no list of every channel)
+QUEUE_PAGE = 10  # + the review gate (policies, courses; the memberships read above answer it too)
+QUEUE_PAGE_AGAIN = 6  # the unread count, the banner and the review gate (policies.gates.review_blockers_kept) kept
 QUEUE_ENDPOINT = 7  # + the stages' channels' platforms and departments, and their own departments (by id)
-MY_POSTS_PAGE = 9  # the channel filter takes a number: no query for a list of every channel
+MY_POSTS_PAGE = 7  # the channel filter takes a number: no query for a list of every channel
 POSTS_ENDPOINT = 4
 
 
@@ -98,16 +98,17 @@ def test_the_post_page_costs_the_same_with_more_revisions_decisions_and_comments
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-# session, user, groups, the reviewer's memberships (their department's reviewers see it: no scope query), the
-# post, its revisions, stages, their decisions, comments, attachments, lockdowns in force (banner and the post's
-# hold: one read, kept), unread count (kept), the post's history (kept until the next audited write); and while a
-# stage is open the people named on the open stages and the delegations the reader holds (may they decide it?),
-# once approved the reader's channel memberships (may they mark it published?)
-POST_PAGE = {0: 15, 2: 14}
+# the user with their groups (the session from the cache), the reviewer's memberships (their department's
+# reviewers see it: no scope query), the post, its revisions, stages, their decisions, comments, attachments,
+# lockdowns in force (banner and the post's hold: one read, kept), unread count (kept), the post's history (kept
+# until the next audited write); and while a stage is open the people named on the open stages and the
+# delegations the reader holds (may they decide it?), once approved the reader's channel memberships (may they
+# mark it published?)
+POST_PAGE = {0: 13, 2: 12}
 # a second view: the banner's lockdowns, the unread count, the history and what the page reads of the post (the post,
 # revisions, stages, decisions, comments, attachments: the same for every reader) kept until the next audited write;
 # the reader's scope and permissions asked anew
-POST_PAGE_AGAIN = {0: 6, 2: 5}
+POST_PAGE_AGAIN = {0: 4, 2: 3}
 
 
 @pytest.mark.parametrize("decisions", list(POST_PAGE))

@@ -226,10 +226,10 @@ def _many(n, employee):
 def test_dashboard_card_constant_queries(client, employee, rows, django_assert_num_queries):
     _many(rows, employee)
     client.force_login(employee)
-    # the foundation's 6 (its memberships shared by the card), then: current versions not acknowledged (their
+    # the foundation's 4 (its memberships shared by the card), then: current versions not acknowledged (their
     # audience departments tested in SQL), required courses with the person's latest completion,
     # and 5 for the reports cards (reports/dashboard.py: my posts, the review queue (2), my channels)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = client.get(reverse("dashboard"))
     assert response.context["count"] == rows - rows // 2 + rows
 
@@ -237,14 +237,14 @@ def test_dashboard_card_constant_queries(client, employee, rows, django_assert_n
 @pytest.mark.parametrize(
     ("name", "queries"),
     [
-        # session, user, groups (nav), unread count, count, policies, their audience departments, acknowledgements
-        ("policies:policy_list", 9),
-        # session, user, groups, unread count, count, courses, their departments, completions, and the page's
+        # the user with their groups, unread count, count, policies, their audience departments, acknowledgements
+        ("policies:policy_list", 7),
+        # the user with their groups, unread count, count, courses, their departments, completions, and the page's
         # own check whether the reader trains or manages (2)
-        ("policies:course_list", 10),
-        # session, user, groups, unread count; pending policies (memberships, versions), training due (1),
+        ("policies:course_list", 8),
+        # the user with their groups, unread count; pending policies (memberships, versions), training due (1),
         # review gate (2)
-        ("policies:my_requirements", 10),
+        ("policies:my_requirements", 8),
     ],
 )
 @pytest.mark.parametrize("rows", [3, 30])
@@ -264,7 +264,7 @@ def test_rule_list_page_constant_queries(client, it_security, rows, django_asser
         ContentRuleFactory()
     client.force_login(it_security)
     # the layout and sign-in (MFA check included), count, rules, their departments and platforms
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         response = client.get(reverse("policies:rule_list"))
     assert response.status_code == 200
 

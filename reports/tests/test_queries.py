@@ -19,7 +19,8 @@ from reports.tests.fixtures import make_post
 
 pytestmark = pytest.mark.django_db
 
-# Exact. Every page: session, user, groups, memberships, unread count, lockdown banner.
+# Exact. Every page: the user with their groups (the session from the cache), memberships, unread count,
+# lockdown banner.
 # Dashboard (everyone): notifications card, requirements card (current policies not acknowledged, required
 # courses with the person's latest completion), my posts in progress, the review queue (with delegations),
 # my channels; the memberships card, the permission checks and the requirements card share one read of the
@@ -27,15 +28,15 @@ pytestmark = pytest.mark.django_db
 # (their departments' queue), IT security the desk's four counts and the decision register's sources,
 # auditors recent decisions and anomalies.
 DASHBOARD = {
-    "employee": 13,
-    "reviewer": 13,
-    "manager": 14,
-    "it_security": 22,
-    "auditor": 15,
+    "employee": 11,
+    "reviewer": 11,
+    "manager": 12,
+    "it_security": 19,
+    "auditor": 13,
 }
 # The layout, the filter's department choice (validated and rendered) and the report's one query;
 # a manager's departments are read once more (their scope).
-REPORT_PAGE = {"manager": 9, "auditor": 8}
+REPORT_PAGE = {"manager": 7, "auditor": 6}
 # Acknowledgement coverage reads the current policy versions first (their audiences differ), then aggregates once.
 # Reports with rollups read the rollup's mark, the closed periods' rows, then the rest live (posts: created and
 # published are two groupings).
@@ -90,12 +91,12 @@ def test_report_page_queries(client, request, report_world, role, slug, django_a
 
 # The layout, the filter's department choices, the post scope (delegations, channel memberships), the posts,
 # the user's feed.
-CALENDAR_PAGE = 10
-# session, user, groups, the post scope and one streamed query (read in chunks), whatever the row count.
-POSTS_EXPORT = 4
-# session, user, groups, the post scope and the decisions with their stage, revision, post, channel and department
+CALENDAR_PAGE = 8
+# the user with their groups, the post scope and one streamed query (read in chunks), whatever the row count.
+POSTS_EXPORT = 2
+# the user with their groups, the post scope and the decisions with their stage, revision, post, channel and department
 # (one streamed query), whatever the row count.
-REVIEW_DECISIONS_EXPORT = 4
+REVIEW_DECISIONS_EXPORT = 2
 # No session: the feed (by its token's hash), its last-used mark, the post scope and the posts.
 ICS_FEED = 6
 

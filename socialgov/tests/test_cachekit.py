@@ -93,12 +93,12 @@ def test_one_persons_cards_never_reach_another(employee, manager, reviewer, depa
     assert _cards(_dashboard(as_employee)) == _cards(employee_page)  # and the employee's is still theirs
 
 
-def test_a_kept_dashboard_costs_four_queries(employee, django_assert_num_queries):
+def test_a_kept_dashboard_costs_two_queries(employee, django_assert_num_queries):
     client = _signed_in(employee)
     _dashboard(client)
-    # session, user, groups (nav), recent unread: no card is read (the bell's count and the lockdown banner
-    # come from the cache too, kept by the notification and lockdown services)
-    with django_assert_num_queries(4):
+    # the user with their groups (the session from the cache), recent unread: no card is read (the bell's count
+    # and the lockdown banner come from the cache too, kept by the notification and lockdown services)
+    with django_assert_num_queries(2):
         _dashboard(client)
 
 

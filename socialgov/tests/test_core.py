@@ -117,8 +117,8 @@ def _events(actor, n):
 def test_audit_list_page_query_count(client, auditor, rows, django_assert_num_queries):
     _events(auditor, rows)
     client.force_login(auditor)
-    # session, user, groups (nav), the view permission (access), events, unread count, lockdowns in force (banner)
-    with django_assert_num_queries(7):
+    # the user with their groups, the view permission (access), events, unread count, lockdowns in force (banner)
+    with django_assert_num_queries(5):
         response = client.get("/audit/")
     assert len(response.context["events"]) == rows
 
@@ -139,11 +139,11 @@ def test_dashboard_query_count(client, employee, rows, django_assert_num_queries
 
     Notification.objects.bulk_create([Notification(recipient=employee, event="x", title=f"n{i}") for i in range(rows)])
     client.force_login(employee)
-    # session, user, memberships (the card's, the permission checks' and the policies card's: one read),
-    # recent unread, groups (nav), unread count, lockdowns in force (banner),
+    # the user with their groups (the session from the cache), memberships (the card's, the permission checks'
+    # and the policies card's: one read), recent unread, unread count, lockdowns in force (banner),
     # and the policies card: current policy versions not acknowledged, required courses with completions;
     # and the reports cards (reports/dashboard.py): my posts, the review queue (delegations, stages), my channels
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = client.get(reverse("dashboard"))
     assert response.status_code == 200
 

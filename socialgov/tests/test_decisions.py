@@ -83,8 +83,8 @@ def test_the_daily_reminder_tells_it_security_once(it_security, department):
 def test_register_page_constant_queries(client, it_security, department, rows, django_assert_num_queries):
     make_decisions(rows, department, it_security)
     client.force_login(it_security)
-    # session, user, groups, MFA (2), unread count; platform decisions + departments, reviews, grants, refusals
-    with django_assert_num_queries(12):  # + lockdowns in force (banner)
+    # the user with their groups and MFA, unread count; platform decisions + departments, reviews, grants, refusals
+    with django_assert_num_queries(9):  # + lockdowns in force (banner)
         response = client.get(reverse("it_decisions"))
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(4 * rows, 50)

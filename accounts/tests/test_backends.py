@@ -1,0 +1,84 @@
+"""The signed-in person is read with their groups and two-factor enrolment in one query (accounts.backends),
+whichever backend their session names."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from accounts import permissions
+from accounts.backends import AuthenticationBackend, ModelBackend
+from accounts.sessions import SessionStore
+
+from .factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("backend", [ModelBackend, AuthenticationBackend])
+def test_get_user_reads_the_groups_and_two_factor_with_the_person(
+    backend, it_security, auditor, employee, superuser, django_assert_num_queries
+):
+    for person in (it_security, auditor, employee, superuser):
+        # when
+        with django_assert_num_queries(1):
+            user = backend().get_user(person.pk)
+            # then: the group and two-factor checks ask nothing more
+            names = permissions.group_names(user)
+            mfa = permissions.has_mfa(user)
+            satisfied = permissions.mfa_satisfied(user)
+        assert user == person
+        assert names == set(person.groups.values_list("name", flat=True))
+        fresh = type(person).objects.get(pk=person.pk)
+        assert mfa is is_mfa_enabled(person) and satisfied is permissions.mfa_satisfied(fresh)
+
+
+def test_several_groups_and_none(employee, groups):
+    several = UserFactory(email="several@example.com", groups=["auditor", "communications", "it_security"])
+    assert permissions.group_names(ModelBackend().get_user(several.pk)) == {"auditor", "communications", "it_security"}
+    assert permissions.group_names(ModelBackend().get_user(employee.pk)) == frozenset()
+
+
+def test_get_user_refuses_the_inactive_and_the_missing(employee):
+    employee.is_active = False
+    employee.save()
+    assert ModelBackend().get_user(employee.pk) is None
+    assert AuthenticationBackend().get_user(employee.pk) is None
+    assert ModelBackend().get_user(10**9) is None
+
+
+def test_signing_in_still_goes_through_allauth_and_names_our_backend(client, employee):
+    response = client.post(reverse("account_login"), {"login": "EMPLOYEE@example.com", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.session[BACKEND_SESSION_KEY] in settings.AUTHENTICATION_BACKENDS
+
+
+@pytest.mark.parametrize(
+    "named",
+    ["django.contrib.auth.backends.ModelBackend", "allauth.account.auth_backends.AuthenticationBackend"],
+)
+def test_a_session_naming_django_or_allauth_backend_stays_signed_in(client, employee, named, django_assert_num_queries):
+    # given a session written before our backends (or by bench.run), in the database only
+    store = SessionStore()
+    store[SESSION_KEY] = str(employee.pk)
+    store[BACKEND_SESSION_KEY] = named
+    store[HASH_SESSION_KEY] = employee.get_session_auth_hash()
+    store.create()
+    client.cookies[settings.SESSION_COOKIE_NAME] = store.session_key
+
+    # when / then: the person is signed in, read by our backend
+    assert client.get(reverse("notifications:list")).status_code == 200
+    assert SessionStore(store.session_key).load()[BACKEND_SESSION_KEY] in settings.AUTHENTICATION_BACKENDS
+    with django_assert_num_queries(2):  # the user with their groups, the page's count (no rows to read)
+        assert client.get(reverse("notifications:list")).status_code == 200
+
+
+def test_a_changed_group_counts_from_the_next_request(client, employee, groups):
+    client.force_login(employee)
+    assert b"Audit trail" not in client.get(reverse("notifications:list")).content
+    employee.groups.add(Group.objects.get(name="auditor"))
+    assert b"Audit trail" in client.get(reverse("notifications:list")).content
