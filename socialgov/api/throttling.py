@@ -16,7 +16,7 @@ import time
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache import cache as default_cache
-from django.core.cache.backends.redis import RedisCache
+from django_redis.cache import RedisCache
 from rest_framework import throttling
 
 # INCR, and the window's expiry set by its first request: one command, one round trip
@@ -48,11 +48,7 @@ class CountingRateThrottle(throttling.SimpleRateThrottle):
         cache = caches[DEFAULT_CACHE_ALIAS] if self.cache is default_cache else self.cache
         if isinstance(cache, RedisCache):
             full_key = cache.make_and_validate_key(key)
-            # one client a cache (a client is thread-safe over its pool; making one per call, as the cache
-            # does, rebuilt its table of response callbacks each time)
-            client = cache.__dict__.get("_sg_throttle_client")
-            if client is None:
-                client = cache._sg_throttle_client = cache._cache.get_client(full_key, write=True)
+            client = cache.client.get_client(write=True)  # django-redis keeps one client a server
             count, ttl = client.eval(_COUNT_SCRIPT, 1, full_key, self.duration)
             return int(count), float(ttl if ttl > 0 else self.duration)
         now = time.time()

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 import time_machine
 from django.core.cache import cache as default_cache
-from django.core.cache.backends.redis import RedisCache
+from django_redis.cache import RedisCache
 from django.utils import timezone
 
 from socialgov.api.throttling import UserRateThrottle
