@@ -63,6 +63,7 @@ class Scale:
     fanout: int
     seconds: int
     decisions: int  # fresh open reviews made for the decision POST (each request decides a different one)
+    warmup: int = 2  # seconds of uncounted load on each target before it is timed
 
 
 SCALES = {
@@ -76,6 +77,7 @@ SCALES = {
         fanout=500,
         seconds=3,
         decisions=600,
+        warmup=1,
     ),
     "full": Scale(
         "full",
@@ -533,7 +535,8 @@ def write_report(
         f"Run: `python -m bench.run --{scale.name}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         f"Machine: {machine()}. Database: {connection.vendor} {connection.pg_version if connection.vendor == 'postgresql' else ''}.",  # noqa: E501
         f"App: gunicorn, {workers} sync workers, DEBUG off; load: wrk, 1 thread, {connections} connections, "
-        f"{scale.seconds} s a target, from a second process on the same machine.",
+        f"{scale.seconds} s a target after {scale.warmup} s of uncounted load (the decision POST: none), from a second "
+        "process on the same machine.",
         f"Data: `seed_scale --users {scale.users} --channels {scale.channels} --posts {scale.posts} "
         f"--audit-events {scale.audit_events}` ({ctx['counts']}); {scale.users * scale.notifications_per_user} "
         f"notifications for the reader; the notifications deep cursor is {ctx['deep_pages']} pages in, the posts "
@@ -620,6 +623,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=None)
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="Load each target this long, uncounted, before timing it (default 2, small mode 1; the decision POST: never).",
+    )
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     parser.add_argument("--no-fanout", action="store_true")
     parser.add_argument("--no-dormancy", action="store_true", help="Skip the dormancy audit (slow at full scale).")
@@ -635,6 +645,8 @@ def main(argv: list[str] | None = None) -> int:
     scale = SCALES[args.scale or "small"]
     if args.seconds:
         scale.seconds = args.seconds
+    if args.warmup is not None:
+        scale.warmup = args.warmup
     if args.audit_events is not None:
         scale.audit_events = args.audit_events
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
@@ -693,6 +705,17 @@ def main(argv: list[str] | None = None) -> int:
                 ids = open_reviews(scale.decisions + 2)
                 ctx["decide_probe"], ctx["decide_probe2"] = ids[-2], ids[-1]
                 cycle = [f"/api/v1/posts/{pk}/decide/" for pk in ids[:-2]]
+            if cycle is None and scale.warmup:
+                # not counted: each worker's first requests (its connections, compiled templates, the cache's
+                # first fill) and what the previous target left behind
+                run_wrk(
+                    f"http://127.0.0.1:{port}{target.path(ctx)}",
+                    headers,
+                    scale.warmup,
+                    args.connections,
+                    target.method,
+                    target.body(ctx) if target.body else None,
+                )
             target.result = run_wrk(
                 f"http://127.0.0.1:{port}{target.path(ctx)}",
                 headers,
