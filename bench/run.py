@@ -628,7 +628,7 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=None,
         metavar="SECONDS",
-        help="Load each target this long, uncounted, before timing it (default 2, small mode 1; the decision POST: never).",
+        help="Seconds of uncounted load on each target before timing it (default 2, small 1; never the decision POST).",
     )
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     parser.add_argument("--no-fanout", action="store_true")

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 import time_machine
 from django.core.cache import cache as default_cache
-from django_redis.cache import RedisCache
 from django.utils import timezone
+from django_redis.cache import RedisCache
 
 from socialgov.api.throttling import UserRateThrottle
 
