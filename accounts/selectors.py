@@ -57,15 +57,17 @@ def _group_names_of(user_ref: str) -> Subquery:
     )
 
 
+def _has_mfa(user_ref: str) -> Exists:
+    """Whether the user ``user_ref`` (an outer reference) enrolled in two-factor sign-in (allauth's default test:
+    any authenticator)."""
+    return Exists(apps.get_model("mfa", "Authenticator").objects.filter(user_id=OuterRef(user_ref)))
+
+
 @functools.cache
 def _users_with_groups() -> QuerySet[User]:
     """Users with their group names and two-factor enrolment: the annotations resolved once a process (a
     queryset unevaluated here; each call filters a clone)."""
-    authenticator = apps.get_model("mfa", "Authenticator")
-    return User._default_manager.annotate(
-        sg_group_names=_group_names_of("pk"),
-        sg_has_mfa=Exists(authenticator.objects.filter(user_id=OuterRef("pk"))),
-    ).order_by()
+    return User._default_manager.annotate(sg_group_names=_group_names_of("pk"), sg_has_mfa=_has_mfa("pk")).order_by()
 
 
 def user_with_groups(user_id) -> User | None:
@@ -80,20 +82,9 @@ def user_with_groups(user_id) -> User | None:
 def _tokens_with_users() -> QuerySet[ApiToken]:
     """Tokens with their users, group names and two-factor enrolment through the ORM (what
     ``token_with_user`` reads; its test holds the two equal)."""
-    authenticator = apps.get_model("mfa", "Authenticator")
-    names = (
-        User.groups.through.objects.filter(user_id=OuterRef("user_id"))
-        .order_by()
-        .values("user_id")
-        .annotate(names=_Joined("group__name", Value(_GROUP_SEPARATOR)))
-        .values("names")
-    )
     return (
         ApiToken.objects.select_related("user")
-        .annotate(
-            user_group_names=Subquery(names),
-            user_has_mfa=Exists(authenticator.objects.filter(user_id=OuterRef("user_id"))),
-        )
+        .annotate(user_group_names=_group_names_of("user_id"), user_has_mfa=_has_mfa("user_id"))
         .order_by()
     )
 

@@ -41,6 +41,7 @@ from socialgov.pagekit import (
     errors_to_form,
     filtered_page,
     filtered_rows,
+    local_stamp,
     page_timesince,
     pk_url,
     run_from_button,
@@ -205,14 +206,6 @@ def scheduled(request):
     return render(request, "approvals/post_list.html", ctx)
 
 
-def _minute(value) -> str:
-    """``{{ value|date:"Y-m-d H:i" }}`` (in the current time zone), without a template filter per row."""
-    if value is None:
-        return ""
-    t = timezone.localtime(value)
-    return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}"
-
-
 @login_required
 def queue(request):
     ctx = filtered_page(request, StageReviewFilter, selectors.review_queue_for(request.user))
@@ -224,7 +217,7 @@ def queue(request):
         due = stage["due_at"]
         stage["overdue"] = due is not None and due <= now
         stage["due_soon"] = not stage["overdue"] and due is not None and due <= now + timedelta(hours=4)
-        stage["due"] = _minute(due)
+        stage["due"] = local_stamp(due)
         stage["waiting"] = since(stage["opened_at"])
         stage["post_url"] = post_url(stage["post_id"])
         stage["decide_url"] = decide_url(stage["pk"])

@@ -2,9 +2,9 @@ import json
 
 from django import template
 from django.utils.html import format_html, format_html_join
-from django.utils.timezone import localtime
 
 from audit.selectors import events_for
+from socialgov.pagekit import local_stamp
 
 register = template.Library()
 
@@ -44,10 +44,9 @@ def event_rows(events) -> str:
 def _row_values(e) -> tuple:
     if not isinstance(e, dict):
         e = {name: getattr(e, name) for name in ROW_FIELDS}
-    when = localtime(e["created_at"])
     return (
         e["id"],
-        f"{when.year:04d}-{when.month:02d}-{when.day:02d} {when.hour:02d}:{when.minute:02d}:{when.second:02d}",
+        local_stamp(e["created_at"], seconds=True),
         e["actor_label"],
         e["action"],
         e["target_label"],

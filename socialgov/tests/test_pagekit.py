@@ -10,8 +10,7 @@ from django.template.defaultfilters import timesince_filter
 from django.urls import reverse
 from django.utils import timezone
 
-from approvals.views import _minute
-from socialgov.pagekit import page_timesince, pk_url
+from socialgov.pagekit import local_stamp, page_timesince, pk_url
 
 
 @pytest.mark.parametrize(
@@ -61,10 +60,10 @@ def test_page_timesince_is_the_timesince_filter():
 def test_minute_is_the_date_filter():
     for value in [None, timezone.now(), datetime(2026, 3, 29, 0, 59, tzinfo=UTC)]:
         expected = date_filter(timezone.localtime(value) if value else value, "Y-m-d H:i")
-        assert _minute(value) == expected
+        assert local_stamp(value) == expected
     with timezone.override("Europe/Berlin"):
         value = datetime(2026, 3, 29, 0, 59, tzinfo=UTC)
-        assert _minute(value) == date_filter(timezone.localtime(value), "Y-m-d H:i") == "2026-03-29 01:59"
+        assert local_stamp(value) == date_filter(timezone.localtime(value), "Y-m-d H:i") == "2026-03-29 01:59"
 
 
 def test_html_text_escapes_as_the_template_does():
