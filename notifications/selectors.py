@@ -45,10 +45,28 @@ def unread_badge(user, kept=_NOT_READ) -> str | int:
     return f"{UNREAD_CAP - 1}+" if counted >= UNREAD_CAP else counted
 
 
+RECENT_UNREAD = 5
+
+
+def recent_key(user_id: int) -> str:
+    return f"notifications:recent:{user_id}"
+
+
+def recent_unread(user) -> list[dict]:
+    """The newest unread notifications' titles and times (the dashboard's card), kept in the cache as the bell's
+    figure is: until the person's notifications change or UNREAD_SECONDS pass."""
+    key = recent_key(user.pk)
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(notifications_for(user).filter(read_at__isnull=True).values("title", "created_at")[:RECENT_UNREAD])
+        cache.set(key, rows, UNREAD_SECONDS)
+    return rows
+
+
 def forget_unread(user_ids: Iterable[int]) -> None:
-    """Drop the cached bell figures of ``user_ids`` (their notifications changed); runs after a commit, so a
-    cache outage is logged, not raised (the figures then expire within UNREAD_SECONDS)."""
+    """Drop the cached bell figures and recent unread of ``user_ids`` (their notifications changed); runs after a
+    commit, so a cache outage is logged, not raised (the figures then expire within UNREAD_SECONDS)."""
     try:
-        cache.delete_many([unread_key(pk) for pk in set(user_ids)])
+        cache.delete_many([key(pk) for pk in set(user_ids) for key in (unread_key, recent_key)])
     except Exception as exc:  # noqa: BLE001
         log.warning("Could not forget the unread counts of %d people: %s", len(set(user_ids)), exc)

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 
 from accounts.choices import Role
 from accounts.permissions import membership_rows
-from notifications.selectors import notifications_for
+from notifications.selectors import recent_unread
 from reports.dashboard import cards_for
 from socialgov import cachekit
 from socialgov.celery import app as celery_app
@@ -27,7 +27,8 @@ def dashboard(request):
     """“My work”: what waits for this person, by role (reports/dashboard.py).
 
     The cards (and the memberships and policies cards) are kept per person until the next audited write
-    anywhere, at most a minute (socialgov.cachekit); the unread notifications are read every time."""
+    anywhere, at most a minute (socialgov.cachekit); the newest unread notifications are kept as the bell's figure
+    is, until the person's notifications change (notifications.selectors.recent_unread)."""
     user = request.user
     cards, person = cachekit.per_person("dashboard", user, lambda: _dashboard_cards(request))
     return render(
@@ -36,7 +37,7 @@ def dashboard(request):
         {
             "cards": mark_safe(cards),  # noqa: S308 - rendered by our templates, escaped there
             "person_cards": mark_safe(person),  # noqa: S308
-            "recent": list(notifications_for(user).filter(read_at__isnull=True).values("title", "created_at")[:5]),
+            "recent": recent_unread(user),
         },
     )
 
