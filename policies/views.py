@@ -235,7 +235,11 @@ def content_check(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         findings = check_text(
-            text=data["text"], department=data["department"], platform=data["platform"], sponsored=data["sponsored"]
+            text=data["text"],
+            department=data["department"],
+            platform=data["platform"],
+            sponsored=data["sponsored"],
+            kept=True,  # nothing is stored
         )
     return render(
         request,
