@@ -26,20 +26,29 @@ def remember(user: Any, *, groups: frozenset[str], mfa: bool) -> None:
 
 def membership_rows(user: Any) -> list[tuple[int, str, str]]:
     """(department id, department name, role) per membership, by department name: read once per user object
-    (the registry's ``department_roles``, policies' ``person_facts`` and the dashboard's card share it)."""
+    (the registry's ``department_roles``, policies' ``person_facts`` and the dashboard's card share it), and kept
+    across requests until the next audited write (``socialgov.cachekit``): memberships change only through
+    ``accounts.services.membership_set`` / ``membership_remove`` and department names through
+    ``department_save``, all audited."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_sg_memberships", None)
     if cached is None:
-        from accounts.models import Membership
+        from socialgov import cachekit
 
-        cached = list(
-            Membership.objects.filter(user_id=user.pk)
-            .order_by("department__name")
-            .values_list("department_id", "department__name", "role")
-        )
+        cached = cachekit.per_person("memberships", user, lambda: _memberships_of(user.pk))
         user._sg_memberships = cached
     return cached
+
+
+def _memberships_of(user_id: int) -> list[tuple[int, str, str]]:
+    from accounts.models import Membership
+
+    return list(
+        Membership.objects.filter(user_id=user_id)
+        .order_by("department__name")
+        .values_list("department_id", "department__name", "role")
+    )
 
 
 def department_roles(user: Any) -> dict[int, str]:

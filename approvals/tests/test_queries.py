@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 # stages, their channels' platforms and departments (fetched by id, not joined: see review_queue_for), unread,
 # lockdowns (banner), and the filter's department choices (the channel filter takes a number: no list of every channel)
 QUEUE_PAGE = 10  # + the review gate (policies, courses; the memberships read above answer it too)
-QUEUE_PAGE_AGAIN = 6  # the unread count, the banner and the review gate (policies.gates.review_blockers_kept) kept
+QUEUE_PAGE_AGAIN = 5  # the unread count, the banner, the memberships and the review gate (policies.gates) kept
 QUEUE_ENDPOINT = 7  # + the stages' channels' platforms and departments, and their own departments (by id)
 MY_POSTS_PAGE = 7  # the channel filter takes a number: no query for a list of every channel
 POSTS_ENDPOINT = 4
@@ -107,8 +107,8 @@ def test_the_post_page_costs_the_same_with_more_revisions_decisions_and_comments
 POST_PAGE = {0: 13, 2: 12}
 # a second view: the banner's lockdowns, the unread count, the history and what the page reads of the post (the post,
 # revisions, stages, decisions, comments, attachments: the same for every reader) kept until the next audited write;
-# the reader's scope and permissions asked anew
-POST_PAGE_AGAIN = {0: 4, 2: 3}
+# the reader's scope and permissions asked anew (their memberships kept until the next audited write)
+POST_PAGE_AGAIN = {0: 3, 2: 2}
 
 
 @pytest.mark.parametrize("decisions", list(POST_PAGE))
