@@ -41,6 +41,7 @@ from socialgov.pagekit import (
     errors_to_form,
     filtered_page,
     filtered_rows,
+    kept_filtered_page,
     local_stamp,
     page_timesince,
     pk_url,
@@ -208,9 +209,14 @@ def scheduled(request):
 
 @login_required
 def queue(request):
-    ctx = filtered_page(request, StageReviewFilter, selectors.review_queue_for(request.user))
+    """The stages waiting for this person: the page's rows kept per person and query string until the next audited
+    write (stages, posts, memberships, delegations and groups all change through audited services; see
+    ``pagekit.kept_filtered_page``); how long each has waited, whether it is late, and the links worked out here."""
+    user = request.user
+    ctx = kept_filtered_page(
+        request, "queue-page", StageReviewFilter, lambda: selectors.review_queue_for(user), selectors.review_queue_rows
+    )
     page = ctx["page"]
-    page.object_list = selectors.review_queue_rows(page.object_list)
     now = timezone.now()
     post_url, decide_url, since = pk_url("approvals:post_detail"), pk_url("approvals:stage_decide"), page_timesince()
     for stage in page.object_list:

@@ -38,7 +38,15 @@ from channels_registry.forms import (
 from channels_registry.models import AccessGrant, Channel
 from policies.gates import decision_for, may_register_channel
 from socialgov.errors import DomainError, Forbidden, GateClosed
-from socialgov.pagekit import errors_to_form, filtered_page, html_text, page_timesince, pk_url, run_from_button
+from socialgov.pagekit import (
+    errors_to_form,
+    filtered_page,
+    html_text,
+    kept_filtered_page,
+    page_timesince,
+    pk_url,
+    run_from_button,
+)
 
 # --- The registry -------------------------------------------------------------------------
 
@@ -56,16 +64,15 @@ _STATE_LABEL = dict(ChannelState.choices)
 
 
 def _channel_rows(page) -> SafeString:
-    """The page's channels as the list's rows (values, the link and the state's badge worked out here), and the
-    table's rows as HTML (``channel_rows_html``)."""
+    """The page's channels (kept values: ``selectors.channel_rows``) as the list's rows, the link, the time since
+    their last activity and the state's badge worked out here, and the table's rows as HTML (``channel_rows_html``)."""
     detail_url, since = pk_url("channels_registry:channel_detail"), page_timesince()
-    rows = selectors.channel_rows(page.object_list)
+    rows = page.object_list
     for c in rows:
         c["url"] = detail_url(c["pk"])
         c["last_activity"] = since(c["last_activity_at"])
         c["badge"] = _STATE_BADGE.get(c["state"], "badge-info")
         c["state_label"] = _STATE_LABEL.get(c["state"], c["state"])
-    page.object_list = rows
     return channel_rows_html(rows)
 
 
@@ -107,22 +114,31 @@ def _channel_row(c) -> str:
     )
 
 
+def _registry_page(request, name: str, channels) -> dict:
+    """The registry list's context, its page kept per person and query string until the next audited write
+    (``pagekit.kept_filtered_page``): channels, their custodians (channel memberships), departments, platforms and
+    the person's own memberships (whether they may register; whose channels are "mine") change only through audited
+    services. The per-state figures are ``channel_counts``', kept a minute besides."""
+    user = request.user
+
+    def more(rows) -> dict:
+        return {"counts": selectors.channel_counts(rows), "can_register": permissions.can_register(user)}
+
+    ctx = kept_filtered_page(request, name, ChannelFilter, channels, selectors.channel_rows, more=more)
+    ctx["rows_html"] = _channel_rows(ctx["page"])
+    return ctx
+
+
 @login_required
 def channel_list(request):
-    ctx = filtered_page(request, ChannelFilter, selectors.channels_visible_to(request.user))
-    ctx["rows_html"] = _channel_rows(ctx["page"])
-    ctx["counts"] = selectors.channel_counts(ctx.pop("rows"))
-    ctx["can_register"] = permissions.can_register(request.user)
+    ctx = _registry_page(request, "registry-page", lambda: selectors.channels_visible_to(request.user))
     ctx["title"] = "Channel registry"
     return render(request, "channels_registry/channel_list.html", ctx)
 
 
 @login_required
 def my_channels(request):
-    ctx = filtered_page(request, ChannelFilter, selectors.my_channels(request.user))
-    ctx["rows_html"] = _channel_rows(ctx["page"])
-    ctx["counts"] = selectors.channel_counts(ctx.pop("rows"))
-    ctx["can_register"] = permissions.can_register(request.user)
+    ctx = _registry_page(request, "my-channels-page", lambda: selectors.my_channels(request.user))
     ctx["title"] = "My channels"
     ctx["mine"] = True
     return render(request, "channels_registry/channel_list.html", ctx)

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Department
-from accounts.permissions import membership_rows
 from policies import selectors
 from policies.choices import DecisionOutcome
 from policies.models import Acknowledgement, Platform, PlatformDecision, Policy
@@ -101,15 +100,16 @@ def review_blockers_kept(*, user) -> list[Blocker]:
     audited write (``socialgov.cachekit``, at most a minute). What the answer reads changes only through audited
     services: acknowledgements (``acknowledgement_record``), policies and what they require (``policy_save``,
     ``policy_version_publish``), courses and the departments they are for (``course_save``), completions
-    (``training_completion_record``), memberships (``membership_set``/``membership_remove``), deactivation
-    (``user_deactivate``). The person's departments, read by every page anyway, are part of the key besides, and
-    whether the person is active is asked every time. Dates (an expiry, an acknowledgement's grace) move the
-    answer at most a minute late. Services refusing a decision ask ``review_blockers`` itself."""
+    (``training_completion_record``), memberships (``membership_set``/``membership_remove``; the admin's
+    memberships go through them, the user admin's inline is read-only), deactivation (``user_deactivate``).
+    Whether the person is active is asked every time. Dates (an expiry, an acknowledgement's grace) move the
+    answer at most a minute late. Services refusing a decision ask ``review_blockers`` itself. (The key held the
+    person's departments too; reading them was the queue page's only query besides the person once its rows were
+    kept.)"""
     blockers = _person_blockers(user)
     if blockers:
         return blockers
-    departments = ",".join(str(pk) for pk in sorted({dept for dept, _, _ in membership_rows(user)}))
-    return cachekit.per_person(f"review-gate:{departments}", user, lambda: review_blockers(user=user))
+    return cachekit.per_person("review-gate", user, lambda: review_blockers(user=user))
 
 
 def registration_blockers(*, user, department: Department, platform: Platform) -> list[Blocker]:

@@ -5,6 +5,7 @@ The page-side twin of ``socialgov.adminkit``: views stay thin, the services deci
 
 from __future__ import annotations
 
+import hashlib
 import html
 from collections.abc import Callable
 from typing import Any
@@ -12,16 +13,23 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.timezone import localtime
+from django.utils.translation import get_language
 
+from accounts.permissions import group_names
+from socialgov import cachekit
 from socialgov.errors import DomainError, Forbidden, NotFound
 from socialgov.formrender import filter_form_renderer
-from socialgov.paging import CappedPaginator
+from socialgov.paging import CappedPaginator, page_of
 
 
 def filtered_rows(filterset, qs):
@@ -32,9 +40,13 @@ def filtered_rows(filterset, qs):
 def paged(request, rows, *, per_page: int, paginator_class: type[Paginator] = CappedPaginator) -> tuple[Page, str]:
     """The page asked for and the query string without its page number (for the pager's links)."""
     page = paginator_class(rows, per_page).get_page(request.GET.get("page"))
+    return page, _pager_query(request)
+
+
+def _pager_query(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
-    return page, query.urlencode()
+    return query.urlencode()
 
 
 def filtered_page(request, filterset_class, qs, *, per_page: int = 25) -> dict[str, Any]:
@@ -44,6 +56,56 @@ def filtered_page(request, filterset_class, qs, *, per_page: int = 25) -> dict[s
     rows = filtered_rows(filterset, qs)
     page, query = paged(request, rows, per_page=per_page)
     return {"filter": filterset, "page": page, "query": query, "rows": rows}
+
+
+def kept_filtered_page(
+    request,
+    name: str,
+    filterset_class,
+    queryset: Callable[[], QuerySet],
+    rows: Callable[[QuerySet], list[dict[str, Any]]],
+    *,
+    per_page: int = 25,
+    more: Callable[[QuerySet], dict[str, Any]] | None = None,
+    filters_template: str = "channels_registry/_filters.html",
+) -> dict[str, Any]:
+    """``filtered_page`` for a list whose page is kept per person (``socialgov.cachekit``) until the next audited
+    write anywhere, at most a minute. What the queries gave for this person and this query string is read once:
+    ``rows`` of the page asked for (plain values), the count and page number the pager needs, ``more``'s values of
+    every filtered row (e.g. their counts), and the filter form as ``filters_template`` renders it bound to the
+    query string (a GET form: no CSRF token; its choices kept besides, ``socialgov.filterkit``). ``queryset`` and
+    ``rows`` must read only what audited services change; anything of the request (the CSRF token, the path, dates
+    in the person's time zone, time since) is added to the rows after. The key holds the query string (items
+    sorted, hashed), the language, and the person's group names (they came with the person: a change of groups
+    outside the audited admin shows at once). The context has ``filter_html`` instead of ``filter``."""
+    user = request.user
+
+    def compute() -> dict[str, Any]:
+        qs = queryset()
+        filterset = filterset_class(request.GET or None, queryset=qs, request=request)
+        filterset.form.renderer = filter_form_renderer
+        page, _ = paged(request, filtered_rows(filterset, qs), per_page=per_page)
+        paginator = page.paginator
+        return {
+            "rows": rows(page.object_list),
+            "number": page.number,
+            "count": paginator.count,
+            "capped": paginator.capped,
+            "more": more(filtered_rows(filterset, qs)) if more else {},
+            "filter_html": str(render_to_string(filters_template, {"filter": filterset})),
+        }
+
+    asked = sorted((k, v) for k, values in request.GET.lists() for v in values)
+    groups = ",".join(sorted(group_names(user)))
+    key = hashlib.sha256(f"{get_language()}\n{groups}\n{urlencode(asked)}".encode()).hexdigest()[:32]
+    kept = cachekit.per_person(f"{name}:{key}", user, compute)
+    page = page_of(kept["rows"], number=kept["number"], count=kept["count"], capped=kept["capped"], per_page=per_page)
+    return {
+        "filter_html": mark_safe(kept["filter_html"]),  # noqa: S308 - rendered by the template, escaped there
+        "page": page,
+        "query": _pager_query(request),
+        **kept["more"],
+    }
 
 
 def pk_url(viewname: str) -> Callable[[Any], str]:

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 # stages, their channels' platforms and departments (fetched by id, not joined: see review_queue_for), unread,
 # lockdowns (banner), and the filter's department choices (the channel filter takes a number: no list of every channel)
 QUEUE_PAGE = 10  # + the review gate (policies, courses; the memberships read above answer it too)
-QUEUE_PAGE_AGAIN = 5  # the unread count, the banner, the memberships and the review gate (policies.gates) kept
+# a repeat view: the person alone; the page (rows, count, filter form: socialgov.pagekit.kept_filtered_page), the
+# review gate (policies.gates.review_blockers_kept), the unread count and the banner are kept
+QUEUE_PAGE_AGAIN = 1
 QUEUE_ENDPOINT = 7  # + the stages' channels' platforms and departments, and their own departments (by id)
 MY_POSTS_PAGE = 7  # the channel filter takes a number: no query for a list of every channel
 POSTS_ENDPOINT = 4

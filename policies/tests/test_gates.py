@@ -176,7 +176,7 @@ def test_the_review_gate_a_page_shows_is_kept_until_an_audited_change(
     assert first == gates.review_blockers(user=reviewer)
     assert [b.fix_url for b in first] == ["/policies/review-guide/", "/policies/training/review-101/"]
 
-    # when asked again: nothing is read (the person's memberships are kept too)
+    # when asked again: nothing is read
     person = User.objects.get(pk=reviewer.pk)
     with django_assert_num_queries(0):
         assert gates.review_blockers_kept(user=person) == first

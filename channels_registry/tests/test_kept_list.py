@@ -1,0 +1,81 @@
+"""The registry list and "my channels" keep their page per person and query string until the next audited write
+(``socialgov.pagekit.kept_filtered_page``)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from accounts.tests.factories import UserFactory
+from channels_registry import services
+from channels_registry.tests.factories import channel_with_custodians
+
+pytestmark = pytest.mark.django_db
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+
+
+def _names(response) -> list[str]:
+    return [c["display_name"] for c in response.context["page"].object_list]
+
+
+@pytest.mark.parametrize("url", ["/registry/", "/registry/mine/"])
+def test_a_repeat_view_reads_only_the_person(client, employee, colleague, url, django_assert_num_queries):
+    # given the list seen once
+    channel_with_custodians(employee, colleague, display_name="One")
+    client.force_login(employee)
+    first = client.get(url + "?q=o&platform=x")
+
+    # when seen again
+    with django_assert_num_queries(1):  # the person with their groups
+        again = client.get(url + "?platform=x&q=o")  # the same query, in another order
+
+    # then it is the same page (but for the CSRF token of the sign-out form, masked anew for each response)
+    assert CSRF.sub("", again.content.decode()) == CSRF.sub("", first.content.decode())
+
+
+@pytest.mark.parametrize("url", ["/registry/", "/registry/mine/"])
+def test_a_channel_registered_through_the_service_shows_next_time(client, employee, colleague, registration, url):
+    # given the list seen (and kept)
+    channel_with_custodians(employee, colleague, display_name="One")
+    client.force_login(employee)
+    assert _names(client.get(url)) == ["One"]
+
+    # when a channel is registered
+    services.channel_register(actor=employee, **registration)
+
+    # then the next view lists it
+    assert sorted(_names(client.get(url))) == ["Acme News", "One"]
+
+
+def test_one_persons_kept_channels_are_never_anothers(client, employee, colleague):
+    # given someone who has seen their channels
+    channel_with_custodians(employee, colleague, display_name="Theirs")
+    client.force_login(employee)
+    assert _names(client.get("/registry/mine/")) == ["Theirs"]
+
+    # when someone holding none asks for the same page
+    client.force_login(UserFactory(email="newcomer@example.com"))
+    response = client.get("/registry/mine/")
+
+    # then they see their own (empty) list
+    assert _names(response) == []
+    assert b"Theirs" not in response.content
+
+
+@pytest.mark.parametrize("seen", [1, 2])
+def test_a_platform_that_is_not_one_is_refused_as_before(client, employee, colleague, seen):
+    # given a channel
+    channel_with_custodians(employee, colleague, display_name="One")
+    client.force_login(employee)
+
+    # when the list is asked for a platform that does not exist (computed, then kept)
+    for _ in range(seen):
+        response = client.get("/registry/?platform=nope&department=marketing")
+
+    # then the form says so, keeps the valid choice, and the list is not emptied
+    page = response.content.decode()
+    assert page.count("Select a valid choice. That choice is not one of the available choices.") == 1
+    assert '<option value="marketing" selected>' in page
+    assert _names(response) == ["One"]
