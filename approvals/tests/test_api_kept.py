@@ -181,3 +181,44 @@ def test_a_channel_member_sees_the_channels_drafts_once_joined(
 
     # then the draft shows
     assert _ids(api.get("/api/v1/posts/")) == [post.pk]
+
+
+@pytest.mark.parametrize(
+    "accept",
+    ["application/json; indent=4", "text/html", "application/json", "*/*"],
+    ids=["indent", "browsable", "json", "any"],
+)
+def test_a_kept_page_renders_the_same_for_every_renderer(token_client, employee, many, accept):
+    # given a page kept
+    api = token_client(employee)
+    api.get("/api/v1/posts/", {"page_size": 3})
+
+    # when it is asked for, kept and afresh, in another form
+    kept = api.get("/api/v1/posts/", {"page_size": 3}, HTTP_ACCEPT=accept)
+    from django.core.cache import cache
+
+    cache.clear()
+    fresh = api.get("/api/v1/posts/", {"page_size": 3}, HTTP_ACCEPT=accept)
+
+    # then both read the same (the browsable API's page apart from its CSRF token)
+    assert kept.status_code == fresh.status_code == 200
+    if accept == "text/html":
+        assert kept["Content-Type"].startswith("text/html")
+        assert kept.content.count(b"Draft 3 &lt;b&gt;") == fresh.content.count(b"Draft 3 &lt;b&gt;") > 0
+        assert b"Draft 3 <b>" not in kept.content
+    else:
+        assert kept.content == fresh.content
+        assert (b"\n    " in kept.content) == (accept == "application/json; indent=4")
+
+
+def test_the_renderer_puts_kept_results_in_place_as_rendering_the_whole_would():
+    from socialgov.api.renderers import JSONRenderer, Spliced
+
+    renderer = JSONRenderer()
+    rows = [{"id": 1, "body": '<b>\u2028\u2029 été " \\', "tags": ["a"], "findings": [{"n": 1.5e-05}]}, {"id": 2}]
+    for head in ({"next": "http://x/?cursor=a", "previous": None}, {}):
+        whole = renderer.render({**head, "results": rows})
+        assert renderer.render(Spliced(head, renderer.results_json(rows))) == whole
+        assert renderer.render(Spliced(head, renderer.results_json(rows)), "application/json; indent=2") == (
+            renderer.render({**head, "results": rows}, "application/json; indent=2")
+        )

@@ -1,6 +1,8 @@
 """A list endpoint's page kept per person until the next audited write (``socialgov.cachekit``).
 
-What is kept is the page's rows as the serializer gave them and the cursors of its next and previous links, keyed
+What is kept is the page's rows as the serializer gave them, rendered as JSON (``socialgov.api.renderers``: the JSON
+renderer puts them in place as they are, another renderer is given them decoded), and the cursors of its next and
+previous links, keyed
 by the resource, the person, what the scope depends on besides audited writes (``kept_scope``) and the request's
 query (filters, cursor, page size). The links themselves are built again for each request, as DRF's cursor
 pagination builds them (the request's own URL with the ``cursor`` parameter replaced), so a page kept for one host
@@ -20,6 +22,9 @@ from rest_framework.utils.urls import replace_query_param
 
 from socialgov import cachekit
 from socialgov.api.pagination import CursorPagination
+from socialgov.api.renderers import JSONRenderer, Spliced
+
+_RENDERER = JSONRenderer()
 
 
 def _cursor_of(link: str | None, param: str) -> str | None:
@@ -53,21 +58,24 @@ class KeptPageMixin:
         generic = super().list  # type: ignore[misc]
         fresh: list[Response] = []
 
-        def compute() -> tuple[list, str | None, str | None]:
+        def compute() -> tuple[bytes, str | None, str | None]:
             response = generic(request, *args, **kwargs)
             fresh.append(response)
             data = response.data
-            return list(data["results"]), _cursor_of(data["next"], param), _cursor_of(data["previous"], param)
+            results = _RENDERER.results_json(list(data["results"]))
+            return results, _cursor_of(data["next"], param), _cursor_of(data["previous"], param)
 
         name = f"api:{self.kept_name}:{self.kept_scope()}:{query_key(request)}"
         results, next_cursor, previous_cursor = cachekit.per_person(name, request.user, compute)
         if fresh:
             return fresh[0]  # DRF's own response, as computed
         url = request.build_absolute_uri()
-        return Response(
+        page = Spliced(
             {
                 "next": None if next_cursor is None else replace_query_param(url, param, next_cursor),
                 "previous": None if previous_cursor is None else replace_query_param(url, param, previous_cursor),
-                "results": results,
-            }
+            },
+            results,
         )
+        # the results as they were rendered, for the JSON renderer; the data itself for another (the browsable API)
+        return Response(page if isinstance(request.accepted_renderer, JSONRenderer) else page.data())
