@@ -8,7 +8,7 @@ query (filters, cursor, page size). The links themselves are built again for eac
 pagination builds them (the request's own URL with the ``cursor`` parameter replaced), so a page kept for one host
 or scheme answers another with its own. Authentication, permissions and throttles run on every request, before
 the list; only what the list reads and builds is kept. An endpoint that keeps its page must show only what audited
-writes change (or what changes with time alone within ``cachekit.TTL``): say which in its ``list`` docstring.
+writes change (or what changes with time alone within ``cachekit.TTL``): the view says which, next to ``kept_name``.
 """
 
 from __future__ import annotations
