@@ -2,13 +2,13 @@
 
 What is kept is the page's rows as the serializer gave them, rendered as JSON (``socialgov.api.renderers``: the JSON
 renderer puts them in place as they are, another renderer is given them decoded), and the cursors of its next and
-previous links, keyed
-by the resource, the person, what the scope depends on besides audited writes (``kept_scope``) and the request's
-query (filters, cursor, page size). The links themselves are built again for each request, as DRF's cursor
-pagination builds them (the request's own URL with the ``cursor`` parameter replaced), so a page kept for one host
-or scheme answers another with its own. Authentication, permissions and throttles run on every request, before
-the list; only what the list reads and builds is kept. An endpoint that keeps its page must show only what audited
-writes change (or what changes with time alone within ``cachekit.TTL``): the view says which, next to ``kept_name``.
+previous links, keyed by the resource, the person, what the scope depends on besides audited writes (``kept_scope``)
+and the request's query (filters, cursor, page size). The links themselves are built again for each request, as
+DRF's cursor pagination builds them (the request's own URL with the ``cursor`` parameter replaced), so a page kept
+for one host or scheme answers another with its own. Authentication, permissions and throttles run on every request,
+before the list; only what the list reads and builds is kept. An endpoint that keeps its page must show only what
+audited writes change (or what changes with time alone within ``cachekit.TTL``): the view says which, next to
+``kept_name``.
 """
 
 from __future__ import annotations
