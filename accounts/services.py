@@ -188,6 +188,15 @@ def user_admin_save(*, actor: User, user: User, changed: list[str], creating: bo
     return user
 
 
+def user_email_changed(*, user: User, before: str | None, after: str) -> None:
+    """Audit a person's change of their own primary e-mail address (allauth's e-mail page: the ``email_changed``
+    signal, after it saved ``User.email``). The address names the person wherever a page or the API shows them
+    (post authors, actors): the audited write also tells the kept pages (``socialgov.cachekit``) to read again."""
+    if before == after:
+        return
+    audit.record(actor=user, action="user.email_changed", target=user, data={"from": before or "", "to": after})
+
+
 def user_groups_changed(*, actor: User, user: User, before: set[str], after: set[str]) -> None:
     """Audit a change of company-wide roles (communications, IT security, auditor)."""
     if before == after:

@@ -8,6 +8,7 @@ from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from audit.selectors import can_read_trail, trail
 from socialgov.api.filtering import FilterBackend
+from socialgov.api.kept import KeptPageMixin
 from socialgov.api.represent import Direct
 
 
@@ -39,8 +40,13 @@ class AuditEventSerializer(Direct, serializers.ModelSerializer):
         ]
 
 
-class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
+class AuditEventViewSet(KeptPageMixin, viewsets.ReadOnlyModelViewSet):
     """The append-only audit trail (auditors and IT security)."""
+
+    # The list's page is kept per person until the next audited write (socialgov.api.kept): the trail is written only
+    # by audit.record and record_many, each of which is that write, and its rows never change. Who may read it
+    # (CanReadTrail) is asked on every request, before the list.
+    kept_name = "audit-events"
 
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilter

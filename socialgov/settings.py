@@ -242,6 +242,11 @@ REST_FRAMEWORK = {
         "accounts.api.permissions.TokenScope",
         "accounts.api.permissions.MfaSatisfied",
     ],
+    # DRF's JSON renderer, which also writes a kept page's results as they were rendered (socialgov/api/renderers.py)
+    "DEFAULT_RENDERER_CLASSES": [
+        "socialgov.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "socialgov.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,

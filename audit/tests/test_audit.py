@@ -335,3 +335,34 @@ def test_event_rows_are_what_the_row_template_renders(employee, settings):
         assert event_rows(events) == expected
         assert event_rows(AuditEvent.objects.order_by("-id").values(*ROW_FIELDS)) == expected
     assert "&lt;b&gt;x&lt;/b&gt;" in expected and "from 2001:db8::1" in expected
+
+
+def test_the_api_list_kept_shows_the_next_event_and_only_to_readers(token_client, auditor, employee):
+    # given an auditor's page of the trail, kept
+    reader = token_client(auditor, scope="read")
+    other = token_client(employee)
+    audit.record(actor=employee, action="test.first", target=employee)
+    first = reader.get("/api/v1/audit-events/")
+    assert first.json()["results"][0]["action"] == "test.first"
+    assert reader.get("/api/v1/audit-events/").content == first.content
+
+    # when another event is recorded
+    audit.record(actor=employee, action="test.second", target=employee)
+
+    # then the next call shows it; someone who may not read the trail is refused, whatever is kept
+    assert reader.get("/api/v1/audit-events/").json()["results"][0]["action"] == "test.second"
+    assert other.get("/api/v1/audit-events/").status_code == 403
+
+
+def test_the_api_list_kept_asks_only_the_token_and_the_permission(token_client, auditor, django_assert_num_queries):
+    # given a page of the trail read once
+    client = token_client(auditor, scope="read")
+    make_events(auditor, 3)
+    first = client.get("/api/v1/audit-events/")
+
+    # when it is read again (no write since): the token (with groups and two-factor), the permission
+    with django_assert_num_queries(2):
+        again = client.get("/api/v1/audit-events/")
+
+    # then it reads the same
+    assert again.content == first.content
