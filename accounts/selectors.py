@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import ApiToken, Membership, User
+from socialgov.db import fetch_prepared
 
 _GROUP_SEPARATOR = "\x1f"  # the ASCII unit separator: no group name holds it
 
@@ -83,9 +84,7 @@ def user_with_groups(user_id) -> User | None:
     except (TypeError, ValueError):
         return None  # as the ORM's lookup of an id that is no number finds nobody
     sql, (user_names, user_readers) = _person_lookup()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id])
-        rows = cursor.fetchall()
+    rows = fetch_prepared("sg_person_lookup", sql, [user_id])
     if not rows:
         return None
     user = User.from_db(connection.alias, user_names, _python(rows[0][: len(user_names)], user_readers))
@@ -219,9 +218,7 @@ def token_with_user(prefix: str) -> ApiToken | None:
     the ORM's ``_tokens_with_users()`` for people with and without groups and two-factor, and for
     revoked, expired and deactivated tokens."""
     sql, (token_names, token_readers), (user_names, user_readers) = _token_lookup()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [prefix])
-        rows = cursor.fetchall()
+    rows = fetch_prepared("sg_token_lookup", sql, [prefix])
     if not rows:
         return None
     first = rows[0]
