@@ -33,6 +33,7 @@ from approvals.forms import (
     RouteStageForm,
 )
 from approvals.models import ApprovalRoute, Attachment, Lockdown, RouteStage
+from approvals.templatetags.approvals_tags import queue_row_kept
 from audit.selectors import events_for
 from channels_registry.models import Channel
 from policies import gates
@@ -215,9 +216,7 @@ def queue(request):
     write (stages, posts, memberships, delegations and groups all change through audited services; see
     ``pagekit.kept_filtered_page``); how long each has waited, whether it is late, and the links worked out here."""
     user = request.user
-    ctx = kept_filtered_page(
-        request, "queue-page", StageReviewFilter, lambda: selectors.review_queue_for(user), selectors.review_queue_rows
-    )
+    ctx = kept_filtered_page(request, "queue-page", StageReviewFilter, lambda: selectors.review_queue_for(user), _rows)
     page = ctx["page"]
     now = timezone.now()
     post_url, decide_url, since = pk_url("approvals:post_detail"), pk_url("approvals:stage_decide"), page_timesince()
@@ -232,6 +231,11 @@ def queue(request):
     ctx["here"] = request.get_full_path()
     ctx["blockers"] = gates.review_blockers_kept(user=request.user)
     return render(request, "approvals/queue.html", ctx)
+
+
+def _rows(stages) -> list[dict]:
+    """The queue's rows, each with what of its HTML is the same on every view (kept with them)."""
+    return [{**row, "kept": queue_row_kept(row)} for row in selectors.review_queue_rows(stages)]
 
 
 # --- The post ------------------------------------------------------------------------------

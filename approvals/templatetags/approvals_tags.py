@@ -59,28 +59,50 @@ def _csrf_input(token) -> str:
     return f'<input type="hidden" name="csrfmiddlewaretoken" value="{html_text(token)}">'
 
 
-def queue_row(s: dict[str, Any], here: str, csrf: str) -> str:
-    """One row: ``approvals/_queue_row.html`` for ``s`` (a row of the queue view); ``here`` is escaped already,
-    ``csrf`` is markup."""
+def _braced(text: str) -> str:
+    """Escaped text placed in a row that is formatted again (``queue_row_kept``): its braces doubled."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def queue_row_kept(s: dict[str, Any]) -> str:
+    """What of a row is the same on every view (the post, its stage, the channel, the warnings), escaped, with the
+    rest left as ``str.format`` fields: how long it has waited and whether it is late, the links, the CSRF token
+    and ``here`` (``queue_row`` fills them). Kept with the queue's page, so a view escapes only what changes."""
     e = html_text
     return _ROW.format(
-        post_url=e(s["post_url"]),
-        summary=e(s["summary"]),
-        channel=e(s["channel"]),
-        platform=e(s["platform"]),
-        department=e(s["department"]),
-        author=e(s["author"]),
-        revision=e(s["revision"]),
-        warnings="".join(_WARNING + e(f.get("message", "")) for f in s["warnings"]),
-        name=e(s["name"]),
+        post_url="{post_url}",
+        summary=_braced(e(s["summary"])),
+        channel=_braced(e(s["channel"])),
+        platform=_braced(e(s["platform"])),
+        department=_braced(e(s["department"])),
+        author=_braced(e(s["author"])),
+        revision=_braced(e(s["revision"])),
+        warnings=_braced("".join(_WARNING + e(f.get("message", "")) for f in s["warnings"])),
+        name=_braced(e(s["name"])),
         approvals=_APPROVALS.format(e(s["approvals"]), e(s["required"])) if s["required"] > 1 else "",
+        waiting="{waiting}",
+        badge="{badge}",
+        due="{due}",
+        decide_url="{decide_url}",
+        csrf="{csrf}",
+        here="{here}",
+        pk=e(s["pk"]),
+    )
+
+
+def queue_row(s: dict[str, Any], here: str, csrf: str) -> str:
+    """One row: ``approvals/_queue_row.html`` for ``s`` (a row of the queue view, with ``kept``, its
+    ``queue_row_kept``, when the page kept it); ``here`` is escaped already, ``csrf`` is markup."""
+    e = html_text
+    kept = s.get("kept") or queue_row_kept(s)
+    return kept.format(
+        post_url=e(s["post_url"]),
         waiting=e(s["waiting"]),
         badge=_OVERDUE if s["overdue"] else _DUE_SOON if s["due_soon"] else _WITHIN,
         due=e(s["due"]),
         decide_url=e(s["decide_url"]),
         csrf=csrf,
         here=here,
-        pk=e(s["pk"]),
     )
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from approvals.templatetags.approvals_tags import _csrf_input, queue_row
+from approvals.templatetags.approvals_tags import _csrf_input, queue_row, queue_row_kept
 from approvals.tests.factories import submitted
 from socialgov.pagekit import html_text
 
@@ -60,6 +60,16 @@ ROWS = {
     "a warning without a message, no revision, no department": row(
         warnings=[{"severity": "warn"}], revision=None, department=None
     ),
+    # the part kept with the page is formatted again on each view: braces in the text stay text
+    "braces in the text": row(
+        summary="{here} {0} }{ {{csrf}}",
+        name="{waiting}",
+        author="{",
+        channel="}",
+        warnings=[{"severity": "warn", "message": "{badge}"}],
+        waiting="{due}",
+        due="{x}",
+    ),
 }
 TOKENS = {"a token": 'tok"en<&>', "no token": None, "not provided": "NOTPROVIDED"}
 HERE = f'/posts/queue/?stage="{SCRIPT}&page=2'
@@ -74,6 +84,8 @@ def test_a_row_is_what_the_row_template_renders(case, token):
         ctx["csrf_token"] = TOKENS[token]
     expected = render_to_string("approvals/_queue_row.html", ctx).strip()
     assert queue_row(s, html_text(HERE), _csrf_input(TOKENS[token])) == expected
+    kept = {**s, "kept": queue_row_kept(s)}  # as the page keeps it
+    assert queue_row(kept, html_text(HERE), _csrf_input(TOKENS[token])) == expected
 
 
 @pytest.mark.django_db
