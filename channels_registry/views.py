@@ -39,6 +39,7 @@ from channels_registry.models import AccessGrant, Channel
 from policies.gates import decision_for, may_register_channel
 from socialgov.errors import DomainError, Forbidden, GateClosed
 from socialgov.pagekit import (
+    braced,
     errors_to_form,
     filtered_page,
     html_text,
@@ -64,16 +65,25 @@ _STATE_LABEL = dict(ChannelState.choices)
 
 
 def _channel_rows(page) -> SafeString:
-    """The page's channels (kept values: ``selectors.channel_rows``) as the list's rows, the link, the time since
-    their last activity and the state's badge worked out here, and the table's rows as HTML (``channel_rows_html``)."""
+    """The page's channels (kept values: ``selectors.channel_rows``, each with its ``kept`` HTML) as the list's rows,
+    the link and the time since their last activity worked out here (``channel_rows_html``)."""
     detail_url, since = pk_url("channels_registry:channel_detail"), page_timesince()
     rows = page.object_list
     for c in rows:
         c["url"] = detail_url(c["pk"])
         c["last_activity"] = since(c["last_activity_at"])
+    return channel_rows_html(rows)
+
+
+def _kept_rows(channels) -> list[dict]:
+    """A page of channels as the list keeps it: each row's values, its state's badge and label, and what of its
+    HTML is the same on every view (``channel_row_kept``)."""
+    rows = selectors.channel_rows(channels)
+    for c in rows:
         c["badge"] = _STATE_BADGE.get(c["state"], "badge-info")
         c["state_label"] = _STATE_LABEL.get(c["state"], c["state"])
-    return channel_rows_html(rows)
+        c["kept"] = channel_row_kept(c)
+    return rows
 
 
 _ROW = (
@@ -98,19 +108,29 @@ def channel_rows_html(rows) -> SafeString:
     return mark_safe("".join(f"\n  {_channel_row(c)}\n  " for c in rows))  # noqa: S308 - every value escaped
 
 
-def _channel_row(c) -> str:
+def channel_row_kept(c) -> str:
+    """What of a row is the same on every view, escaped, with the link and the time since its last activity left
+    as ``str.format`` fields (``_channel_row`` fills them): kept with the page, so a view escapes only those."""
     e = html_text
     return _ROW.format(
-        url=e(c["url"]),
-        display_name=e(c["display_name"]),
-        handle=e(c["handle"]),
-        platform_name=e(c["platform_name"]),
-        department_name=e(c["department_name"]),
-        badge=e(c["badge"]),
-        state_label=e(c["state_label"]),
+        url="{url}",
+        display_name=braced(e(c["display_name"])),
+        handle=braced(e(c["handle"])),
+        platform_name=braced(e(c["platform_name"])),
+        department_name=braced(e(c["department_name"])),
+        badge=braced(e(c["badge"])),
+        state_label=braced(e(c["state_label"])),
         orphaned=_ORPHANED if c["orphaned_at"] else "",
-        custodian_count=e(c["custodian_count"]),
-        last_activity=e(c["last_activity"]) + " ago" if c["last_activity_at"] else _NO_ACTIVITY,
+        custodian_count=braced(e(c["custodian_count"])),
+        last_activity="{last_activity}",
+    )
+
+
+def _channel_row(c) -> str:
+    kept = c.get("kept") or channel_row_kept(c)
+    return kept.format(
+        url=html_text(c["url"]),
+        last_activity=html_text(c["last_activity"]) + " ago" if c["last_activity_at"] else _NO_ACTIVITY,
     )
 
 
@@ -124,7 +144,7 @@ def _registry_page(request, name: str, channels) -> dict:
     def more(rows) -> dict:
         return {"counts": selectors.channel_counts(rows), "can_register": permissions.can_register(user)}
 
-    ctx = kept_filtered_page(request, name, ChannelFilter, channels, selectors.channel_rows, more=more)
+    ctx = kept_filtered_page(request, name, ChannelFilter, channels, _kept_rows, more=more)
     ctx["rows_html"] = _channel_rows(ctx["page"])
     return ctx
 

@@ -130,6 +130,12 @@ def html_text(value: str | int | None) -> str:
     return html.escape(str(value))
 
 
+def braced(text: str) -> str:
+    """Text placed in markup that is formatted again with ``str.format`` (a row's part kept with its page, its
+    fields filled on each view): its braces doubled, so the text stays text."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
 def local_stamp(value, *, seconds: bool = False) -> str:
     """``{{ value|date:"Y-m-d H:i" }}`` (``"Y-m-d H:i:s"`` with ``seconds``) in the current time zone, for rows built
     in Python: the same text without a template filter per row. None gives ""."""

@@ -14,7 +14,7 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from socialgov.pagekit import html_text
+from socialgov.pagekit import braced, html_text
 
 register = template.Library()
 
@@ -59,11 +59,6 @@ def _csrf_input(token) -> str:
     return f'<input type="hidden" name="csrfmiddlewaretoken" value="{html_text(token)}">'
 
 
-def _braced(text: str) -> str:
-    """Escaped text placed in a row that is formatted again (``queue_row_kept``): its braces doubled."""
-    return text.replace("{", "{{").replace("}", "}}")
-
-
 def queue_row_kept(s: dict[str, Any]) -> str:
     """What of a row is the same on every view (the post, its stage, the channel, the warnings), escaped, with the
     rest left as ``str.format`` fields: how long it has waited and whether it is late, the links, the CSRF token
@@ -71,14 +66,14 @@ def queue_row_kept(s: dict[str, Any]) -> str:
     e = html_text
     return _ROW.format(
         post_url="{post_url}",
-        summary=_braced(e(s["summary"])),
-        channel=_braced(e(s["channel"])),
-        platform=_braced(e(s["platform"])),
-        department=_braced(e(s["department"])),
-        author=_braced(e(s["author"])),
-        revision=_braced(e(s["revision"])),
-        warnings=_braced("".join(_WARNING + e(f.get("message", "")) for f in s["warnings"])),
-        name=_braced(e(s["name"])),
+        summary=braced(e(s["summary"])),
+        channel=braced(e(s["channel"])),
+        platform=braced(e(s["platform"])),
+        department=braced(e(s["department"])),
+        author=braced(e(s["author"])),
+        revision=braced(e(s["revision"])),
+        warnings=braced("".join(_WARNING + e(f.get("message", "")) for f in s["warnings"])),
+        name=braced(e(s["name"])),
         approvals=_APPROVALS.format(e(s["approvals"]), e(s["required"])) if s["required"] > 1 else "",
         waiting="{waiting}",
         badge="{badge}",
