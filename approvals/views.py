@@ -216,7 +216,16 @@ def queue(request):
     write (stages, posts, memberships, delegations and groups all change through audited services; see
     ``pagekit.kept_filtered_page``); how long each has waited, whether it is late, and the links worked out here."""
     user = request.user
-    ctx = kept_filtered_page(request, "queue-page", StageReviewFilter, lambda: selectors.review_queue_for(user), _rows)
+    ctx = kept_filtered_page(
+        request,
+        "queue-page",
+        StageReviewFilter,
+        lambda: selectors.review_queue_for(user),
+        _rows,
+        # why they cannot review yet, kept with the page (policies.gates.review_blockers reads only what audited
+        # services change, and dates that move it at most a minute late): no round trip of its own
+        more=lambda rows: {"blockers": gates.review_blockers(user=user)},
+    )
     page = ctx["page"]
     now = timezone.now()
     post_url, decide_url, since = pk_url("approvals:post_detail"), pk_url("approvals:stage_decide"), page_timesince()
@@ -229,7 +238,6 @@ def queue(request):
         stage["post_url"] = post_url(stage["post_id"])
         stage["decide_url"] = decide_url(stage["pk"])
     ctx["here"] = request.get_full_path()
-    ctx["blockers"] = gates.review_blockers_kept(user=request.user)
     return render(request, "approvals/queue.html", ctx)
 
 

@@ -19,7 +19,6 @@ from accounts.models import Department
 from policies import selectors
 from policies.choices import DecisionOutcome
 from policies.models import Acknowledgement, Platform, PlatformDecision, Policy
-from socialgov import cachekit
 from socialgov.errors import GateClosed
 
 
@@ -86,30 +85,20 @@ def author_blockers(*, user, channel) -> list[Blocker]:
 
 
 def review_blockers(*, user) -> list[Blocker]:
-    """Why ``user`` may not review yet: a policy or course required for reviewing."""
+    """Why ``user`` may not review yet: a policy or course required for reviewing.
+
+    What the answer reads changes only through audited services: acknowledgements (``acknowledgement_record``),
+    policies and what they require (``policy_save``, ``policy_version_publish``), courses and the departments they
+    are for (``course_save``), completions (``training_completion_record``), memberships (``membership_set`` /
+    ``membership_remove``), deactivation (``user_deactivate``); dates (an expiry, an acknowledgement's grace) move
+    it with time alone. So the review queue keeps it with its page (``socialgov.cachekit``: until the next audited
+    write, at most a minute); services refusing a decision ask it afresh."""
     blockers = _person_blockers(user)
     if blockers:
         return blockers
     blockers += _policy_blockers(user, "required_to_review")
     blockers += _training_blockers(user, "required_to_review", selectors.person_facts(user).department_ids)
     return blockers
-
-
-def review_blockers_kept(*, user) -> list[Blocker]:
-    """``review_blockers`` for a page (the review queue shows them on every view), kept per person until the next
-    audited write (``socialgov.cachekit``, at most a minute). What the answer reads changes only through audited
-    services: acknowledgements (``acknowledgement_record``), policies and what they require (``policy_save``,
-    ``policy_version_publish``), courses and the departments they are for (``course_save``), completions
-    (``training_completion_record``), memberships (``membership_set``/``membership_remove``; the admin's
-    memberships go through them, the user admin's inline is read-only), deactivation (``user_deactivate``).
-    Whether the person is active is asked every time. Dates (an expiry, an acknowledgement's grace) move the
-    answer at most a minute late. Services refusing a decision ask ``review_blockers`` itself. (The key held the
-    person's departments too; reading them was the queue page's only query besides the person once its rows were
-    kept.)"""
-    blockers = _person_blockers(user)
-    if blockers:
-        return blockers
-    return cachekit.per_person("review-gate", user, lambda: review_blockers(user=user))
 
 
 def registration_blockers(*, user, department: Department, platform: Platform) -> list[Blocker]:

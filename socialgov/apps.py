@@ -6,4 +6,7 @@ class SocialgovConfig(AppConfig):
     verbose_name = "socialgov"
 
     def ready(self):
-        from socialgov import middleware  # noqa: F401  (connects the sign-in receiver)
+        from socialgov import (  # noqa: F401
+            context_processors,  # has the layout's cache keys read along with a page's kept values
+            middleware,  # connects the sign-in receiver
+        )

@@ -48,10 +48,36 @@ def bump() -> None:
     transaction.on_commit(_incr, robust=True)
 
 
-def kept(key: str, compute: Callable[[], T]) -> T:
-    """``compute()``, or the value it gave for ``key`` under the current generation (at most ``TTL`` old)."""
+# What a person's page reads from the cache anyway (the layout's bell and banner: ``read_along``), fetched in the
+# same round trip as the first value kept for them on a request.
+_ALONG: list[Callable[[Any], list[str]]] = []
+
+
+def read_along(keys_of: Callable[[Any], list[str]]) -> None:
+    """Have ``keys_of(user)`` (cache keys, not kept values: their owners set and forget them) fetched with the first
+    ``per_person`` value of a request; ``along(user, keys)`` answers them without another round trip."""
+    _ALONG.append(keys_of)
+
+
+def along(user: Any, keys: list[str]) -> dict[str, Any] | None:
+    """What the cache held under ``keys`` when this request's first ``per_person`` value was read (a key it did not
+    hold is missing), or None when they were not read along (ask the cache)."""
+    read = getattr(user, "_sg_read_along", None)
+    if read is None or not all(k in read for k in keys):
+        return None
+    return {k: read[k] for k in keys if read[k] is not None}
+
+
+def kept(key: str, compute: Callable[[], T], *, also: list[str] = ()) -> T | tuple[T, dict[str, Any]]:
+    """``compute()``, or the value it gave for ``key`` under the current generation (at most ``TTL`` old); with
+    ``also``, the value and what the cache held under those keys, read in the same round trip."""
     key = f"cachekit:{key}"
-    found = cache.get_many([GENERATION_KEY, key])
+    found = cache.get_many([GENERATION_KEY, key, *also])
+    value = _kept(key, compute, found)
+    return (value, {k: found.get(k) for k in also}) if also else value
+
+
+def _kept(key: str, compute: Callable[[], T], found: dict[str, Any]) -> T:
     generation = found.get(GENERATION_KEY)
     if generation is None:
         cache.add(GENERATION_KEY, secrets.randbits(48), timeout=None)
@@ -65,8 +91,13 @@ def kept(key: str, compute: Callable[[], T]) -> T:
 
 
 def per_person(name: str, user: Any, compute: Callable[[], T]) -> T:
-    """``compute()`` for ``user``, or the value it gave under the current generation (at most ``TTL`` old)."""
-    return kept(f"{name}:{user.pk}", compute)
+    """``compute()`` for ``user``, or the value it gave under the current generation (at most ``TTL`` old). The
+    request's first one also reads what ``read_along`` names, left on the user object for ``along``."""
+    if not _ALONG or hasattr(user, "_sg_read_along"):
+        return kept(f"{name}:{user.pk}", compute)
+    keys = [k for keys_of in _ALONG for k in keys_of(user)]
+    value, user._sg_read_along = kept(f"{name}:{user.pk}", compute, also=keys)
+    return value
 
 
 def shared(name: str, key: Any, compute: Callable[[], T]) -> T:

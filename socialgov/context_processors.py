@@ -10,6 +10,7 @@ from django.utils.functional import SimpleLazyObject
 from accounts import permissions
 from approvals.selectors import BANNER_KEY, lockdowns_for_banner
 from notifications.selectors import unread_badge, unread_key
+from socialgov import cachekit
 
 # The layout's links (templates/base.html: ``{{ nav_links.<key> }}``), by the URL name each reverses.
 NAV_LINKS = {
@@ -52,6 +53,13 @@ def layout_links() -> dict[str, str]:
     return _links(get_script_prefix(), get_urlconf())
 
 
+def _layout_keys(user) -> list[str]:
+    return [unread_key(user.pk), BANNER_KEY]
+
+
+cachekit.read_along(_layout_keys)
+
+
 def navigation(request):
     """What the layout needs: its links, the roles that decide the menu, the unread count for the bell and, for
     signed-in people, the lockdowns in force for the banner."""
@@ -59,8 +67,12 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_links": layout_links(), "signup_open": bool(settings.SIGNUP_EMAIL_DOMAINS)}
 
-    # The bell's figure and the lockdowns in force, both kept in the cache, read in one round trip.
-    kept = cache.get_many([unread_key(user.pk), BANNER_KEY])
+    # The bell's figure and the lockdowns in force, both kept in the cache, read in one round trip: the one that read
+    # the page's first value kept for this person (socialgov.cachekit.read_along), or their own.
+    keys = _layout_keys(user)
+    kept = cachekit.along(user, keys)
+    if kept is None:
+        kept = cache.get_many(keys)
     return {
         "nav_links": layout_links(),
         "nav": {

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 # lockdowns (banner), and the filter's department choices (the channel filter takes a number: no list of every channel)
 QUEUE_PAGE = 10  # + the review gate (policies, courses; the memberships read above answer it too)
 # a repeat view: the person alone; the page (rows, count, filter form: socialgov.pagekit.kept_filtered_page), the
-# review gate (policies.gates.review_blockers_kept), the unread count and the banner are kept
+# review gate (policies.gates.review_blockers), the unread count and the banner are kept
 QUEUE_PAGE_AGAIN = 1
 QUEUE_ENDPOINT = 7  # + the stages' channels' platforms and departments, and their own departments (by id)
 MY_POSTS_PAGE = 7  # the channel filter takes a number: no query for a list of every channel

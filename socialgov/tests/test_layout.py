@@ -160,3 +160,38 @@ def test_the_bell_and_the_banner_are_read_from_the_cache_in_one_round_trip(clien
         unread_key(employee.pk),
     ]
     assert "Lockdown: publishing is paused for everything." in page
+
+
+def test_on_a_page_with_kept_values_the_bell_and_banner_come_with_the_first_one(
+    client, employee, communications, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from django.core.cache import caches
+
+    from approvals.selectors import BANNER_KEY
+    from approvals.services import lockdown_start
+    from notifications.selectors import unread_key
+    from notifications.services import notify
+    from socialgov import cachekit
+
+    # given: a lockdown in force, a registry page seen once (its page kept for the person)
+    with django_capture_on_commit_callbacks(execute=True):
+        lockdown_start(actor=communications, reason="Statement pending")
+    client.force_login(employee)
+    client.get("/registry/")
+    with django_capture_on_commit_callbacks(execute=True):  # the notification services forget the bell on commit
+        notify(event="test", recipients=[employee], title="Something happened")
+
+    # when
+    cache = caches["default"]
+    with mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many:
+        page = client.get("/registry/").content.decode()
+
+    # then: one round trip read the page's kept value, the generation and the layout's two keys; the layout asked
+    # for nothing more, and shows what the cache held (or counted again: the bell was forgotten)
+    layout = [c.args[0] for c in get_many.call_args_list if BANNER_KEY in c.args[0]]
+    assert len(layout) == 1
+    assert layout[0][0] == cachekit.GENERATION_KEY and layout[0][-2:] == [unread_key(employee.pk), BANNER_KEY]
+    assert "Lockdown: publishing is paused for everything." in page
+    assert 'data-testid="unread-count">1<' in page
