@@ -39,8 +39,8 @@ from channels_registry.models import AccessGrant, Channel
 from policies.gates import decision_for, may_register_channel
 from socialgov.errors import DomainError, Forbidden, GateClosed
 from socialgov.pagekit import (
-    braced,
     errors_to_form,
+    fill_later,
     filtered_page,
     html_text,
     kept_filtered_page,
@@ -111,18 +111,17 @@ def channel_rows_html(rows) -> SafeString:
 def channel_row_kept(c) -> str:
     """What of a row is the same on every view, escaped, with the link and the time since its last activity left
     as ``str.format`` fields (``_channel_row`` fills them): kept with the page, so a view escapes only those."""
-    e = html_text
-    return _ROW.format(
-        url="{url}",
-        display_name=braced(e(c["display_name"])),
-        handle=braced(e(c["handle"])),
-        platform_name=braced(e(c["platform_name"])),
-        department_name=braced(e(c["department_name"])),
-        badge=braced(e(c["badge"])),
-        state_label=braced(e(c["state_label"])),
-        orphaned=_ORPHANED if c["orphaned_at"] else "",
-        custodian_count=braced(e(c["custodian_count"])),
-        last_activity="{last_activity}",
+    return fill_later(
+        _ROW,
+        ("url", "last_activity"),
+        display_name=c["display_name"],
+        handle=c["handle"],
+        platform_name=c["platform_name"],
+        department_name=c["department_name"],
+        badge=c["badge"],
+        state_label=c["state_label"],
+        orphaned=mark_safe(_ORPHANED if c["orphaned_at"] else ""),  # noqa: S308 - our markup
+        custodian_count=c["custodian_count"],
     )
 
 

@@ -13,6 +13,7 @@ person's preferences) must not feed a value kept here.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
+from django.http import QueryDict
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +70,14 @@ def along(user: Any, keys: list[str]) -> dict[str, Any] | None:
     return {k: read[k] for k in keys if read[k] is not None}
 
 
-def kept(key: str, compute: Callable[[], T], *, also: list[str] = ()) -> T | tuple[T, dict[str, Any]]:
-    """``compute()``, or the value it gave for ``key`` under the current generation (at most ``TTL`` old); with
-    ``also``, the value and what the cache held under those keys, read in the same round trip."""
+def kept(key: str, compute: Callable[[], T]) -> T:
+    """``compute()``, or the value it gave for ``key`` under the current generation (at most ``TTL`` old)."""
     key = f"cachekit:{key}"
-    found = cache.get_many([GENERATION_KEY, key, *also])
-    value = _kept(key, compute, found)
-    return (value, {k: found.get(k) for k in also}) if also else value
+    return _kept(key, compute, cache.get_many([GENERATION_KEY, key]))
 
 
 def _kept(key: str, compute: Callable[[], T], found: dict[str, Any]) -> T:
+    """``kept`` for what the cache held under the generation and ``key`` (``found``)."""
     generation = found.get(GENERATION_KEY)
     if generation is None:
         cache.add(GENERATION_KEY, secrets.randbits(48), timeout=None)
@@ -95,9 +95,18 @@ def per_person(name: str, user: Any, compute: Callable[[], T]) -> T:
     request's first one also reads what ``read_along`` names, left on the user object for ``along``."""
     if not _ALONG or hasattr(user, "_sg_read_along"):
         return kept(f"{name}:{user.pk}", compute)
-    keys = [k for keys_of in _ALONG for k in keys_of(user)]
-    value, user._sg_read_along = kept(f"{name}:{user.pk}", compute, also=keys)
-    return value
+    key, also = f"cachekit:{name}:{user.pk}", [k for keys_of in _ALONG for k in keys_of(user)]
+    found = cache.get_many([GENERATION_KEY, key, *also])
+    user._sg_read_along = {k: found.get(k) for k in also}
+    return _kept(key, compute, found)
+
+
+def query_key(query: QueryDict, *parts: str) -> str:
+    """A request's query (every parameter with its values in order, whatever the order of the parameters) and
+    ``parts`` (what else a kept value turns on: the language, the person's groups...), as a short key: two requests
+    asking the same have the same."""
+    asked = sorted(query.lists())
+    return hashlib.blake2b(repr((parts, asked)).encode(), digest_size=16).hexdigest()
 
 
 def shared(name: str, key: Any, compute: Callable[[], T]) -> T:

@@ -5,7 +5,6 @@ The page-side twin of ``socialgov.adminkit``: views stay thin, the services deci
 
 from __future__ import annotations
 
-import hashlib
 import html
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +18,6 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.timezone import localtime
@@ -75,9 +73,10 @@ def kept_filtered_page(
     every filtered row (e.g. their counts), and the filter form as ``filters_template`` renders it bound to the
     query string (a GET form: no CSRF token; its choices kept besides, ``socialgov.filterkit``). ``queryset`` and
     ``rows`` must read only what audited services change; anything of the request (the CSRF token, the path, dates
-    in the person's time zone, time since) is added to the rows after. The key holds the query string (items
-    sorted, hashed), the language, and the person's group names (they came with the person: a change of groups
-    outside the audited admin shows at once). The context has ``filter_html`` instead of ``filter``."""
+    in the person's time zone, time since) is added to the rows after. The key holds the query string (its
+    parameters in any order, hashed: ``cachekit.query_key``), the language, and the person's group names (they
+    came with the person: a change of groups outside the audited admin shows at once). The context has
+    ``filter_html`` instead of ``filter``."""
     user = request.user
 
     def compute() -> dict[str, Any]:
@@ -95,9 +94,7 @@ def kept_filtered_page(
             "filter_html": str(render_to_string(filters_template, {"filter": filterset})),
         }
 
-    asked = sorted((k, v) for k, values in request.GET.lists() for v in values)
-    groups = ",".join(sorted(group_names(user)))
-    key = hashlib.sha256(f"{get_language()}\n{groups}\n{urlencode(asked)}".encode()).hexdigest()[:32]
+    key = cachekit.query_key(request.GET, get_language(), ",".join(sorted(group_names(user))))
     kept = cachekit.per_person(f"{name}:{key}", user, compute)
     page = page_of(kept["rows"], number=kept["number"], count=kept["count"], capped=kept["capped"], per_page=per_page)
     return {
@@ -130,10 +127,12 @@ def html_text(value: str | int | None) -> str:
     return html.escape(str(value))
 
 
-def braced(text: str) -> str:
-    """Text placed in markup that is formatted again with ``str.format`` (a row's part kept with its page, its
-    fields filled on each view): its braces doubled, so the text stays text."""
-    return text.replace("{", "{{").replace("}", "}}")
+def fill_later(markup: str, later: tuple[str, ...], **now: Any) -> str:
+    """``markup.format`` with ``now``'s values escaped (``html_text``; markup as it is) and the ``later`` fields left
+    as fields, for a second ``format`` on each view: a row's part kept with its page. What goes in now has its
+    braces doubled, so its text stays text when the fields are filled."""
+    filled = {name: html_text(value).replace("{", "{{").replace("}", "}}") for name, value in now.items()}
+    return markup.format(**filled, **{name: f"{{{name}}}" for name in later})
 
 
 def local_stamp(value, *, seconds: bool = False) -> str:

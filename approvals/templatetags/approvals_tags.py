@@ -14,7 +14,7 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from socialgov.pagekit import braced, html_text
+from socialgov.pagekit import fill_later, html_text
 
 register = template.Library()
 
@@ -64,24 +64,20 @@ def queue_row_kept(s: dict[str, Any]) -> str:
     rest left as ``str.format`` fields: how long it has waited and whether it is late, the links, the CSRF token
     and ``here`` (``queue_row`` fills them). Kept with the queue's page, so a view escapes only what changes."""
     e = html_text
-    return _ROW.format(
-        post_url="{post_url}",
-        summary=braced(e(s["summary"])),
-        channel=braced(e(s["channel"])),
-        platform=braced(e(s["platform"])),
-        department=braced(e(s["department"])),
-        author=braced(e(s["author"])),
-        revision=braced(e(s["revision"])),
-        warnings=braced("".join(_WARNING + e(f.get("message", "")) for f in s["warnings"])),
-        name=braced(e(s["name"])),
-        approvals=_APPROVALS.format(e(s["approvals"]), e(s["required"])) if s["required"] > 1 else "",
-        waiting="{waiting}",
-        badge="{badge}",
-        due="{due}",
-        decide_url="{decide_url}",
-        csrf="{csrf}",
-        here="{here}",
-        pk=e(s["pk"]),
+    approvals = _APPROVALS.format(e(s["approvals"]), e(s["required"])) if s["required"] > 1 else ""
+    return fill_later(
+        _ROW,
+        ("post_url", "waiting", "badge", "due", "decide_url", "csrf", "here"),
+        summary=s["summary"],
+        channel=s["channel"],
+        platform=s["platform"],
+        department=s["department"],
+        author=s["author"],
+        revision=s["revision"],
+        warnings=mark_safe("".join(_WARNING + e(f.get("message", "")) for f in s["warnings"])),  # noqa: S308 - escaped
+        name=s["name"],
+        approvals=mark_safe(approvals),  # noqa: S308 - escaped
+        pk=s["pk"],
     )
 
 

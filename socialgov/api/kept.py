@@ -13,7 +13,6 @@ audited writes change (or what changes with time alone within ``cachekit.TTL``):
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -32,12 +31,6 @@ def _cursor_of(link: str | None, param: str) -> str | None:
     if link is None:
         return None
     return parse_qs(urlsplit(link).query, keep_blank_values=True)[param][0]
-
-
-def query_key(request) -> str:
-    """The request's query (every parameter, in order), as a short key: two requests asking the same have the same."""
-    pairs = sorted((key, values) for key, values in request.query_params.lists())
-    return hashlib.blake2b(repr(pairs).encode(), digest_size=16).hexdigest()
 
 
 class KeptPageMixin:
@@ -65,7 +58,7 @@ class KeptPageMixin:
             results = _RENDERER.results_json(list(data["results"]))
             return results, _cursor_of(data["next"], param), _cursor_of(data["previous"], param)
 
-        name = f"api:{self.kept_name}:{self.kept_scope()}:{query_key(request)}"
+        name = f"api:{self.kept_name}:{cachekit.query_key(request.query_params, self.kept_scope())}"
         results, next_cursor, previous_cursor = cachekit.per_person(name, request.user, compute)
         if fresh:
             return fresh[0]  # DRF's own response, as computed
