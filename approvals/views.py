@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -33,7 +31,7 @@ from approvals.forms import (
     RouteStageForm,
 )
 from approvals.models import ApprovalRoute, Attachment, Lockdown, RouteStage
-from approvals.templatetags.approvals_tags import queue_row_kept
+from approvals.templatetags.approvals_tags import due_badge
 from audit.selectors import events_for
 from channels_registry.models import Channel
 from policies import gates
@@ -44,7 +42,8 @@ from socialgov.pagekit import (
     errors_to_form,
     filtered_page,
     filtered_rows,
-    kept_filtered_page,
+    html_text,
+    kept_page,
     local_stamp,
     page_timesince,
     pk_url,
@@ -212,38 +211,36 @@ def scheduled(request):
 
 @login_required
 def queue(request):
-    """The stages waiting for this person: the page's rows kept per person and query string until the next audited
+    """The stages waiting for this person: the page kept whole per person and query string until the next audited
     write (stages, posts, memberships, delegations and groups all change through audited services; see
-    ``pagekit.kept_filtered_page``); how long each has waited, whether it is late, and the links worked out here."""
+    ``pagekit.kept_page``); how long each has waited and whether it is late filled in on each view."""
     user = request.user
-    ctx = kept_filtered_page(
-        request,
-        "queue-page",
-        StageReviewFilter,
-        lambda: selectors.review_queue_for(user),
-        _rows,
-        # why they cannot review yet, kept with the page (policies.gates.review_blockers reads only what audited
-        # services change, and dates that move it at most a minute late): no round trip of its own
-        more=lambda rows: {"blockers": gates.review_blockers(user=user)},
-    )
-    page = ctx["page"]
-    now = timezone.now()
-    post_url, decide_url, since = pk_url("approvals:post_detail"), pk_url("approvals:stage_decide"), page_timesince()
-    for stage in page.object_list:
-        due = stage["due_at"]
-        stage["overdue"] = due is not None and due <= now
-        stage["due_soon"] = not stage["overdue"] and due is not None and due <= now + timedelta(hours=4)
-        stage["due"] = local_stamp(due)
-        stage["waiting"] = since(stage["opened_at"])
-        stage["post_url"] = post_url(stage["post_id"])
-        stage["decide_url"] = decide_url(stage["pk"])
-    ctx["here"] = request.get_full_path()
-    return render(request, "approvals/queue.html", ctx)
 
+    def build(later):
+        ctx = filtered_page(request, StageReviewFilter, selectors.review_queue_for(user))
+        page = ctx["page"]
+        page.object_list = selectors.review_queue_rows(page.object_list)
+        post_url, decide_url = pk_url("approvals:post_detail"), pk_url("approvals:stage_decide")
+        for i, stage in enumerate(page.object_list):
+            stage["due"] = local_stamp(stage["due_at"])
+            stage["post_url"] = post_url(stage["post_id"])
+            stage["decide_url"] = decide_url(stage["pk"])
+            stage["waiting"], stage["badge"] = later(f"waiting{i}"), later(f"badge{i}")
+        # why they cannot review yet (policies.gates.review_blockers reads only what audited services change, and
+        # dates that move it at most a minute late)
+        ctx["blockers"] = gates.review_blockers(user=user)
+        ctx["here"] = request.get_full_path()
+        return ctx, [(stage["opened_at"], stage["due_at"]) for stage in page.object_list]
 
-def _rows(stages) -> list[dict]:
-    """The queue's rows, each with what of its HTML is the same on every view (kept with them)."""
-    return [{**row, "kept": queue_row_kept(row)} for row in selectors.review_queue_rows(stages)]
+    def fill(times) -> dict[str, str]:
+        now, since = timezone.now(), page_timesince()
+        values = {}
+        for i, (opened_at, due_at) in enumerate(times):
+            values[f"waiting{i}"] = html_text(since(opened_at))
+            values[f"badge{i}"] = due_badge(due_at, now)
+        return values
+
+    return kept_page(request, "queue", "approvals/queue.html", build, fill)
 
 
 # --- The post ------------------------------------------------------------------------------

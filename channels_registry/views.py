@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -40,10 +40,9 @@ from policies.gates import decision_for, may_register_channel
 from socialgov.errors import DomainError, Forbidden, GateClosed
 from socialgov.pagekit import (
     errors_to_form,
-    fill_later,
     filtered_page,
     html_text,
-    kept_filtered_page,
+    kept_page,
     page_timesince,
     pk_url,
     run_from_button,
@@ -62,28 +61,6 @@ _STATE_BADGE = {
     ChannelState.REJECTED: "badge-danger",
 }
 _STATE_LABEL = dict(ChannelState.choices)
-
-
-def _channel_rows(page) -> SafeString:
-    """The page's channels (kept values: ``selectors.channel_rows``, each with its ``kept`` HTML) as the list's rows,
-    the link and the time since their last activity worked out here (``channel_rows_html``)."""
-    detail_url, since = pk_url("channels_registry:channel_detail"), page_timesince()
-    rows = page.object_list
-    for c in rows:
-        c["url"] = detail_url(c["pk"])
-        c["last_activity"] = since(c["last_activity_at"])
-    return channel_rows_html(rows)
-
-
-def _kept_rows(channels) -> list[dict]:
-    """A page of channels as the list keeps it: each row's values, its state's badge and label, and what of its
-    HTML is the same on every view (``channel_row_kept``)."""
-    rows = selectors.channel_rows(channels)
-    for c in rows:
-        c["badge"] = _STATE_BADGE.get(c["state"], "badge-info")
-        c["state_label"] = _STATE_LABEL.get(c["state"], c["state"])
-        c["kept"] = channel_row_kept(c)
-    return rows
 
 
 _ROW = (
@@ -108,59 +85,73 @@ def channel_rows_html(rows) -> SafeString:
     return mark_safe("".join(f"\n  {_channel_row(c)}\n  " for c in rows))  # noqa: S308 - every value escaped
 
 
-def channel_row_kept(c) -> str:
-    """What of a row is the same on every view, escaped, with the link and the time since its last activity left
-    as ``str.format`` fields (``_channel_row`` fills them): kept with the page, so a view escapes only those."""
-    return fill_later(
-        _ROW,
-        ("url", "last_activity"),
-        display_name=c["display_name"],
-        handle=c["handle"],
-        platform_name=c["platform_name"],
-        department_name=c["department_name"],
-        badge=c["badge"],
-        state_label=c["state_label"],
-        orphaned=mark_safe(_ORPHANED if c["orphaned_at"] else ""),  # noqa: S308 - our markup
-        custodian_count=c["custodian_count"],
-    )
-
-
 def _channel_row(c) -> str:
-    kept = c.get("kept") or channel_row_kept(c)
-    return kept.format(
-        url=html_text(c["url"]),
-        last_activity=html_text(c["last_activity"]) + " ago" if c["last_activity_at"] else _NO_ACTIVITY,
+    e = html_text
+    return _ROW.format(
+        url=e(c["url"]),
+        display_name=e(c["display_name"]),
+        handle=e(c["handle"]),
+        platform_name=e(c["platform_name"]),
+        department_name=e(c["department_name"]),
+        badge=e(c["badge"]),
+        state_label=e(c["state_label"]),
+        orphaned=_ORPHANED if c["orphaned_at"] else "",
+        custodian_count=e(c["custodian_count"]),
+        last_activity=e(c["last_activity"]) + " ago" if c["last_activity_at"] else _NO_ACTIVITY,
     )
 
 
-def _registry_page(request, name: str, channels) -> dict:
-    """The registry list's context, its page kept per person and query string until the next audited write
-    (``pagekit.kept_filtered_page``): channels, their custodians (channel memberships), departments, platforms and
-    the person's own memberships (whether they may register; whose channels are "mine") change only through audited
-    services. The per-state figures are ``channel_counts``', kept a minute besides."""
+def _registry_page(request, name: str, template_name: str, channels, **extra) -> HttpResponse:
+    """The registry list, kept whole per person and query string until the next audited write
+    (``pagekit.kept_page``): channels, their custodians (channel memberships), departments, platforms and the
+    person's own memberships (whether they may register; whose channels are "mine") change only through audited
+    services; the per-state figures are ``channel_counts``', kept a minute besides. The time since each channel's
+    last activity is filled in on each view."""
     user = request.user
 
-    def more(rows) -> dict:
-        return {"counts": selectors.channel_counts(rows), "can_register": permissions.can_register(user)}
+    def build(later):
+        ctx = filtered_page(request, ChannelFilter, channels())
+        page = ctx["page"]
+        rows = selectors.channel_rows(page.object_list)
+        detail_url = pk_url("channels_registry:channel_detail")
+        for i, c in enumerate(rows):
+            c["url"] = detail_url(c["pk"])
+            c["badge"] = _STATE_BADGE.get(c["state"], "badge-info")
+            c["state_label"] = _STATE_LABEL.get(c["state"], c["state"])
+            c["last_activity"] = later(f"since{i}")
+        page.object_list = rows
+        ctx.update(extra, counts=selectors.channel_counts(ctx["rows"]), can_register=permissions.can_register(user))
+        ctx["rows_html"] = channel_rows_html(rows)
+        return ctx, [c["last_activity_at"] for c in rows]
 
-    ctx = kept_filtered_page(request, name, ChannelFilter, channels, _kept_rows, more=more)
-    ctx["rows_html"] = _channel_rows(ctx["page"])
-    return ctx
+    def fill(times) -> dict[str, str]:
+        since = page_timesince()
+        return {f"since{i}": html_text(since(at)) for i, at in enumerate(times) if at}
+
+    return kept_page(request, name, template_name, build, fill)
 
 
 @login_required
 def channel_list(request):
-    ctx = _registry_page(request, "registry-page", lambda: selectors.channels_visible_to(request.user))
-    ctx["title"] = "Channel registry"
-    return render(request, "channels_registry/channel_list.html", ctx)
+    return _registry_page(
+        request,
+        "registry",
+        "channels_registry/channel_list.html",
+        lambda: selectors.channels_visible_to(request.user),
+        title="Channel registry",
+    )
 
 
 @login_required
 def my_channels(request):
-    ctx = _registry_page(request, "my-channels-page", lambda: selectors.my_channels(request.user))
-    ctx["title"] = "My channels"
-    ctx["mine"] = True
-    return render(request, "channels_registry/channel_list.html", ctx)
+    return _registry_page(
+        request,
+        "my-channels",
+        "channels_registry/channel_list.html",
+        lambda: selectors.my_channels(request.user),
+        title="My channels",
+        mine=True,
+    )
 
 
 def _register_departments(user):

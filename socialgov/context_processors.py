@@ -1,9 +1,11 @@
 import functools
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.template import engines
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 
@@ -84,8 +86,19 @@ def navigation(request):
         },
         # The bell: at most UNREAD_CAP rows counted, shown as "99+" beyond 99 (a COUNT over someone's 100,000
         # unread rows would cost more than the page), and kept in the cache until their notifications change.
-        "unread_count": unread_badge(user, kept.get(unread_key(user.pk))),
+        # Read when shown: a page kept whole renders the bell on each view, not with the page.
+        "unread_count": SimpleLazyObject(functools.partial(unread_badge, user, kept.get(unread_key(user.pk)))),
         # The banner: read from the database (and kept again) only when the cache had nothing and the banner is
         # rendered, not at all when the view read the lockdowns itself (the post page passes its own).
         "lockdowns_in_force": SimpleLazyObject(functools.partial(lockdowns_for_banner, kept=kept.get(BANNER_KEY))),
     }
+
+
+def layout_parts(request, names) -> dict[str, str]:
+    """The layout's parts a page kept whole left to each view (``{% per_view %}``: the bell, the banner, the
+    messages), rendered for this request from what ``navigation`` gives every page."""
+    if not names:
+        return {}
+    context = {**navigation(request), "messages": get_messages(request), "user": request.user}
+    engine = engines["django"]
+    return {name: engine.get_template(f"layout/{name}.html").render(context) for name in names}

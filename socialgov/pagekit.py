@@ -6,28 +6,29 @@ The page-side twin of ``socialgov.adminkit``: views stay thin, the services deci
 from __future__ import annotations
 
 import html
+import secrets
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import TIME_STRINGS, timesince
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone_name, localtime
 from django.utils.translation import get_language
 
 from accounts.permissions import group_names
 from socialgov import cachekit
 from socialgov.errors import DomainError, Forbidden, NotFound
 from socialgov.formrender import filter_form_renderer
-from socialgov.paging import CappedPaginator, page_of
+from socialgov.paging import CappedPaginator
 
 
 def filtered_rows(filterset, qs):
@@ -56,53 +57,80 @@ def filtered_page(request, filterset_class, qs, *, per_page: int = 25) -> dict[s
     return {"filter": filterset, "page": page, "query": query, "rows": rows}
 
 
-def kept_filtered_page(
+class Later:
+    """Marks for what a page kept whole (``kept_page``) fills on each view: ``later(name)`` is a mark that goes
+    through the template (and its escaping) unchanged, ``later.part(name)`` one for a layout part
+    (``{% per_view %}``); ``markup(html)`` is the page as a ``str.format`` string with a field where each mark was,
+    the page's own braces doubled. The marks hold a random tag of their own, so text people wrote cannot
+    make one."""
+
+    def __init__(self):
+        self._tag = secrets.token_hex(8)
+        self.names: dict[str, None] = {}
+        self.parts: dict[str, None] = {}
+
+    def __call__(self, name: str) -> SafeString:
+        if not name.isidentifier():
+            raise ValueError(f"not a field name: {name!r}")
+        self.names[name] = None
+        return mark_safe(f"@{self._tag}:{name}@")  # noqa: S308 - letters, digits and @ only
+
+    def part(self, name: str) -> SafeString:
+        self.parts[name] = None
+        return self(name)
+
+    def markup(self, page: str) -> str:
+        page = page.replace("{", "{{").replace("}", "}}")
+        for name in self.names:
+            page = page.replace(f"@{self._tag}:{name}@", f"{{{name}}}")
+        return page
+
+
+def kept_page(
     request,
     name: str,
-    filterset_class,
-    queryset: Callable[[], QuerySet],
-    rows: Callable[[QuerySet], list[dict[str, Any]]],
-    *,
-    per_page: int = 25,
-    more: Callable[[QuerySet], dict[str, Any]] | None = None,
-    filters_template: str = "channels_registry/_filters.html",
-) -> dict[str, Any]:
-    """``filtered_page`` for a list whose page is kept per person (``socialgov.cachekit``) until the next audited
-    write anywhere, at most a minute. What the queries gave for this person and this query string is read once:
-    ``rows`` of the page asked for (plain values), the count and page number the pager needs, ``more``'s values of
-    every filtered row (e.g. their counts), and the filter form as ``filters_template`` renders it bound to the
-    query string (a GET form: no CSRF token; its choices kept besides, ``socialgov.filterkit``). ``queryset`` and
-    ``rows`` must read only what audited services change; anything of the request (the CSRF token, the path, dates
-    in the person's time zone, time since) is added to the rows after. The key holds the query string (its
-    parameters in any order, hashed: ``cachekit.query_key``), the language, and the person's group names (they
-    came with the person: a change of groups outside the audited admin shows at once). The context has
-    ``filter_html`` instead of ``filter``."""
+    template_name: str,
+    build: Callable[[Later], tuple[dict[str, Any], Any]],
+    fill: Callable[[Any], dict[str, str]] | None = None,
+) -> HttpResponse:
+    """A page rendered once and kept whole per person, path and query string until the next audited write anywhere,
+    at most a minute (``socialgov.cachekit``); each view fills in what is its own.
+
+    ``build(later)`` gives the template's context and ``data`` to keep beside the page: it must read only what
+    audited services change (rows, counts, the filter form), and puts ``later("field")`` where a value of the view
+    goes (how long ago, late or not). On each view, ``fill(data)`` gives those fields as markup (escape them:
+    ``html_text``); the CSRF token (``{% csrf_token %}``) and the layout's parts (``{% per_view %}``: the bell, the
+    banner, the messages) are filled here. The key holds the query string (its parameters in any order:
+    ``cachekit.query_key``), the path, the language, the time zone, and the person's groups and staff flags (they
+    came with the person: a change outside the audited admin shows at once). A view that is a miss renders the
+    page and gives the same bytes a hit gives."""
+    from socialgov.context_processors import layout_parts  # it reads the apps' selectors
+
     user = request.user
 
-    def compute() -> dict[str, Any]:
-        qs = queryset()
-        filterset = filterset_class(request.GET or None, queryset=qs, request=request)
-        filterset.form.renderer = filter_form_renderer
-        page, _ = paged(request, filtered_rows(filterset, qs), per_page=per_page)
-        paginator = page.paginator
-        return {
-            "rows": rows(page.object_list),
-            "number": page.number,
-            "count": paginator.count,
-            "capped": paginator.capped,
-            "more": more(filtered_rows(filterset, qs)) if more else {},
-            "filter_html": str(render_to_string(filters_template, {"filter": filterset})),
-        }
+    def compute() -> tuple[str, list[str], list[str], Any]:
+        later = Later()
+        context, data = build(later)
+        context = {**context, "kept_later": later, "csrf_token": later("csrf")}
+        page = render_to_string(template_name, context, request)
+        return later.markup(page), list(later.names), list(later.parts), data
 
-    key = cachekit.query_key(request.GET, get_language(), ",".join(sorted(group_names(user))))
-    kept = cachekit.per_person(f"{name}:{key}", user, compute)
-    page = page_of(kept["rows"], number=kept["number"], count=kept["count"], capped=kept["capped"], per_page=per_page)
-    return {
-        "filter_html": mark_safe(kept["filter_html"]),  # noqa: S308 - rendered by the template, escaped there
-        "page": page,
-        "query": _pager_query(request),
-        **kept["more"],
-    }
+    groups = ",".join(sorted(group_names(user)))
+    key = cachekit.query_key(
+        request.GET,
+        request.path,
+        get_language(),
+        get_current_timezone_name(),
+        groups,
+        f"{user.is_staff},{user.is_superuser}",
+    )
+    markup, names, parts, data = cachekit.per_person(f"page:{name}:{key}", user, compute)
+    values = layout_parts(request, parts)
+    if "csrf" in names:
+        values["csrf"] = html_text(get_token(request))
+    if fill is not None:
+        values.update(fill(data))
+    return HttpResponse(markup.format(**values))
 
 
 def pk_url(viewname: str) -> Callable[[Any], str]:
@@ -125,14 +153,6 @@ def html_text(value: str | int | None) -> str:
     if hasattr(value, "__html__"):
         return value.__html__()
     return html.escape(str(value))
-
-
-def fill_later(markup: str, later: tuple[str, ...], **now: Any) -> str:
-    """``markup.format`` with ``now``'s values escaped (``html_text``; markup as it is) and the ``later`` fields left
-    as fields, for a second ``format`` on each view: a row's part kept with its page. What goes in now has its
-    braces doubled, so its text stays text when the fields are filled."""
-    filled = {name: html_text(value).replace("{", "{{").replace("}", "}}") for name, value in now.items()}
-    return markup.format(**filled, **{name: f"{{{name}}}" for name in later})
 
 
 def local_stamp(value, *, seconds: bool = False) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
 # Count this many rows at most (ten pages of 25), or one page past the page asked for when that is further.
@@ -38,12 +38,3 @@ class CappedPaginator(Paginator):
         counted = sliced.count() if hasattr(sliced, "query") else len(sliced)
         self.capped = counted > self.reach
         return min(counted, self.reach)
-
-
-def page_of(rows: list, *, number: int, count: int, capped: bool, per_page: int) -> Page:
-    """The ``Page`` a ``CappedPaginator`` gave, rebuilt from what was kept of it (its rows, number and count):
-    the pager shows the same links without counting again."""
-    paginator = CappedPaginator(rows, per_page)
-    paginator.__dict__["count"] = count  # the cached_property, as counted when the rows were read
-    paginator.capped = capped
-    return Page(rows, number, paginator)

@@ -9,12 +9,13 @@ every value goes through ``socialgov.pagekit.html_text``, escaped exactly as ``{
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from socialgov.pagekit import fill_later, html_text
+from socialgov.pagekit import html_text
 
 register = template.Library()
 
@@ -59,41 +60,40 @@ def _csrf_input(token) -> str:
     return f'<input type="hidden" name="csrfmiddlewaretoken" value="{html_text(token)}">'
 
 
-def queue_row_kept(s: dict[str, Any]) -> str:
-    """What of a row is the same on every view (the post, its stage, the channel, the warnings), escaped, with the
-    rest left as ``str.format`` fields: how long it has waited and whether it is late, the links, the CSRF token
-    and ``here`` (``queue_row`` fills them). Kept with the queue's page, so a view escapes only what changes."""
-    e = html_text
-    approvals = _APPROVALS.format(e(s["approvals"]), e(s["required"])) if s["required"] > 1 else ""
-    return fill_later(
-        _ROW,
-        ("post_url", "waiting", "badge", "due", "decide_url", "csrf", "here"),
-        summary=s["summary"],
-        channel=s["channel"],
-        platform=s["platform"],
-        department=s["department"],
-        author=s["author"],
-        revision=s["revision"],
-        warnings=mark_safe("".join(_WARNING + e(f.get("message", "")) for f in s["warnings"])),  # noqa: S308 - escaped
-        name=s["name"],
-        approvals=mark_safe(approvals),  # noqa: S308 - escaped
-        pk=s["pk"],
-    )
+def due_badge(due_at, now) -> str:
+    """The badge of a stage due at ``due_at``: overdue, due within four hours, or within its SLA."""
+    if due_at is not None and due_at <= now:
+        return _OVERDUE
+    if due_at is not None and due_at <= now + timedelta(hours=4):
+        return _DUE_SOON
+    return _WITHIN
 
 
 def queue_row(s: dict[str, Any], here: str, csrf: str) -> str:
-    """One row: ``approvals/_queue_row.html`` for ``s`` (a row of the queue view, with ``kept``, its
-    ``queue_row_kept``, when the page kept it); ``here`` is escaped already, ``csrf`` is markup."""
+    """One row: ``approvals/_queue_row.html`` for ``s`` (a row of the queue view); its badge is ``s["badge"]``
+    (markup) when the view gave one, else that of ``s["overdue"]`` and ``s["due_soon"]``. ``here`` is escaped
+    already, ``csrf`` is markup."""
     e = html_text
-    kept = s.get("kept") or queue_row_kept(s)
-    return kept.format(
+    approvals = _APPROVALS.format(e(s["approvals"]), e(s["required"])) if s["required"] > 1 else ""
+    badge = s.get("badge") or (_OVERDUE if s["overdue"] else _DUE_SOON if s["due_soon"] else _WITHIN)
+    return _ROW.format(
         post_url=e(s["post_url"]),
+        summary=e(s["summary"]),
+        channel=e(s["channel"]),
+        platform=e(s["platform"]),
+        department=e(s["department"]),
+        author=e(s["author"]),
+        revision=e(s["revision"]),
+        warnings="".join(_WARNING + e(f.get("message", "")) for f in s["warnings"]),
+        name=e(s["name"]),
+        approvals=approvals,
         waiting=e(s["waiting"]),
-        badge=_OVERDUE if s["overdue"] else _DUE_SOON if s["due_soon"] else _WITHIN,
+        badge=badge,
         due=e(s["due"]),
         decide_url=e(s["decide_url"]),
         csrf=csrf,
         here=here,
+        pk=e(s["pk"]),
     )
 
 

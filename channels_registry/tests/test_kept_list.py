@@ -1,11 +1,15 @@
 """The registry list and "my channels" keep their page per person and query string until the next audited write
-(``socialgov.pagekit.kept_filtered_page``)."""
+(``socialgov.pagekit.kept_page``)."""
 
 from __future__ import annotations
 
+import html
 import re
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from channels_registry import services
@@ -14,10 +18,12 @@ from channels_registry.tests.factories import channel_with_custodians
 pytestmark = pytest.mark.django_db
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+ROW_NAME = re.compile(r'<td><a href="/registry/channels/\d+/">([^<]*)</a><br><span class="muted">')
 
 
 def _names(response) -> list[str]:
-    return [c["display_name"] for c in response.context["page"].object_list]
+    """The channels the page lists (a kept page is not rendered again: read its HTML)."""
+    return [html.unescape(name) for name in ROW_NAME.findall(response.content.decode())]
 
 
 @pytest.mark.parametrize("url", ["/registry/", "/registry/mine/"])
@@ -79,3 +85,20 @@ def test_a_platform_that_is_not_one_is_refused_as_before(client, employee, colle
     assert page.count("Select a valid choice. That choice is not one of the available choices.") == 1
     assert '<option value="marketing" selected>' in page
     assert _names(response) == ["One"]
+
+
+def test_the_time_since_the_last_activity_is_worked_out_on_each_view(client, employee, colleague):
+    # given a channel last active at 10:00, the list seen at 11:00 (and kept)
+    start = timezone.make_aware(datetime(2026, 3, 2, 10, 0))
+    channel_with_custodians(employee, colleague, display_name="One", last_activity_at=start)
+    client.force_login(employee)
+    with time_machine.travel(start + timedelta(hours=1), tick=False):
+        first = client.get("/registry/").content.decode()
+
+    # when it is seen again two days later, nothing written in between
+    with time_machine.travel(start + timedelta(days=2, hours=1), tick=False):
+        again = client.get("/registry/").content.decode()
+
+    # then each view says how long ago then
+    assert "<td>1\xa0hour ago</td>" in first
+    assert "<td>2\xa0days, 1\xa0hour ago</td>" in again

@@ -35,7 +35,7 @@ def add_channels(ctx, n):
 
 def add_channels_computed(ctx, n):
     """Channels added outside the services (factories audit nothing): the generation bumped, as the services'
-    audit does, so the list's kept page (``pagekit.kept_filtered_page``) is computed again and counted here."""
+    audit does, so the list's kept page (``pagekit.kept_page``) is computed again and counted here."""
     add_channels(ctx, n)
     cachekit.bump()
 
