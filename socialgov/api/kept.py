@@ -1,11 +1,11 @@
 """A list endpoint's page kept per person until the next audited write (``socialgov.cachekit``).
 
 What is kept is the page's rows as the serializer gave them, rendered as JSON (``socialgov.api.renderers``: the JSON
-renderer puts them in place as they are, another renderer is given them decoded), and the cursors of its next and
-previous links, keyed by the resource, the person, what the scope depends on besides audited writes (``kept_scope``)
-and the request's query (filters, cursor, page size). The links themselves are built again for each request, as
-DRF's cursor pagination builds them (the request's own URL with the ``cursor`` parameter replaced), so a page kept
-for one host or scheme answers another with its own. Authentication, permissions and throttles run on every request,
+renderer puts them in place as they are, another renderer is given them decoded), and its next and previous links,
+keyed by the resource, the person, what the scope depends on besides audited writes (``kept_scope``)
+and the request's query (filters, cursor, page size). The links are kept with the URL they were built for; a request
+under another host or scheme has them built again, as DRF's cursor pagination builds them (its own URL with the
+``cursor`` parameter replaced). Authentication, permissions and throttles run on every request,
 before the list; only what the list reads and builds is kept. An endpoint that keeps its page must show only what
 audited writes change (or what changes with time alone within ``cachekit.TTL``): the view says which, next to
 ``kept_name``.
@@ -51,24 +51,23 @@ class KeptPageMixin:
         generic = super().list  # type: ignore[misc]
         fresh: list[Response] = []
 
-        def compute() -> tuple[bytes, str | None, str | None]:
+        def compute() -> tuple[bytes, str, dict[str, str | None]]:
             response = generic(request, *args, **kwargs)
             fresh.append(response)
             data = response.data
             results = _RENDERER.results_json(list(data["results"]))
-            return results, _cursor_of(data["next"], param), _cursor_of(data["previous"], param)
+            return results, request.build_absolute_uri(), {"next": data["next"], "previous": data["previous"]}
 
         name = f"api:{self.kept_name}:{cachekit.query_key(request.query_params, self.kept_scope())}"
-        results, next_cursor, previous_cursor = cachekit.per_person(name, request.user, compute)
+        results, kept_url, links = cachekit.per_person(name, request.user, compute)
         if fresh:
             return fresh[0]  # DRF's own response, as computed
         url = request.build_absolute_uri()
-        page = Spliced(
-            {
-                "next": None if next_cursor is None else replace_query_param(url, param, next_cursor),
-                "previous": None if previous_cursor is None else replace_query_param(url, param, previous_cursor),
-            },
-            results,
-        )
+        if url != kept_url:  # asked under another host or scheme: its own links, as DRF builds them
+            links = {
+                rel: None if link is None else replace_query_param(url, param, _cursor_of(link, param))
+                for rel, link in links.items()
+            }
+        page = Spliced(links, results)
         # the results as they were rendered, for the JSON renderer; the data itself for another (the browsable API)
         return Response(page if isinstance(request.accepted_renderer, JSONRenderer) else page.data())
