@@ -224,8 +224,9 @@ BANNER_SECONDS = 30
 _NOT_READ = object()
 
 
-def lockdowns_for_banner(now=None, kept=_NOT_READ) -> list[Lockdown]:
-    """``kept``: what the cache held under BANNER_KEY when the caller read it already (None: nothing)."""
+def lockdowns_for_banner(now=None, kept=_NOT_READ, user=None) -> list[Lockdown]:
+    """``kept``: what the cache held under BANNER_KEY when the caller read it already (None: nothing); ``user``: the
+    request's person, whose values read along (``cachekit.along``) learn what was read here."""
     now = now or timezone.now()
     if kept is _NOT_READ:
         kept = cache.get(BANNER_KEY)
@@ -234,7 +235,19 @@ def lockdowns_for_banner(now=None, kept=_NOT_READ) -> list[Lockdown]:
     lockdowns = active_lockdowns(now)
     until = min([now + timedelta(seconds=BANNER_SECONDS), *(lock.ends_at for lock in lockdowns if lock.ends_at)])
     cache.set(BANNER_KEY, (until, lockdowns), BANNER_SECONDS)
+    cachekit.note_along(user, BANNER_KEY, (until, lockdowns))
     return lockdowns
+
+
+def lockdowns_for_banner_of(user: Any) -> list[Lockdown]:
+    """``lockdowns_for_banner`` from what the request's first kept value read along (``cachekit.read_along``: the
+    layout's keys), without a round trip of its own when it did."""
+    along = cachekit.along(user, [BANNER_KEY])
+    return (
+        lockdowns_for_banner(user=user)
+        if along is None
+        else lockdowns_for_banner(kept=along.get(BANNER_KEY), user=user)
+    )
 
 
 def forget_banner() -> None:
@@ -260,11 +273,16 @@ def lockdown_q(lockdowns: list[Lockdown], prefix: str = "") -> Q:
 
 
 def lockdown_holding(post: Post, lockdowns: list[Lockdown] | None = None) -> Lockdown | None:
+    return lockdown_on(post.channel_id, post.channel.department_id, lockdowns)
+
+
+def lockdown_on(channel_id: int, department_id: int | None, lockdowns: list[Lockdown] | None = None) -> Lockdown | None:
+    """The first of ``lockdowns`` (default: those in force) that holds a channel's posts back."""
     for lock in lockdowns if lockdowns is not None else active_lockdowns():
         if (
             lock.scope == "all"
-            or (lock.department_id and lock.department_id == post.channel.department_id)
-            or (lock.channel_id and lock.channel_id == post.channel_id)
+            or (lock.department_id and lock.department_id == department_id)
+            or (lock.channel_id and lock.channel_id == channel_id)
         ):
             return lock
     return None

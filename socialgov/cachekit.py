@@ -70,6 +70,14 @@ def along(user: Any, keys: list[str]) -> dict[str, Any] | None:
     return {k: read[k] for k in keys if read[k] is not None}
 
 
+def note_along(user: Any, key: str, value: Any) -> None:
+    """What ``key``'s owner has just computed and stored for this request, for a later ``along`` to answer (when the
+    key was read along and held nothing, or something out of date)."""
+    read = getattr(user, "_sg_read_along", None)
+    if read is not None and key in read:
+        read[key] = value
+
+
 def kept(key: str, compute: Callable[[], T]) -> T:
     """``compute()``, or the value it gave for ``key`` under the current generation (at most ``TTL`` old)."""
     key = f"cachekit:{key}"

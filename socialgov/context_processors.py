@@ -90,7 +90,9 @@ def navigation(request):
         "unread_count": SimpleLazyObject(functools.partial(unread_badge, user, kept.get(unread_key(user.pk)))),
         # The banner: read from the database (and kept again) only when the cache had nothing and the banner is
         # rendered, not at all when the view read the lockdowns itself (the post page passes its own).
-        "lockdowns_in_force": SimpleLazyObject(functools.partial(lockdowns_for_banner, kept=kept.get(BANNER_KEY))),
+        "lockdowns_in_force": SimpleLazyObject(
+            functools.partial(lockdowns_for_banner, kept=kept.get(BANNER_KEY), user=user)
+        ),
     }
 
 

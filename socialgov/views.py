@@ -4,7 +4,6 @@ import sys
 from django.contrib.auth.decorators import login_required
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.template import loader
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -15,8 +14,8 @@ from accounts.choices import Role
 from accounts.permissions import membership_rows
 from notifications.selectors import recent_unread
 from reports.dashboard import cards_for
-from socialgov import cachekit
 from socialgov.celery import app as celery_app
+from socialgov.pagekit import kept_page
 
 log = logging.getLogger(__name__)
 ROLES = dict(Role.choices)
@@ -26,20 +25,24 @@ ROLES = dict(Role.choices)
 def dashboard(request):
     """“My work”: what waits for this person, by role (reports/dashboard.py).
 
-    The cards (and the memberships and policies cards) are kept per person until the next audited write
-    anywhere, at most a minute (socialgov.cachekit); the newest unread notifications are kept as the bell's figure
+    The page is kept whole per person until the next audited write anywhere, at most a minute
+    (``socialgov.pagekit.kept_page``); the newest unread notifications are of each view, kept as the bell's figure
     is, until the person's notifications change (notifications.selectors.recent_unread)."""
     user = request.user
-    cards, person = cachekit.per_person("dashboard", user, lambda: _dashboard_cards(request))
-    return render(
-        request,
-        "dashboard.html",
-        {
+
+    def build(later):
+        cards, person = _dashboard_cards(request)
+        context = {
             "cards": mark_safe(cards),  # noqa: S308 - rendered by our templates, escaped there
             "person_cards": mark_safe(person),  # noqa: S308
-            "recent": recent_unread(user),
-        },
-    )
+            "unread_card": later("unread_card"),
+        }
+        return context, None
+
+    def fill(_) -> dict[str, str]:
+        return {"unread_card": render_to_string("_unread_card.html", {"recent": recent_unread(user)}).rstrip()}
+
+    return kept_page(request, "dashboard", "dashboard.html", build, fill)
 
 
 def _dashboard_cards(request) -> tuple[str, str]:

@@ -227,6 +227,30 @@ def test_the_post_pages_lockdown_notice_and_history_follow_a_change_at_once_thou
     assert "Approved by" in page and "<strong>post.stage_decided</strong>" in page
 
 
+@pytest.mark.parametrize("name", ["queue", "post_detail"])
+def test_a_kept_page_loses_the_banner_and_notice_at_a_lockdowns_end_time(
+    client, employee, channel, reviewer, communications, django_capture_on_commit_callbacks, name
+):
+    import time_machine
+
+    # given a lockdown of the channel ending in ten seconds, shown by a page kept whole (socialgov.pagekit.kept_page)
+    post = submitted(employee, channel)
+    url = reverse(f"approvals:{name}", args=[post.pk] if name == "post_detail" else [])
+    ends = timezone.now() + timedelta(seconds=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.lockdown_start(actor=communications, scope="channel", channel=channel, reason="Short", ends_at=ends)
+    client.force_login(reviewer)
+    page = client.get(url).content.decode()
+    assert BANNER in page and (name == "queue" or "Publishing on this channel is paused: Short" in page)
+
+    # when its end time passes, nothing written in between (the automatic end has not run yet)
+    with time_machine.travel(ends + timedelta(seconds=1)):
+        page = client.get(url).content.decode()
+
+    # then the kept page no longer shows them
+    assert BANNER not in page and "Publishing on this channel is paused" not in page
+
+
 def test_a_reviewer_decides_inline_from_the_queue(client, employee, channel, reviewer):
     post = submitted(employee, channel)
     client.force_login(reviewer)
