@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import secrets
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -22,7 +23,7 @@ from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.timezone import get_current_timezone_name, localtime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from accounts.permissions import group_names
 from socialgov import cachekit
@@ -179,14 +180,40 @@ class _Phrase:
         return self.done[num]
 
 
+# Under four weeks a time since has no months or years: its weeks, days, hours and minutes all follow from its whole
+# minutes, as ``timesince`` works them out (``TIME_CHUNKS``, two adjacent units at most).
+_SHORT = 28 * 24 * 60
+_UNITS = (("week", 7 * 24 * 60), ("day", 24 * 60), ("hour", 60), ("minute", 1))
+
+
 def page_timesince() -> Callable[[Any], str]:
-    """``{{ value|timesince }}`` for the rows of one page, worked out in the view: Django's own ``timesince``,
-    with each phrase ("3 days") translated once per page instead of once per row (~100 µs a row, ~20 now)."""
+    """``{{ value|timesince }}`` for the rows of one page, worked out in the view: each phrase ("3 days") translated
+    once per page instead of once per row, and a time under four weeks ago (a review waiting, a channel's last
+    activity) counted from its whole minutes; anything else (months, years, dates, naive or future times) is
+    Django's own ``timesince``. A test holds the two equal minute by minute over those four weeks."""
     phrases = {name: _Phrase(phrase) for name, phrase in TIME_STRINGS.items()}
+    comma = gettext(", ")
+
+    def short(minutes: int) -> str:
+        parts = []
+        for name, size in _UNITS:
+            count, minutes = divmod(minutes, size)
+            if count:
+                parts.append((phrases[name] % {"num": count}).replace(" ", "\xa0"))
+            elif parts:
+                break  # adjacent units only: "2 weeks, 3 hours" is "2 weeks"
+            if len(parts) == 2:
+                break
+        return comma.join(parts) if parts else (phrases["minute"] % {"num": 0}).replace(" ", "\xa0")
 
     def since(value) -> str:
         if not value:
             return ""
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            delta = datetime.now(value.tzinfo) - value
+            minutes = (delta.days * 86400 + delta.seconds) // 60
+            if 0 <= minutes < _SHORT:
+                return short(minutes)
         try:
             return timesince(value, time_strings=phrases)
         except (ValueError, TypeError):

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import timesince_filter
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.timesince import timesince
 
 from socialgov.pagekit import local_stamp, page_timesince, pk_url
 
@@ -55,6 +57,21 @@ def test_page_timesince_is_the_timesince_filter():
     for _ in range(2):  # the second pass reads the phrases already translated
         for value in _moments():
             assert since(value) == timesince_filter(value), value
+
+
+def test_page_timesince_counts_minute_by_minute_as_timesince_over_four_weeks():
+    # every whole minute up to four weeks and a day ago, a few seconds into it (the short way and Django's meet there)
+    now = datetime(2026, 3, 31, 12, 0, 7, 250_000, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        since = page_timesince()
+        for minutes in range(0, 29 * 24 * 60 + 1):
+            value = now - timedelta(minutes=minutes, seconds=minutes % 60, microseconds=minutes % 1000)
+            assert since(value) == timesince(value), minutes
+        with translation.override("de"):  # each phrase as it is translated
+            since = page_timesince()
+            for minutes in (0, 1, 61, 1500, 10081, 20000):
+                value = now - timedelta(minutes=minutes)
+                assert since(value) == timesince(value), minutes
 
 
 def test_minute_is_the_date_filter():
