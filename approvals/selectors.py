@@ -243,11 +243,7 @@ def lockdowns_for_banner_of(user: Any) -> list[Lockdown]:
     """``lockdowns_for_banner`` from what the request's first kept value read along (``cachekit.read_along``: the
     layout's keys), without a round trip of its own when it did."""
     along = cachekit.along(user, [BANNER_KEY])
-    return (
-        lockdowns_for_banner(user=user)
-        if along is None
-        else lockdowns_for_banner(kept=along.get(BANNER_KEY), user=user)
-    )
+    return lockdowns_for_banner(kept=_NOT_READ if along is None else along.get(BANNER_KEY), user=user)
 
 
 def forget_banner() -> None:

@@ -274,8 +274,7 @@ def post_detail(request, pk):
             diff = diff_words(by_number[from_n].body, by_number[to_n].body)
         decidable = []
         open_stages = [s for s in post.stage_list if s.state == StageState.OPEN]
-        # who is named on the open stages is read only for someone who might decide one (``can_decide`` asks the
-        # rest)
+        # who is named on the open stages is read only for someone who might decide one (can_decide asks the rest)
         if (
             open_stages
             and post.state == PostState.IN_REVIEW

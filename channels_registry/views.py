@@ -101,7 +101,7 @@ def _channel_row(c) -> str:
     )
 
 
-def _registry_page(request, name: str, template_name: str, channels, **extra) -> HttpResponse:
+def _registry_page(request, name: str, channels, **extra) -> HttpResponse:
     """The registry list, kept whole per person and query string until the next audited write
     (``pagekit.kept_page``): channels, their custodians (channel memberships), departments, platforms and the
     person's own memberships (whether they may register; whose channels are "mine") change only through audited
@@ -128,7 +128,7 @@ def _registry_page(request, name: str, template_name: str, channels, **extra) ->
         since = page_timesince()
         return {f"since{i}": html_text(since(at)) for i, at in enumerate(times) if at}
 
-    return kept_page(request, name, template_name, build, fill)
+    return kept_page(request, name, "channels_registry/channel_list.html", build, fill)
 
 
 @login_required
@@ -136,7 +136,6 @@ def channel_list(request):
     return _registry_page(
         request,
         "registry",
-        "channels_registry/channel_list.html",
         lambda: selectors.channels_visible_to(request.user),
         title="Channel registry",
     )
@@ -147,7 +146,6 @@ def my_channels(request):
     return _registry_page(
         request,
         "my-channels",
-        "channels_registry/channel_list.html",
         lambda: selectors.my_channels(request.user),
         title="My channels",
         mine=True,
