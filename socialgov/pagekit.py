@@ -27,6 +27,7 @@ from django.utils.translation import get_language, gettext
 
 from accounts.permissions import group_names
 from socialgov import cachekit
+from socialgov.context_processors import layout_parts
 from socialgov.errors import DomainError, Forbidden, NotFound
 from socialgov.formrender import filter_form_renderer
 from socialgov.paging import CappedPaginator
@@ -62,8 +63,8 @@ class Later:
     """Marks for what a page kept whole (``kept_page``) fills on each view: ``later(name)`` is a mark that goes
     through the template (and its escaping) unchanged, ``later.part(name)`` one for a layout part
     (``{% per_view %}``); ``markup(html)`` is the page as a ``str.format`` string with a field where each mark was,
-    the page's own braces doubled. The marks hold a random tag of their own, so text people wrote cannot
-    make one."""
+    the page's own braces doubled, and the names of the fields it has. The marks hold a random tag of their own, so
+    text people wrote cannot make one."""
 
     def __init__(self):
         self._tag = secrets.token_hex(8)
@@ -80,11 +81,15 @@ class Later:
         self.parts[name] = None
         return self(name)
 
-    def markup(self, page: str) -> str:
+    def markup(self, page: str) -> tuple[str, list[str]]:
         page = page.replace("{", "{{").replace("}", "}}")
+        fields = []
         for name in self.names:
-            page = page.replace(f"@{self._tag}:{name}@", f"{{{name}}}")
-        return page
+            mark = f"@{self._tag}:{name}@"
+            if mark in page:
+                page = page.replace(mark, f"{{{name}}}")
+                fields.append(name)
+        return page, fields
 
 
 def kept_page(
@@ -105,16 +110,14 @@ def kept_page(
     ``cachekit.query_key``), the path, the language, the time zone, and the person's groups and staff flags (they
     came with the person: a change outside the audited admin shows at once). A view that is a miss renders the
     page and gives the same bytes a hit gives."""
-    from socialgov.context_processors import layout_parts  # it reads the apps' selectors
-
     user = request.user
 
     def compute() -> tuple[str, list[str], list[str], Any]:
         later = Later()
         context, data = build(later)
         context = {**context, "kept_later": later, "csrf_token": later("csrf")}
-        page = render_to_string(template_name, context, request)
-        return later.markup(page), list(later.names), list(later.parts), data
+        markup, fields = later.markup(render_to_string(template_name, context, request))
+        return markup, fields, [part for part in later.parts if part in fields], data
 
     groups = ",".join(sorted(group_names(user)))
     key = cachekit.query_key(
@@ -125,9 +128,9 @@ def kept_page(
         groups,
         f"{user.is_staff},{user.is_superuser}",
     )
-    markup, names, parts, data = cachekit.per_person(f"page:{name}:{key}", user, compute)
+    markup, fields, parts, data = cachekit.per_person(f"page:{name}:{key}", user, compute)
     values = layout_parts(request, parts)
-    if "csrf" in names:
+    if "csrf" in fields:  # a page without a form does not set the CSRF cookie
         values["csrf"] = html_text(get_token(request))
     if fill is not None:
         values.update(fill(data))

@@ -60,13 +60,14 @@ def _csrf_input(token) -> str:
     return f'<input type="hidden" name="csrfmiddlewaretoken" value="{html_text(token)}">'
 
 
+def _badge(overdue: bool, due_soon: bool) -> str:
+    return _OVERDUE if overdue else _DUE_SOON if due_soon else _WITHIN
+
+
 def due_badge(due_at, now) -> str:
     """The badge of a stage due at ``due_at``: overdue, due within four hours, or within its SLA."""
-    if due_at is not None and due_at <= now:
-        return _OVERDUE
-    if due_at is not None and due_at <= now + timedelta(hours=4):
-        return _DUE_SOON
-    return _WITHIN
+    overdue = due_at is not None and due_at <= now
+    return _badge(overdue, not overdue and due_at is not None and due_at <= now + timedelta(hours=4))
 
 
 def queue_row(s: dict[str, Any], here: str, csrf: str) -> str:
@@ -75,7 +76,7 @@ def queue_row(s: dict[str, Any], here: str, csrf: str) -> str:
     already, ``csrf`` is markup."""
     e = html_text
     approvals = _APPROVALS.format(e(s["approvals"]), e(s["required"])) if s["required"] > 1 else ""
-    badge = s.get("badge") or (_OVERDUE if s["overdue"] else _DUE_SOON if s["due_soon"] else _WITHIN)
+    badge = s.get("badge") or _badge(s["overdue"], s["due_soon"])
     return _ROW.format(
         post_url=e(s["post_url"]),
         summary=e(s["summary"]),
