@@ -88,7 +88,7 @@ def token_authenticate(key: str) -> ApiToken | None:
 
 @transaction.atomic
 def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
-    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    token = ApiToken.objects.select_for_update(of=("self",)).get(pk=token.pk)
     ensure(token.user_id == actor.pk or permissions.can_deactivate_users(actor), "You cannot revoke this token.")
     if token.revoked_at is not None:
         return token
@@ -129,7 +129,7 @@ def user_deactivate(*, actor: User | None, user: User, reason: str = "") -> User
         ensure(permissions.can_deactivate_users(actor), "Only IT security or administrators deactivate people.")
         permissions.ensure_mfa(actor)
         ensure(actor.pk != user.pk, "You cannot deactivate yourself.")
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
     if not user.is_active and user.deactivated_at is not None:
         return user
     now = timezone.now()
@@ -159,7 +159,7 @@ def user_deactivate(*, actor: User | None, user: User, reason: str = "") -> User
 def user_reactivate(*, actor: User, user: User) -> User:
     ensure(permissions.can_deactivate_users(actor), "Only IT security or administrators reactivate people.")
     permissions.ensure_mfa(actor)
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
     if user.is_active:
         return user
     user.is_active = True
@@ -235,7 +235,7 @@ def membership_set(*, actor: User, user: User, department: Department, role: str
         permissions.can_manage_department(actor, department) or actor.is_staff,
         "Only the department's managers or IT manage its members.",
     )
-    membership = Membership.objects.select_for_update().filter(user=user, department=department).first()
+    membership = Membership.objects.select_for_update(of=("self",)).filter(user=user, department=department).first()
     before = membership.role if membership else None
     if membership is None:
         membership = Membership.objects.create(user=user, department=department, role=role)
@@ -262,7 +262,9 @@ def membership_set(*, actor: User, user: User, department: Department, role: str
 
 @transaction.atomic
 def membership_remove(*, actor: User, membership: Membership) -> None:
-    membership = Membership.objects.select_for_update().select_related("user", "department").get(pk=membership.pk)
+    membership = (
+        Membership.objects.select_for_update(of=("self",)).select_related("user", "department").get(pk=membership.pk)
+    )
     ensure(
         permissions.can_manage_department(actor, membership.department) or actor.is_staff,
         "Only the department's managers or IT manage its members.",

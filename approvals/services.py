@@ -67,7 +67,7 @@ def post_url(post: Post) -> str:
 
 def _lock_post(post: Post | int) -> Post:
     pk = post.pk if isinstance(post, Post) else post
-    return Post.objects.select_for_update().select_related("channel", "channel__platform").get(pk=pk)
+    return Post.objects.select_for_update(of=("self",)).select_related("channel", "channel__platform").get(pk=pk)
 
 
 def _blocked(blockers: Sequence[gates.Blocker], message: str) -> Forbidden:
@@ -442,7 +442,7 @@ def _stage_decide(*, actor: User, stage_review: StageReview, outcome: str, comme
     if blockers:
         raise _blocked(blockers, "You may not review posts yet.")
     post = _lock_post(stage_review.post_id)
-    stage = StageReview.objects.select_for_update().get(pk=stage_review.pk)
+    stage = StageReview.objects.select_for_update(of=("self",)).get(pk=stage_review.pk)
     stage.post = post
     ensure(post.author_id != actor.pk, "No one decides on their own post.")
     principal = permissions.eligible_principal(actor, stage)
@@ -627,7 +627,7 @@ def delegation_create(
 
 @transaction.atomic
 def delegation_revoke(*, actor: User, delegation: Delegation) -> Delegation:
-    delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    delegation = Delegation.objects.select_for_update(of=("self",)).get(pk=delegation.pk)
     ensure(
         permissions.may_act(actor) and (delegation.delegator_id == actor.pk or is_it_security(actor)),
         "Only the person who delegated ends it.",
@@ -858,7 +858,7 @@ def review_sla(*, now: datetime | None = None, batch: int = 200) -> dict[str, in
 
 def _remind_one(pk: int, now: datetime) -> int:
     with transaction.atomic():
-        stage = StageReview.objects.select_for_update().select_related("post", "post__channel").get(pk=pk)
+        stage = StageReview.objects.select_for_update(of=("self",)).select_related("post", "post__channel").get(pk=pk)
         if stage.state != StageState.OPEN or stage.reminded_at or stage.due_at - now > _remind_before(stage):
             return 0
         stage.reminded_at = now
@@ -880,7 +880,7 @@ def _remind_one(pk: int, now: datetime) -> int:
 
 def _escalate_one(pk: int, now: datetime) -> int:
     with transaction.atomic():
-        stage = StageReview.objects.select_for_update().select_related("post", "post__channel").get(pk=pk)
+        stage = StageReview.objects.select_for_update(of=("self",)).select_related("post", "post__channel").get(pk=pk)
         if stage.state != StageState.OPEN or stage.escalated_at or stage.due_at > now:
             return 0
         post = stage.post
@@ -976,7 +976,7 @@ def lockdown_start(
 @transaction.atomic
 def lockdown_end(*, actor: User | None, lockdown: Lockdown, now: datetime | None = None) -> Lockdown:
     """End a lockdown by hand (``actor``) or automatically (None, at its end time); release resumes."""
-    lockdown = Lockdown.objects.select_for_update().get(pk=lockdown.pk)
+    lockdown = Lockdown.objects.select_for_update(of=("self",)).get(pk=lockdown.pk)
     if actor is not None:
         ensure(permissions.can_lockdown(actor), "Only communications reviewers and IT security end a lockdown.")
     if lockdown.ended_at is not None:
@@ -1057,7 +1057,11 @@ def route_stage_add(
 
 
 def _department_route(department: Department) -> ApprovalRoute:
-    route = ApprovalRoute.objects.select_for_update().filter(department=department, channel__isnull=True).first()
+    route = (
+        ApprovalRoute.objects.select_for_update(of=("self",))
+        .filter(department=department, channel__isnull=True)
+        .first()
+    )
     if route is None:
         route = ApprovalRoute.objects.create(name=f"{department.name} route", department=department)
         for stage in default_route().stages.prefetch_related("users").order_by("position"):
@@ -1079,7 +1083,7 @@ def _department_route(department: Department) -> ApprovalRoute:
 
 @transaction.atomic
 def route_stage_remove(*, actor: User, stage: RouteStage) -> None:
-    stage = RouteStage.objects.select_for_update().select_related("route").get(pk=stage.pk)
+    stage = RouteStage.objects.select_for_update(of=("self",)).select_related("route").get(pk=stage.pk)
     route = stage.route
     ensure(
         permissions.can_manage_routes(

@@ -98,7 +98,7 @@ def live_custodians_of(channel: Channel) -> list[ChannelMembership]:
 
 
 def _lock(channel: Channel) -> Channel:
-    return Channel.objects.select_for_update().select_related("platform", "department").get(pk=channel.pk)
+    return Channel.objects.select_for_update(of=("self",)).select_related("platform", "department").get(pk=channel.pk)
 
 
 def _text(
@@ -743,7 +743,7 @@ def user_offboard(*, actor: User | None, user: User, reason: str = "") -> dict[s
     user = user_deactivate(actor=actor, user=user, reason=reason or "Offboarded")
     now = timezone.now()
     memberships = list(
-        ChannelMembership.objects.select_for_update()
+        ChannelMembership.objects.select_for_update(of=("self",))
         .filter(user=user, ended_at__isnull=True)
         .select_related("channel", "channel__platform", "channel__department")
     )
@@ -814,7 +814,9 @@ def user_offboard(*, actor: User | None, user: User, reason: str = "") -> dict[s
 
 @transaction.atomic
 def rotation_task_close(*, actor: User, task: RotationTask, note: str = "") -> RotationTask:
-    task = RotationTask.objects.select_for_update().select_related("channel", "departed_user").get(pk=task.pk)
+    task = (
+        RotationTask.objects.select_for_update(of=("self",)).select_related("channel", "departed_user").get(pk=task.pk)
+    )
     ensure(permissions.is_it_decider(actor), "Only IT security closes credential rotations.")
     ensure_state(task, RotationState.OPEN)
     task.state = RotationState.DONE
@@ -836,7 +838,9 @@ def membership_confirm_mfa(*, actor: User, channel: Channel) -> ChannelMembershi
     """A member confirms that their own access to the channel uses two-factor authentication."""
     ensure(permissions.may_act(actor), "Auditors change nothing.")
     membership = (
-        ChannelMembership.objects.select_for_update().filter(channel=channel, user=actor, ended_at__isnull=True).first()
+        ChannelMembership.objects.select_for_update(of=("self",))
+        .filter(channel=channel, user=actor, ended_at__isnull=True)
+        .first()
     )
     ensure(membership is not None, "You hold no role on this channel.")
     if membership.mfa_confirmed:
@@ -992,7 +996,9 @@ def grant_create(
         raise InvalidInput("Unknown role.", fields={"role": [f"Choose one of {', '.join(ChannelRole.values)}."]})
     ensure(user.is_active, "People who left cannot be granted access.")
     reason = _require_reason(reason)
-    membership = ChannelMembership.objects.select_for_update().filter(channel=channel, user=user, ended_at__isnull=True)
+    membership = ChannelMembership.objects.select_for_update(of=("self",)).filter(
+        channel=channel, user=user, ended_at__isnull=True
+    )
     membership = membership.first()
     if membership is None:
         ChannelMembership.objects.create(channel=channel, user=user, role=role, holds_credentials=holds_credentials)
@@ -1033,7 +1039,7 @@ def grant_create(
 
 @transaction.atomic
 def grant_revoke(*, actor: User | None, grant: AccessGrant, reason: str) -> AccessGrant:
-    grant = AccessGrant.objects.select_for_update().select_related("channel", "user").get(pk=grant.pk)
+    grant = AccessGrant.objects.select_for_update(of=("self",)).select_related("channel", "user").get(pk=grant.pk)
     if actor is not None:
         ensure(permissions.can_manage_access(actor, grant.channel), "Only the channel's owner or IT revokes access.")
     if grant.revoked_at is not None:
@@ -1075,7 +1081,7 @@ def grants_expire(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     expired = list(
-        AccessGrant.objects.select_for_update()
+        AccessGrant.objects.select_for_update(of=("self",))
         .filter(revoked_at__isnull=True, valid_until__lt=now.date())
         .select_related("channel", "user")
     )
@@ -1116,7 +1122,7 @@ def recertifications_open(*, now: datetime | None = None) -> dict[str, int]:
             data={"grants": [g for g, _ in due]},
         )
     late = list(
-        Recertification.objects.select_for_update()
+        Recertification.objects.select_for_update(of=("self",))
         .filter(state=RecertificationState.OPEN, escalate_at__lte=now)
         .values_list("pk", flat=True)
     )
@@ -1145,7 +1151,7 @@ def recertification_decide(
     *, actor: User, recertification: Recertification, confirm: bool, note: str = ""
 ) -> Recertification:
     item = (
-        Recertification.objects.select_for_update()
+        Recertification.objects.select_for_update(of=("self",))
         .select_related("grant", "grant__channel", "grant__user")
         .get(pk=recertification.pk)
     )
@@ -1157,6 +1163,9 @@ def recertification_decide(
     now = timezone.now()
     grant = item.grant
     if confirm:
+        # The grant changes too: lock it (the item's lock covers the item alone); one revoked meanwhile stays revoked.
+        if AccessGrant.objects.select_for_update(of=("self",)).get(pk=grant.pk).revoked_at is not None:
+            raise Conflict("This access was revoked meanwhile.", code="invalid_state")
         grant.review_by = now.date() + timedelta(days=GRANT_REVIEW_DAYS)
         grant.save(update_fields=["review_by"])
         item.state = RecertificationState.CONFIRMED
@@ -1212,7 +1221,11 @@ TRIAGE_OUTCOMES = (ReportedState.CLAIMED, ReportedState.TAKEDOWN, ReportedState.
 def reported_account_triage(
     *, actor: User, report: ReportedAccount, outcome: str, note: str = "", channel: Channel | None = None
 ) -> ReportedAccount:
-    report = ReportedAccount.objects.select_for_update().select_related("platform", "reported_by").get(pk=report.pk)
+    report = (
+        ReportedAccount.objects.select_for_update(of=("self",))
+        .select_related("platform", "reported_by")
+        .get(pk=report.pk)
+    )
     ensure(permissions.is_it_decider(actor), "Only IT security triages reported accounts.")
     ensure_state(report, ReportedState.NEW, ReportedState.TAKEDOWN)
     if outcome not in TRIAGE_OUTCOMES:

@@ -201,7 +201,7 @@ def enqueue_later(task: Any, *args: Any, countdown: int) -> bool:
 @transaction.atomic
 def notification_mark_read(*, actor: Any, notification: Notification) -> Notification:
     """Personal reading state: not an audited decision."""
-    notification = Notification.objects.select_for_update().get(pk=notification.pk)
+    notification = Notification.objects.select_for_update(of=("self",)).get(pk=notification.pk)
     ensure(notification.recipient_id == actor.pk, "This notification is not yours.")
     if notification.read_at is None:
         notification.read_at = timezone.now()
@@ -219,7 +219,7 @@ def notifications_mark_all_read(*, actor: Any) -> int:
 
 @transaction.atomic
 def preference_set(*, actor: Any, email_mode: str) -> NotificationPreference:
-    pref, _ = NotificationPreference.objects.select_for_update().get_or_create(user=actor)
+    pref, _ = NotificationPreference.objects.select_for_update(of=("self",)).get_or_create(user=actor)
     if pref.email_mode != email_mode:
         pref.email_mode = email_mode
         pref.save(update_fields=["email_mode"])
@@ -233,7 +233,7 @@ def _claim_email(notification_id: int) -> Notification | None:
     now = timezone.now()
     with transaction.atomic():
         n = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("recipient")
             .filter(pk=notification_id, delivered_at__isnull=True, email_state=EmailState.PENDING)
             .first()
@@ -378,7 +378,7 @@ def _digest_send_to(user_id: int) -> int:
     """One person's digest, in one transaction: the rows stay waiting if the send fails."""
     with transaction.atomic():
         items = list(
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("recipient")
             .filter(recipient_id=user_id, email_state=EmailState.DIGEST, delivered_at__isnull=True)
             .order_by("created_at", "id")
@@ -429,7 +429,7 @@ def _claim_webhook(delivery_id: int) -> WebhookDelivery | None:
     now = timezone.now()
     with transaction.atomic():
         d = (
-            WebhookDelivery.objects.select_for_update()
+            WebhookDelivery.objects.select_for_update(of=("self",))
             .select_related("endpoint")
             .filter(pk=delivery_id, state=DeliveryState.PENDING)
             .first()

@@ -232,7 +232,7 @@ def policy_version_draft(
     """A new draft version; it binds no one until it is published."""
     ensure(can_manage_policies(actor), "Only communications and IT security write policies.")
     ensure_mfa(actor)
-    policy = Policy.objects.select_for_update().get(pk=policy.pk)
+    policy = Policy.objects.select_for_update(of=("self",)).get(pk=policy.pk)
     errors: dict[str, list[str]] = {}
     if not (body or "").strip():
         errors["body"] = ["Write the policy."]
@@ -268,8 +268,8 @@ def policy_version_publish(*, actor: Any, version: PolicyVersion) -> PolicyVersi
     """Publish a draft: it becomes the policy's current version, and its audience is asked to acknowledge it."""
     ensure(can_manage_policies(actor), "Only communications and IT security publish policies.")
     ensure_mfa(actor)
-    Policy.objects.select_for_update().get(pk=version.policy_id)  # one publication per policy at a time
-    version = PolicyVersion.objects.select_for_update().select_related("policy").get(pk=version.pk)
+    Policy.objects.select_for_update(of=("self",)).get(pk=version.policy_id)  # one publication per policy at a time
+    version = PolicyVersion.objects.select_for_update(of=("self",)).select_related("policy").get(pk=version.pk)
     ensure_state(version, VersionState.DRAFT)
     version.state = VersionState.PUBLISHED
     version.published_at = timezone.now()

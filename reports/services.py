@@ -45,7 +45,7 @@ def calendar_feed_revoke(*, actor: Any) -> CalendarFeed | None:
 
 
 def _revoke_live(actor: Any) -> CalendarFeed | None:
-    feed = CalendarFeed.objects.select_for_update().filter(user=actor, revoked_at__isnull=True).first()
+    feed = CalendarFeed.objects.select_for_update(of=("self",)).filter(user=actor, revoked_at__isnull=True).first()
     if feed is None:
         return None
     feed.revoked_at = timezone.now()
@@ -148,7 +148,7 @@ def _refresh(rollup: Rollup, *, now: datetime, today: date, rebuild: bool) -> in
     mark, _ = RollupMark.objects.get_or_create(
         name=rollup.name, defaults={"complete_until": date.min, "refreshed_at": now}
     )
-    mark = RollupMark.objects.select_for_update().get(pk=mark.pk)
+    mark = RollupMark.objects.select_for_update(of=("self",)).get(pk=mark.pk)
     if rebuild or mark.complete_until == date.min:
         first = rollup.first()
         start = selectors.period_floor(timezone.localdate(first), rollup.unit) if first else open_start
