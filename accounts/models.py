@@ -81,6 +81,8 @@ class Membership(models.Model):
         ordering = ["department__name", "user__email"]
         constraints = [models.UniqueConstraint(fields=["user", "department"], name="membership_user_department_unique")]
 
+    audit_subject = "user_id"  # whom its label names, for the audit trail's personal rows
+
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} of {self.department}"
 
@@ -100,6 +102,8 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    audit_subject = "user_id"  # whom its label names, for the audit trail's personal rows
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

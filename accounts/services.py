@@ -94,7 +94,7 @@ def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
         return token
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    audit.record(actor=actor, action="token.revoked", target=token, data={"owner": token.user.email})
+    audit.record(actor=actor, action="token.revoked", target=token, data={"owner": audit.personal(token.user.email)})
     return token
 
 
@@ -182,7 +182,9 @@ def user_admin_save(*, actor: User, user: User, changed: list[str], creating: bo
         target=user,
         data={
             "changed": sorted(changed),
-            "values": {f: getattr(user, f) for f in safe if f in ("email", "full_name", "is_staff", "is_superuser")},
+            "values": audit.personal(
+                {f: getattr(user, f) for f in safe if f in ("email", "full_name", "is_staff", "is_superuser")}
+            ),
         },
     )
     return user
@@ -194,7 +196,12 @@ def user_email_changed(*, user: User, before: str | None, after: str) -> None:
     (post authors, actors): the audited write also tells the kept pages (``socialgov.cachekit``) to read again."""
     if before == after:
         return
-    audit.record(actor=user, action="user.email_changed", target=user, data={"from": before or "", "to": after})
+    audit.record(
+        actor=user,
+        action="user.email_changed",
+        target=user,
+        data={"from": audit.personal(before or ""), "to": audit.personal(after)},
+    )
 
 
 def user_groups_changed(*, actor: User, user: User, before: set[str], after: set[str]) -> None:
@@ -248,7 +255,7 @@ def membership_set(*, actor: User, user: User, department: Department, role: str
         actor=actor,
         action="membership.set",
         target=membership,
-        data={"user": user.email, "department": department.slug, "before": before, "after": role},
+        data={"user": audit.personal(user.email), "department": department.slug, "before": before, "after": role},
     )
     notify(
         event="membership.set",
@@ -273,6 +280,10 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
         actor=actor,
         action="membership.removed",
         target=membership,
-        data={"user": membership.user.email, "department": membership.department.slug, "role": membership.role},
+        data={
+            "user": audit.personal(membership.user.email),
+            "department": membership.department.slug,
+            "role": membership.role,
+        },
     )
     membership.delete()

@@ -234,6 +234,8 @@ class Decision(models.Model):
         # the auditor's dashboard: the latest decisions
         indexes = [models.Index(fields=["created_at", "id"], name="decision_created_idx")]
 
+    audit_subject = "reviewer_id"  # whom its label names, for the audit trail's personal rows
+
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} by {self.reviewer}"
 
@@ -246,6 +248,8 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["post", "created_at", "id"]
+
+    audit_subject = "author_id"  # whom its label names, for the audit trail's personal rows
 
     def __str__(self) -> str:
         return f"Comment by {self.author} on post {self.post_id}"
@@ -268,6 +272,8 @@ class Delegation(models.Model):
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="delegation_ends_after_start"),
             models.CheckConstraint(condition=~Q(delegator=models.F("delegate")), name="delegation_not_to_self"),
         ]
+
+    audit_subject = "delegator_id"  # whom its label names, for the audit trail's personal rows
 
     def __str__(self) -> str:
         return f"{self.delegator} → {self.delegate}"

@@ -20,7 +20,15 @@ class CanReadTrail(permissions.BasePermission):
 
 
 class AuditEventSerializer(Direct, serializers.ModelSerializer):
+    # What the trail's readers show (audit.selectors.with_people): personal values from their rows ("[erased]"
+    # once erased), and the event's place in the chain (None until the sequencer has chained it).
     actor = serializers.CharField(source="actor_label")
+    target_label = serializers.CharField()
+    data = serializers.JSONField(source="details")
+    ip = serializers.CharField(allow_null=True)
+    position = serializers.IntegerField(allow_null=True)
+    prev_hash = serializers.CharField(allow_null=True)
+    hash = serializers.CharField(allow_null=True)
 
     class Meta:
         model = AuditEvent
@@ -35,6 +43,7 @@ class AuditEventSerializer(Direct, serializers.ModelSerializer):
             "data",
             "request_id",
             "ip",
+            "position",
             "prev_hash",
             "hash",
         ]

@@ -5,7 +5,8 @@ from audit.models import AuditEvent
 
 class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.CharFilter(lookup_expr="startswith", label="Action starts with")
-    actor = django_filters.CharFilter(field_name="actor_label", lookup_expr="icontains", label="Actor")
+    # the actor's e-mail address lives in the actor's personal row (audit.selectors.with_people annotates it)
+    actor = django_filters.CharFilter(field_name="actor_row__label", lookup_expr="icontains", label="Actor")
     target_type = django_filters.CharFilter(label="Target type (app.model)")
     target_id = django_filters.CharFilter(label="Target id")
     request_id = django_filters.CharFilter(label="Request id")

@@ -1,3 +1,17 @@
+"""The audit trail: events, the personal data they name, the chain over them, and its signed checkpoints.
+
+An event is written once, by the service whose change it describes, and never changed. What in it names
+a person (the actor's e-mail address and client address, a label naming someone, values a service marks
+personal) is kept apart in ``AuditPersonal`` rows, each with a commitment to its values (an HMAC keyed by
+a random salt) that the event's hash covers; erasing blanks the values and the salt, keeps the commitment,
+and so leaves every hash checkable. The sequencer
+(``audit.services.sequence``) numbers committed events in ``ChainLink`` rows, each hashed over the one
+before it; ``AuditCheckpoint`` rows copy the signed checkpoints written outside the database.
+
+On PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE of events, links and checkpoints, and allow
+personal rows only to be erased (migrations 0002, 0005).
+"""
+
 from django.conf import settings
 from django.db import models
 
@@ -6,15 +20,30 @@ class AppendOnlyError(Exception):
     """Audit events are never changed or removed."""
 
 
-class AuditEventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise AppendOnlyError("Audit events are append-only.")
+        raise AppendOnlyError("The audit trail is append-only.")
 
     def delete(self):
-        raise AppendOnlyError("Audit events are append-only.")
+        raise AppendOnlyError("The audit trail is append-only.")
 
+
+class AuditEventQuerySet(AppendOnlyQuerySet):
     def for_object(self, obj):
         return self.filter(target_type=obj._meta.label_lower, target_id=str(obj.pk))
+
+
+class AppendOnly(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The audit trail is append-only.")
 
 
 # Actions an auditor is shown as anomalies on the dashboard (reports/dashboard.py), indexed apart.
@@ -30,23 +59,20 @@ ANOMALY_ACTIONS = (
 )
 
 
-class AuditEvent(models.Model):
-    """One decision or change, hash-chained to the event before it."""
+class AuditEvent(AppendOnly):
+    """One decision or change. Chained by the sequencer after it commits (``link``)."""
 
     created_at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    actor_label = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=80, db_index=True)
     target_type = models.CharField(max_length=80)
     target_id = models.CharField(max_length=64)
-    target_label = models.CharField(max_length=200, blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    # The target's label when it names nobody (a channel, a post); a label naming a person is personal data.
+    target_text = models.CharField(max_length=200, blank=True)
+    data = models.JSONField(default=dict, blank=True)  # what names nobody; marked personal values are apart
     request_id = models.CharField(max_length=64, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -60,12 +86,80 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.target_label or self.target_id}"
+        return f"{self.action} {getattr(self, 'target_label', '') or self.target_text or self.target_id}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("Audit events are append-only.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Audit events are append-only.")
+class AuditPersonal(models.Model):
+    """What an event says about one person, apart from the event so that it can be erased.
+
+    ``ref`` is "actor" (the actor's e-mail address and client address) or "subject" (the label of a target
+    that names a person, and the values a service marked personal). Erasing blanks the values and the salt
+    (``audit_erase_person``); the commitment stays, and the chain still verifies.
+    """
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="personal")
+    ref = models.CharField(max_length=16)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    salt = models.CharField(max_length=32)  # hex of 16 random bytes; "" once erased
+    commitment = models.CharField(max_length=64)  # HMAC-SHA256(salt, the values): in the event's hash, never erased
+    label = models.CharField(max_length=254, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "ref"], name="audit_personal_event_ref")]
+        indexes = [models.Index(fields=["person"], name="audit_personal_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ref} of event {self.event_id}"
+
+
+class ChainLink(AppendOnly):
+    """An event's place in the chain: written by the sequencer alone, in the order it found events committed."""
+
+    position = models.BigIntegerField(primary_key=True)
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="link")
+    leaf = models.CharField(max_length=64)  # SHA-256 of the event's canonical form (commitments included)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)  # SHA-256 of prev_hash, position and leaf
+    sequenced_at = models.DateTimeField()
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"#{self.position}: event {self.event_id}"
+
+
+class PendingEvent(models.Model):
+    """The sequencer's queue: an event committed and not yet chained (written in the event's transaction)."""
+
+    event = models.OneToOneField(AuditEvent, primary_key=True, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"event {self.event_id}"
+
+
+class AuditCheckpoint(AppendOnly):
+    """A copy of one signed checkpoint; the original lives outside the database (AUDIT_CHECKPOINT_DIR)."""
+
+    created_at = models.DateTimeField()
+    position = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    count = models.BigIntegerField()  # events chained since the previous checkpoint
+    previous = models.CharField(max_length=64, blank=True)  # digest of the previous checkpoint ("" for the first)
+    document = models.TextField()  # the signed bytes: canonical JSON of the fields above
+    signature = models.TextField()  # base64 Ed25519
+    key_id = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, unique=True)  # SHA-256 of document: what the next one names
+    file_name = models.CharField(max_length=200)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -4,7 +4,8 @@ import json
 from django.contrib.auth import get_backends
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
-from django.db.models import Q, QuerySet
+from django.db.models import F, FilteredRelation, Func, JSONField, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
 
 from audit.models import AuditEvent
 
@@ -35,12 +36,46 @@ def can_read_trail(user) -> bool:
     return Permission.objects.filter(held, content_type__app_label=app_label, codename=codename).exists()
 
 
+class JSONMerge(Func):
+    """``data`` with ``extra``'s keys added (both JSON objects; extra may be NULL)."""
+
+    output_field = JSONField()
+
+    def __init__(self, data, extra, **extras):
+        super().__init__(data, Coalesce(extra, Value({}, output_field=JSONField())), **extras)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" || ", **extra_context)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="JSON_PATCH", **extra_context)
+
+
+def with_people(qs: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+    """Events with what their readers show, in the same query: ``actor_label`` ("system" for none),
+    ``target_label``, ``ip`` and ``details`` (``data`` with the subject's personal values) from the personal
+    rows (``[erased]`` once erased), and the chain's ``position``, ``prev_hash`` and ``hash`` (None while pending)."""
+    return qs.annotate(
+        actor_row=FilteredRelation("personal", condition=Q(personal__ref="actor")),
+        subject_row=FilteredRelation("personal", condition=Q(personal__ref="subject")),
+    ).annotate(
+        actor_label=Coalesce(NullIf(F("actor_row__label"), Value("")), Value("system")),
+        target_label=Coalesce(NullIf(F("subject_row__label"), Value("")), F("target_text")),
+        ip=F("actor_row__ip"),
+        details=JSONMerge(F("data"), F("subject_row__data")),
+        position=F("link__position"),
+        prev_hash=F("link__prev_hash"),
+        hash=F("link__hash"),
+    )
+
+
 def events_for(obj, *, limit: int = 50) -> list[AuditEvent]:
-    return list(AuditEvent.objects.for_object(obj).select_related(None).order_by("-id")[:limit])
+    """The object's history, newest first: events as soon as they commit (they need not be chained yet)."""
+    return list(with_people(AuditEvent.objects.for_object(obj)).order_by("-id")[:limit])
 
 
 def trail() -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.order_by("-id")
+    return with_people(AuditEvent.objects.all()).order_by("-id")
 
 
 EXPORT_COLUMNS = [
@@ -51,9 +86,10 @@ EXPORT_COLUMNS = [
     ("target_type", lambda e: e.target_type),
     ("target_id", lambda e: e.target_id),
     ("target_label", lambda e: e.target_label),
-    ("data", lambda e: json.dumps(e.data, sort_keys=True, ensure_ascii=False)),
+    ("data", lambda e: json.dumps(e.details, sort_keys=True, ensure_ascii=False)),
     ("request_id", lambda e: e.request_id),
     ("ip", lambda e: e.ip or ""),
-    ("prev_hash", lambda e: e.prev_hash),
-    ("hash", lambda e: e.hash),
+    ("position", lambda e: e.position or ""),
+    ("prev_hash", lambda e: e.prev_hash or ""),
+    ("hash", lambda e: e.hash or ""),
 ]

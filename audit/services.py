@@ -1,98 +1,68 @@
-"""The one way into the audit trail.
+"""The one way into the audit trail, the sequencer that chains it, its verification and erasure.
 
-``record`` is called inside the service's transaction, so the event commits or
-rolls back with the change it describes. Events are hash-chained: each stores
-the previous event's hash and SHA-256 over its own canonical form plus that
-hash; ``verify_chain`` walks the chain and names the first event that does not
-fit. ``record_many`` appends a bulk change's events (one per object) in one
-statement, chained the same way.
+``record`` is called inside the service's transaction, so the event commits or rolls back with the
+change it describes. It takes no lock shared by anyone: it inserts the event (unchained), its personal
+rows and a row in the sequencer's queue. After the commit the sequencer (``sequence``: a Celery task on
+its own queue, kicked on commit and run by beat as a safety net; on SQLite a step right after the
+commit) numbers the committed events in the order it finds them, in batches, and appends a ``ChainLink``
+for each: the event's leaf hash, the previous link's hash and their hash (``audit.hashing``). Only the
+sequencer takes the chain's advisory lock, one batch at a time.
+
+``verify_chain`` checks every link against the one before it, every event against its leaf, and every
+personal row against the commitment its event holds; events not chained yet are pending, not broken.
+``audit_erase_person`` blanks what the trail says about one person; the chain still verifies.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import ipaddress
 import json
+import logging
 import multiprocessing
+import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from django.core.serializers.json import DjangoJSONEncoder
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from audit import context
-from audit.models import AuditEvent
+from audit.hashing import GENESIS, LEAF_PREFIX, canonical_json, commitment, leaf_hash, link_hash, stamp
+from audit.models import AuditEvent, AuditPersonal, ChainLink, PendingEvent
 from socialgov import cachekit
+from socialgov.errors import Forbidden, ensure
 
-GENESIS = "0" * 64
-# Any fixed 64-bit number: the advisory lock that serialises appends on PostgreSQL.
-_CHAIN_LOCK_KEY = 0x50C1A1607A0D17
+log = logging.getLogger(__name__)
 
+__all__ = ["GENESIS", "canonical_json", "personal", "record", "record_many", "sequence", "verify_chain"]
 
-_CANONICAL = DjangoJSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def canonical_json(value: Any) -> str:
-    return _CANONICAL.encode(value)
-
-
-def compute_hash(event: AuditEvent, prev_hash: str) -> str:
-    return hash_values(
-        prev_hash,
-        event.created_at,
-        event.actor_id,
-        event.actor_label,
-        event.action,
-        event.target_type,
-        event.target_id,
-        event.target_label,
-        event.data,
-        event.request_id,
-        event.ip,
-    )
+# Any fixed 64-bit number: the advisory lock one sequencer holds for one batch (services never take it).
+SEQUENCER_LOCK_KEY = 0x50C1A1607A0D17
+SEQUENCER_BATCH = 5000
+KICK_KEY = "audit:sequencer:kick"
+KICK_TIMEOUT = 10  # seconds: a kick lost with its worker is sent again by the next commit after this
+ERASED = "[erased]"
+ERASERS_GROUP = "it_security"  # accounts.roles.Group.IT_SECURITY (audit imports no app)
 
 
-def hash_values(
-    prev_hash: str,
-    created_at: Any,
-    actor_id: int | None,
-    actor_label: str,
-    action: str,
-    target_type: str,
-    target_id: str,
-    target_label: str,
-    data: Any,
-    request_id: str,
-    ip: str | None,
-) -> str:
-    """The hash of one event given as plain values (what ``verify_chain`` reads, without building models)."""
-    body = canonical_json(
-        {
-            "created_at": created_at.astimezone(UTC).isoformat(),
-            "actor_id": actor_id,
-            "actor_label": actor_label,
-            "action": action,
-            "target_type": target_type,
-            "target_id": target_id,
-            "target_label": target_label,
-            "data": data,
-            "request_id": request_id,
-            "ip": ip,
-        }
-    )
-    return hashlib.sha256((prev_hash + "\n" + body).encode()).hexdigest()
+# --- Writing ------------------------------------------------------------------------
 
 
-def _lock_chain() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-    # SQLite: transactions begin IMMEDIATE (settings), so there is one writer at a time.
+@dataclass(frozen=True)
+class Personal:
+    """A value in an event's ``data`` that names a person: kept in the subject's personal row, erasable."""
+
+    value: Any
+
+
+def personal(value: Any) -> Personal:
+    """Mark ``data={"user": audit.personal(user.email)}``: the value is about the event's subject."""
+    return Personal(value)
 
 
 def _normal_ip(ip: str | None) -> str | None:
@@ -104,6 +74,58 @@ def _normal_ip(ip: str | None) -> str | None:
         return None
 
 
+def _subject_id(target: Any, subject: Any) -> int | None:
+    """Whom the target's label (and the marked data) names: ``subject``, a person as target, or the person
+    a target model names through its ``audit_subject`` attribute path (e.g. ``"user_id"``, ``"grant.user_id"``)."""
+    if subject is not None:
+        return subject if isinstance(subject, int) else subject.pk
+    if target is None:
+        return None
+    if isinstance(target, get_user_model()):
+        return target.pk
+    path = getattr(type(target), "audit_subject", None)
+    if not path:
+        return None
+    value = target
+    for part in path.split("."):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
+
+
+def _salt() -> str:
+    return secrets.token_hex(16)
+
+
+def _row(ref: str, person_id: int | None, label: str, ip: str | None, data: dict[str, Any]) -> AuditPersonal:
+    salt = _salt()
+    return AuditPersonal(
+        ref=ref,
+        person_id=person_id,
+        salt=salt,
+        commitment=commitment(salt, label, ip, data),
+        label=label,
+        ip=ip,
+        data=data,
+    )
+
+
+def _split(data: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(what names nobody, the marked personal values), both as stored (JSON-native)."""
+    plain, marked = {}, {}
+    for key, value in (data or {}).items():
+        (marked if isinstance(value, Personal) else plain)[key] = value.value if isinstance(value, Personal) else value
+    return json.loads(canonical_json(plain)), json.loads(canonical_json(marked))
+
+
+def _actor_row(actor_obj: Any, ip: str | None) -> AuditPersonal | None:
+    if actor_obj is None and ip is None:
+        return None
+    label = actor_obj.get_username()[:254] if actor_obj is not None else ""
+    return _row("actor", actor_obj.pk if actor_obj is not None else None, label, ip, {})
+
+
 def record(
     *,
     actor: Any,
@@ -113,33 +135,49 @@ def record(
     target_id: Any = "",
     target_label: str = "",
     data: dict[str, Any] | None = None,
+    subject: Any = None,
 ) -> AuditEvent:
-    """Append one event. ``actor`` is a user or None (the system)."""
+    """Append one event. ``actor`` is a user or None (the system). ``subject`` (a user) is whom the target's
+    label and the ``personal()`` values in ``data`` name, when the target does not say (see ``_subject_id``)."""
     if target is not None:
         target_type = target._meta.label_lower
         target_id = target.pk
         target_label = target_label or str(target)
     actor_obj = actor if getattr(actor, "pk", None) else None
-    with transaction.atomic():
-        _lock_chain()
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        prev_hash = last or GENESIS
-        event = AuditEvent(
-            created_at=timezone.now(),
-            actor=actor_obj,
-            actor_label=(actor_obj.get_username() if actor_obj else "system")[:254],
-            action=action,
-            target_type=target_type,
-            target_id=str(target_id)[:64],
-            target_label=str(target_label)[:200],
-            data=json.loads(canonical_json(data or {})),
-            request_id=context.request_id.get()[:64],
-            ip=_normal_ip(context.client_ip.get()),
-            prev_hash=prev_hash,
-        )
-        event.hash = compute_hash(event, prev_hash)
+    target_label = str(target_label)[:200]
+    plain, marked = _split(data)
+    subject_id = _subject_id(target, subject)
+    if marked and subject_id is None:
+        raise ValueError(f"{action}: personal values in data need a subject (the person they name).")
+    ip = _normal_ip(context.client_ip.get())
+    rows = [r for r in (_actor_row(actor_obj, ip),) if r is not None]
+    if subject_id is not None:
+        rows.append(_row("subject", subject_id, target_label, None, marked))
+    event = AuditEvent(
+        created_at=timezone.now(),
+        actor=actor_obj,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id)[:64],
+        target_text="" if subject_id is not None else target_label,
+        data=plain,
+        request_id=context.request_id.get()[:64],
+    )
+    # No savepoint: the three inserts stand or fall with the caller's transaction (or form their own).
+    with transaction.atomic(savepoint=False):
         event.save()
+        for r in rows:
+            r.event = event
+        if rows:
+            AuditPersonal.objects.bulk_create(rows)
+        PendingEvent.objects.create(event=event)
+    transaction.on_commit(kick_sequencer)
     cachekit.bump()  # what people's pages keep across requests may have changed (socialgov.cachekit)
+    # What the trail's readers show (audit.selectors annotates the same from the rows)
+    event.actor_label = actor_obj.get_username()[:254] if actor_obj else "system"
+    event.target_label = target_label
+    event.ip = ip
+    event.details = {**plain, **marked}
     return event
 
 
@@ -152,182 +190,273 @@ def record_many(
 ) -> int:
     """Append one event per ``(target_id, target_label, data)`` in ``entries``: a bulk change's trail.
 
-    The events are chained exactly as ``record`` chains them (one lock, one read of the last hash),
-    and written in one statement whatever their number. Returns how many were written.
+    Labels and data name nobody here (channels, runs). Three statements whatever the number of events,
+    and no lock. Returns how many were written.
     """
     if not entries:
         return 0
     actor_obj = actor if getattr(actor, "pk", None) else None
-    actor_id = actor_obj.pk if actor_obj else None
-    actor_label = (actor_obj.get_username() if actor_obj else "system")[:254]
     request_id = context.request_id.get()[:64]
     ip = _normal_ip(context.client_ip.get())
-    with transaction.atomic():
-        _lock_chain()
-        prev_hash = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
-        created_at = timezone.now()
-        rows = []
-        for target_id, target_label, data in entries:
-            target_id, target_label = str(target_id)[:64], str(target_label)[:200]
-            data_json = canonical_json(data or {})
-            stored = json.loads(data_json)
-            event_hash = hash_values(
-                prev_hash,
-                created_at,
-                actor_id,
-                actor_label,
-                action,
-                target_type,
-                target_id,
-                target_label,
-                stored,
-                request_id,
-                ip,
+    created_at = timezone.now()
+    events, rows = [], []
+    for target_id, target_label, data in entries:
+        plain, marked = _split(data)
+        if marked:
+            raise ValueError(f"{action}: record_many takes no personal values.")
+        row = _actor_row(actor_obj, ip)
+        events.append(
+            AuditEvent(
+                created_at=created_at,
+                actor=actor_obj,
+                action=action,
+                target_type=target_type,
+                target_id=str(target_id)[:64],
+                target_text=str(target_label)[:200],
+                data=plain,
+                request_id=request_id,
             )
-            rows.append((target_id, target_label, data_json, prev_hash, event_hash))
-            prev_hash = event_hash
-        _insert_events(created_at, actor_id, actor_label, action, target_type, request_id, ip, rows)
+        )
+        rows.append(row)
+    with transaction.atomic(savepoint=False):
+        AuditEvent.objects.bulk_create(events)
+        personal_rows = []
+        for event, row in zip(events, rows, strict=True):
+            if row is not None:
+                row.event = event
+                personal_rows.append(row)
+        if personal_rows:
+            AuditPersonal.objects.bulk_create(personal_rows)
+        PendingEvent.objects.bulk_create([PendingEvent(event=e) for e in events])
+    transaction.on_commit(kick_sequencer)
     cachekit.bump()
-    return len(rows)
+    return len(events)
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# --- The sequencer ------------------------------------------------------------------
 
 
-def _copy_value(value: Any) -> str:
-    return "\\N" if value is None else str(value).translate(_COPY_ESCAPES)
+def kick_sequencer() -> None:
+    """After a commit that recorded events: chain them soon. A burst of commits sends one task (the first
+    to set the kick key); the task clears the key before it reads the queue, so no commit is left behind."""
+    if connection.vendor == "sqlite":  # one writer at a time: chain right after the commit
+        sequence()
+        return
+    try:
+        if cache.add(KICK_KEY, 1, timeout=KICK_TIMEOUT):
+            from audit.tasks import sequence_events
+
+            sequence_events.apply_async()
+    except Exception as exc:  # noqa: BLE001 - cache or broker away: beat's safety run chains them
+        log.warning("Sequencer not kicked (beat's run will chain the events): %s", exc)
 
 
-def _insert_events(
-    created_at: Any,
-    actor_id: int | None,
-    actor_label: str,
-    action: str,
-    target_type: str,
-    request_id: str,
-    ip: str | None,
-    rows: list[tuple[str, str, str, str, str]],
-) -> None:
-    """Write the rows in one statement: COPY on PostgreSQL, ``executemany`` on SQLite."""
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    columns = (
-        "created_at, actor_id, actor_label, action, target_type, request_id, ip, "
-        "target_id, target_label, data, prev_hash, hash"
+_EVENT_COLUMNS = "id, created_at, actor_id, action, target_type, target_id, target_text, data, request_id"
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _leaf_of(row: tuple[Any, ...], commitments: dict[str, str]) -> str:
+    pk, created_at, actor_id, action, target_type, target_id, target_text, data, request_id = row
+    return leaf_hash(
+        pk, created_at, actor_id, action, target_type, target_id, target_text, _json(data), request_id, commitments
     )
-    with connection.cursor() as cursor:
+
+
+def _sequence_batch(limit: int) -> int:
+    events_table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with transaction.atomic():
         if connection.vendor == "postgresql":
-            shared = "\t".join(
-                _copy_value(v)
-                for v in (created_at.isoformat(), actor_id, actor_label, action, target_type, request_id, ip)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEQUENCER_LOCK_KEY])
+        ids = list(PendingEvent.objects.order_by("event_id").values_list("event_id", flat=True)[:limit])
+        if not ids:
+            return 0
+        with connection.cursor() as cursor:
+            marks = ", ".join(["%s"] * len(ids))
+            cursor.execute(f"SELECT {_EVENT_COLUMNS} FROM {events_table} WHERE id IN ({marks}) ORDER BY id", ids)  # noqa: S608
+            rows = cursor.fetchall()
+        commitments: dict[int, dict[str, str]] = {}
+        for event_id, ref, value in AuditPersonal.objects.filter(event_id__in=ids).values_list(
+            "event_id", "ref", "commitment"
+        ):
+            commitments.setdefault(event_id, {})[ref] = value
+        position, prev = ChainLink.objects.order_by("-position").values_list("position", "hash").first() or (0, GENESIS)
+        now = timezone.now()
+        links = []
+        for row in rows:
+            position += 1
+            leaf = _leaf_of(row, commitments.get(row[0], {}))
+            digest = link_hash(prev, position, leaf)
+            links.append(
+                ChainLink(position=position, event_id=row[0], leaf=leaf, prev_hash=prev, hash=digest, sequenced_at=now)
             )
-            text = "".join(shared + "\t" + "\t".join(map(_copy_value, row)) + "\n" for row in rows)
-            # COPY keeps the rows in order, so ids follow the chain.
-            cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text))
-        else:
-            stamp = connection.ops.adapt_datetimefield_value(created_at)
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
-                [(stamp, actor_id, actor_label, action, target_type, request_id, ip, *row) for row in rows],
-            )
+            prev = digest
+        ChainLink.objects.bulk_create(links, batch_size=1000)
+        PendingEvent.objects.filter(event_id__in=ids).delete()
+    return len(ids)
+
+
+def sequence(*, batch: int = SEQUENCER_BATCH, max_batches: int = 200) -> int:
+    """Chain every committed event not chained yet, ``batch`` at a time (each batch its own short
+    transaction under the sequencer's lock). Returns how many were chained."""
+    done = 0
+    for _ in range(max_batches):
+        n = _sequence_batch(batch)
+        done += n
+        if n < batch:
+            break
+    return done
+
+
+# --- Verification -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ChainBreak:
-    event_id: int
+    event_id: int | None
     reason: str
+    position: int | None = None
 
 
-_SELECT_EVENTS = (
-    "SELECT id, prev_hash, hash, created_at, actor_id, actor_label, action, target_type, target_id, "
-    "target_label, data, request_id, ip FROM {table} WHERE id >= %s AND id <= %s ORDER BY id"
+@dataclass
+class Verification:
+    checked: int = 0  # chained events whose content, link and personal rows were checked
+    broken: ChainBreak | None = None  # the first break (lowest position)
+    pending: int = 0  # committed events the sequencer has not chained yet
+    erased: int = 0  # personal rows erased (their commitments stand in for them)
+    head_position: int = 0
+    head_hash: str = GENESIS
+    breaks: list[ChainBreak] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return self.broken is None
+
+
+def _first(breaks: list[ChainBreak]) -> ChainBreak | None:
+    if not breaks:
+        return None
+    return min(breaks, key=lambda b: (b.position is None, b.position or 0, b.event_id or 0))
+
+
+_LINKAGE_SQL = """
+SELECT position, event_id, prev_hash, expected, previous FROM (
+    SELECT position, event_id, prev_hash,
+           LAG(hash) OVER (ORDER BY position) AS expected,
+           LAG(position) OVER (ORDER BY position) AS previous
+    FROM {links}
+) walk
+WHERE prev_hash <> COALESCE(expected, %s) OR position <> COALESCE(previous, 0) + 1
+ORDER BY position LIMIT 1
+"""
+
+
+def check_linkage() -> ChainBreak | None:
+    """Positions run 1, 2, 3 … without a gap, and each link names the hash of the one before it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LINKAGE_SQL.format(links=connection.ops.quote_name(ChainLink._meta.db_table)), [GENESIS])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    position, event_id, _, expected, previous = row
+    if position != (previous or 0) + 1:
+        return ChainBreak(event_id, f"links {(previous or 0) + 1}–{position - 1} are missing before it", position)
+    return ChainBreak(
+        event_id, "its previous-hash does not match the link before it (a link was removed or re-ordered)", position
+    )
+
+
+_CHECK_EVENTS = (
+    "SELECT " + _EVENT_COLUMNS + " FROM {events} WHERE id >= %s AND id <= %s ORDER BY id",  # noqa: S608 - names from models
+    "SELECT event_id, position, leaf, prev_hash, hash FROM {links} WHERE event_id >= %s AND event_id <= %s",
+    "SELECT event_id, ref, salt, commitment, label, ip, data, erased_at FROM {personal} "
+    "WHERE event_id >= %s AND event_id <= %s",
 )
 
 
-def _as_datetime(value: Any) -> datetime:
-    # PostgreSQL gives aware datetimes; SQLite gives the stored UTC text.
-    if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    return value
+def _fast_leaf(row: tuple[Any, ...], commitments: dict[str, str]) -> bytes | None:
+    pk, created_at, actor_id, action, target_type, target_id, target_text, data, request_id = row
+    try:
+        body = orjson.dumps(
+            {
+                "id": pk,
+                "created_at": stamp(created_at),
+                "actor_id": actor_id,
+                "action": action,
+                "target_type": target_type,
+                "target_id": target_id,
+                "target_text": target_text,
+                "data": orjson.loads(data) if isinstance(data, str | bytes) else data,
+                "request_id": request_id,
+                "commitments": commitments,
+            },
+            option=orjson.OPT_SORT_KEYS,
+        )
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError, TypeError):
+        return None
+    return hashlib.sha256(LEAF_PREFIX + body).hexdigest().encode()
 
 
-def _matches_canonical(prev_hash: str, stored_hash: str, row: tuple[Any, ...]) -> bool:
-    """Does the row (``created_at`` .. ``ip``) hash to ``stored_hash`` with the encoder ``record`` uses?"""
-    created_at, actor_id, actor_label, action, target_type, target_id, target_label, data, request_id, ip = row
-    if isinstance(data, str | bytes):
-        data = json.loads(data)
-    return stored_hash == hash_values(
-        prev_hash,
-        _as_datetime(created_at),
-        actor_id,
-        actor_label,
-        action,
-        target_type,
-        target_id,
-        target_label,
-        data,
-        request_id,
-        ip,
-    )
+def verify_range(first_id: int, last_id: int, *, chunk_size: int = 20_000) -> Verification:
+    """Check the events with ids ``first_id``..``last_id``: each chained event against its leaf and its link's
+    hash, and each personal row against its event's commitment. (The links' order is ``check_linkage``'s.)"""
+    names = {
+        "events": AuditEvent._meta.db_table,
+        "links": ChainLink._meta.db_table,
+        "personal": AuditPersonal._meta.db_table,
+    }
+    sql = [s.format(**{k: connection.ops.quote_name(v) for k, v in names.items()}) for s in _CHECK_EVENTS]
+    result = Verification()
+    breaks = result.breaks
+    with connection.cursor() as cursor:
+        for lo in range(first_id, last_id + 1, chunk_size):
+            hi = min(lo + chunk_size - 1, last_id)
+            cursor.execute(sql[1], [lo, hi])
+            links = {r[0]: r[1:] for r in cursor.fetchall()}
+            cursor.execute(sql[2], [lo, hi])
+            people: dict[int, dict[str, tuple]] = {}
+            for event_id, ref, *rest in cursor.fetchall():
+                people.setdefault(event_id, {})[ref] = tuple(rest)
+            cursor.execute(sql[0], [lo, hi])
+            for row in cursor.fetchall():
+                pk = row[0]
+                link = links.pop(pk, None)
+                rows = people.pop(pk, {})
+                commitments = {}
+                for ref, (salt, value, label, ip, data, erased_at) in rows.items():
+                    commitments[ref] = value
+                    if erased_at is not None and not salt:
+                        result.erased += 1
+                    elif commitment(salt, label, ip, _json(data)) != value:
+                        breaks.append(ChainBreak(pk, f"its personal row '{ref}' was edited", link and link[0]))
+                if link is None:
+                    result.pending += 1
+                    continue
+                position, leaf, prev_hash, digest = link
+                result.checked += 1
+                if leaf.encode() != _fast_leaf(row, commitments) and leaf != _leaf_of(row, commitments):
+                    reason = "its content or its personal rows do not match its hash (edited or removed)"
+                    breaks.append(ChainBreak(pk, reason, position))
+                elif link_hash(prev_hash, position, leaf) != digest:
+                    breaks.append(ChainBreak(pk, "its link's hash does not match (the link was edited)", position))
+            for pk, (position, *_rest) in links.items():
+                breaks.append(ChainBreak(pk, "it was removed (its link remains)", position))
+            for pk in people:
+                breaks.append(ChainBreak(pk, "it was removed (its personal rows remain)", None))
+    result.broken = _first(breaks)
+    return result
 
 
-def verify_range(first_id: int, last_id: int, *, chunk_size: int = 10_000) -> tuple[int, ChainBreak | None]:
-    """Check the events with ids ``first_id``..``last_id``: (events checked, first break or None).
-
-    Each event needs only its own row and the stored hash of the event before it, so ranges can be
-    checked apart (and at once) and still cover the whole chain. Rows come as plain tuples from a
-    server-side cursor; each is hashed with orjson and, only when that does not match, again with
-    the canonical encoder ``record`` uses before the event counts as broken.
-    """
-    prev_hash = (
-        AuditEvent.objects.filter(id__lt=first_id).order_by("-id").values_list("hash", flat=True).first() or GENESIS
-    )
-    checked = 0
-    sql = _SELECT_EVENTS.format(table=connection.ops.quote_name(AuditEvent._meta.db_table))
-    dumps, loads, sha256, sort_keys = orjson.dumps, orjson.loads, hashlib.sha256, orjson.OPT_SORT_KEYS
-    fast_errors = (orjson.JSONDecodeError, orjson.JSONEncodeError, TypeError)
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
-        cursor.execute(sql, [first_id, last_id])
-        while rows := cursor.fetchmany(chunk_size):
-            for pk, stored_prev, stored_hash, *row in rows:
-                checked += 1
-                if stored_prev != prev_hash:
-                    return checked, ChainBreak(
-                        pk, "its previous-hash does not match the event before it (an event was removed or re-ordered)"
-                    )
-                created_at, actor_id, actor_label, action, target_type, target_id, target_label, data, rid, ip = row
-                # The fast path: orjson writes an aware UTC datetime as isoformat() does and the rest as
-                # the canonical encoder does; anything it writes otherwise (SQLite's text timestamps, a
-                # float such as 1e-07, an integer wider than 64 bits) goes to the canonical encoder.
-                try:
-                    body = dumps(
-                        {
-                            "created_at": created_at,
-                            "actor_id": actor_id,
-                            "actor_label": actor_label,
-                            "action": action,
-                            "target_type": target_type,
-                            "target_id": target_id,
-                            "target_label": target_label,
-                            "data": loads(data) if isinstance(data, str | bytes) else data,
-                            "request_id": rid,
-                            "ip": ip,
-                        },
-                        option=sort_keys,
-                    )
-                    fast = sha256(b"%s\n%s" % (prev_hash.encode(), body)).hexdigest() == stored_hash
-                except fast_errors:
-                    fast = False
-                if not fast and not _matches_canonical(prev_hash, stored_hash, tuple(row)):
-                    return checked, ChainBreak(pk, "its content does not match its hash (it was edited)")
-                prev_hash = stored_hash
-    return checked, None
-
-
-def _verify_range_in_child(bounds: tuple[int, int]) -> tuple[int, ChainBreak | None]:
+def _verify_in_child(job: tuple) -> Any:
     from django.db import connections
 
     try:
-        return verify_range(*bounds)
+        if job[0] == "linkage":
+            return check_linkage()
+        return verify_range(job[1], job[2])
     finally:
         connections.close_all()
 
@@ -335,36 +464,75 @@ def _verify_range_in_child(bounds: tuple[int, int]) -> tuple[int, ChainBreak | N
 PARALLEL_FROM = 200_000  # fewer events than this: one process (starting more costs more than it saves)
 
 
-def verify_chain(*, workers: int = 1, chunk_size: int = 10_000) -> tuple[int, ChainBreak | None]:
-    """Walk every event in id order. Returns (events checked up to the first break, first break or None).
-
-    With ``workers`` > 1 on PostgreSQL, outside a transaction, and a long trail, the id range is split
-    into slices checked by that many processes; the answer is the same as one process's.
-    """
+def verify_chain(*, workers: int = 1, chunk_size: int = 20_000) -> Verification:
+    """Check the whole trail (see the module). With ``workers`` > 1 on PostgreSQL, outside a transaction,
+    and a long trail, slices of events are checked by that many processes; the answer is the same."""
     bounds = AuditEvent.objects.aggregate(first=models.Min("id"), last=models.Max("id"))
-    first, last = bounds["first"], bounds["last"]
-    if first is None:
-        return 0, None
+    linked = ChainLink.objects.aggregate(first=models.Min("event_id"), last=models.Max("event_id"))
+    head = ChainLink.objects.order_by("-position").values_list("position", "hash").first() or (0, GENESIS)
+    # every event id an event or a link names: a link whose event was removed is checked too
+    first = min((v for v in (bounds["first"], linked["first"]) if v is not None), default=None)
+    last = max((v for v in (bounds["last"], linked["last"]) if v is not None), default=None)
     parallel = (
         workers > 1
         and connection.vendor == "postgresql"
         and not connection.in_atomic_block
+        and first is not None
         and last - first + 1 >= PARALLEL_FROM
     )
     if not parallel:
-        return verify_range(first, last, chunk_size=chunk_size)
-    # Slices several times the workers: a break is found early, and a slow process holds up less.
-    slices = workers * 4
-    step = -(-(last - first + 1) // slices)
-    ranges = [(lo, min(lo + step - 1, last)) for lo in range(first, last + 1, step)]
-    from django.db import connections
+        result = verify_range(first, last, chunk_size=chunk_size) if first is not None else Verification()
+        linkage = check_linkage()
+    else:
+        slices = workers * 4
+        step = -(-(last - first + 1) // slices)
+        jobs = [("linkage",)] + [("events", lo, min(lo + step - 1, last)) for lo in range(first, last + 1, step)]
+        from django.db import connections
 
-    connections.close_all()  # each forked process opens its own connection
-    checked = 0
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for n, broken in pool.imap(_verify_range_in_child, ranges):
-            checked += n
-            if broken is not None:
-                pool.terminate()
-                return checked, broken
-    return checked, None
+        connections.close_all()  # each forked process opens its own connection
+        result = Verification()
+        linkage = None
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for part in pool.imap_unordered(_verify_in_child, jobs):
+                if part is None or isinstance(part, ChainBreak):
+                    linkage = part
+                    continue
+                result.checked += part.checked
+                result.pending += part.pending
+                result.erased += part.erased
+                result.breaks.extend(part.breaks)
+    if linkage is not None:
+        result.breaks.append(linkage)
+    result.broken = _first(result.breaks)
+    result.head_position, result.head_hash = head
+    return result
+
+
+# --- Erasure ------------------------------------------------------------------------
+
+
+def _may_erase(actor: Any) -> bool:
+    return bool(
+        getattr(actor, "is_active", False) and (actor.is_superuser or actor.groups.filter(name=ERASERS_GROUP).exists())
+    )
+
+
+@transaction.atomic
+def audit_erase_person(*, actor: Any, person: Any, reason: str = "") -> int:
+    """Erase what the trail says about ``person``: the values and salts of every personal row that names
+    them (as actor or subject) are blanked. Events, their commitments and the chain stay as they were,
+    so ``verify_chain`` still passes. Audited (without the person's data). Returns the rows erased."""
+    ensure(_may_erase(actor), "Only IT security erases personal data from the audit trail.")
+    if actor.pk == person.pk:
+        raise Forbidden("Nobody erases their own data from the audit trail.")
+    rows = AuditPersonal.objects.filter(person=person, erased_at__isnull=True)
+    erased = rows.update(salt="", label=ERASED, ip=None, data={}, erased_at=timezone.now())
+    record(
+        actor=actor,
+        action="audit.person_erased",
+        target_type=get_user_model()._meta.label_lower,
+        target_id=person.pk,
+        target_label=f"person #{person.pk}",
+        data={"rows": erased, "reason": (reason or "").strip()[:500]},
+    )
+    return erased

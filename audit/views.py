@@ -1,7 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
+from audit import signing
 from audit.filters import AuditEventFilter
 from audit.selectors import EXPORT_COLUMNS, can_read_trail, trail
 from audit.templatetags.audit_tags import ROW_FIELDS
@@ -47,3 +50,13 @@ def export(request, fmt):
     if fmt == "csv":
         return stream_csv("audit-trail.csv", [c for c, _ in EXPORT_COLUMNS], rows_of(items, EXPORT_COLUMNS))
     return stream_jsonl("audit-trail.jsonl", ({c: get(e) for c, get in EXPORT_COLUMNS} for e in items))
+
+
+@require_safe
+def public_key(request):
+    """The key that checks the trail's signed checkpoints: public, so readable without signing in."""
+    if not signing.configured():
+        raise Http404("No audit signing key is configured.")
+    response = HttpResponse(signing.public_key_pem(), content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'inline; filename="socialgov-audit-public-key.pem"'
+    return response

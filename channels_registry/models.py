@@ -87,6 +87,8 @@ class ChannelMembership(models.Model):
             )
         ]
 
+    audit_subject = "user_id"  # whom its label names, for the audit trail's personal rows
+
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} of {self.channel.display_name}"
 
@@ -161,6 +163,8 @@ class AccessRequest(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    audit_subject = "requester_id"  # whom its label names, for the audit trail's personal rows
+
     def __str__(self) -> str:
         what = self.channel.display_name if self.channel_id else f"{self.platform} for {self.department}"
         return f"Request by {self.requester}: {what}"
@@ -184,6 +188,8 @@ class AccessGrant(models.Model):
         ordering = ["-granted_at", "-id"]
         indexes = [models.Index(fields=["review_by"])]
 
+    audit_subject = "user_id"  # whom its label names, for the audit trail's personal rows
+
     def __str__(self) -> str:
         return f"{self.get_role_display()} of {self.channel.display_name} for {self.user}"
 
@@ -205,6 +211,8 @@ class Recertification(models.Model):
                 fields=["grant"], condition=Q(state__in=["open", "escalated"]), name="recertification_one_open"
             )
         ]
+
+    audit_subject = "grant.user_id"  # whom its label names, for the audit trail's personal rows
 
     def __str__(self) -> str:
         return f"Recertification of {self.grant}"
@@ -228,6 +236,8 @@ class RotationTask(models.Model):
                 fields=["channel", "departed_user"], condition=Q(state="open"), name="rotation_task_one_open"
             )
         ]
+
+    audit_subject = "departed_user_id"  # whom its label names, for the audit trail's personal rows
 
     def __str__(self) -> str:
         return f"Rotate credentials of {self.channel.display_name} ({self.departed_user} left)"

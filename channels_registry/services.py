@@ -264,7 +264,7 @@ def channel_register(
             "platform": platform.slug,
             "handle": channel.handle,
             "department": department.slug,
-            "custodians": [p.email for p in people],
+            "custodians": [p.pk for p in people],  # ids: the people's addresses are theirs to erase
             "platform_decision": gate.outcome,
         },
     )
@@ -762,7 +762,8 @@ def user_offboard(*, actor: User | None, user: User, reason: str = "") -> dict[s
             actor=actor,
             action="channel.member_offboarded",
             target=m.channel,
-            data={"user": user.email, "role": m.role, "held_credentials": m.holds_credentials},
+            data={"user": audit.personal(user.email), "role": m.role, "held_credentials": m.holds_credentials},
+            subject=user,
         )
         if m.holds_credentials and m.channel.state not in (ChannelState.RETIRED, ChannelState.REJECTED):
             task, created = RotationTask.objects.get_or_create(
@@ -773,7 +774,8 @@ def user_offboard(*, actor: User | None, user: User, reason: str = "") -> dict[s
                     actor=actor,
                     action="channel.rotation_opened",
                     target=m.channel,
-                    data={"task": task.pk, "departed": user.email},
+                    data={"task": task.pk, "departed": audit.personal(user.email)},
+                    subject=user,
                 )
             tasks.append(task)
     orphaned = _flag_orphans(actor, channel_ids)
@@ -828,7 +830,8 @@ def rotation_task_close(*, actor: User, task: RotationTask, note: str = "") -> R
         actor=actor,
         action="channel.rotation_done",
         target=task.channel,
-        data={"task": task.pk, "departed": task.departed_user.email, "note": task.note},
+        data={"task": task.pk, "departed": audit.personal(task.departed_user.email), "note": task.note},
+        subject=task.departed_user_id,
     )
     return task
 
@@ -847,7 +850,13 @@ def membership_confirm_mfa(*, actor: User, channel: Channel) -> ChannelMembershi
         return membership
     membership.mfa_confirmed = True
     membership.save(update_fields=["mfa_confirmed"])
-    audit.record(actor=actor, action="channel.member_mfa_confirmed", target=channel, data={"user": actor.email})
+    audit.record(
+        actor=actor,
+        action="channel.member_mfa_confirmed",
+        target=channel,
+        data={"user": audit.personal(actor.email)},
+        subject=actor,
+    )
     return membership
 
 
@@ -964,7 +973,7 @@ def access_request_decide(
         actor=actor,
         action="access.granted" if grant else "access.refused",
         target=request,
-        data={"reason": reason, "requester": request.requester.email},
+        data={"reason": reason, "requester": audit.personal(request.requester.email)},
     )
     notify(
         event="access.decided",
@@ -1023,7 +1032,14 @@ def grant_create(
         actor=actor,
         action="access.granted_role",
         target=channel,
-        data={"grant": grant.pk, "user": user.email, "role": role, "reason": reason, "valid_until": valid_until},
+        data={
+            "grant": grant.pk,
+            "user": audit.personal(user.email),
+            "role": role,
+            "reason": reason,
+            "valid_until": valid_until,
+        },
+        subject=user,
     )
     _flag_orphans(actor, [channel.pk])
     notify(
@@ -1060,7 +1076,8 @@ def grant_revoke(*, actor: User | None, grant: AccessGrant, reason: str) -> Acce
         actor=actor,
         action="access.revoked",
         target=grant.channel,
-        data={"grant": grant.pk, "user": grant.user.email, "role": grant.role, "reason": reason},
+        data={"grant": grant.pk, "user": audit.personal(grant.user.email), "role": grant.role, "reason": reason},
+        subject=grant.user_id,
     )
     _flag_orphans(actor, [grant.channel_id])
     notify(
@@ -1177,7 +1194,13 @@ def recertification_decide(
             actor=actor,
             action="access.recertified",
             target=grant.channel,
-            data={"grant": grant.pk, "user": grant.user.email, "review_by": grant.review_by, "note": note},
+            data={
+                "grant": grant.pk,
+                "user": audit.personal(grant.user.email),
+                "review_by": grant.review_by,
+                "note": note,
+            },
+            subject=grant.user_id,
         )
     else:
         grant_revoke(actor=actor, grant=grant, reason=f"Not recertified: {note}")

@@ -19,6 +19,7 @@ from approvals import selectors as post_selectors
 from approvals.choices import Outcome, PostState, StageState
 from approvals.models import Decision, StageReview, summary_of
 from audit.models import ANOMALY_ACTIONS, AuditEvent
+from audit.selectors import with_people
 from channels_registry import selectors as registry
 from channels_registry.choices import (
     LIVE_STATES,
@@ -174,7 +175,7 @@ def auditor_view(*, now) -> dict[str, Any]:
     return {
         "recent_decisions": decisions_,
         "anomalies": list(
-            AuditEvent.objects.filter(action__in=ANOMALY_ACTIONS, created_at__gte=now - timedelta(days=90))
+            with_people(AuditEvent.objects.filter(action__in=ANOMALY_ACTIONS, created_at__gte=now - timedelta(days=90)))
             .order_by("-id")
             .values("action", "target_label", "actor_label", "created_at")[:LIMIT]
         ),

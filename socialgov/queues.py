@@ -8,6 +8,7 @@ class Queue(StrEnum):
     NOTIFICATIONS = "notifications"
     WEBHOOKS = "webhooks"
     PERIODIC = "periodic"
+    AUDIT = "audit"  # the audit trail's sequencer: its own queue, so a backlog elsewhere never delays chaining
 
 
 # Task name -> queue. Periodic tasks also name their queue in their beat entry.
@@ -24,4 +25,6 @@ ROUTES: dict[str, dict[str, str]] = {
     "approvals.release_due": {"queue": Queue.PERIODIC},
     "approvals.remind_reviewers": {"queue": Queue.PERIODIC},
     "reports.refresh_rollups": {"queue": Queue.PERIODIC},
+    "audit.sequence": {"queue": Queue.AUDIT},
+    "audit.checkpoint": {"queue": Queue.PERIODIC},
 }

@@ -30,7 +30,7 @@ _ROW = (
     "  </tr>"
 )
 _FROM = '<br><span class="muted">from {}</span>'
-ROW_FIELDS = ("id", "created_at", "actor_label", "action", "target_label", "target_type", "target_id", "data", "ip")
+ROW_FIELDS = ("id", "created_at", "actor_label", "action", "target_label", "target_type", "target_id", "details", "ip")
 
 
 @register.simple_tag
@@ -52,6 +52,6 @@ def _row_values(e) -> tuple:
         e["target_label"],
         e["target_type"],
         e["target_id"],
-        as_json(e["data"]),
+        as_json(e["details"]),
         format_html(_FROM, e["ip"]) if e["ip"] else "",
     )

@@ -9,26 +9,65 @@ from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
 from audit import services as audit
-from audit.models import AppendOnlyError, AuditEvent
+from audit.models import AppendOnlyError, AuditEvent, ChainLink, PendingEvent
 from audit.services import GENESIS, verify_chain
 
 pytestmark = pytest.mark.django_db
 
 
-def make_events(actor, n=3):
-    return [audit.record(actor=actor, action="test.happened", target=actor, data={"n": i}) for i in range(n)]
+def make_events(actor, n=3, *, chain=True):
+    events = [audit.record(actor=actor, action="test.happened", target=actor, data={"n": i}) for i in range(n)]
+    if chain:
+        audit.sequence()
+    return events
 
 
-def test_record_chains_each_event_to_the_one_before(employee):
-    # when
+def intact(checked, pending=0):
+    result = verify_chain()
+    assert (result.checked, result.broken, result.pending) == (checked, None, pending), result
+    return result
+
+
+def test_the_sequencer_chains_each_event_to_the_one_before(employee):
+    # when two events are recorded, then sequenced
     first, second = make_events(employee, 2)
 
-    # then
-    assert first.prev_hash == GENESIS
-    assert second.prev_hash == first.hash
+    # then each link names the one before it, in order
+    links = list(ChainLink.objects.order_by("position"))
+    assert [(link.position, link.event_id) for link in links] == [(1, first.pk), (2, second.pk)]
+    assert links[0].prev_hash == GENESIS and links[1].prev_hash == links[0].hash
     assert first.target_type == "accounts.user" and first.target_id == str(employee.pk)
     assert first.actor_label == employee.email
-    assert verify_chain() == (2, None)
+    assert not PendingEvent.objects.exists()
+    intact(2)
+
+
+def test_recorded_events_wait_for_the_sequencer_as_pending_not_broken(employee):
+    # given events recorded and not sequenced yet
+    make_events(employee, 3, chain=False)
+
+    # then the trail is intact with three pending, and the sequencer chains them
+    intact(0, pending=3)
+    assert audit.sequence() == 3
+    intact(3)
+    assert audit.sequence() == 0
+
+
+def test_an_event_committed_late_gets_a_later_position(employee):
+    # given an event recorded, then another that is chained before the first one is queued
+    early = audit.record(actor=employee, action="test.early", target=employee)
+    PendingEvent.objects.filter(event=early).delete()  # as if its transaction had not committed yet
+    late = audit.record(actor=employee, action="test.late", target=employee)
+    audit.sequence()
+
+    # when the first one "commits" (its queue row appears) and the sequencer runs again
+    PendingEvent.objects.create(event=early)
+    audit.sequence()
+
+    # then it is chained after the later one, and the chain holds
+    positions = dict(ChainLink.objects.values_list("event_id", "position"))
+    assert positions == {late.pk: 1, early.pk: 2}
+    intact(2)
 
 
 def test_record_keeps_request_id_and_ip_from_the_request(client, employee):
@@ -45,13 +84,18 @@ def test_record_keeps_request_id_and_ip_from_the_request(client, employee):
 
     # then
     assert response.status_code == 302
-    event = AuditEvent.objects.get(action="token.created")
+    from audit.models import AuditPersonal
+    from audit.selectors import trail
+
+    event = trail().get(action="token.created")
     assert (event.request_id, event.ip) == ("req-12345678", "10.1.2.3")
+    # the client address is the actor's personal data: in their row, not in the event
+    assert AuditPersonal.objects.get(event=event, ref="actor").ip == "10.1.2.3"
     assert response["X-Request-ID"] == "req-12345678"
 
 
 def test_events_refuse_update_and_delete_in_python(employee):
-    event = make_events(employee, 1)[0]
+    event = AuditEvent.objects.get(pk=make_events(employee, 1)[0].pk)
     with pytest.raises(AppendOnlyError):
         event.save()
     with pytest.raises(AppendOnlyError):
@@ -60,11 +104,18 @@ def test_events_refuse_update_and_delete_in_python(employee):
         AuditEvent.objects.filter(pk=event.pk).update(action="x")
     with pytest.raises(AppendOnlyError):
         AuditEvent.objects.filter(pk=event.pk).delete()
+    with pytest.raises(AppendOnlyError):
+        ChainLink.objects.filter(event=event).update(hash="x")
 
 
 def _raw_update(event_id, action):
     with connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditevent SET action = %s WHERE id = %s", [action, event_id])
+
+
+def _sql(statement, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL")
@@ -73,9 +124,35 @@ def test_postgres_refuses_a_raw_update_and_delete(employee):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         _raw_update(event.pk, "forged")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
+        _sql("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
+    for table in ("audit_chainlink",):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            _sql(f"UPDATE {table} SET hash = 'x'")
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            _sql(f"DELETE FROM {table}")
+    # personal rows: only an erasure (salt blanked, erased_at set, the commitment kept) passes
+    with pytest.raises(DatabaseError, match="only ever erased"), transaction.atomic():
+        _sql("UPDATE audit_auditpersonal SET label = 'someone else'")
+    with pytest.raises(DatabaseError, match="only ever erased"), transaction.atomic():
+        _sql("DELETE FROM audit_auditpersonal")
+    with pytest.raises(DatabaseError, match="only ever erased"), transaction.atomic():
+        _sql("UPDATE audit_auditpersonal SET salt = '', erased_at = now(), commitment = 'x'")
     assert AuditEvent.objects.get(pk=event.pk).action == "test.happened"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL")
+@pytest.mark.parametrize(
+    "table", ["audit_auditevent", "audit_auditpersonal", "audit_chainlink", "audit_auditcheckpoint"]
+)
+def test_postgres_refuses_truncate(employee, table):
+    # given a trail (its foreign keys checked now: PostgreSQL truncates nothing with checks pending)
+    make_events(employee, 2)
+    _sql("SET CONSTRAINTS ALL IMMEDIATE")
+
+    # when someone truncates one of its tables (CASCADE reaches the others), then the database refuses
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        _sql(f"TRUNCATE {table} CASCADE")
+    intact(2)
 
 
 def test_verify_audit_names_an_edited_event(employee):
@@ -92,7 +169,7 @@ def test_verify_audit_names_an_edited_event(employee):
         _raw_update(events[1].pk, "forged")
 
     # when / then
-    checked, broken = verify_chain()
+    broken = verify_chain().broken
     assert broken is not None and broken.event_id == events[1].pk
     assert "edited" in broken.reason
     with pytest.raises(CommandError, match=f"event #{events[1].pk}"):
@@ -100,12 +177,13 @@ def test_verify_audit_names_an_edited_event(employee):
 
 
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="the trigger refuses the delete on PostgreSQL")
-def test_verify_audit_names_the_event_after_a_removed_one(employee):
-    events = make_events(employee, 3)
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
-    _, broken = verify_chain()
-    assert broken.event_id == events[2].pk and "removed" in broken.reason
+def test_verify_audit_names_the_link_after_a_removed_one(employee):
+    events = make_events(employee, 4)
+    _sql("DELETE FROM audit_auditpersonal WHERE event_id = %s", [events[1].pk])
+    _sql("DELETE FROM audit_chainlink WHERE event_id = %s", [events[1].pk])
+    _sql("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
+    broken = verify_chain().broken
+    assert broken.event_id == events[2].pk and "missing" in broken.reason
 
 
 def test_verify_audit_reports_an_intact_chain(employee):
@@ -126,7 +204,8 @@ def test_data_is_stored_exactly_as_hashed(employee):
     )
     stored = AuditEvent.objects.get(pk=event.pk)
     assert stored.data == {"when": "2026-01-02T00:00:00Z", "n": 1.5, "é": ["<b>"]}
-    assert verify_chain()[1] is None
+    audit.sequence()
+    intact(1)
 
 
 # --- pages and exports -----------------------------------------------------------
@@ -186,6 +265,24 @@ def test_history_panel_renders_events_for_an_object(employee):
     assert html.count("test.happened") == 2
 
 
+@pytest.mark.django_db(transaction=True)
+def test_history_panels_show_an_event_as_soon_as_its_change_commits(employee, manager, department):
+    # given a change committed and not chained yet (no sequencer runs: on PostgreSQL it is a Celery task)
+    from django.template import Context, Template
+
+    from accounts.services import membership_set
+
+    audit.record  # noqa: B018 - the service below records through it
+    membership_set(actor=manager, user=employee, department=department, role="reviewer")
+    membership = employee.memberships.get(department=department)
+    if connection.vendor == "postgresql":
+        assert PendingEvent.objects.exists()
+
+    # then the membership's history shows it at once, its personal values included
+    html = Template("{% load audit_tags %}{% history_panel obj %}").render(Context({"obj": membership}))
+    assert "membership.set" in html and "manager@example.com" in html and "employee@example.com" in html
+
+
 # --- bulk appends and the fast verification ---------------------------------------
 
 
@@ -193,10 +290,8 @@ def test_record_many_chains_every_event_in_one_insert(employee, django_assert_nu
     # given one event already in the trail
     first = make_events(employee, 1)[0]
 
-    # when three are appended at once
-    # (a savepoint, the chain lock on PostgreSQL, the last hash, one COPY or INSERT, the release)
-    queries = 5 if connection.vendor == "postgresql" else 4
-    with django_assert_num_queries(queries):
+    # when three are appended at once (the events, their actor rows: none for the system, their queue rows)
+    with django_assert_num_queries(2):
         written = audit.record_many(
             actor=None,
             action="channel.went_dormant",
@@ -204,19 +299,24 @@ def test_record_many_chains_every_event_in_one_insert(employee, django_assert_nu
             entries=[(i, f"Channel {i}", {"i": i}) for i in range(3)],
         )
 
-    # then they follow the first, in order, and the chain holds
+    # then the sequencer chains them after the first, in order, and the chain holds
+    from audit.selectors import trail
+
     assert written == 3
-    events = list(AuditEvent.objects.filter(action="channel.went_dormant").order_by("id"))
+    audit.sequence()
+    events = list(trail().filter(action="channel.went_dormant").order_by("id"))
     assert [e.target_id for e in events] == ["0", "1", "2"]
-    assert events[0].prev_hash == first.hash and events[1].prev_hash == events[0].hash
-    assert events[0].actor_label == "system" and events[2].data == {"i": 2}
-    assert verify_chain() == (4, None)
+    assert [e.position for e in events] == [2, 3, 4] and events[1].prev_hash == events[0].hash
+    assert ChainLink.objects.get(event=first).hash == events[0].prev_hash
+    assert events[0].actor_label == "system" and events[2].details == {"i": 2}
+    intact(4)
 
 
 def test_values_the_fast_encoder_writes_differently_still_verify(employee):
     # orjson writes 1e-07 as 1e-7 and cannot hold 2**70: the canonical encoder decides those events
     audit.record(actor=employee, action="x.y", target=employee, data={"small": 1e-7, "wide": 2**70, "s": "\u2028"})
-    assert verify_chain() == (1, None)
+    audit.sequence()
+    intact(1)
 
 
 def test_slices_of_the_chain_verify_like_the_whole(employee):
@@ -235,11 +335,10 @@ def test_slices_of_the_chain_verify_like_the_whole(employee):
     head = audit.verify_range(ids[0], ids[4])
     tail = audit.verify_range(ids[5], ids[9])
 
-    # then the first half holds (its last event is checked against its own predecessor), the second
-    # names the edited event, as one walk does
-    assert head == (5, None)
-    assert tail[0] == 2 and tail[1].event_id == ids[6]
-    assert verify_chain() == (7, tail[1])
+    # then the first half holds, the second names the edited event, as one walk does
+    assert (head.checked, head.broken) == (5, None)
+    assert tail.checked == 5 and tail.broken.event_id == ids[6]
+    assert verify_chain().broken == tail.broken
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="processes check slices on PostgreSQL")
@@ -250,7 +349,8 @@ def test_processes_checking_slices_answer_as_one_walk(employee, monkeypatch):
     monkeypatch.setattr(audit, "PARALLEL_FROM", 1)
 
     # when / then
-    assert verify_chain(workers=3) == (30, None)
+    result = verify_chain(workers=3)
+    assert (result.checked, result.broken, result.head_position) == (30, None, 30)
     out = io.StringIO()
     call_command("verify_audit", "--workers", "2", stdout=out)
     assert "30 events verified" in out.getvalue()
@@ -260,8 +360,8 @@ def test_processes_checking_slices_answer_as_one_walk(employee, monkeypatch):
         cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
         _raw_update(events[19].pk, "forged")
         cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only")
-    checked, broken = verify_chain(workers=3)
-    assert (checked, broken.event_id) == (20, events[19].pk)
+    result = verify_chain(workers=3)
+    assert (result.checked, result.broken.event_id) == (30, events[19].pk)
 
 
 def test_can_read_trail_in_one_query_answers_as_has_perm(auditor, it_security, employee, superuser, groups):
@@ -306,8 +406,10 @@ def test_the_api_list_is_drf_output_built_from_rows(token_client, auditor, emplo
         body = client.get("/api/v1/audit-events/?action=test.").json()
 
     # then: what DRF's generic serializer gives for each event
+    from audit.selectors import trail
+
     generic = AuditEventSerializer()
-    events = AuditEvent.objects.filter(action__startswith="test.").order_by("-id")
+    events = trail().filter(action__startswith="test.")
     assert body["results"] == [generic.generic_representation(e) for e in events]
     assert [list(row) for row in body["results"]] == [list(AuditEventSerializer.Meta.fields)] * 3
     assert body["results"][-1]["ip"] == "10.0.0.1" and body["results"][-1]["data"] == {"n": 0}
@@ -327,13 +429,15 @@ def test_event_rows_are_what_the_row_template_renders(employee, settings):
     audit.record(actor=employee, action="<b>x</b>", target=employee, target_label='"<i>&', data={"é": "<s>"})
     context.client_ip.reset(ip)
     audit.record(actor=None, action="y", target_type="a.b", target_id="<7>", data={})
-    events = list(AuditEvent.objects.order_by("-id"))
+    from audit.selectors import trail
+
+    events = list(trail())
 
     # then: the rows built in Python are the template's, byte for byte, from rows and from objects
     with timezone.override("Europe/Berlin"):
         expected = "\n  ".join(render_to_string("audit/_event_row.html", {"e": e}).strip() for e in events)
         assert event_rows(events) == expected
-        assert event_rows(AuditEvent.objects.order_by("-id").values(*ROW_FIELDS)) == expected
+        assert event_rows(trail().values(*ROW_FIELDS)) == expected
     assert "&lt;b&gt;x&lt;/b&gt;" in expected and "from 2001:db8::1" in expected
 
 

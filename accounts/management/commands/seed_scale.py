@@ -5,8 +5,9 @@
 
 Rows are written in bulk: COPY on PostgreSQL, ``bulk_create`` elsewhere, with ids chosen up front so
 that posts, revisions, stage reviews and decisions can point at each other without reading anything back.
-Audit events are hash-chained in Python with ``audit.services.compute_hash`` (continuing from the last
-event, under the chain lock), so ``manage.py verify_audit`` checks them like any others.
+Audit events are written with their personal rows and chain links, hashed in Python with
+``audit.hashing`` (continuing from the last link, under the sequencer's lock), so ``manage.py
+verify_audit`` checks them like any others.
 
 Safe to run again: each kind of row is topped up to the count asked for.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import secrets
 import sys
 import time
 from collections.abc import Iterator
@@ -33,7 +35,8 @@ from accounts.models import Department, Membership, User
 from approvals.choices import Outcome, PostState, StageMode, StageState
 from approvals.models import Decision, Post, PostRevision, StageReview
 from audit import services as audit
-from audit.models import AuditEvent
+from audit.hashing import GENESIS, commitment, leaf_hash, link_hash
+from audit.models import AuditEvent, AuditPersonal, ChainLink
 from channels_registry.choices import ChannelRole, ChannelState
 from channels_registry.models import Channel, ChannelMembership
 from policies.models import Platform
@@ -362,34 +365,60 @@ class Command(BaseCommand):
             return 0
         actor = User.objects.get(email="admin@example.com")
         bar = self.bar("audit events", n - have)
-        written = 0
+        audit.sequence()  # chain what is waiting first: the seeded events continue after it
         with transaction.atomic():
-            audit._lock_chain()  # appends are serialised: nobody records between our reads and writes
-            last = AuditEvent.objects.order_by("-id").values_list("hash", "created_at").first()
-            prev_hash = last[0] if last else audit.GENESIS
-            start = max(last[1] if last else self.now - timedelta(days=365), self.now - timedelta(days=365))
-            writer = Writer(AuditEvent, chunk=50_000)
+            with connection.cursor() as cur:  # one sequencer at a time: the seeder is one while it runs
+                if connection.vendor == "postgresql":
+                    cur.execute("SELECT pg_advisory_xact_lock(%s)", [audit.SEQUENCER_LOCK_KEY])
+            last = ChainLink.objects.order_by("-position").values_list("position", "hash").first()
+            position, prev_hash = last or (0, GENESIS)
+            newest = AuditEvent.objects.order_by("-id").values_list("created_at", flat=True).first()
+            start = max(newest or self.now - timedelta(days=365), self.now - timedelta(days=365))
+            events = Writer(AuditEvent, chunk=50_000)
+            people = Writer(AuditPersonal, chunk=50_000)
+            links = Writer(ChainLink, chunk=50_000)
             step = timedelta(seconds=max(1, int(365 * 86400 / max(n - have, 1))))
             first = next_id(AuditEvent)
+            first_row = next_id(AuditPersonal)
             for k, i in enumerate(range(have, n)):
-                event = AuditEvent(
-                    created_at=start + step * (k + 1),
-                    actor=actor,
-                    actor_label=actor.email,
-                    action="post.stage_decided" if i % 3 else "channel.updated",
+                pk = first + k
+                created_at = start + step * (k + 1)
+                action = "post.stage_decided" if i % 3 else "channel.updated"
+                target_id, text, data = str(i % 1_000_000 + 1), f"Scale post {i}", {"i": i}
+                salt = secrets.token_hex(16)
+                seal = commitment(salt, actor.email, None, {})
+                events.add(
+                    id=pk,
+                    created_at=created_at,
+                    actor_id=actor.pk,
+                    action=action,
                     target_type="approvals.post",
-                    target_id=str(i % 1_000_000 + 1),
-                    target_label=f"Scale post {i}",
-                    data={"i": i},
-                    prev_hash=prev_hash,
+                    target_id=target_id,
+                    target_text=text,
+                    data=data,
                 )
-                event.hash = prev_hash = audit.compute_hash(event, prev_hash)
-                values = {f.attname: getattr(event, f.attname) for f in writer.fields}
-                writer.add(**values | {"id": first + k})
-                if len(writer.rows) == 0:
-                    bar.add(writer.chunk)
-            writer.flush()
-            bar.add(writer.written - bar.done)
-            written = writer.written
-            reset_sequences(AuditEvent)
-        return written
+                people.add(
+                    id=first_row + k,
+                    event_id=pk,
+                    ref="actor",
+                    person_id=actor.pk,
+                    salt=salt,
+                    commitment=seal,
+                    label=actor.email,
+                )
+                leaf = leaf_hash(
+                    pk, created_at, actor.pk, action, "approvals.post", target_id, text, data, "", {"actor": seal}
+                )
+                position += 1
+                digest = link_hash(prev_hash, position, leaf)
+                links.add(
+                    position=position, event_id=pk, leaf=leaf, prev_hash=prev_hash, hash=digest, sequenced_at=created_at
+                )
+                prev_hash = digest
+                if len(events.rows) == 0:
+                    people.flush(), links.flush()
+                    bar.add(events.chunk)
+            events.flush(), people.flush(), links.flush()
+            bar.add(events.written - bar.done)
+            reset_sequences(AuditEvent, AuditPersonal)
+        return events.written
