@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -525,17 +525,31 @@ def _dormancy_threshold_q(platforms: list[Platform], now: datetime) -> Q:
     return q
 
 
-def _open_findings(now: datetime) -> None:
-    """One finding per channel flagged at ``now``, in one INSERT … SELECT (bulk_create batches on SQLite)."""
+def _open_findings(now: datetime, lo: int, hi: int) -> None:
+    """One finding per channel (ids ``lo`` ≤ id < ``hi``) flagged at ``now``, in one INSERT … SELECT."""
     finding, channel = DormancyFinding._meta, Channel._meta
     q = connection.ops.quote_name
     stamp = connection.ops.adapt_datetimefield_value(now)
     # Table names come from the models; every value is a parameter.
     insert = f"INSERT INTO {q(finding.db_table)} (channel_id, state, last_activity_at, opened_at) "
     select = f"SELECT id, %s, COALESCE(last_activity_at, activated_at, created_at), %s FROM {q(channel.db_table)} "  # noqa: S608
-    sql = insert + select + "WHERE state = %s AND dormant_since = %s"
+    sql = insert + select + "WHERE state = %s AND dormant_since = %s AND id >= %s AND id < %s"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [FindingState.OPEN, stamp, ChannelState.DORMANT, stamp])
+        cursor.execute(sql, [FindingState.OPEN, stamp, ChannelState.DORMANT, stamp, lo, hi])
+
+
+# Rows one transaction of a bulk step changes, and so locks, at most: a channel's activity waits for a
+# batch (tens of milliseconds), never for the whole audit (seconds at 100,000 channels).
+DORMANCY_BATCH = 500
+
+
+def _id_batches(model: type) -> Iterable[tuple[int, int]]:
+    size = DORMANCY_BATCH
+    bounds = model.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
+    if bounds["lo"] is None:
+        return
+    for lo in range(bounds["lo"], bounds["hi"] + 1, size):
+        yield lo, lo + size
 
 
 def _names(names: list[str], limit: int = 20) -> str:
@@ -565,25 +579,38 @@ def _audit_in_slices(action: str, channel_ids: list[int]) -> None:
 
 
 def _flag_quiet_channels(now: datetime) -> int:
-    """Active channels quiet past their platform's threshold become dormant: one UPDATE (it locks
-    each row it changes; a channel whose activity commits meanwhile is re-checked and left alone),
-    one finding each, their ids in the trail, and one notification per owner listing only theirs."""
+    """Active channels quiet past their platform's threshold become dormant, ``DORMANCY_BATCH`` ids at a time,
+    each batch one short transaction: one UPDATE (it locks the rows it changes; a channel whose activity
+    commits meanwhile is re-checked and left alone), one finding each, their ids in the trail. Then one
+    notification per owner listing only theirs."""
     platforms = list(Platform.objects.only("pk", "dormancy_days"))
     baseline = Coalesce("last_activity_at", "activated_at", "created_at")
-    flagged_count = (
-        Channel.objects.alias(baseline=baseline)
-        .filter(_dormancy_threshold_q(platforms, now), state=ChannelState.ACTIVE)
-        .update(state=ChannelState.DORMANT, dormant_since=now)
-    )
-    if not flagged_count:
+    flagged = []
+    for lo, hi in _id_batches(Channel):
+        with transaction.atomic():
+            count = (
+                Channel.objects.alias(baseline=baseline)
+                .filter(_dormancy_threshold_q(platforms, now), state=ChannelState.ACTIVE, pk__gte=lo, pk__lt=hi)
+                .update(state=ChannelState.DORMANT, dormant_since=now)
+            )
+            if not count:
+                continue
+            _open_findings(now, lo, hi)
+            batch = list(
+                Channel.objects.filter(state=ChannelState.DORMANT, dormant_since=now, pk__gte=lo, pk__lt=hi)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            _audit_in_slices("channel.dormancy_flagged", batch)
+            flagged += batch
+    if not flagged:
         return 0
-    _open_findings(now)
-    flagged = list(
-        Channel.objects.filter(state=ChannelState.DORMANT, dormant_since=now)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    _audit_in_slices("channel.dormancy_flagged", flagged)
+    with transaction.atomic():
+        _tell_owners_of_dormant(now, len(flagged))
+    return len(flagged)
+
+
+def _tell_owners_of_dormant(now: datetime, flagged: int) -> None:
     theirs: dict[int, list[tuple[int, str]]] = {}
     for user_id, channel_id, name in (
         ChannelMembership.objects.filter(
@@ -615,27 +642,44 @@ def _flag_quiet_channels(now: datetime) -> int:
             )
             for user_id, channels in theirs.items()
         ],
-        webhook_title=f"The dormancy audit flagged {len(flagged)} channel(s)",
+        webhook_title=f"The dormancy audit flagged {flagged} channel(s)",
         webhook_url=reverse("channels_registry:channel_list") + "?dormant=true",
-        webhook_data={"flagged": len(flagged)},
+        webhook_data={"flagged": flagged},
     )
-    return len(flagged)
 
 
 def _propose_retirements(now: datetime, grace: timedelta) -> int:
-    """Findings still open after the grace period are escalated: IT hears the count, each department's
-    managers hear about their department's channels (a count and a filtered link, not every id)."""
-    escalated = DormancyFinding.objects.filter(
-        state=FindingState.OPEN, opened_at__lte=now - grace, channel__state=ChannelState.DORMANT
-    ).update(state=FindingState.ESCALATED, escalated_at=now)
+    """Findings still open after the grace period are escalated (``DORMANCY_BATCH`` findings a transaction,
+    each batch in the trail); then IT hears the count, each department's managers about their department's
+    channels (a count and a filtered link, not every id)."""
+    escalated = 0
+    for lo, hi in _id_batches(DormancyFinding):
+        with transaction.atomic():
+            count = DormancyFinding.objects.filter(
+                state=FindingState.OPEN,
+                opened_at__lte=now - grace,
+                channel__state=ChannelState.DORMANT,
+                pk__gte=lo,
+                pk__lt=hi,
+            ).update(state=FindingState.ESCALATED, escalated_at=now)
+            if count:
+                batch = DormancyFinding.objects.filter(
+                    state=FindingState.ESCALATED, escalated_at=now, pk__gte=lo, pk__lt=hi
+                ).order_by("channel_id")
+                _audit_in_slices("channel.retirement_proposed", list(batch.values_list("channel_id", flat=True)))
+                escalated += count
     if not escalated:
         return 0
+    with transaction.atomic():
+        return _tell_about_retirements(now)
+
+
+def _tell_about_retirements(now: datetime) -> int:
     due = list(
         DormancyFinding.objects.filter(state=FindingState.ESCALATED, escalated_at=now)
         .order_by("channel_id")
         .values_list("channel_id", "channel__display_name", "channel__department_id")
     )
-    _audit_in_slices("channel.retirement_proposed", [pk for pk, _, _ in due])
     per_department: dict[int, list[str]] = {}
     for _, name, department_id in due:
         per_department.setdefault(department_id, []).append(name)
@@ -678,14 +722,15 @@ def _propose_retirements(now: datetime, grace: timedelta) -> int:
     return len(due)
 
 
-@transaction.atomic
 def dormancy_audit(*, now: datetime | None = None, grace: timedelta = DORMANCY_GRACE) -> dict[str, int]:
     """Flag active channels quiet past their platform's threshold, escalate findings past the grace.
 
-    Set-based: the number of queries does not grow with the number of channels, and every
-    notification carries only what its recipient needs. The trail lists every flagged and escalated
-    channel (``_audit_in_slices``) and the run's counts. Safe to run twice: flagged channels are
-    dormant, escalated findings are escalated.
+    Set-based, in short transactions of ``DORMANCY_BATCH`` rows (each with its part of the trail), so
+    that no channel waits on the audit for longer than a batch: the number of queries grows with the
+    batches, not with the channels, and every notification carries only what its recipient needs. The
+    trail lists every flagged and escalated channel (``_audit_in_slices``) and the run's counts. Safe to
+    run twice: flagged channels are dormant, escalated findings are escalated. (A run stopped between
+    its batches and its notifications leaves those owners untold; the next run flags only new channels.)
     """
     now = now or timezone.now()
     # Escalate first: only findings from earlier runs can be past the grace, and the planner knows
@@ -694,13 +739,14 @@ def dormancy_audit(*, now: datetime | None = None, grace: timedelta = DORMANCY_G
     escalated = _propose_retirements(now, grace)
     flagged = _flag_quiet_channels(now)
     if flagged or escalated:
-        audit.record(
-            actor=None,
-            action="channel.dormancy_audited",
-            target_type=Channel._meta.label_lower,
-            target_label="dormancy audit",
-            data={"flagged": flagged, "retirement_proposed": escalated},
-        )
+        with transaction.atomic():
+            audit.record(
+                actor=None,
+                action="channel.dormancy_audited",
+                target_type=Channel._meta.label_lower,
+                target_label="dormancy audit",
+                data={"flagged": flagged, "retirement_proposed": escalated},
+            )
     return {"flagged": flagged, "escalated": escalated}
 
 

@@ -9,8 +9,8 @@ from accounts.management.commands.seed_scale import Command as SeedScale
 from approvals.choices import PostState, StageState
 from approvals.models import Decision, Post, StageReview
 from audit.models import AuditEvent
-from audit.services import verify_chain
 from channels_registry.models import Channel, ChannelMembership
+from socialgov.testing.audit import assert_chain_intact
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_seed_scale_builds_the_company_and_a_valid_chain_and_tops_up_on_a_second
     assert Decision.objects.count() == 180
     assert all(p.current_revision.post_id == p.pk for p in Post.objects.select_related("current_revision")[:20])
     assert AuditEvent.objects.count() == 300
-    assert verify_chain() == (300, None)
+    assert assert_chain_intact().checked == 300
 
     # when: again, a little larger
     _seed(users=40, channels=60, posts=250, audit_events=350)
@@ -44,7 +44,7 @@ def test_seed_scale_builds_the_company_and_a_valid_chain_and_tops_up_on_a_second
     # then: only the difference is added and the chain still holds
     assert Post.objects.filter(author__email__startswith="scale").count() == 250
     assert AuditEvent.objects.count() == 350
-    assert verify_chain() == (350, None)
+    assert assert_chain_intact().checked == 350
 
 
 def test_open_reviews_for_the_decision_benchmark():

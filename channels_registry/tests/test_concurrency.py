@@ -5,10 +5,10 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from audit.services import verify_chain
 from channels_registry import services
 from channels_registry.tests.factories import channel_with_custodians
 from socialgov.errors import Conflict
+from socialgov.testing.audit import assert_chain_intact
 
 pytestmark = [
     pytest.mark.postgres,
@@ -44,4 +44,4 @@ def test_racing_approvals_exactly_one_wins(department, manager, employee, collea
     assert sorted(outcomes) == ["conflict", "won"]
     channel.refresh_from_db()
     assert channel.state == "in_security_review"
-    assert verify_chain()[1] is None
+    assert_chain_intact()

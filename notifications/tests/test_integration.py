@@ -95,7 +95,7 @@ def start_worker(*, smtp_server=None, **extra_env: str) -> subprocess.Popen:
             "--pool",
             "solo",
             "-Q",
-            "default,notifications,webhooks,periodic",
+            "default,notifications,webhooks,periodic,audit",
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",

@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.models import Department, Membership, User
 from audit import services as audit
 from audit.models import AuditEvent
-from audit.services import verify_chain
+from socialgov.testing.audit import assert_chain_intact
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_seed_demo_is_idempotent_and_verifies():
     assert set(Department.objects.values_list("slug", flat=True)) == {"marketing", "it", "training", "product", "legal"}
     assert "employee@example.com" in out.getvalue() and "/accounts/login/" in out.getvalue()
     assert User.objects.get(email="itsec@example.com").groups.filter(name="it_security").exists()
-    assert verify_chain()[1] is None
+    assert_chain_intact()
 
 
 # --- API error format -----------------------------------------------------------------

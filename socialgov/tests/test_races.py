@@ -14,11 +14,11 @@ from approvals import services as approvals
 from approvals.models import Lockdown, Post
 from approvals.tests.factories import channel_for, draft
 from audit.models import AuditEvent
-from audit.services import verify_chain
 from channels_registry import services as registry
 from channels_registry.choices import CHECKLIST, ChannelState
 from channels_registry.tests.factories import channel_with_custodians
 from socialgov.errors import Conflict
+from socialgov.testing.audit import assert_chain_intact
 
 pytestmark = [
     pytest.mark.postgres,
@@ -78,7 +78,7 @@ def test_two_it_reviewers_decide_the_same_security_review(groups, department, em
     channel.refresh_from_db()
     assert channel.state == ChannelState.ACTIVE
     assert channel.security_reviews.count() == 1
-    assert verify_chain()[1] is None
+    assert_chain_intact()
 
 
 def test_a_lockdown_starting_while_posts_are_released_stops_every_later_release(
@@ -111,7 +111,7 @@ def test_a_lockdown_starting_while_posts_are_released_stops_every_later_release(
     assert not released.filter(pk__gt=started.pk).exists()
     assert Post.objects.filter(released_at__isnull=True).count() == 60 - released.count()
     assert Lockdown.objects.filter(ended_at__isnull=True).count() == 1
-    assert verify_chain()[1] is None
+    assert_chain_intact()
 
     # and a second run during the lockdown releases nothing
     assert approvals.release_due()["released"] == 0
