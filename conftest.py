@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 from django.core.cache import cache
@@ -34,8 +35,19 @@ def use_broker(url: str) -> None:
 def _test_settings():
     # Unit tests publish to an in-process broker; integration tests point at Redis themselves.
     use_broker("memory://")
-    with override_settings(
-        STORAGES=TEST_STORAGES, CACHES=TEST_CACHES, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from audit.signing import generate_pem
+
+    with (
+        tempfile.TemporaryDirectory(prefix="audit-checkpoints-") as checkpoints,
+        override_settings(
+            STORAGES=TEST_STORAGES,
+            CACHES=TEST_CACHES,
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            # a signing key of the run's own, and checkpoints written where nothing else is
+            AUDIT_SIGNING_KEY=generate_pem(),
+            AUDIT_SIGNING_KEY_FILE="",
+            AUDIT_CHECKPOINT_DIR=checkpoints,
+        ),
     ):
         yield
 

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from audit import signing
 from socialgov.middleware import SEEN_AT, SIGNED_IN_AT
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -32,6 +33,10 @@ def _production_env(tmp_path) -> dict[str, str]:
     test_only = ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG", "CELERY_TASK_ALWAYS_EAGER")
     env = {k: v for k, v in os.environ.items() if k not in test_only}
     env.update(PRODUCTION_ENV, SOCIALGOV_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="socialgov.settings")
+    key = tmp_path / "audit-key.pem"  # production signs the audit trail's checkpoints (audit.W001 without)
+    if not key.exists():
+        key.write_text(signing.generate_pem())
+    env.update(AUDIT_SIGNING_KEY_FILE=str(key), AUDIT_CHECKPOINT_DIR=str(tmp_path / "checkpoints"))
     return env
 
 
@@ -51,6 +56,27 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
 
     # then
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_warns_without_an_audit_signing_key(tmp_path):
+    # given: production settings without the key that signs the audit trail's checkpoints
+    env = _production_env(tmp_path)
+    del env["AUDIT_SIGNING_KEY_FILE"]
+    env.pop("AUDIT_SIGNING_KEY", None)
+
+    # when
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    # then: the deployment step fails, naming the setting and how to make a key
+    assert result.returncode == 1
+    assert "audit.W001" in result.stderr and "audit_keygen" in result.stderr
 
 
 def test_production_responses_carry_hsts_and_secure_cookies(tmp_path):

@@ -58,6 +58,8 @@ ROUTES: list[Route] = [
     ),
     Route("audit:list", "get", lambda o: "/audit/", audit_readers()),
     Route("audit:export", "get", lambda o: "/audit/export.csv", audit_readers()),
+    # the checkpoints' public key: public, signed in or not
+    Route("audit:public_key", "get", lambda o: "/audit/checkpoints/public-key.pem", page(anon=200)),
     Route("admin:index", "get", lambda o: "/admin/", page(ok=302, superuser=200)),
     # API
     Route("me", "get", lambda o: "/api/v1/me/", page(anon=401), api=True),
