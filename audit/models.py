@@ -97,7 +97,8 @@ class AuditPersonal(models.Model):
     (``audit_erase_person``); the commitment stays, and the chain still verifies.
     """
 
-    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="personal")
+    # (event, ref) is unique: that index serves lookups by event, so the foreign key needs none of its own
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="personal", db_index=False)
     ref = models.CharField(max_length=16)
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -111,7 +112,6 @@ class AuditPersonal(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["event", "ref"], name="audit_personal_event_ref")]
-        indexes = [models.Index(fields=["person"], name="audit_personal_person_idx")]
 
     def __str__(self) -> str:
         return f"{self.ref} of event {self.event_id}"

@@ -29,7 +29,10 @@ class Migration(migrations.Migration):
                 (
                     "event",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="personal", to="audit.auditevent"
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="personal",
+                        to="audit.auditevent",
                     ),
                 ),
                 (
@@ -45,7 +48,6 @@ class Migration(migrations.Migration):
             ],
             options={
                 "constraints": [models.UniqueConstraint(fields=("event", "ref"), name="audit_personal_event_ref")],
-                "indexes": [models.Index(fields=["person"], name="audit_personal_person_idx")],
             },
         ),
         migrations.CreateModel(

@@ -185,6 +185,8 @@ def forwards(apps, schema_editor):
     if pg:
         writer.execute("SET CONSTRAINTS ALL IMMEDIATE")
         writer.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only")
+        # millions of rows the planner knows nothing of yet: without statistics the sequencer's lookups scan
+        writer.execute("ANALYZE audit_auditevent, audit_auditpersonal, audit_chainlink")
     writer.close()
 
 
