@@ -402,9 +402,9 @@ def time_verify_audit() -> dict[str, Any]:
 
     workers = os.cpu_count() or 1  # as `manage.py verify_audit` runs by default
     t0 = time.monotonic()
-    checked, broken = verify_chain(workers=workers)
+    result = verify_chain(workers=workers)
     seconds = round(time.monotonic() - t0, 2)
-    return {"events": checked, "seconds": seconds, "intact": broken is None, "workers": workers}
+    return {"events": result.checked, "seconds": seconds, "intact": result.broken is None, "workers": workers}
 
 
 def time_dormancy_audit() -> dict[str, Any]:
