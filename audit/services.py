@@ -459,15 +459,19 @@ def _chunk(cursor, lo: int, hi: int) -> Verification:
     links = {r[0]: r[1:] for r in cursor.fetchall()}
     cursor.execute(_sql(_CHECK_EVENTS[2]), [lo, hi])
     people: dict[int, dict[str, tuple]] = {}
-    for event_id, ref, *rest in cursor.fetchall():
-        people.setdefault(event_id, {})[ref] = tuple(rest)
+    for r in cursor.fetchall():
+        if r[0] in people:
+            people[r[0]][r[1]] = r[2:]
+        else:
+            people[r[0]] = {r[1]: r[2:]}
     cursor.execute(_sql(_CHECK_EVENTS[0]), [lo, hi])
+    links_pop, people_pop, none = links.pop, people.pop, {}
     for row in cursor.fetchall():
         pk = row[0]
-        link = links.pop(pk, None)
+        link = links_pop(pk, None)
         commitments: dict[str, str] = {}
-        for ref, rest in people.pop(pk, {}).items():
-            if ref not in ("actor", "subject"):
+        for ref, rest in people_pop(pk, none).items():
+            if ref != "actor" and ref != "subject":
                 part.breaks.append(ChainBreak(pk, f"a personal row '{ref}' was added to it", link and link[0]))
             _check_personal(pk, ref, rest, commitments, link, part, part.breaks)
         _check_event(row, link, commitments, part, part.breaks)
