@@ -1136,21 +1136,26 @@ def grant_revoke(*, actor: User | None, grant: AccessGrant, reason: str) -> Acce
     return grant
 
 
-@transaction.atomic
 def grants_expire(*, now: datetime | None = None) -> int:
     """Revoke live grants whose ``valid_until`` has passed, end their memberships, flag orphans.
 
-    Safe to run twice: revoked grants are no longer live.
+    One short transaction a grant (``grant_revoke`` locks that grant alone), not one holding every expired
+    grant's lock until the last is done. Safe to run twice: revoked grants are no longer live.
     """
     now = now or timezone.now()
     expired = list(
-        AccessGrant.objects.select_for_update(of=("self",))
-        .filter(revoked_at__isnull=True, valid_until__lt=now.date())
-        .select_related("channel", "user")
+        AccessGrant.objects.filter(revoked_at__isnull=True, valid_until__lt=now.date()).select_related(
+            "channel", "user"
+        )
     )
+    revoked = 0
     for grant in expired:
-        grant_revoke(actor=None, grant=grant, reason=f"Granted until {grant.valid_until:%Y-%m-%d}.")
-    return len(expired)
+        try:
+            grant_revoke(actor=None, grant=grant, reason=f"Granted until {grant.valid_until:%Y-%m-%d}.")
+        except Conflict:  # revoked meanwhile
+            continue
+        revoked += 1
+    return revoked
 
 
 @transaction.atomic
