@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from audit.duties import REFUSAL_ACTIONS
+
 
 class AppendOnlyError(Exception):
     """Audit events are never changed or removed."""
@@ -17,10 +19,10 @@ class AuditEventQuerySet(models.QuerySet):
         return self.filter(target_type=obj._meta.label_lower, target_id=str(obj.pk))
 
 
-# Actions an auditor is shown as anomalies on the dashboard (reports/dashboard.py), indexed apart.
-# ``post.self_decision_refused`` is written by approvals once it records them.
+# Actions an auditor is shown as anomalies on the dashboard (reports/dashboard.py), indexed apart: the attempts
+# separation of duties refused (audit.duties), then the rare events worth a look.
 ANOMALY_ACTIONS = (
-    "post.self_decision_refused",
+    *REFUSAL_ACTIONS,
     "lockdown.started",
     "lockdown.ended",
     "user.offboarded",
