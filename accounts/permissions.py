@@ -108,9 +108,10 @@ def mfa_satisfied(user: Any) -> bool:
     """The one answer to "is this person's second factor satisfied" (the middleware, the API's permission and every
     deciding service ask it). A person enrolled in allauth's MFA (TOTP or a passkey) passed it to sign in: allauth
     asks an enrolled person's factor at every sign-in, the admin's included, and a passkey sign-in is one."""
-    if getattr(user, "_sg_has_mfa", False):  # read with the person (backends, tokens): nothing more to ask
-        return True
-    return not requires_mfa(user) or has_mfa(user)
+    enrolled = getattr(user, "_sg_has_mfa", None)  # read with the person (backends, tokens)
+    if enrolled is None and getattr(user, "is_authenticated", False):
+        enrolled = has_mfa(user)
+    return bool(enrolled) or not requires_mfa(user)  # only someone not enrolled: do their roles need it?
 
 
 def ensure_mfa(user: Any) -> None:
