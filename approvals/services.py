@@ -633,6 +633,7 @@ def comment_add(*, actor: User, post: Post, body: str) -> Comment:
 # --- Delegation -----------------------------------------------------------------------------------
 
 
+@duties.refusals_recorded
 @transaction.atomic
 def delegation_create(
     *,
@@ -647,6 +648,8 @@ def delegation_create(
     delegator = delegator or actor
     ensure(permissions.may_act(actor), "Auditors read; they do not delegate.")
     ensure(delegator.pk == actor.pk or is_it_security(actor), "You hand over only your own reviews.")
+    if delegator.pk != actor.pk:  # IT hands someone's reviews over: never to itself
+        duties.ensure_may_decide(actor, duties.Decision(kind="grant", target=delegator, subjects=[delegate]))
     errors: dict[str, list[str]] = {}
     if delegate.pk == delegator.pk:
         errors["delegate"] = ["Choose a colleague, not yourself."]

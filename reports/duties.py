@@ -120,8 +120,15 @@ def _decided_own_post(scope: Scope) -> QuerySet:
 
 def _two_stages_of_one_revision(scope: Scope) -> QuerySet:
     qs = scope.departments(Decision.objects.all(), "stage_review__post__channel__department_id")
+    # grouped by the revision and the reviewer (the other columns follow from those two)
     return (
-        qs.values("stage_review__revision_id", "reviewer_id")
+        qs.values(
+            "stage_review__revision_id",
+            "reviewer_id",
+            "stage_review__post__channel__department__name",
+            "stage_review__post_id",
+            "reviewer__email",
+        )
         .annotate(stages=Count("stage_review_id", distinct=True))
         .filter(stages__gt=1)
         .values_list(

@@ -192,3 +192,16 @@ def test_a_department_with_no_one_else_over_the_api(api_client, solo, it_securit
 
     assert response.status_code == 200, response.content
     assert response.json()["deciders"] == {"level": "IT security", "escalated": True, "people": [it_security.email]}
+
+
+def test_it_security_does_not_hand_someone_s_reviews_to_itself(it_security, reviewer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    with pytest.raises(SeparationOfDuties, match="concerns you"):
+        services.delegation_create(
+            actor=it_security, delegator=reviewer, delegate=it_security, starts_at=now, ends_at=now + timedelta(days=1)
+        )
+    assert AuditEvent.objects.filter(action="access.self_grant_refused", actor=it_security).count() == 1
