@@ -19,6 +19,13 @@ DEPARTMENTS = ["Marketing", "IT", "Training", "Product", "Legal"]
 # (settings.MFA_REQUIRED_ROLES: by default everyone who decides or exports).
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPSOCIALGOVDEMO234"
 
+
+def enrol_demo_totp(user) -> None:
+    """Enrol ``user`` with the demo TOTP secret (demo people, and the bench's and load test's deciders)."""
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_TOTP_SECRET)
+
+
 # email, full name, (department, role) list, groups, staff/superuser
 PEOPLE = [
     ("admin@example.com", "Ada Admin", [("IT", Role.MANAGER)], [], True),
@@ -70,8 +77,8 @@ class Command(BaseCommand):
                 services.membership_set(actor=admin, user=user, department=departments[dept_name], role=role)
             fresh = User.objects.get(pk=user.pk)  # read its groups and memberships anew
             needs_code = requires_mfa(fresh)
-            if needs_code and not Authenticator.objects.filter(user=user, type="totp").exists():
-                TOTP.activate(user, DEMO_TOTP_SECRET)
+            if needs_code:
+                enrol_demo_totp(user)
             roles = ", ".join(
                 [*(f"{r} of {d}" for d, r in memberships), *groups, *(["superuser"] if superuser else [])]
             )
