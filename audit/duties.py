@@ -33,9 +33,12 @@ KINDS: dict[str, tuple[str, str]] = {
     "post_stage": ("this post", "post.self_decision_refused"),
     "report_triage": ("this reported account", "reported_account.self_triage_refused"),
 }
+# A second stage of the same thing decided by one person: its own action, by what the stages are of.
+SECOND_STAGE_ACTIONS = {"post_stage": "post.second_stage_refused", "security_review": "channel.second_stage_refused"}
 # The refused attempts auditors see among the anomalies (audit.models.ANOMALY_ACTIONS).
-SECOND_STAGE_ACTION = "post.second_stage_refused"
-REFUSAL_ACTIONS: tuple[str, ...] = tuple(dict.fromkeys([*(a for _, a in KINDS.values()), SECOND_STAGE_ACTION]))
+REFUSAL_ACTIONS: tuple[str, ...] = tuple(
+    dict.fromkeys([*(a for _, a in KINDS.values()), *SECOND_STAGE_ACTIONS.values()])
+)
 
 # rule -> the reason given (``{what}``: the kind's words)
 RULES = {
@@ -114,7 +117,9 @@ class SeparationOfDuties(Forbidden):
 
     @property
     def action(self) -> str:
-        return SECOND_STAGE_ACTION if self.rule == "other_stage" else KINDS[self.decision.kind][1]
+        if self.rule == "other_stage":
+            return SECOND_STAGE_ACTIONS.get(self.decision.kind, KINDS[self.decision.kind][1])
+        return KINDS[self.decision.kind][1]
 
 
 def reason(decision: Decision, rule: str) -> str:

@@ -128,7 +128,7 @@ def test_a_custodian_or_the_approver_may_not_review(it_security, employee, colle
     Channel.objects.filter(pk=channel.pk).update(state=ChannelState.IN_SECURITY_REVIEW, approved_by=other)
     with pytest.raises(services.duties.SeparationOfDuties, match="another stage"):
         services.security_review_decide(actor=other, channel=channel, checklist={})
-    assert AuditEvent.objects.get(action="post.second_stage_refused", actor=other).data["kind"] == "security_review"
+    assert AuditEvent.objects.get(action="channel.second_stage_refused", actor=other).data["kind"] == "security_review"
 
 
 # --- IT security granting itself the access it asked for -----------------------------------------------------------
