@@ -52,7 +52,7 @@ def _test_settings():
         yield
 
 
-# The audit trail refuses TRUNCATE on PostgreSQL (audit migration 0007), which is how Django's flush empties
+# The audit trail refuses TRUNCATE on PostgreSQL (audit migration 0008), which is how Django's flush empties
 # the tables after each transactional test: in the tests' flush alone, those triggers are off for its transaction.
 AUDIT_TRUNCATE_GUARDED = ("audit_auditevent", "audit_auditpersonal", "audit_chainlink", "audit_auditcheckpoint")
 
@@ -109,23 +109,23 @@ def employee(department):
 
 @pytest.fixture
 def reviewer(department):
-    from accounts.tests.factories import UserFactory, add_member
+    from accounts.tests.factories import UserFactory, add_member, enrol_totp
 
-    return add_member(UserFactory(email="reviewer@example.com"), department, "reviewer")
+    return enrol_totp(add_member(UserFactory(email="reviewer@example.com"), department, "reviewer"))
 
 
 @pytest.fixture
 def manager(department):
-    from accounts.tests.factories import UserFactory, add_member
+    from accounts.tests.factories import UserFactory, add_member, enrol_totp
 
-    return add_member(UserFactory(email="manager@example.com"), department, "manager")
+    return enrol_totp(add_member(UserFactory(email="manager@example.com"), department, "manager"))
 
 
 @pytest.fixture
 def communications(groups):
-    from accounts.tests.factories import UserFactory
+    from accounts.tests.factories import UserFactory, enrol_totp
 
-    return UserFactory(email="comms@example.com", groups=["communications"])
+    return enrol_totp(UserFactory(email="comms@example.com", groups=["communications"]))
 
 
 @pytest.fixture
@@ -137,9 +137,9 @@ def it_security(groups):
 
 @pytest.fixture
 def auditor(groups):
-    from accounts.tests.factories import UserFactory
+    from accounts.tests.factories import UserFactory, enrol_totp
 
-    return UserFactory(email="auditor@example.com", groups=["auditor"])
+    return enrol_totp(UserFactory(email="auditor@example.com", groups=["auditor"]))
 
 
 @pytest.fixture

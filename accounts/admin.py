@@ -1,8 +1,18 @@
+from allauth.account.admin import EmailAddressAdmin as BaseEmailAddressAdmin
+from allauth.account.models import EmailAddress
+from allauth.mfa.admin import AuthenticatorAdmin as BaseAuthenticatorAdmin
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.admin import UserSessionAdmin as BaseUserSessionAdmin
+from allauth.usersessions.models import UserSession
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 
 from accounts import services
 from accounts.models import ApiToken, Department, Membership, User
+from audit.admin import AuditedAdmin, ReadOnlyAdmin
 from socialgov.adminkit import run_service as _run
 
 
@@ -36,6 +46,13 @@ class UserAdmin(BaseUserAdmin):
 
     def save_model(self, request, obj, form, change):
         services.user_admin_save(actor=request.user, user=obj, changed=list(form.changed_data), creating=not change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # people are deactivated (offboarded), never deleted: the trail and their decisions name them
+
+    def user_change_password(self, request, id, form_url=""):
+        # An administrator setting someone's password is a takeover path: people reset their own (sign-in page).
+        raise PermissionDenied("People reset their own password from the sign-in page; IT cannot set it.")
 
     def save_related(self, request, form, formsets, change):
         before = set(form.instance.groups.values_list("name", flat=True)) if change else set()
@@ -110,6 +127,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -117,3 +137,58 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for token in queryset:
             _run(request, lambda t=token: services.token_revoke(actor=request.user, token=t), f"{token} revoked.")
+
+
+# --- allauth's and Django's own models: audited, or shown only ---------------------------------------------------
+
+admin.site.unregister(Group)
+admin.site.unregister(EmailAddress)
+admin.site.unregister(Authenticator)
+admin.site.unregister(UserSession)
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedAdmin, BaseGroupAdmin):
+    """A group's permissions change through ``audit.changes`` (before and after on the record); who is in a group
+    changes on the User admin (``user_groups_changed``)."""
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(ReadOnlyAdmin, BaseEmailAddressAdmin):
+    """Shown only: a person's sign-in address changes on the User admin (``user_email_change``: audited, both
+    addresses told, kept in step with the person's e-mail), or by the person on their e-mail page."""
+
+    actions = None
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(ReadOnlyAdmin, BaseAuthenticatorAdmin):
+    """Second factors are shown, never edited; removing one (a lost phone) is an audited action."""
+
+    actions = ["remove"]
+    exclude = ["data"]
+
+    @admin.action(description="Remove the selected second factors (the person enrols again)")
+    def remove(self, request, queryset):
+        for authenticator in queryset.select_related("user"):
+            _run(
+                request,
+                lambda a=authenticator: services.authenticator_remove(actor=request.user, authenticator=a),
+                f"{authenticator.user}: {authenticator.type} removed.",
+            )
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(ReadOnlyAdmin, BaseUserSessionAdmin):
+    """Sessions are shown; ending one is an audited action."""
+
+    actions = ["end"]
+
+    @admin.action(description="End the selected sessions")
+    def end(self, request, queryset):
+        for session in queryset.select_related("user"):
+            _run(
+                request,
+                lambda x=session: services.session_end(actor=request.user, session=x),
+                f"A session of {session.user} ended.",
+            )

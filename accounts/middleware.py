@@ -13,7 +13,8 @@ MFA_REQUIRED = "Enrol in two-factor authentication before using socialgov."
 
 
 class RequireMfaMiddleware:
-    """IT security and staff use nothing (admin included) until they enrol in two-factor sign-in."""
+    """Whoever decides or exports (settings.MFA_REQUIRED_ROLES) uses nothing, admin included, until they enrol in
+    two-factor sign-in (an authenticator app; a passkey can be added beside it on the two-factor page)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

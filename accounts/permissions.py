@@ -80,10 +80,18 @@ def can_read_audit(user: Any) -> bool:
 
 
 def requires_mfa(user: Any) -> bool:
-    """IT security and staff must enrol in two-factor authentication."""
+    """Everyone who decides or exports signs in with a second factor: the roles ``settings.MFA_REQUIRED_ROLES``
+    lists (by default department managers and reviewers, communications, IT security, auditors and staff)."""
+    from django.conf import settings
+
     if not getattr(user, "is_authenticated", False):
         return False
-    return bool(user.is_staff or user.is_superuser) or Group.IT_SECURITY in group_names(user)
+    roles = settings.MFA_REQUIRED_ROLES
+    if "staff" in roles and (user.is_staff or user.is_superuser):
+        return True
+    if roles & group_names(user):
+        return True
+    return bool(roles & set(department_roles(user).values()))
 
 
 def has_mfa(user: Any) -> bool:
@@ -97,7 +105,13 @@ def has_mfa(user: Any) -> bool:
 
 
 def mfa_satisfied(user: Any) -> bool:
-    return not requires_mfa(user) or has_mfa(user)
+    """The one answer to "is this person's second factor satisfied" (the middleware, the API's permission and every
+    deciding service ask it). A person enrolled in allauth's MFA (TOTP or a passkey) passed it to sign in: allauth
+    asks an enrolled person's factor at every sign-in, the admin's included, and a passkey sign-in is one."""
+    enrolled = getattr(user, "_sg_has_mfa", None)  # read with the person (backends, tokens)
+    if enrolled is None and getattr(user, "is_authenticated", False):
+        enrolled = has_mfa(user)
+    return bool(enrolled) or not requires_mfa(user)  # only someone not enrolled: do their roles need it?
 
 
 def ensure_mfa(user: Any) -> None:

@@ -171,10 +171,20 @@ def user_reactivate(*, actor: User, user: User) -> User:
 
 @transaction.atomic
 def user_admin_save(*, actor: User, user: User, changed: list[str], creating: bool) -> User:
-    """Save a person edited by an administrator; the password itself is never logged."""
+    """Save a person edited by an administrator; the password itself is never logged. A changed sign-in address
+    goes through ``user_email_change`` (audited, both addresses told, allauth's address kept in step)."""
     ensure(actor.is_staff, "Only administrators edit people.")
-    user.email = user.email.lower()
+    new_email = user.email.lower()
+    if not creating and "email" in changed:
+        user.email = User.objects.filter(pk=user.pk).values_list("email", flat=True).get()
+    else:
+        user.email = new_email
     user.save()
+    if not creating and "email" in changed:
+        user_email_change(actor=actor, user=user, email=new_email)
+        changed = [f for f in changed if f != "email"]
+        if not changed:
+            return user
     safe = [f for f in changed if f not in ("password", "password1", "password2")]
     audit.record(
         actor=actor,
@@ -190,6 +200,65 @@ def user_admin_save(*, actor: User, user: User, changed: list[str], creating: bo
     return user
 
 
+def _tell_old_address(address: str, user: User, new: str) -> None:
+    """The address a person no longer signs in with is told once, on commit (it receives nothing else)."""
+    from django.core.mail import send_mail
+
+    def send() -> None:
+        send_mail(
+            f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Your sign-in address was changed",
+            f"The socialgov account that signed in as {address} now signs in as {new}.\n"
+            "If you did not ask for this, tell IT security at once.",
+            None,
+            [address],
+            fail_silently=True,
+        )
+
+    transaction.on_commit(send, robust=True)
+
+
+@transaction.atomic
+def user_email_change(*, actor: User, user: User, email: str) -> User:
+    """Change a person's sign-in address (an administrator or IT security, from the admin). ``User.email`` and
+    allauth's primary address change together: the old address no longer signs in, the new one is verified at the
+    next sign-in. Audited; the old and the new address are both told."""
+    from allauth.account.models import EmailAddress
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    ensure(actor.is_staff or permissions.is_it_security(actor), "Only administrators change sign-in addresses.")
+    permissions.ensure_mfa(actor)
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput("Not an e-mail address.", fields={"email": ["Enter a valid e-mail address."]}) from None
+    user = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
+    old = user.email
+    if old == email:
+        return user
+    taken = User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists()
+    if taken or EmailAddress.objects.filter(email__iexact=email).exclude(user=user).exists():
+        raise InvalidInput("That address is taken.", fields={"email": ["Someone else signs in with it."]})
+    user.email = email
+    user.save(update_fields=["email"])
+    EmailAddress.objects.filter(user=user).exclude(email__iexact=email).delete()
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"primary": True, "verified": actor.pk == user.pk}
+    )
+    audit.record(actor=actor, action="user.email_changed", target=user, data={"from": old, "to": email})
+    notify(
+        event="user.email_changed",
+        recipients=[user],
+        title="Your sign-in address was changed",
+        body=f"You now sign in as {email} (it was {old}). If you did not ask for this, tell IT security.",
+        target=user,
+        data={"from": old, "to": email},
+    )
+    _tell_old_address(old, user, email)
+    return user
+
+
 def user_email_changed(*, user: User, before: str | None, after: str) -> None:
     """Audit a person's change of their own primary e-mail address (allauth's e-mail page: the ``email_changed``
     signal, after it saved ``User.email``). The address names the person wherever a page or the API shows them
@@ -201,6 +270,61 @@ def user_email_changed(*, user: User, before: str | None, after: str) -> None:
         action="user.email_changed",
         target=user,
         data={"from": audit.personal(before or ""), "to": audit.personal(after)},
+    )
+    if before:
+        _tell_old_address(before, user, after)
+
+
+def user_sign_in_changed(*, user: User, action: str, data: dict | None = None) -> None:
+    """Audit a change a person made to their own sign-in on allauth's pages (password set, changed or reset, an
+    address added or removed, a second factor added or removed): allauth's signals, after it saved the change."""
+    audit.record(actor=user, action=action, target=user, data=data or {})
+
+
+@transaction.atomic
+def authenticator_remove(*, actor: User, authenticator) -> None:
+    """Remove a person's second factor (a lost phone, a lost key) so they enrol again at their next sign-in. Not
+    one's own (the two-factor page does that, after reauthentication); audited; the person is told."""
+    from allauth.mfa.models import Authenticator
+
+    ensure(actor.is_staff or permissions.is_it_security(actor), "Only IT security or administrators do this.")
+    permissions.ensure_mfa(actor)
+    authenticator = (
+        Authenticator.objects.select_for_update(of=("self",)).select_related("user").get(pk=authenticator.pk)
+    )
+    user = authenticator.user
+    ensure(user.pk != actor.pk, "Remove your own second factor on your two-factor page.")
+    kind = authenticator.type
+    authenticator.delete()
+    remaining = set(Authenticator.objects.filter(user=user).values_list("type", flat=True))
+    if remaining <= {Authenticator.Type.RECOVERY_CODES}:
+        Authenticator.objects.filter(user=user).delete()  # recovery codes alone are no second factor
+    audit.record(actor=actor, action="user.authenticator_removed", target=user, data={"type": kind})
+    notify(
+        event="user.authenticator_removed",
+        recipients=[user],
+        title="Your second factor was removed",
+        body=f"IT removed your {kind} second factor: you enrol again at your next sign-in.",
+        target=user,
+        data={"type": kind},
+    )
+
+
+@transaction.atomic
+def session_end(*, actor: User, session) -> None:
+    """End one of a person's sessions (allauth's ``UserSession``): audited."""
+    from allauth.usersessions.models import UserSession
+
+    ensure(actor.is_staff or permissions.is_it_security(actor), "Only IT security or administrators do this.")
+    session = UserSession.objects.select_related("user").get(pk=session.pk)
+    user = session.user
+    session.end()
+    transaction.on_commit(functools.partial(_forget_sessions, [session.session_key]), robust=True)
+    audit.record(
+        actor=actor,
+        action="user.session_ended",
+        target=user,
+        data={"ip": audit.personal(session.ip), "created_at": session.created_at},
     )
 
 

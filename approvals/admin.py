@@ -1,6 +1,7 @@
 """Admin for approvals: read-mostly; workflow changes go through services (the actions below).
 
-Routes and their stages are configuration and are edited here directly.
+Routes and their stages are edited here through the route services (``route_save``, ``route_stage_save``,
+``route_stage_remove``, ``route_delete``): audited with each changed field before and after.
 """
 
 from django.contrib import admin, messages
@@ -114,10 +115,56 @@ class RouteStageInline(admin.StackedInline):
 
 @admin.register(ApprovalRoute)
 class ApprovalRouteAdmin(admin.ModelAdmin):
-    list_display = ["name", "department", "channel", "updated_at"]
+    list_display = ["name", "department", "channel", "distinct_reviewers", "updated_at"]
     list_select_related = ["department", "channel"]
     raw_id_fields = ["channel"]
     inlines = [RouteStageInline]
+
+    def save_model(self, request, obj, form, change):
+        _service(lambda: services.route_save(actor=request.user, route=obj))
+
+    def save_formset(self, request, form, formset, change):
+        # what ``formset.save()`` would do, each stage through its service (and what the admin's history reads)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for stage_form in formset.forms:
+            if not getattr(stage_form, "cleaned_data", None):
+                continue
+            stage = stage_form.instance
+            if formset.can_delete and stage_form.cleaned_data.get("DELETE"):
+                if stage.pk:
+                    _service(lambda s=stage: services.route_stage_remove(actor=request.user, stage=s))
+                    formset.deleted_objects.append(stage)
+                continue
+            if stage.pk and not stage_form.has_changed():
+                continue
+            new = stage.pk is None
+            stage = stage_form.save(commit=False)
+            stage.route = form.instance
+            users = stage_form.cleaned_data.get("users")
+            _service(lambda s=stage, u=users: services.route_stage_save(actor=request.user, stage=s, users=u))
+            if new:
+                formset.new_objects.append(stage)
+            else:
+                formset.changed_objects.append((stage, stage_form.changed_data))
+
+    def delete_model(self, request, obj):
+        _service(lambda: services.route_delete(actor=request.user, route=obj))
+
+    def delete_queryset(self, request, queryset):
+        for route in queryset:
+            _service(lambda r=route: services.route_delete(actor=request.user, route=r))
+
+
+def _service(fn):
+    """A refusal is a 403 in the admin, as on the pages (the form's own validation has run already)."""
+    from django.core.exceptions import PermissionDenied
+
+    from socialgov.errors import DomainError
+
+    try:
+        return fn()
+    except DomainError as exc:
+        raise PermissionDenied(exc.message) from exc
 
 
 @admin.register(Delegation)

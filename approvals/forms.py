@@ -129,3 +129,11 @@ class RouteStageForm(forms.Form):
     def __init__(self, *args, departments=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments if departments is not None else Department.objects.none()
+
+
+class RouteSettingsForm(forms.Form):
+    distinct_reviewers = forms.BooleanField(
+        required=False,
+        label="Each stage needs a different person",
+        help_text="One person decides at most one stage of the same revision.",
+    )

@@ -120,6 +120,10 @@ class ApprovalRoute(models.Model):
     channel = models.ForeignKey(
         Channel, on_delete=models.CASCADE, null=True, blank=True, related_name="approval_routes"
     )
+    distinct_reviewers = models.BooleanField(
+        default=True,
+        help_text="One person decides at most one stage of the same revision (separation of duties).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -181,6 +185,8 @@ class StageReview(models.Model):
     approvals = models.PositiveSmallIntegerField(default=0)
     sla_hours = models.PositiveIntegerField(default=24)
     escalate_to = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # copied from the route when the stage is made: a person who decided another stage of this revision may not
+    distinct_reviewers = models.BooleanField(default=True)
     state = models.CharField(max_length=20, choices=StageState.choices, default=StageState.WAITING)
     opened_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)

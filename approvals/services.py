@@ -47,6 +47,7 @@ from approvals.models import (
     RouteStage,
     StageReview,
 )
+from audit import duties
 from audit import services as audit
 from channels_registry.choices import ActivityKind, ActivitySource, ChannelState
 from channels_registry.models import Channel
@@ -302,6 +303,7 @@ def _start_review(actor: User, post: Post, revision: PostRevision, *, again: boo
             required=stage.required,
             sla_hours=stage.sla_hours,
             escalate_to=stage.escalate_to,
+            distinct_reviewers=route.distinct_reviewers,
         )
         review.users.set(stage.users.all())
     for finding in revision.findings:
@@ -321,6 +323,7 @@ def _start_review(actor: User, post: Post, revision: PostRevision, *, again: boo
             role=(route_info.get("role") or Role.REVIEWER) if department else "",
             group=route_info.get("group") or "",
             sla_hours=24,
+            distinct_reviewers=route.distinct_reviewers,
         )
     post.state = PostState.IN_REVIEW
     post.submitted_at = now
@@ -334,7 +337,7 @@ def _start_review(actor: User, post: Post, revision: PostRevision, *, again: boo
     if position == 0:
         _finish_approved(actor, post)
         return
-    _open_stage(StageReview.objects.get(revision=revision, position=1), now)
+    post.deciders = _open_stage(StageReview.objects.get(revision=revision, position=1), now)
 
 
 def eligible_users(stage: StageReview) -> list[User]:
@@ -362,9 +365,47 @@ def _with_delegates(people: list[User], now: datetime) -> list[User]:
     return people + [d for d in delegates if d.pk not in ids]
 
 
-def _open_stage(stage: StageReview, now: datetime) -> None:
-    people = eligible_users(stage)
-    if stage.mode == StageMode.ALL:
+def stage_decision(stage: StageReview) -> duties.Decision:
+    """What deciding ``stage`` is, for separation of duties: its post's author is a party, and (when the route asks
+    for distinct reviewers) so is everyone who decided another stage of the same revision, in their own name or
+    as someone's delegate."""
+    others: set[int] = set()
+    if stage.distinct_reviewers:
+        for reviewer, principal in (
+            Decision.objects.filter(stage_review__revision_id=stage.revision_id)
+            .exclude(stage_review_id=stage.pk)
+            .values_list("reviewer_id", "on_behalf_of_id")
+        ):
+            others.update(p for p in (reviewer, principal) if p is not None)
+    return duties.Decision(
+        kind="post_stage", target=stage.post, authored_by=[stage.post.author_id], other_stages=others
+    )
+
+
+def _stage_route(stage: StageReview, decision: duties.Decision) -> duties.Route:
+    """Who decides ``stage``: its eligible reviewers who are not parties; when there are none (a one-person
+    department, the only brand reviewer already decided the department stage), the next level: the stage's
+    escalation contact, the department's managers, then IT security."""
+    post = stage.post
+    return duties.route(
+        decision,
+        [
+            ("the stage's reviewers", eligible_users(stage)),
+            ("the stage's escalation contact", [stage.escalate_to] if stage.escalate_to_id else []),
+            ("the department's managers", department_managers(post.channel.department_id).order_by("pk")),
+            ("IT security", users_in_group(Group.IT_SECURITY).order_by("pk")),
+        ],
+    )
+
+
+def _open_stage(stage: StageReview, now: datetime) -> duties.Route:
+    """Open ``stage`` and tell who decides it; returns who that is."""
+    route = _stage_route(stage, stage_decision(stage))
+    people = list(route.people)
+    if route.escalated:
+        stage.users.add(*people)  # the next level may now decide it
+        stage.required = 1
+    elif stage.mode == StageMode.ALL:
         stage.required = max(1, len(people))
     elif stage.mode == StageMode.ANY:
         stage.required = 1
@@ -373,15 +414,38 @@ def _open_stage(stage: StageReview, now: datetime) -> None:
     stage.due_at = now + timedelta(hours=stage.sla_hours)
     stage.save(update_fields=["state", "opened_at", "due_at", "required"])
     post = stage.post
+    if route.escalated:
+        audit.record(
+            actor=None,
+            action="post.stage_escalated",
+            target=post,
+            data={"stage": stage.name, "to": [p.pk for p in people], "level": route.level, "why": "no_eligible"},
+        )
+        told = (
+            f"{route.names()} ({route.level}) will decide {stage.name}: no one else may."
+            if people
+            else f"No one but you may decide {stage.name}: ask IT security to name a reviewer."
+        )
+        notify(
+            event="post.review_escalated",
+            recipients=[post.author],
+            title=f"Who decides your post on {post.channel.display_name}",
+            body=told,
+            url=post_url(post),
+            target=post,
+            data={"post": post.pk, "stage": stage.name, "deciders": [p.pk for p in people]},
+        )
     notify(
         event="post.review_requested",
-        recipients=_with_delegates(people, now),
-        title=f"Review: post on {post.channel.display_name} ({stage.name})",
+        recipients=people if route.escalated else _with_delegates(people, now),
+        title=f"Review: post on {post.channel.display_name} ({stage.name})"
+        + (f" — you decide as {route.level}" if route.escalated else ""),
         body=post.body,
         url=post_url(post),
         target=post,
-        data={"post": post.pk, "stage": stage.name, "due_at": stage.due_at},
+        data={"post": post.pk, "stage": stage.name, "due_at": stage.due_at, "escalated": route.escalated},
     )
+    return route
 
 
 @transaction.atomic
@@ -414,39 +478,29 @@ def _finish_approved(actor: User | None, post: Post) -> None:
     )
 
 
+@duties.refusals_recorded
+@transaction.atomic
 def stage_decide(*, actor: User, stage_review: StageReview, outcome: str, comment: str = "") -> Decision:
     """One reviewer's decision. The post row, then the stage row, are locked: racing deciders queue, and
     only as many approvals as the stage's mode needs are taken; the rest get 409.
 
-    An attempt to decide one's own post is refused, and the refusal itself is audited (in its own
-    transaction, so it stays when the refusal unwinds the decision's) for the auditors' anomalies.
+    Separation of duties (``audit.duties``): no one decides on their own post, not even a superuser, and where
+    the route asks for distinct reviewers no one decides two stages of the same revision. A refused attempt is
+    audited (``refusals_recorded``: after this transaction rolled back) for the auditors' anomalies.
     """
-    author_id = Post.objects.filter(pk=stage_review.post_id).values_list("author_id", flat=True).first()
-    if author_id == actor.pk:
-        with transaction.atomic():
-            audit.record(
-                actor=actor,
-                action="post.self_decision_refused",
-                target_type=Post._meta.label_lower,
-                target_id=stage_review.post_id,
-                data={"stage_review": stage_review.pk, "outcome": outcome},
-            )
-        raise Forbidden("No one decides on their own post.")
-    return _stage_decide(actor=actor, stage_review=stage_review, outcome=outcome, comment=comment)
-
-
-@transaction.atomic
-def _stage_decide(*, actor: User, stage_review: StageReview, outcome: str, comment: str = "") -> Decision:
+    post = _lock_post(stage_review.post_id)
+    stage = StageReview.objects.select_for_update(of=("self",)).get(pk=stage_review.pk)
+    stage.post = post
+    decision = stage_decision(stage)
+    duties.ensure_may_decide(actor, decision)
     ensure_mfa(actor)
     blockers = gates.review_blockers(user=actor)
     if blockers:
         raise _blocked(blockers, "You may not review posts yet.")
-    post = _lock_post(stage_review.post_id)
-    stage = StageReview.objects.select_for_update(of=("self",)).get(pk=stage_review.pk)
-    stage.post = post
-    ensure(post.author_id != actor.pk, "No one decides on their own post.")
     principal = permissions.eligible_principal(actor, stage)
     ensure(principal is not None, "You are not a reviewer of this stage.")
+    if principal != actor.pk:
+        duties.ensure_may_decide(actor, decision, on_behalf_of=principal)
     comment = (comment or "").strip()
     if outcome not in Outcome.values:
         raise InvalidInput("Choose a decision.", fields={"outcome": [f"One of {', '.join(Outcome.values)}."]})
@@ -579,6 +633,7 @@ def comment_add(*, actor: User, post: Post, body: str) -> Comment:
 # --- Delegation -----------------------------------------------------------------------------------
 
 
+@duties.refusals_recorded
 @transaction.atomic
 def delegation_create(
     *,
@@ -593,6 +648,8 @@ def delegation_create(
     delegator = delegator or actor
     ensure(permissions.may_act(actor), "Auditors read; they do not delegate.")
     ensure(delegator.pk == actor.pk or is_it_security(actor), "You hand over only your own reviews.")
+    if delegator.pk != actor.pk:  # IT hands someone's reviews over: never to itself
+        duties.ensure_may_decide(actor, duties.Decision(kind="grant", target=delegator, subjects=[delegate]))
     errors: dict[str, list[str]] = {}
     if delegate.pk == delegator.pk:
         errors["delegate"] = ["Choose a colleague, not yourself."]
@@ -884,10 +941,11 @@ def _escalate_one(pk: int, now: datetime) -> int:
         if stage.state != StageState.OPEN or stage.escalated_at or stage.due_at > now:
             return 0
         post = stage.post
+        decision = stage_decision(stage)  # the author, and who decided another stage of it, are not asked
         targets = [stage.escalate_to] if stage.escalate_to_id else list(department_managers(post.channel.department_id))
-        targets = [t for t in targets if t is not None and t.pk != post.author_id]
+        targets = [t for t in targets if t is not None and decision.may_decide(t)]
         if not targets:
-            targets = [u for u in users_in_group(Group.COMMUNICATIONS) if u.pk != post.author_id]
+            targets = [u for u in users_in_group(Group.COMMUNICATIONS) if decision.may_decide(u)]
         stage.escalated_at = now
         stage.save(update_fields=["escalated_at"])
         stage.users.add(*targets)  # the escalation target may now decide
@@ -1097,3 +1155,150 @@ def route_stage_remove(*, actor: User, stage: RouteStage) -> None:
         later.position -= 1
         later.save(update_fields=["position"])
     audit.record(actor=actor, action="route.stage_removed", target=route, data={"stage": name, "position": position})
+
+
+def _route_department_id(route: ApprovalRoute) -> int | None:
+    if route.channel_id:
+        return Channel.objects.filter(pk=route.channel_id).values_list("department_id", flat=True).first()
+    return route.department_id
+
+
+def _value(obj: Any, name: str) -> Any:
+    field = obj._meta.get_field(name)
+    return getattr(obj, field.attname)
+
+
+ROUTE_FIELDS = ("name", "department", "channel", "distinct_reviewers")
+STAGE_FIELDS = (
+    "position",
+    "name",
+    "role",
+    "group",
+    "mode",
+    "required",
+    "sla_hours",
+    "escalate_to",
+    "public_only",
+)
+
+
+@transaction.atomic
+def route_save(*, actor: User, route: ApprovalRoute) -> ApprovalRoute:
+    """Create a route, or save the changes made to ``route`` (its name, whose route it is, whether one person may
+    decide more than one stage of a revision): audited with each changed field's value before and after."""
+    creating = route.pk is None
+    before: dict[str, Any] = {}
+    if not creating:
+        stored = ApprovalRoute.objects.select_for_update(of=("self",)).get(pk=route.pk)
+        before = {f: _value(stored, f) for f in ROUTE_FIELDS}
+        ensure(
+            permissions.can_manage_routes(actor, _route_department_id(stored)),
+            "Only the department's managers change its route.",
+        )
+    ensure(
+        permissions.can_manage_routes(actor, _route_department_id(route)),
+        "Only the department's managers change its route.",
+    )
+    route.name = (route.name or "").strip()
+    if not route.name:
+        raise InvalidInput("The route was not saved.", fields={"name": ["Name the route."]})
+    if route.department_id and route.channel_id:
+        raise InvalidInput("A route is a department's or a channel's.", fields={"channel": ["Choose one, not both."]})
+    after = {f: _value(route, f) for f in ROUTE_FIELDS}
+    changes = {f: [before.get(f), after[f]] for f in ROUTE_FIELDS if creating or before[f] != after[f]}
+    if not changes:
+        return route
+    try:
+        with transaction.atomic():
+            route.save()
+    except IntegrityError:
+        raise Conflict("That department or channel already has its own route.", code="route_exists") from None
+    audit.record(actor=actor, action="route.created" if creating else "route.changed", target=route, data=changes)
+    return route
+
+
+def route_update(*, actor: User, route: ApprovalRoute, **values: Any) -> ApprovalRoute:
+    """Change a route's own settings (``name``, ``distinct_reviewers``) from a page or the API."""
+    route = ApprovalRoute.objects.get(pk=route.pk)
+    for name, value in values.items():
+        if name not in ("name", "distinct_reviewers"):
+            raise InvalidInput("Unknown setting.", fields={name: ["Not a setting of a route."]})
+        setattr(route, name, value)
+    return route_save(actor=actor, route=route)
+
+
+@transaction.atomic
+def route_delete(*, actor: User, route: ApprovalRoute) -> None:
+    """Remove a department's or channel's own route (posts then follow the department's or the company default)."""
+    route = ApprovalRoute.objects.select_for_update(of=("self",)).get(pk=route.pk)
+    ensure(
+        permissions.can_manage_routes(actor, _route_department_id(route)),
+        "Only the department's managers change its route.",
+    )
+    ensure(route.department_id or route.channel_id, "The company default route stays; change its stages instead.")
+    stages = list(route.stages.order_by("position").values_list("name", flat=True))
+    audit.record(
+        actor=actor,
+        action="route.deleted",
+        target=route,
+        data={"department": route.department_id, "channel": route.channel_id, "stages": stages},
+    )
+    route.delete()
+
+
+@transaction.atomic
+def route_stage_save(*, actor: User, stage: RouteStage, users: Sequence[User] | None = None) -> RouteStage:
+    """Add ``stage`` to its route, or save the changes made to it (who reviews, mode, SLA, escalation ...):
+    audited with each changed field's value before and after. ``users`` (when given) are its named reviewers."""
+    route = ApprovalRoute.objects.select_for_update(of=("self",)).get(pk=stage.route_id)
+    ensure(
+        permissions.can_manage_routes(actor, _route_department_id(route)),
+        "Only the department's managers change its route.",
+    )
+    creating = stage.pk is None
+    before: dict[str, Any] = {}
+    before_users: list[str] = []
+    if not creating:
+        stored = RouteStage.objects.select_for_update(of=("self",)).get(pk=stage.pk)
+        ensure(stored.route_id == route.pk, "A stage stays on its route.")
+        before = {f: _value(stored, f) for f in STAGE_FIELDS}
+        before_users = sorted(stored.users.values_list("email", flat=True))
+    errors: dict[str, list[str]] = {}
+    stage.name = (stage.name or "").strip()
+    if not stage.name:
+        errors["name"] = ["Name the stage."]
+    named = list(users) if users is not None else ([] if creating else list(stage.users.all()))
+    if not (stage.role or stage.group or named):
+        errors["role"] = ["Say who reviews: a department role, a group or named people."]
+    if stage.mode not in StageMode.values:
+        errors["mode"] = [f"One of {', '.join(StageMode.values)}."]
+    if (stage.required or 0) < 1 or (stage.sla_hours or 0) < 1:
+        errors["required"] = ["At least one approval and one hour."]
+    if errors:
+        raise InvalidInput("The stage was not saved.", fields=errors)
+    if not stage.position:
+        last = route.stages.order_by("-position").values_list("position", flat=True).first() or 0
+        stage.position = last + 1
+    taken = route.stages.filter(position=stage.position).exclude(pk=stage.pk).first()
+    if taken is not None:  # moving onto another stage's place: that one takes this one's old place (or the end)
+        last = route.stages.order_by("-position").values_list("position", flat=True).first() or 0
+        taken.position = before.get("position") or last + 1
+        RouteStage.objects.filter(pk=taken.pk).update(position=0)
+    stage.save()
+    if taken is not None:
+        RouteStage.objects.filter(pk=taken.pk).update(position=taken.position)
+    if users is not None:
+        stage.users.set(users)
+    after = {f: _value(stage, f) for f in STAGE_FIELDS}
+    after_users = sorted(stage.users.values_list("email", flat=True))
+    changes = {f: [before.get(f), after[f]] for f in STAGE_FIELDS if creating or before[f] != after[f]}
+    if before_users != after_users:
+        changes["users"] = [before_users, after_users]
+    if changes:
+        audit.record(
+            actor=actor,
+            action="route.stage_added" if creating else "route.stage_changed",
+            target=route,
+            data={"stage": stage.name, "position": stage.position, "changes": changes},
+        )
+    return stage

@@ -23,4 +23,5 @@ urlpatterns = [
     path("lockdowns/<int:pk>/end/", views.lockdown_end, name="lockdown_end"),
     path("routes/", views.routes, name="routes"),
     path("routes/stages/<int:pk>/remove/", views.route_stage_remove, name="route_stage_remove"),
+    path("routes/<int:pk>/settings/", views.route_settings, name="route_settings"),
 ]

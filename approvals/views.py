@@ -29,6 +29,7 @@ from approvals.forms import (
     LockdownForm,
     PostForm,
     PublishedForm,
+    RouteSettingsForm,
     RouteStageForm,
 )
 from approvals.models import ApprovalRoute, Attachment, Lockdown, RouteStage
@@ -353,9 +354,17 @@ def _back(post) -> str:
 @require_POST
 def post_submit(request, pk):
     post = _post(request, pk)
-    return run_from_button(
-        request, lambda: services.post_submit(actor=request.user, post=post), ok="Sent for review.", back=_back(post)
+    submitted = []
+    response = run_from_button(
+        request,
+        lambda: submitted.append(services.post_submit(actor=request.user, post=post)),
+        ok="Sent for review.",
+        back=_back(post),
     )
+    deciders = getattr(submitted[0], "deciders", None) if submitted else None
+    if deciders is not None and deciders.escalated:  # a one-person department: say who decides instead
+        messages.info(request, deciders.told("its review"))
+    return response
 
 
 @login_required
@@ -552,5 +561,23 @@ def route_stage_remove(request, pk):
         request,
         lambda: services.route_stage_remove(actor=request.user, stage=stage),
         ok="Stage removed.",
+        back=reverse("approvals:routes"),
+    )
+
+
+@login_required
+@require_POST
+def route_settings(request, pk):
+    """A route's own settings: whether each of its stages needs a different person (separation of duties)."""
+    route = ApprovalRoute.objects.filter(pk=pk).first()
+    if route is None:
+        raise Http404("No such route.")
+    form = RouteSettingsForm(request.POST)
+    form.is_valid()
+    distinct = form.cleaned_data.get("distinct_reviewers", False)
+    return run_from_button(
+        request,
+        lambda: services.route_update(actor=request.user, route=route, distinct_reviewers=distinct),
+        ok="Each stage now needs a different person." if distinct else "One person may now decide several stages.",
         back=reverse("approvals:routes"),
     )

@@ -37,3 +37,41 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """For configuration rows without a service of their own: every save and delete goes through
+    ``audit.changes`` (the row's model, key and fields before and after on the record)."""
+
+    def save_model(self, request, obj, form, change):
+        from audit.changes import admin_change_save
+
+        admin_change_save(actor=request.user, instance=obj, save_m2m=getattr(form, "save_m2m", None))
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:  # the form's own many-to-many values were saved (and audited) with the row
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        from audit.changes import admin_change_delete
+
+        admin_change_delete(actor=request.user, instance=obj)
+
+    def delete_queryset(self, request, queryset):
+        from audit.changes import admin_change_delete
+
+        for obj in queryset:
+            admin_change_delete(actor=request.user, instance=obj)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never changed here: changes go through the actions (services) or the product's own pages."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

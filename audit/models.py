@@ -9,11 +9,13 @@ and so leaves every hash checkable. The sequencer
 before it; ``AuditCheckpoint`` rows copy the signed checkpoints written outside the database.
 
 On PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE of events, links and checkpoints, and allow
-personal rows only to be erased (migrations 0002, 0005).
+personal rows only to be erased (migrations 0002, 0008).
 """
 
 from django.conf import settings
 from django.db import models
+
+from audit.duties import REFUSAL_ACTIONS
 
 
 class AppendOnlyError(Exception):
@@ -46,10 +48,10 @@ class AppendOnly(models.Model):
         raise AppendOnlyError("The audit trail is append-only.")
 
 
-# Actions an auditor is shown as anomalies on the dashboard (reports/dashboard.py), indexed apart.
-# ``post.self_decision_refused`` is written by approvals once it records them.
+# Actions an auditor is shown as anomalies on the dashboard (reports/dashboard.py), indexed apart: the attempts
+# separation of duties refused (audit.duties), then the rare events worth a look.
 ANOMALY_ACTIONS = (
-    "post.self_decision_refused",
+    *REFUSAL_ACTIONS,
     "lockdown.started",
     "lockdown.ended",
     "user.offboarded",

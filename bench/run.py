@@ -257,6 +257,9 @@ def bench_reviewer():
     reviewer, _ = User.objects.get_or_create(email="bench-reviewer@example.com", defaults={"full_name": "Bench Rev"})
     for dept in Department.objects.all():
         Membership.objects.update_or_create(user=reviewer, department=dept, defaults={"role": Role.REVIEWER})
+    from accounts.management.commands.seed_demo import enrol_demo_totp
+
+    enrol_demo_totp(reviewer)  # a reviewer decides: their session is one that passed the second factor
     return reviewer
 
 

@@ -24,6 +24,9 @@ class ChannelRole(models.TextChoices):
 
 
 CUSTODIAN_ROLES = (ChannelRole.OWNER, ChannelRole.ADMIN)
+# The reason of the grants a registration makes for the custodians it names (not a decision: approving the
+# registration and its security review are).
+REGISTRATION_GRANT_REASON = "Named custodian at registration."
 
 
 class ReviewOutcome(models.TextChoices):

@@ -44,6 +44,8 @@ class Channel(models.Model):
     state_reason = models.TextField(blank=True)
     state_before_suspension = models.CharField(max_length=24, blank=True)
     registered_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    # who approved the registration (separation of duties: the security review needs someone else)
+    approved_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)

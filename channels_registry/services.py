@@ -19,9 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Department, Membership, User
-from accounts.permissions import is_it_security
+from accounts.permissions import ensure_mfa
 from accounts.selectors import department_managers, users_in_group
 from accounts.services import user_deactivate
+from audit import duties
 from audit import services as audit
 from channels_registry import permissions
 from channels_registry.choices import (
@@ -29,6 +30,7 @@ from channels_registry.choices import (
     CUSTODIAN_ROLES,
     LIVE_STATES,
     OPEN_RECERT_STATES,
+    REGISTRATION_GRANT_REASON,
     AccessRequestKind,
     AccessRequestState,
     ActivityKind,
@@ -77,6 +79,74 @@ def channel_url(channel: Channel) -> str:
 
 def _it_people():
     return users_in_group(IT)
+
+
+def _administrators():
+    return User.objects.filter(is_active=True, is_superuser=True).order_by("pk")
+
+
+# --- Separation of duties: the decisions' parties and who decides ----------------------------------------------
+
+
+def _custodian_ids(channel: Channel) -> list[int]:
+    return list(
+        ChannelMembership.objects.filter(
+            Q(role__in=CUSTODIAN_ROLES) | Q(holds_credentials=True), channel=channel, ended_at__isnull=True
+        ).values_list("user_id", flat=True)
+    )
+
+
+def registration_decision(channel: Channel) -> duties.Decision:
+    """The decision a channel waits for: its manager's approval (proposed) or IT's security review (after it).
+    Its registrant and the custodians it names are parties; the review also needs someone other than the
+    person who approved it."""
+    if channel.state == ChannelState.IN_SECURITY_REVIEW:
+        return duties.Decision(
+            kind="security_review",
+            target=channel,
+            registered_by=[channel.registered_by_id],
+            subjects=_custodian_ids(channel),
+            other_stages=[channel.approved_by_id],
+        )
+    return duties.Decision(
+        kind="channel_approval",
+        target=channel,
+        registered_by=[channel.registered_by_id],
+        subjects=_custodian_ids(channel),
+    )
+
+
+def registration_route(channel: Channel, decision: duties.Decision | None = None) -> duties.Route:
+    """Who decides the channel's next step: the department's managers approve, IT security reviews; when all of
+    them are parties (a one-person department, a manager who registered their own channel) it goes up a level:
+    IT security, then an administrator."""
+    decision = decision or registration_decision(channel)
+    if decision.kind == "security_review":
+        levels = [("IT security", _it_people()), ("an administrator", _administrators())]
+    else:
+        levels = [
+            ("the department's managers", department_managers(channel.department_id).order_by("pk")),
+            ("IT security", _it_people().order_by("pk")),
+            ("an administrator", _administrators()),
+        ]
+    return duties.route(decision, levels)
+
+
+def access_request_decision(request: AccessRequest) -> duties.Decision:
+    kind = "platform_exception" if request.kind == AccessRequestKind.PLATFORM else "access_request"
+    return duties.Decision(kind=kind, target=request, requested_by=[request.requester_id])
+
+
+def access_request_route(request: AccessRequest) -> duties.Route:
+    """Who decides a request: the channel's owners or IT security (a platform request: IT security); when that is
+    only the requester (the only IT member asking), another IT member or an administrator."""
+    decision = access_request_decision(request)
+    usual: list[User] = []
+    if request.channel_id:
+        usual += _owners(request.channel)
+    usual += list(_it_people().order_by("pk"))
+    label = "the channel's owners or IT security" if request.channel_id else "IT security"
+    return duties.route(decision, [(label, usual), ("an administrator", _administrators())])
 
 
 def _owners(channel: Channel) -> list[User]:
@@ -253,7 +323,7 @@ def channel_register(
             user=person,
             role=role,
             granted_by=actor,
-            reason="Named custodian at registration.",
+            reason=REGISTRATION_GRANT_REASON,
             review_by=review_by,
         )
     audit.record(
@@ -268,14 +338,24 @@ def channel_register(
             "platform_decision": gate.outcome,
         },
     )
+    route = registration_route(channel)
+    channel.deciders = route
+    if route.escalated:
+        audit.record(
+            actor=actor,
+            action="channel.approval_escalated",
+            target=channel,
+            data={"to": [p.pk for p in route.people], "level": route.level},
+        )
     notify(
         event="channel.registered",
-        recipients=department_managers(department.pk).exclude(pk=actor.pk),
+        recipients=route.people,
         title=f"Approve the new {platform.name} channel {channel.display_name}",
-        body=f"{actor} registered it for {department.name}: {purpose[:300]}",
+        body=f"{actor} registered it for {department.name}: {purpose[:300]}"
+        + (f" You decide as {route.level}: no one else in the department may." if route.escalated else ""),
         url=channel_url(channel),
         target=channel,
-        data={"department": department.slug},
+        data={"department": department.slug, "escalated": route.escalated},
     )
     return channel
 
@@ -283,17 +363,32 @@ def channel_register(
 # --- Workflow ----------------------------------------------------------------------------
 
 
+def _may_approve(actor: User, channel: Channel, route: duties.Route) -> bool:
+    """The department's managers (and administrators) approve; IT security too when the decision went up to it."""
+    if permissions.can_approve(actor, channel):
+        return True
+    return route.escalated and actor.pk in route.ids and permissions.is_it_decider(actor)
+
+
+@duties.refusals_recorded
 @transaction.atomic
 def channel_approve(*, actor: User, channel: Channel, note: str = "") -> Channel:
     channel = _lock(channel)
-    ensure(permissions.can_approve(actor, channel), "Only the department's managers approve its channels.")
+    decision = registration_decision(channel)
+    route = registration_route(channel, decision)
+    ensure(_may_approve(actor, channel, route), "Only the department's managers approve its channels.")
+    ensure_mfa(actor)
     ensure_state(channel, ChannelState.PROPOSED)
+    duties.ensure_may_decide(actor, decision)
     channel.state = ChannelState.IN_SECURITY_REVIEW
-    channel.save(update_fields=["state"])
+    channel.approved_by = actor
+    channel.save(update_fields=["state", "approved_by"])
     audit.record(actor=actor, action="channel.approved", target=channel, data={"note": (note or "")[:MAX_TEXT]})
+    reviewers = registration_route(channel)
+    channel.deciders = reviewers
     notify(
         event="channel.security_review_requested",
-        recipients=_it_people().exclude(pk=actor.pk),
+        recipients=reviewers.people,
         title=f"Security review: {channel.platform.name} {channel.display_name}",
         body=f"Approved by {actor} for {channel.department.name}.",
         url=channel_url(channel),
@@ -302,13 +397,20 @@ def channel_approve(*, actor: User, channel: Channel, note: str = "") -> Channel
     return channel
 
 
+@duties.refusals_recorded
 @transaction.atomic
 def channel_reject(*, actor: User, channel: Channel, reason: str) -> Channel:
     channel = _lock(channel)
-    ensure(permissions.can_reject(actor, channel), "Only the department's managers or IT security reject channels.")
+    decision = registration_decision(channel)
+    route = registration_route(channel, decision)
+    ensure(
+        permissions.can_reject(actor, channel) or _may_approve(actor, channel, route),
+        "Only the department's managers or IT security reject channels.",
+    )
     ensure_state(channel, ChannelState.PROPOSED, ChannelState.IN_SECURITY_REVIEW)
     if channel.state == ChannelState.IN_SECURITY_REVIEW:
         ensure(permissions.is_it_decider(actor), "Only IT security decides a channel in security review.")
+    duties.ensure_may_decide(actor, decision)
     reason = _require_reason(reason)
     channel.state = ChannelState.REJECTED
     channel.state_reason = reason
@@ -336,6 +438,7 @@ def _end_all_memberships(channel: Channel, reason: str) -> None:
     channel.grants.filter(revoked_at__isnull=True).update(revoked_at=now, revoke_reason=reason)
 
 
+@duties.refusals_recorded
 @transaction.atomic
 def security_review_decide(
     *, actor: User, channel: Channel, checklist: dict[str, dict[str, Any]], note: str = ""
@@ -344,6 +447,7 @@ def security_review_decide(
     channel = _lock(channel)
     ensure(permissions.can_security_review(actor, channel), "Only IT security, signed in with 2FA, reviews channels.")
     ensure_state(channel, ChannelState.IN_SECURITY_REVIEW)
+    duties.ensure_may_decide(actor, registration_decision(channel))
     errors: dict[str, list[str]] = {}
     clean: dict[str, dict[str, Any]] = {}
     for item, label in CHECKLIST.items():
@@ -964,21 +1068,28 @@ def access_request_create(
             "department": getattr(department, "slug", None),
         },
     )
-    recipients = {u.pk: u for u in _it_people()}
-    if channel is not None:
-        recipients.update({u.pk: u for u in _owners(channel)})
-    recipients.pop(actor.pk, None)
+    route = access_request_route(request)
+    request.deciders = route
+    if route.escalated:
+        audit.record(
+            actor=actor,
+            action="access.request_escalated",
+            target=request,
+            data={"to": [p.pk for p in route.people], "level": route.level},
+        )
     notify(
         event="access.requested",
-        recipients=recipients.values(),
+        recipients=route.people,
         title=f"{actor} asks for {request}",
-        body=reason,
+        body=reason + (f"\nYou decide as {route.level}: no one else may." if route.escalated else ""),
         url=reverse("channels_registry:access_request_list"),
         target=request,
+        data={"escalated": route.escalated},
     )
     return request
 
 
+@duties.refusals_recorded
 @transaction.atomic
 def access_request_decide(
     *, actor: User, request: AccessRequest, grant: bool, reason: str, valid_until=None
@@ -989,8 +1100,9 @@ def access_request_decide(
         .get(pk=request.pk)
     )
     ensure(permissions.can_decide_request(actor, request), "Only the channel's owner or IT security decides this.")
-    ensure(actor.pk != request.requester_id or is_it_security(actor), "You cannot decide your own request.")
     ensure_state(request, AccessRequestState.PENDING)
+    # nobody decides their own request, IT security included: another IT member (or an administrator) must
+    duties.ensure_may_decide(actor, access_request_decision(request))
     reason = _require_reason(reason)
     request.state = AccessRequestState.GRANTED if grant else AccessRequestState.REFUSED
     request.decided_by = actor
@@ -1032,6 +1144,7 @@ def access_request_decide(
     return request
 
 
+@duties.refusals_recorded
 @transaction.atomic
 def grant_create(
     *,
@@ -1050,6 +1163,8 @@ def grant_create(
     if role not in ChannelRole.values:
         raise InvalidInput("Unknown role.", fields={"role": [f"Choose one of {', '.join(ChannelRole.values)}."]})
     ensure(user.is_active, "People who left cannot be granted access.")
+    # nobody grants access to themselves (IT security included): they ask, and someone else decides
+    duties.ensure_may_decide(actor, duties.Decision(kind="grant", target=channel, subjects=[user]))
     reason = _require_reason(reason)
     membership = ChannelMembership.objects.select_for_update(of=("self",)).filter(
         channel=channel, user=user, ended_at__isnull=True
@@ -1175,19 +1290,37 @@ def recertifications_open(*, now: datetime | None = None) -> dict[str, int]:
         Recertification.objects.bulk_create(
             [Recertification(grant_id=g, opened_at=now, escalate_at=now + RECERT_ESCALATE_AFTER) for g, _ in due]
         )
-        owners = {
-            m.user_id: m.user
-            for m in ChannelMembership.objects.filter(
-                channel_id__in={c for _, c in due}, role=ChannelRole.OWNER, ended_at__isnull=True
-            ).select_related("user")
-        }
-        notify(
+        owners_of: dict[int, set[int]] = {}
+        for user_id, channel_id in ChannelMembership.objects.filter(
+            channel_id__in={c for _, c in due}, role=ChannelRole.OWNER, ended_at__isnull=True, user__is_active=True
+        ).values_list("user_id", "channel_id"):
+            owners_of.setdefault(channel_id, set()).add(user_id)
+        # Separation of duties: nobody recertifies their own grant. A grant whose holder is its channel's only
+        # owner goes to IT security at once (the next level), not back to the holder.
+        holders = dict(AccessGrant.objects.filter(pk__in=[g for g, _ in due]).values_list("pk", "user_id"))
+        it_ids = list(_it_people().values_list("pk", flat=True))
+        per_person: dict[int, list[int]] = {}
+        for grant_id, channel_id in due:
+            deciders = owners_of.get(channel_id, set()) - {holders[grant_id]}
+            for user_id in deciders or (set(it_ids) - {holders[grant_id]}):
+                per_person.setdefault(user_id, []).append(grant_id)
+        url = reverse("channels_registry:recertification_list")
+        notify_each(
             event="access.recertification_due",
-            recipients=owners.values(),
-            title=f"Confirm or revoke {len(due)} access grant(s) on your channels",
-            body="Each grant is reviewed every 90 days. Unanswered items go to IT after a week.",
-            url=reverse("channels_registry:recertification_list"),
-            data={"grants": [g for g, _ in due]},
+            messages=[
+                Message(
+                    user_id,
+                    f"Confirm or revoke {len(grants)} access grant(s)",
+                    "Each grant is reviewed every 90 days by someone other than its holder. "
+                    "Unanswered items go to IT after a week.",
+                    url,
+                    {"grants": grants},
+                )
+                for user_id, grants in sorted(per_person.items())
+            ],
+            webhook_title=f"{len(due)} access grant(s) due for recertification",
+            webhook_url=url,
+            webhook_data={"grants": [g for g, _ in due]},
         )
     late = list(
         Recertification.objects.select_for_update(of=("self",))
@@ -1214,6 +1347,7 @@ def recertifications_open(*, now: datetime | None = None) -> dict[str, int]:
     return {"opened": len(due), "escalated": len(late)}
 
 
+@duties.refusals_recorded
 @transaction.atomic
 def recertification_decide(
     *, actor: User, recertification: Recertification, confirm: bool, note: str = ""
@@ -1225,6 +1359,7 @@ def recertification_decide(
     )
     ensure(permissions.can_decide_recertification(actor, item), "Only the channel's owner or IT security decides.")
     ensure_state(item, *OPEN_RECERT_STATES)
+    duties.ensure_may_decide(actor, duties.Decision(kind="recertification", target=item, subjects=[item.grant.user_id]))
     note = (note or "").strip()[:MAX_TEXT]
     if not confirm and not note:
         raise InvalidInput("Say why the access is revoked.", fields={"note": ["Say why the access is revoked."]})
@@ -1291,6 +1426,7 @@ def reported_account_create(*, actor: User, platform: Platform, url: str, note: 
 TRIAGE_OUTCOMES = (ReportedState.CLAIMED, ReportedState.TAKEDOWN, ReportedState.FAN_PAGE, ReportedState.DISMISSED)
 
 
+@duties.refusals_recorded
 @transaction.atomic
 def reported_account_triage(
     *, actor: User, report: ReportedAccount, outcome: str, note: str = "", channel: Channel | None = None
@@ -1302,6 +1438,9 @@ def reported_account_triage(
     )
     ensure(permissions.is_it_decider(actor), "Only IT security triages reported accounts.")
     ensure_state(report, ReportedState.NEW, ReportedState.TAKEDOWN)
+    duties.ensure_may_decide(
+        actor, duties.Decision(kind="report_triage", target=report, requested_by=[report.reported_by_id])
+    )
     if outcome not in TRIAGE_OUTCOMES:
         raise InvalidInput("Unknown outcome.", fields={"outcome": [f"Choose one of {', '.join(TRIAGE_OUTCOMES)}."]})
     if outcome == ReportedState.CLAIMED:

@@ -180,7 +180,10 @@ def channel_register(request):
             errors_to_form(form, exc)
             duplicate = getattr(exc, "existing", None)
         else:
-            messages.success(request, f"{channel.display_name} is registered and waits for your manager's approval.")
+            messages.success(
+                request,
+                f"{channel.display_name} is registered. " + channel.deciders.told("its approval"),
+            )
             gate = may_register_channel(department=channel.department, platform=channel.platform)
             if gate.conditions:
                 messages.warning(request, f"IT allows {channel.platform.name} on conditions: {gate.conditions}")
@@ -415,7 +418,7 @@ def access_request_list(request):
             if data["kind"] == AccessRequestKind.CHANNEL_ROLE and data["channel"]:
                 channel = Channel.objects.filter(pk=data["channel"]).first()
             try:
-                services.access_request_create(
+                created = services.access_request_create(
                     actor=request.user,
                     kind=data["kind"],
                     reason=data["reason"],
@@ -429,7 +432,10 @@ def access_request_list(request):
             except DomainError as exc:
                 errors_to_form(form, exc)
             else:
-                messages.success(request, "Request sent. You will be told when it is decided.")
+                messages.success(
+                    request,
+                    "Request sent. " + created.deciders.told("it") + " You will be told when it is decided.",
+                )
                 return redirect("channels_registry:access_request_list")
     ctx = filtered_page(request, AccessRequestFilter, selectors.access_requests_visible_to(request.user))
     ctx.pop("rows")

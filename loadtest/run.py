@@ -53,6 +53,9 @@ def prepare() -> tuple[str, str]:
         from accounts.models import Membership
 
         Membership.objects.get_or_create(user=user, department=department, defaults={"role": "reviewer"})
+    from accounts.management.commands.seed_demo import enrol_demo_totp
+
+    enrol_demo_totp(user)  # a reviewer signs in with a second factor: the session below is one that passed it
     store = SessionStore()
     now = int(time.time())
     store.update(

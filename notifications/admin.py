@@ -16,6 +16,12 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # the outbox is written by the services that notify, read here
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     @admin.action(description="Queue e-mail delivery again")
     def resend(self, request, queryset):
         ids = list(queryset.filter(delivered_at__isnull=True).values_list("pk", flat=True))
@@ -25,8 +31,19 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(NotificationPreference)
 class NotificationPreferenceAdmin(admin.ModelAdmin):
+    """A person's own setting (their notifications page): shown here, not changed."""
+
     list_display = ["user", "email_mode"]
     search_fields = ["user__email"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class WebhookAttemptInline(admin.TabularInline):
@@ -49,6 +66,9 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         services.webhook_endpoint_save(actor=request.user, endpoint=obj, changed=list(form.changed_data))
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # untick "active" instead: its delivery log stays
+
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
@@ -63,6 +83,12 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     actions = ["retry"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
     @admin.action(description="Try pending deliveries now")

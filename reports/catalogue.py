@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reports import selectors
+from accounts.permissions import can_read_audit
+from reports import duties, selectors
 from reports.charts import Chart, bar_chart, pivot
 from reports.selectors import Scope, Table
 
@@ -18,6 +19,11 @@ class Report:
     figures: Callable[[Scope], Table]
     chart: Callable[[Table], Chart]
     uses_dates: bool = True
+    # who may read it beyond the reports' readers (None: everyone who reads reports, over their departments)
+    readers: Callable[[object], bool] | None = None
+
+    def readable_by(self, user) -> bool:
+        return self.readers is None or self.readers(user)
 
 
 def _lead_chart(t: Table) -> Chart:
@@ -61,6 +67,12 @@ def _coverage_chart(t: Table) -> Chart:
     categories, series = pivot(t.rows, 1, 0, 6)
     title = "Share of the audience that acknowledged the current version, by department"
     return bar_chart(title, "%", categories, series)
+
+
+def _duties_chart(t: Table) -> Chart:
+    counts = getattr(t, "counts", {})
+    values = [v if isinstance(v, int) else duties.LIMIT for v in counts.values()]
+    return bar_chart("Separation-of-duties findings", "findings", list(counts), {"found": values})
 
 
 REPORTS: dict[str, Report] = {
@@ -118,6 +130,17 @@ REPORTS: dict[str, Report] = {
             " the end of the period, how many did within it, and who is still missing.",
             selectors.acknowledgement_coverage,
             _coverage_chart,
+        ),
+        Report(
+            "separation-of-duties",
+            "Separation of duties",
+            "Conflicting roles held now (a custodian who reviewed the channel's security, someone holding a"
+            " channel's credentials who may approve its posts, a manager who registered the channel) and past"
+            " decisions where the person who asked and the person who decided are one. Auditors and IT security.",
+            duties.separation_of_duties,
+            _duties_chart,
+            uses_dates=False,
+            readers=can_read_audit,
         ),
     ]
 }

@@ -36,23 +36,26 @@ def _scope(request) -> tuple[ReportFilterForm, Scope]:
     return form, Scope(start=start, end=end, department_ids=departments)
 
 
-def _report(slug: str) -> Report:
+def _report(slug: str, user) -> Report:
     try:
-        return REPORTS[slug]
+        report = REPORTS[slug]
     except KeyError:
         raise Http404("No such report.") from None
+    if not report.readable_by(user):
+        raise PermissionDenied("This report is for auditors and IT security.")
+    return report
 
 
 @login_required
 def report_index(request):
     """Everyone finds the calendar and exports here; managers, communications, IT and auditors the reports."""
-    reports = REPORTS.values() if can_read_reports(request.user) else []
+    reports = [r for r in REPORTS.values() if r.readable_by(request.user)] if can_read_reports(request.user) else []
     return render(request, "reports/index.html", {"reports": reports})
 
 
 @login_required
 def report_detail(request, slug):
-    report = _report(slug)
+    report = _report(slug, request.user)
     form, scope = _scope(request)
     table = report.figures(scope)
     return render(
@@ -60,7 +63,7 @@ def report_detail(request, slug):
         "reports/report.html",
         {
             "report": report,
-            "reports": REPORTS.values(),
+            "reports": [r for r in REPORTS.values() if r.readable_by(request.user)],
             "filter": form,
             "scope": scope,
             "table": table,
@@ -72,7 +75,7 @@ def report_detail(request, slug):
 
 @login_required
 def report_csv(request, slug):
-    report = _report(slug)
+    report = _report(slug, request.user)
     _, scope = _scope(request)
     table = report.figures(scope)
     return stream_csv(f"{slug}-{scope.start}-{scope.end}.csv", table.columns, table.rows)

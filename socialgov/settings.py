@@ -151,8 +151,18 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[socialgov] "
 SIGNUP_EMAIL_DOMAINS = [d.lower() for d in env.list("SIGNUP_EMAIL_DOMAINS", default=[])]
 # A channel's recovery contact must be on one of these; empty: the sign-up domains, else the registrant's own.
 CORPORATE_EMAIL_DOMAINS = [d.lower() for d in env.list("CORPORATE_EMAIL_DOMAINS", default=[])]
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Second factor (allauth's MFA): an authenticator app (TOTP) or a passkey / security key (WebAuthn), with recovery
+# codes; a passkey also signs in without a password. The WebAuthn relying party is the host the page is served from
+# (allauth's adapter): http://localhost is a secure context browsers accept; anything else needs HTTPS.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "socialgov"
+# Who must sign in with a second factor before using anything: department roles (manager, reviewer, member), the
+# company groups (communications, it_security, auditor) and "staff" (staff and superusers). Everyone who decides or
+# exports, by default (accounts.permissions.requires_mfa).
+MFA_REQUIRED_ROLES = frozenset(
+    env.list("MFA_REQUIRED_ROLES", default=["manager", "reviewer", "communications", "it_security", "auditor", "staff"])
+)
 # Sessions are recorded at sign-in; tracking every request would cost four queries a page.
 USERSESSIONS_TRACK_ACTIVITY = False
 
@@ -280,6 +290,7 @@ SPECTACULAR_SETTINGS = {
         "DepartmentRoleEnum": "accounts.choices.Role",
         "PostDecisionOutcomeEnum": "approvals.choices.Outcome",
         "ChannelStateEnum": "channels_registry.choices.ChannelState",
+        "PostStateEnum": "approvals.choices.PostState",
         "ActivityKindEnum": "channels_registry.choices.ActivityKind",
         "AccessRequestKindEnum": "channels_registry.choices.AccessRequestKind",
         "AccessRequestStateEnum": "channels_registry.choices.AccessRequestState",

@@ -19,6 +19,7 @@ class TokenScope(BasePermission):
 
 class MfaSatisfied(BasePermission):
     message = "Enrol in two-factor authentication before using socialgov."
+    code = "mfa_required"  # as the pages' middleware answers the API
 
     def has_permission(self, request, view):
         return not request.user.is_authenticated or mfa_satisfied(request.user)

@@ -1,6 +1,7 @@
 import functools
 
 from django.db.models import OuterRef, QuerySet, Subquery
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.choices import Role
@@ -8,6 +9,7 @@ from accounts.models import Department, User
 from approvals.choices import LockdownScope, Outcome, StageMode
 from approvals.models import ApprovalRoute, Decision, Delegation, Lockdown, Post, PostRevision, RouteStage, StageReview
 from channels_registry.models import Channel
+from socialgov.api.deciders import DecidersSerializer, deciders_of
 from socialgov.api.represent import datetime_text
 
 _EMAIL = {"slug_field": "email", "read_only": True}
@@ -158,6 +160,24 @@ class PostSerializer(serializers.ModelSerializer):
         return PostSerializer.list_rows().values(*PostSerializer.LIST_COLUMNS)
 
 
+class PostSubmittedSerializer(PostSerializer):
+    """A post just sent for review, and who decides its first stage (separation of duties: never its author; a
+    one-person department's post goes up to its managers, then IT security)."""
+
+    deciders = serializers.SerializerMethodField()
+
+    class Meta(PostSerializer.Meta):
+        fields = [*PostSerializer.Meta.fields, "deciders"]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        return {**super().to_representation(instance), "deciders": self.get_deciders(instance)}
+
+    @extend_schema_field(DecidersSerializer(allow_null=True))
+    def get_deciders(self, obj):
+        return deciders_of(obj)
+
+
 class PostRevisionSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(**_EMAIL)
 
@@ -286,10 +306,18 @@ class ApprovalRouteSerializer(serializers.ModelSerializer):
             "name",
             "department",
             "channel",
+            "distinct_reviewers",
             "stages",
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class RouteSettingsInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False)
+    distinct_reviewers = serializers.BooleanField(
+        required=False, help_text="One person decides at most one stage of the same revision."
+    )
 
 
 class RouteStageInput(serializers.Serializer):

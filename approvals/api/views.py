@@ -98,11 +98,13 @@ class PostViewSet(KeptPageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
         rows = PostRevision.objects.filter(post=post).select_related("created_by").order_by("-number")
         return Response(s.PostRevisionSerializer(rows, many=True).data)
 
-    @extend_schema(request=None, responses=s.PostSerializer)
+    @extend_schema(request=None, responses=s.PostSubmittedSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         post = services.post_submit(actor=request.user, post=self._post())
-        return _ok(s.PostSerializer, self._fresh(post))
+        fresh = self._fresh(post)
+        fresh.deciders = getattr(post, "deciders", None)
+        return _ok(s.PostSubmittedSerializer, fresh)
 
     @extend_schema(request=s.WithdrawInput, responses=s.PostSerializer)
     @action(detail=True, methods=["post"])
@@ -189,6 +191,15 @@ class ApprovalRouteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     def get_queryset(self):
         stages = Prefetch("stages", RouteStage.objects.select_related("escalate_to").prefetch_related("users"))
         return ApprovalRoute.objects.select_related("department").prefetch_related(stages).order_by("id")
+
+    @extend_schema(request=s.RouteSettingsInput, responses=s.ApprovalRouteSerializer)
+    def partial_update(self, request, pk=None):
+        """Change a route's name or whether each stage needs a different person (its department's managers, or IT
+        security; the company default: IT security). Audited."""
+        data = s.RouteSettingsInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.route_update(actor=request.user, route=self.get_object(), **data.validated_data)
+        return _ok(s.ApprovalRouteSerializer, self.get_queryset().get(pk=pk))
 
     @extend_schema(request=s.RouteStageInput, responses={201: s.RouteStageSerializer})
     @action(detail=True, methods=["post"])

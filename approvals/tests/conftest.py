@@ -1,6 +1,6 @@
 import pytest
 
-from accounts.tests.factories import UserFactory, add_member
+from accounts.tests.factories import UserFactory, add_member, enrol_totp
 from approvals.tests.factories import channel_for
 
 
@@ -17,4 +17,4 @@ def colleague(department):
 
 @pytest.fixture
 def second_reviewer(department):
-    return add_member(UserFactory(email="reviewer2@example.com"), department, "reviewer")
+    return enrol_totp(add_member(UserFactory(email="reviewer2@example.com"), department, "reviewer"))

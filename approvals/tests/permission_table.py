@@ -174,6 +174,13 @@ ROWS: list[Route] = [
         lambda o: f"/posts/routes/stages/{o['route_stage'].pk}/remove/",
         page(ok=403, **ROUTE_MANAGERS),
     ),
+    Route(
+        "approvals:route_settings",
+        "post",
+        lambda o: f"/posts/routes/{o['route'].pk}/settings/",
+        page(ok=403, **ROUTE_MANAGERS),
+        data=lambda o: {"distinct_reviewers": "on"},
+    ),
     # API
     Route("post-list", "get", lambda o: "/api/v1/posts/", api(), api=True),
     Route(
@@ -234,6 +241,14 @@ ROWS: list[Route] = [
     Route("review-list", "get", lambda o: "/api/v1/reviews/", api(), api=True),
     Route("approvalroute-list", "get", lambda o: "/api/v1/approval-routes/", api(), api=True),
     Route("approvalroute-detail", "get", lambda o: f"/api/v1/approval-routes/{o['route'].pk}/", api(), api=True),
+    Route(
+        "approvalroute-detail",
+        "patch",
+        lambda o: f"/api/v1/approval-routes/{o['route'].pk}/",
+        api(ok=403, manager=200, it_security=200, superuser=200),
+        data=lambda o: {"distinct_reviewers": False},
+        api=True,
+    ),
     Route(
         "approvalroute-stages",
         "post",

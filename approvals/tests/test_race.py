@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import connection, connections, transaction
 
-from accounts.tests.factories import UserFactory, add_member
+from accounts.tests.factories import UserFactory, add_member, enrol_totp
 from approvals import services
 from approvals.models import Decision, RouteStage, StageReview
 from approvals.tests.factories import channel_for, open_stage, submitted
@@ -51,7 +51,9 @@ def test_ten_deciders_race_the_same_stage(department, employee, mode, required, 
     if connection.vendor != "postgresql":
         pytest.skip("Row locks (select_for_update) only race for real on PostgreSQL; SQLite has one writer at a time.")
     # given a stage ten reviewers may decide
-    reviewers = [add_member(UserFactory(email=f"r{i}@example.com"), department, "reviewer") for i in range(10)]
+    reviewers = [
+        enrol_totp(add_member(UserFactory(email=f"r{i}@example.com"), department, "reviewer")) for i in range(10)
+    ]
     with transaction.atomic():
         route = services._department_route(department)
     RouteStage.objects.filter(route=route, position=1).update(mode=mode, required=required)

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Department, User
@@ -21,6 +22,7 @@ from channels_registry.models import (
     SecurityReview,
 )
 from policies.models import Platform
+from socialgov.api.deciders import DecidersSerializer, deciders_of
 
 _EMAIL = {"slug_field": "email", "read_only": True}
 
@@ -53,6 +55,19 @@ class ChannelSerializer(serializers.ModelSerializer):
             "last_activity_at",
             "dormant_since",
         ]
+
+
+class ChannelRegisteredSerializer(ChannelSerializer):
+    """A channel just registered (or approved), and who decides its next step (separation of duties)."""
+
+    deciders = serializers.SerializerMethodField()
+
+    class Meta(ChannelSerializer.Meta):
+        fields = [*ChannelSerializer.Meta.fields, "deciders"]
+
+    @extend_schema_field(DecidersSerializer)
+    def get_deciders(self, obj):
+        return deciders_of(obj)
 
 
 class ChannelMembershipSerializer(serializers.ModelSerializer):
@@ -197,6 +212,19 @@ class AccessRequestSerializer(serializers.ModelSerializer):
             "decision_reason",
             "created_at",
         ]
+
+
+class AccessRequestCreatedSerializer(AccessRequestSerializer):
+    """A request just made, and who will decide it (separation of duties: never the requester)."""
+
+    deciders = serializers.SerializerMethodField()
+
+    class Meta(AccessRequestSerializer.Meta):
+        fields = [*AccessRequestSerializer.Meta.fields, "deciders"]
+
+    @extend_schema_field(DecidersSerializer)
+    def get_deciders(self, obj):
+        return deciders_of(obj)
 
 
 class AccessRequestInput(serializers.Serializer):

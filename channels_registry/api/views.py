@@ -64,12 +64,14 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def _fresh(self, channel):
         return selectors.channel_for(self.request.user, channel.pk)
 
-    @extend_schema(request=s.ChannelRegisterInput, responses={201: s.ChannelSerializer})
+    @extend_schema(request=s.ChannelRegisterInput, responses={201: s.ChannelRegisteredSerializer})
     def create(self, request):
         data = s.ChannelRegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
         channel = services.channel_register(actor=request.user, **data.validated_data)
-        return _ok(s.ChannelSerializer, self._fresh(channel), status.HTTP_201_CREATED)
+        fresh = self._fresh(channel)
+        fresh.deciders = channel.deciders
+        return _ok(s.ChannelRegisteredSerializer, fresh, status.HTTP_201_CREATED)
 
     @extend_schema(responses=s.ChannelSecuritySerializer)
     @action(detail=True, methods=["get"])
@@ -202,12 +204,12 @@ class AccessRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     def get_queryset(self):
         return selectors.access_requests_visible_to(self.request.user)
 
-    @extend_schema(request=s.AccessRequestInput, responses={201: s.AccessRequestSerializer})
+    @extend_schema(request=s.AccessRequestInput, responses={201: s.AccessRequestCreatedSerializer})
     def create(self, request):
         data = s.AccessRequestInput(data=request.data)
         data.is_valid(raise_exception=True)
         created = services.access_request_create(actor=request.user, **data.validated_data)
-        return _ok(s.AccessRequestSerializer, created, status.HTTP_201_CREATED)
+        return _ok(s.AccessRequestCreatedSerializer, created, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.DecideInput, responses=s.AccessRequestSerializer)
     @action(detail=True, methods=["post"])

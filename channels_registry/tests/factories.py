@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import DepartmentFactory, UserFactory
-from channels_registry.choices import ChannelRole, ChannelState
+from channels_registry.choices import REGISTRATION_GRANT_REASON, ChannelRole, ChannelState
 from channels_registry.models import AccessGrant, Channel, ChannelMembership, ReportedAccount
 from policies.tests.factories import platform
 
@@ -37,7 +37,8 @@ def add_custodian(channel, user, role=ChannelRole.ADMIN, *, holds_credentials=Tr
         user=user,
         role=role,
         granted_by=granted_by or user,
-        reason="Test grant.",
+        # no one named: the custodian of a registration (their grant is the registration's, not a decision)
+        reason="Test grant." if granted_by else REGISTRATION_GRANT_REASON,
         review_by=timezone.localdate() + timedelta(days=90),
     )
     return user

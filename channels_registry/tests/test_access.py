@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from audit.duties import SeparationOfDuties
 from channels_registry import services
 from channels_registry.models import AccessGrant, ChannelMembership, Recertification
 from channels_registry.tests.factories import ReportedAccountFactory, channel_with_custodians
@@ -68,7 +69,11 @@ def test_recertification_opens_items_escalates_after_a_week_and_the_owner_decide
     with django_capture_on_commit_callbacks(execute=True):
         assert recertify_access() == {"opened": 2, "escalated": 0, "expired": 0}
     assert recertify_access() == {"opened": 0, "escalated": 0, "expired": 0}
-    assert Notification.objects.filter(recipient=employee, event="access.recertification_due").exists()
+    # the owner is asked about the colleague's grant; their own goes to IT security, not back to them
+    asked = Notification.objects.get(recipient=employee, event="access.recertification_due")
+    assert asked.payload["grants"] == [AccessGrant.objects.get(channel=channel, user=colleague).pk]
+    to_it = Notification.objects.get(recipient=it_security, event="access.recertification_due")
+    assert to_it.payload["grants"] == [AccessGrant.objects.get(channel=channel, user=employee).pk]
 
     # a week later the unanswered ones escalate to IT
     time_machine.move_to(timezone.now() + timedelta(days=8))
@@ -76,10 +81,12 @@ def test_recertification_opens_items_escalates_after_a_week_and_the_owner_decide
         assert recertify_access() == {"opened": 0, "escalated": 2, "expired": 0}
     assert Notification.objects.filter(recipient=it_security, event="access.recertification_escalated").exists()
 
-    # the owner confirms one and revokes the other
+    # the owner may not confirm their own grant (IT security does), and revokes the other
     mine = Recertification.objects.get(grant__user=employee)
     theirs = Recertification.objects.get(grant__user=colleague)
-    services.recertification_decide(actor=employee, recertification=mine, confirm=True)
+    with pytest.raises(SeparationOfDuties, match="concerns you"):
+        services.recertification_decide(actor=employee, recertification=mine, confirm=True)
+    services.recertification_decide(actor=it_security, recertification=mine, confirm=True)
     with pytest.raises(InvalidInput):
         services.recertification_decide(actor=employee, recertification=theirs, confirm=False)
     services.recertification_decide(actor=employee, recertification=theirs, confirm=False, note="Moved team")

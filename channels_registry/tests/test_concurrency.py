@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from accounts.tests.factories import enrol_totp
 from channels_registry import services
 from channels_registry.tests.factories import channel_with_custodians
 from socialgov.errors import Conflict
@@ -20,7 +21,7 @@ pytestmark = [
 def test_racing_approvals_exactly_one_wins(department, manager, employee, colleague):
     from accounts.tests.factories import UserFactory, add_member
 
-    second = add_member(UserFactory(email="manager2@example.com"), department, "manager")
+    second = enrol_totp(add_member(UserFactory(email="manager2@example.com"), department, "manager"))
     channel = channel_with_custodians(employee, colleague, department=department, state="proposed")
     barrier = threading.Barrier(2)
     outcomes = []

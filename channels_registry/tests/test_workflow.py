@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from accounts.tests.factories import enrol_totp
 from audit.models import AuditEvent
 from channels_registry import services
 from channels_registry.choices import CHECKLIST, ChannelState
@@ -151,7 +152,7 @@ def test_each_owner_hears_only_about_their_own_channels_and_the_trail_lists_ever
     # given two quiet channels of the employee's, one of the colleague's in another department
     mine = [_quiet_channel(employee, colleague, department=department) for _ in range(2)]
     sales = DepartmentFactory(name="Sales", slug="sales")
-    sales_manager = add_member(UserFactory(email="sales.manager@example.com"), sales, "manager")
+    sales_manager = enrol_totp(add_member(UserFactory(email="sales.manager@example.com"), sales, "manager"))
     theirs = _quiet_channel(colleague, employee, department=sales)
 
     # when the audit runs (in transactions of two channels each)

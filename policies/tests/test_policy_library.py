@@ -237,11 +237,13 @@ def test_dashboard_card_constant_queries(client, employee, rows, django_assert_n
 @pytest.mark.parametrize(
     ("name", "queries"),
     [
-        # the user with their groups, unread count, count, policies, their audience departments, acknowledgements
-        ("policies:policy_list", 7),
-        # the user with their groups, unread count, count, courses, their departments, completions, and the page's
-        # own check whether the reader trains or manages (2)
-        ("policies:course_list", 8),
+        # the user with their groups, their memberships (does a role of theirs need a second factor? they have
+        # none: kept per person after this), unread count, count, policies, their audience departments,
+        # acknowledgements
+        ("policies:policy_list", 8),
+        # the user with their groups, their memberships (as above), unread count, count, courses, their
+        # departments, completions, and the page's own check whether the reader trains or manages (2)
+        ("policies:course_list", 9),
         # the user with their groups, unread count; pending policies (memberships, versions), training due (1),
         # review gate (2)
         ("policies:my_requirements", 8),

@@ -21,6 +21,8 @@ REPORT_ROUTES: list[Route] = [
         only(REPORT_READERS),
     ),
     Route("reports:detail", "get", lambda o: "/reports/no-such-report/", only(REPORT_READERS, ok=404, denied=404)),
+    Route("reports:detail", "get", lambda o: "/reports/separation-of-duties/", only(DECISION_READERS)),
+    Route("reports:export", "get", lambda o: "/reports/separation-of-duties/export.csv", only(DECISION_READERS)),
     Route("reports:export", "get", lambda o: "/reports/sla-breaches/export.csv", only(REPORT_READERS)),
     Route(
         "reports:export",

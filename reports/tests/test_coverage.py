@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from django.contrib.auth.models import Group
 
-from accounts.tests.factories import DepartmentFactory, UserFactory, add_member
+from accounts.tests.factories import DepartmentFactory, UserFactory, add_member, enrol_totp
 from policies.choices import VersionState
 from policies.models import Acknowledgement, Policy, PolicyVersion
 from policies.tests.factories import published_policy
@@ -44,9 +44,9 @@ def coverage_world(db):
     marketing = DepartmentFactory(name="Marketing", slug="marketing")
     sales = DepartmentFactory(name="Sales", slug="sales")
     a = add_member(UserFactory(email="a@example.com"), marketing, "member")
-    b = add_member(add_member(UserFactory(email="b@example.com"), marketing, "member"), sales, "manager")
+    b = enrol_totp(add_member(add_member(UserFactory(email="b@example.com"), marketing, "member"), sales, "manager"))
     c = add_member(UserFactory(email="c@example.com"), sales, "member")
-    d = UserFactory(email="d@example.com", groups=["communications"])
+    d = enrol_totp(UserFactory(email="d@example.com", groups=["communications"]))
     add_member(UserFactory(email="e@example.com", is_active=False), marketing, "member")
 
     social = published_policy(slug="social-media")

@@ -29,6 +29,8 @@ def exception_handler(exc, context):
             body["fields"] = exc.fields
         if isinstance(exc, GateClosed):
             body["reasons"] = exc.reasons
+        if getattr(exc, "rule", None):  # a separation-of-duties refusal (audit.duties): which rule refused it
+            body["rule"] = exc.rule
         return Response(body, status=exc.status)
     if isinstance(exc, (OverflowError, DataError)):
         # a filter or id the database cannot hold (a number out of range): the request's fault

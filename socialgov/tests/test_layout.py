@@ -162,7 +162,10 @@ def test_the_bell_and_the_banner_are_read_from_the_cache_in_one_round_trip(clien
     ):
         page = client.get("/posts/").content.decode()
     layout = [c for c in get_many.call_args_list if BANNER_KEY in c.args[0]]
-    assert [c.args[0] for c in layout] == [[unread_key(employee.pk), BANNER_KEY]]
+    # one round trip: the bell and the banner ride along with the first value the page reads from the cache (the
+    # person's memberships, which the second-factor rule asks of someone not enrolled: do their roles need one?)
+    assert len(layout) == 1
+    assert layout[0].args[0][-2:] == [unread_key(employee.pk), BANNER_KEY]
     # (the local-memory cache of the tests answers get_many with a get per key: one each, none besides)
     assert sorted(c.args[0] for c in get.call_args_list if c.args[0] in (BANNER_KEY, unread_key(employee.pk))) == [
         BANNER_KEY,

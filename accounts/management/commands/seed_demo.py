@@ -11,12 +11,20 @@ from accounts import services
 from accounts.choices import Group as G
 from accounts.choices import Role
 from accounts.models import Department, User
+from accounts.permissions import requires_mfa
 from accounts.roles import ensure_groups
 
 DEPARTMENTS = ["Marketing", "IT", "Training", "Product", "Legal"]
-# Demo only: a published TOTP secret for the people whose role requires two-factor sign-in.
+# Demo only: a published TOTP secret for the people whose role requires two-factor sign-in
+# (settings.MFA_REQUIRED_ROLES: by default everyone who decides or exports).
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPSOCIALGOVDEMO234"
-DEMO_TOTP_USERS = ("admin@example.com", "itsec@example.com")
+
+
+def enrol_demo_totp(user) -> None:
+    """Enrol ``user`` with the demo TOTP secret (demo people, and the bench's and load test's deciders)."""
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_TOTP_SECRET)
+
 
 # email, full name, (department, role) list, groups, staff/superuser
 PEOPLE = [
@@ -65,19 +73,21 @@ class Command(BaseCommand):
             EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
             for group in groups:
                 user.groups.add(Group.objects.get(name=group))
-            if email in DEMO_TOTP_USERS and not Authenticator.objects.filter(user=user, type="totp").exists():
-                TOTP.activate(user, DEMO_TOTP_SECRET)
             for dept_name, role in memberships:
                 services.membership_set(actor=admin, user=user, department=departments[dept_name], role=role)
+            fresh = User.objects.get(pk=user.pk)  # read its groups and memberships anew
+            needs_code = requires_mfa(fresh)
+            if needs_code:
+                enrol_demo_totp(user)
             roles = ", ".join(
                 [*(f"{r} of {d}" for d, r in memberships), *groups, *(["superuser"] if superuser else [])]
             )
-            rows.append((email, roles))
+            rows.append((email, roles + ("; needs the code" if needs_code else "")))
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Sign in at {settings.SITE_URL}/accounts/login/ with password “{password}” as:")
         for email, roles in rows:
             self.stdout.write(f"  {email:<24} {roles}")
         self.stdout.write(
-            f"IT security and the admin also need a code: add the demo secret {DEMO_TOTP_SECRET} to an "
-            "authenticator app (demo data only; real accounts enrol their own)."
+            f"Those who decide or export also need a code: add the demo secret {DEMO_TOTP_SECRET} to an "
+            "authenticator app (demo data only; real accounts enrol their own, an app or a passkey)."
         )

@@ -1,6 +1,8 @@
 """Demo channels for the registry, through the services. Run after seed_demo (which ``seed_demo`` may call later).
 
-Idempotent: channels already registered are left alone.
+Idempotent: channels already registered are left alone. Separation of duties holds here as everywhere: the admin
+registers, a department manager who is not a custodian approves, IT security reviews. Acme Training's custodian is
+Training's only manager, so its approval goes up to IT security (the demo of an escalated decision).
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -15,14 +17,14 @@ from policies.models import Platform
 
 # platform, handle, url, name, department, custodians, stop at
 CHANNELS = [
-    ("x", "@acme", "https://x.com/acme", "Acme on X", "marketing", ["employee", "manager"], "active"),
+    ("x", "@acme", "https://x.com/acme", "Acme on X", "marketing", ["employee", "reviewer"], "active"),
     (
         "linkedin",
         "acme-corp",
         "https://www.linkedin.com/company/acme-corp",
         "Acme on LinkedIn",
         "marketing",
-        ["manager", "reviewer"],
+        ["reviewer", "comms"],
         "in_security_review",
     ),
     (
@@ -43,8 +45,8 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         people = {u.email.split("@")[0]: u for u in User.objects.filter(email__endswith="@example.com")}
-        it = people.get("itsec")
-        if it is None:
+        it, admin = people.get("itsec"), people.get("admin")
+        if it is None or admin is None:
             raise CommandError("Run seed_demo first.")
         made = 0
         for slug, handle, url, name, dept, custodians, stop in CHANNELS:
@@ -54,7 +56,7 @@ class Command(BaseCommand):
             department = Department.objects.get(slug=dept)
             owner = people[custodians[0]]
             channel = services.channel_register(
-                actor=people["itsec"],
+                actor=admin,
                 platform=platform,
                 handle=handle,
                 url=url,
@@ -70,8 +72,9 @@ class Command(BaseCommand):
             made += 1
             if stop == "proposed":
                 continue
-            manager = department.memberships.filter(role="manager").first()
-            services.channel_approve(actor=manager.user if manager else people["admin"], channel=channel)
+            manager = department.memberships.filter(role="manager").exclude(user__in=channel.memberships.values("user"))
+            manager = manager.first()
+            services.channel_approve(actor=manager.user if manager else it, channel=channel)
             if stop == "active" and mfa_satisfied(it):
                 services.security_review_decide(
                     actor=it, channel=channel, checklist={k: {"passed": True, "note": ""} for k in CHECKLIST}

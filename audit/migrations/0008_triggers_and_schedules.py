@@ -89,7 +89,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0006_drop_chain_columns"),
+        ("audit", "0007_drop_chain_columns"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
     operations = [migrations.RunPython(forwards, backwards)]

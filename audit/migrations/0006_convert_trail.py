@@ -192,7 +192,7 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0004_sequencer_personal_checkpoints"),
+        ("audit", "0005_sequencer_personal_checkpoints"),
         ("accounts", "0002_role_groups"),
         ("approvals", "0004_merge_queue_and_report_indexes"),
         ("channels_registry", "0003_default_schedules"),

@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("audit", "0005_convert_trail")]
+    dependencies = [("audit", "0006_convert_trail")]
     operations = [
         migrations.RemoveField(model_name="auditevent", name="actor_label"),
         migrations.RemoveField(model_name="auditevent", name="ip"),

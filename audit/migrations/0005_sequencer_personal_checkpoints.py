@@ -1,6 +1,6 @@
 """The chain moves out of the events: personal rows, chain links, the sequencer's queue, checkpoints.
 
-Schema only; 0005 moves the trail written so far into the new form, 0006 drops the old columns."""
+Schema only; 0006 moves the trail written so far into the new form, 0007 drops the old columns."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0003_anomaly_index"),
+        ("audit", "0004_anomaly_index_refusals"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
