@@ -156,16 +156,72 @@ def user_deactivate(*, actor: User | None, user: User, reason: str = "") -> User
 
 
 @transaction.atomic
-def user_reactivate(*, actor: User, user: User) -> User:
-    ensure(permissions.can_deactivate_users(actor), "Only IT security or administrators reactivate people.")
-    permissions.ensure_mfa(actor)
+def user_reactivate(*, actor: User | None, user: User, reason: str = "") -> User:
+    """Let a person sign in again. What offboarding ended (channel access, grants, tokens) stays ended. ``actor``
+    None is the system (the identity provider over SCIM)."""
+    if actor is not None:
+        ensure(permissions.can_deactivate_users(actor), "Only IT security or administrators reactivate people.")
+        permissions.ensure_mfa(actor)
     user = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
     if user.is_active:
         return user
     user.is_active = True
     user.deactivated_at = None
     user.save(update_fields=["is_active", "deactivated_at"])
-    audit.record(actor=actor, action="user.reactivated", target=user)
+    audit.record(actor=actor, action="user.reactivated", target=user, data={"reason": reason} if reason else {})
+    return user
+
+
+def _valid_email(email: str) -> str:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput("Not an e-mail address.", fields={"email": ["Enter a valid e-mail address."]}) from None
+    return email
+
+
+@transaction.atomic
+def user_provision(*, email: str, full_name: str = "", source: str) -> User:
+    """Create a person the identity provider announced (``source`` says which door: SCIM and its token). The
+    system acts: no password (they sign in with their provider or reset one), audited."""
+    from allauth.account.models import EmailAddress
+
+    email = _valid_email(email)
+    if User.objects.filter(email__iexact=email).exists() or EmailAddress.objects.filter(email__iexact=email).exists():
+        raise Conflict("Someone already signs in with that address.", code="uniqueness")
+    user = User.objects.create_user(email=email, full_name=(full_name or "").strip()[:150])
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    audit.record(
+        actor=None,
+        action="user.created",
+        target=user,
+        data={"source": source, "values": audit.personal({"email": email, "full_name": user.full_name})},
+    )
+    return user
+
+
+@transaction.atomic
+def user_rename(*, actor: User | None, user: User, full_name: str, source: str = "") -> User:
+    """Change the name a person is shown by (``actor`` None: the identity provider). Audited; a no-op is silent."""
+    if actor is not None:
+        ensure(actor.is_staff or permissions.is_it_security(actor), "Only administrators rename people.")
+    full_name = (full_name or "").strip()[:150]
+    user = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
+    if user.full_name == full_name:
+        return user
+    before = user.full_name
+    user.full_name = full_name
+    user.save(update_fields=["full_name"])
+    audit.record(
+        actor=actor,
+        action="user.changed",
+        target=user,
+        data={"changed": ["full_name"], "source": source, "values": audit.personal({"from": before, "to": full_name})},
+    )
     return user
 
 
@@ -218,21 +274,16 @@ def _tell_old_address(address: str, user: User, new: str) -> None:
 
 
 @transaction.atomic
-def user_email_change(*, actor: User, user: User, email: str) -> User:
+def user_email_change(*, actor: User | None, user: User, email: str) -> User:
     """Change a person's sign-in address (an administrator or IT security, from the admin). ``User.email`` and
     allauth's primary address change together: the old address no longer signs in, the new one is verified at the
     next sign-in. Audited; the old and the new address are both told."""
     from allauth.account.models import EmailAddress
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
 
-    ensure(actor.is_staff or permissions.is_it_security(actor), "Only administrators change sign-in addresses.")
-    permissions.ensure_mfa(actor)
-    email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise InvalidInput("Not an e-mail address.", fields={"email": ["Enter a valid e-mail address."]}) from None
+    if actor is not None:  # None: the identity provider (SCIM)
+        ensure(actor.is_staff or permissions.is_it_security(actor), "Only administrators change sign-in addresses.")
+        permissions.ensure_mfa(actor)
+    email = _valid_email(email)
     user = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
     old = user.email
     if old == email:
@@ -244,7 +295,7 @@ def user_email_change(*, actor: User, user: User, email: str) -> User:
     user.save(update_fields=["email"])
     EmailAddress.objects.filter(user=user).exclude(email__iexact=email).delete()
     EmailAddress.objects.update_or_create(
-        user=user, email=email, defaults={"primary": True, "verified": actor.pk == user.pk}
+        user=user, email=email, defaults={"primary": True, "verified": actor is None or actor.pk == user.pk}
     )
     audit.record(actor=actor, action="user.email_changed", target=user, data={"from": old, "to": email})
     notify(
@@ -344,8 +395,10 @@ def user_groups_changed(*, actor: User, user: User, before: set[str], after: set
 
 
 @transaction.atomic
-def department_save(*, actor: User, department: Department, changed: list[str] | None = None) -> Department:
-    ensure(permissions.is_it_security(actor) or actor.is_staff, "Only IT administrators manage departments.")
+def department_save(*, actor: User | None, department: Department, changed: list[str] | None = None) -> Department:
+    """``actor`` None is the identity provider (SCIM groups)."""
+    if actor is not None:
+        ensure(permissions.is_it_security(actor) or actor.is_staff, "Only IT administrators manage departments.")
     creating = department.pk is None
     department.full_clean()
     department.save()
@@ -359,13 +412,15 @@ def department_save(*, actor: User, department: Department, changed: list[str] |
 
 
 @transaction.atomic
-def membership_set(*, actor: User, user: User, department: Department, role: str) -> Membership:
+def membership_set(*, actor: User | None, user: User, department: Department, role: str) -> Membership:
+    """``actor`` None is the identity provider (SCIM group membership)."""
     if role not in Role.values:
         raise InvalidInput("Unknown role.", fields={"role": [f"Choose one of {', '.join(Role.values)}."]})
-    ensure(
-        permissions.can_manage_department(actor, department) or actor.is_staff,
-        "Only the department's managers or IT manage its members.",
-    )
+    if actor is not None:
+        ensure(
+            permissions.can_manage_department(actor, department) or actor.is_staff,
+            "Only the department's managers or IT manage its members.",
+        )
     membership = Membership.objects.select_for_update(of=("self",)).filter(user=user, department=department).first()
     before = membership.role if membership else None
     if membership is None:
@@ -392,14 +447,16 @@ def membership_set(*, actor: User, user: User, department: Department, role: str
 
 
 @transaction.atomic
-def membership_remove(*, actor: User, membership: Membership) -> None:
+def membership_remove(*, actor: User | None, membership: Membership) -> None:
+    """``actor`` None is the identity provider (SCIM group membership)."""
     membership = (
         Membership.objects.select_for_update(of=("self",)).select_related("user", "department").get(pk=membership.pk)
     )
-    ensure(
-        permissions.can_manage_department(actor, membership.department) or actor.is_staff,
-        "Only the department's managers or IT manage its members.",
-    )
+    if actor is not None:
+        ensure(
+            permissions.can_manage_department(actor, membership.department) or actor.is_staff,
+            "Only the department's managers or IT manage its members.",
+        )
     audit.record(
         actor=actor,
         action="membership.removed",

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "channels_registry",
     "approvals",
     "reports",
+    "scim",
 ]
 
 MIDDLEWARE = [
@@ -305,6 +306,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
+# SCIM: how many days IT's page keeps the identity provider's requests (a daily task forgets older ones).
+SCIM_LOG_DAYS = env.int("SCIM_LOG_DAYS", default=30)
 
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")

@@ -1,0 +1,30 @@
+"""The SCIM app's rows of the permission table (socialgov/tests/test_permissions.py reads them).
+
+``/scim/v2/`` answers only a SCIM token: a signed-in browser session is not one, so every role gets 401 there (the
+token's own cases are in test_users.py). IT's SCIM pages are IT security's."""
+
+from __future__ import annotations
+
+from socialgov.testing.permissions import Route, page
+
+NOBODY = page(ok=401, anon=401)
+
+
+def _scim(name: str, method: str, path: str) -> Route:
+    return Route(f"scim:{name}", method, lambda o, p=path: f"/scim/v2/{p}", NOBODY, api=True)
+
+
+SCIM_ROUTES: list[Route] = [
+    _scim("service_provider_config", "get", "ServiceProviderConfig"),
+    _scim("resource_types", "get", "ResourceTypes"),
+    _scim("resourcetype", "get", "ResourceTypes/User"),
+    _scim("schemas", "get", "Schemas"),
+    _scim("schema", "get", "Schemas/urn:ietf:params:scim:schemas:core:2.0:User"),
+    _scim("users", "get", "Users"),
+    _scim("users", "post", "Users"),
+    *[_scim("user", method, "Users/1") for method in ("get", "put", "patch", "delete")],
+    _scim("groups", "get", "Groups"),
+    _scim("groups", "post", "Groups"),
+    *[_scim("group", method, "Groups/1") for method in ("get", "put", "patch", "delete")],
+    _scim("unknown", "get", "Nope"),
+]
