@@ -266,7 +266,10 @@ def user_resource(view: ScimView, user: User) -> resources.User:
 
 def group_resource(view: ScimView, department: Department) -> resources.Group:
     link = getattr(department, "scim_link", None)
-    members = [{"value": str(m.user_id), "display": str(m.user)} for m in department.memberships.all()]
+    members = [
+        {"value": str(m.user_id), "$ref": view.location("User", m.user_id), "type": "User"}
+        for m in department.memberships.all()
+    ]
     return resources.Group.model_validate(
         {
             "id": str(department.pk),
@@ -440,6 +443,13 @@ class Listing(ScimView):
             total_results=len(items), start_index=1, items_per_page=len(items), resources=list(items.values())
         )
         return _response(listed.model_dump(scim_ctx=Context.SEARCH_RESPONSE))
+
+
+class Search(ScimView):
+    """``POST /.search`` across resource types: not offered (501, as RFC 7644 §3.12 says)."""
+
+    def post(self, request, rest: str = ""):
+        raise ScimError(501, "Searching with POST /.search is not supported; use GET with a filter.")
 
 
 class Unknown(ScimView):

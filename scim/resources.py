@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import EmailStr
+from pydantic import EmailStr, Field
 from scim2_models import (
     URN,
     AuthenticationScheme,
@@ -19,6 +19,7 @@ from scim2_models import (
     GroupMembership,
     Mutability,
     Patch,
+    Reference,
     Required,
     Resource,
     ResourceType,
@@ -50,7 +51,7 @@ class Email(ComplexAttribute):
         home = "home"
         other = "other"
 
-    value: EmailStr | None = None
+    value: Annotated[EmailStr | None, Required.true] = None
     """An e-mail address of the person; the primary one (else the work one) is the address they sign in with."""
 
     type: Type | None = None
@@ -74,11 +75,11 @@ class User(Resource):
     display_name: str | None = None
     """The name socialgov shows."""
 
-    active: bool | None = None
-    """Whether the person may sign in."""
+    active: Annotated[bool | None, Required.true] = None
+    """Whether the person may sign in (required: false offboards them)."""
 
-    emails: list[Email] | None = None
-    """The person's e-mail addresses."""
+    emails: Annotated[list[Email] | None, Required.true] = None
+    """The person's e-mail addresses (required: one is the address they sign in with)."""
 
     groups: Annotated[list[GroupMembership] | None, Mutability.read_only] = None
     """The departments the person is a member of (set through the Groups' members)."""
@@ -88,8 +89,13 @@ class GroupMember(ComplexAttribute):
     value: Annotated[str | None, Mutability.immutable, CaseExact.true] = None
     """The id of a member User."""
 
-    display: Annotated[str | None, Mutability.read_only] = None
-    """The member's name."""
+    ref: Annotated[Reference[User] | None, Mutability.immutable] = Field(
+        None, serialization_alias="$ref", validation_alias="$ref"
+    )
+    """The member User's URI."""
+
+    type: Annotated[str | None, Mutability.immutable] = Field(None, examples=["User"])
+    """Always User: departments hold people."""
 
 
 class Group(Resource):

@@ -33,9 +33,7 @@ def scim_groups() -> QuerySet[Department]:
     return (
         Department.objects.select_related("scim_link")
         .exclude(scim_link__deleted_at__isnull=False)
-        .prefetch_related(
-            Prefetch("memberships", queryset=Membership.objects.select_related("user").order_by("user_id"))
-        )
+        .prefetch_related(Prefetch("memberships", queryset=Membership.objects.order_by("user_id")))
         .order_by("pk")
     )
 

@@ -13,5 +13,7 @@ urlpatterns = [
     path("Users/<str:pk>", api.ResourceDetail.as_view(kind="User"), name="user"),
     path("Groups", api.ResourceList.as_view(kind="Group"), name="groups"),
     path("Groups/<str:pk>", api.ResourceDetail.as_view(kind="Group"), name="group"),
+    path(".search", api.Search.as_view(), name="search"),
+    path("<str:rest>/.search", api.Search.as_view(), name="resource_search"),
     re_path(r"^(?P<rest>.*)$", api.Unknown.as_view(), name="unknown"),
 ]
