@@ -199,7 +199,7 @@ class ScimView(View):
     def body(self, request) -> dict[str, Any]:
         try:
             payload = json.loads(request.body or b"null")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise ScimError(400, "The body is not valid JSON.", "invalidSyntax") from None
         if not isinstance(payload, dict):
             raise ScimError(400, "The body must be a JSON object.", "invalidSyntax")

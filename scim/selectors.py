@@ -140,3 +140,23 @@ def filtered(queryset: QuerySet, expression: str, *, kind: str) -> QuerySet:
     q = _to_q(ast, _user_field if kind == "User" else _group_field)
     result = queryset.filter(q)
     return result.distinct() if kind == "Group" and "members" in expression.lower() else result
+
+
+# --- IT's page ---------------------------------------------------------------------------
+
+
+def scim_tokens():
+    from scim.models import ScimToken
+
+    return ScimToken.objects.select_related("created_by", "revoked_by").order_by("-created_at")
+
+
+def scim_requests(*, result: str = ""):
+    from scim.models import ScimRequest
+
+    rows = ScimRequest.objects.select_related("token").order_by("-at", "-pk")
+    if result == "failed":
+        rows = rows.filter(status__gte=400)
+    elif result == "ok":
+        rows = rows.filter(status__lt=400)
+    return rows

@@ -33,6 +33,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("socialgov.api.urls")),
     path("scim/v2/", include("scim.urls")),
+    path("provisioning/", include("scim.page_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI's split view loads its start-up script from a URL (no inline script); both
     # documentation apps inject styles at run time, so only these two pages allow inline styles.

@@ -5,7 +5,7 @@ token's own cases are in test_users.py). IT's SCIM pages are IT security's."""
 
 from __future__ import annotations
 
-from socialgov.testing.permissions import Route, page
+from socialgov.testing.permissions import Route, only, page
 
 NOBODY = page(ok=401, anon=401)
 
@@ -27,4 +27,19 @@ SCIM_ROUTES: list[Route] = [
     _scim("groups", "post", "Groups"),
     *[_scim("group", method, "Groups/1") for method in ("get", "put", "patch", "delete")],
     _scim("unknown", "get", "Nope"),
+]
+
+READERS = {"it_security", "auditor", "superuser"}
+CHANGERS = {"it_security", "superuser"}
+
+SCIM_PAGE_ROUTES: list[Route] = [
+    Route("scim_pages:provisioning", "get", lambda o: "/provisioning/", only(READERS)),
+    Route("scim_pages:provisioning", "get", lambda o: "/provisioning/?result=failed&page=2", only(READERS)),
+    Route("scim_pages:provisioning", "post", lambda o: "/provisioning/", only(CHANGERS, ok=302), data={"name": "Okta"}),
+    Route(
+        "scim_pages:token_revoke",
+        "post",
+        lambda o: f"/provisioning/tokens/{o['scim_token'].pk}/revoke/",
+        only(CHANGERS, ok=302),
+    ),
 ]

@@ -126,9 +126,9 @@ def all_tables() -> list[Any]:
     from channels_registry.tests.test_permission_table import ROUTES as REGISTRY
     from policies.tests.routes import POLICY_ROUTES
     from reports.tests.routes import REPORT_ROUTES
-    from scim.tests.routes import SCIM_ROUTES
+    from scim.tests.routes import SCIM_PAGE_ROUTES, SCIM_ROUTES
 
-    return [*ROUTES, *POLICY_ROUTES, *REGISTRY, *APPROVALS, *REPORT_ROUTES, *SCIM_ROUTES]
+    return [*ROUTES, *POLICY_ROUTES, *REGISTRY, *APPROVALS, *REPORT_ROUTES, *SCIM_ROUTES, *SCIM_PAGE_ROUTES]
 
 
 def test_every_route_is_in_the_table():
