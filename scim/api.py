@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -176,6 +177,9 @@ class ScimView(View):
             return _domain_error(exc)
         except RequestDataTooBig:
             return _error(413, "The request is too large.", "tooLarge")
+        except IntegrityError:
+            # a concurrent request took the same userName, address or group name first
+            return _error(409, "Another request took this value first.", "uniqueness")
 
     def _log(self, request, response: HttpResponse) -> None:
         scim_type = detail = ""

@@ -194,3 +194,38 @@ def test_discovery(scim):
     }
     assert scim.post("ServiceProviderConfig", {}).status_code == 405
     assert scim.get("Nope").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_providers_racing_the_same_user_name_make_one_person(it_security):
+    """Two requests at once on PostgreSQL: one 201, one 409, one person."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: the race needs PostgreSQL")
+
+    from scim.services import scim_token_create
+    from scim.tests.conftest import ScimClient
+
+    _, key = scim_token_create(actor=it_security, name="Okta")
+    statuses = []
+    barrier = threading.Barrier(2)
+
+    def create():
+        try:
+            barrier.wait(timeout=10)
+            statuses.append(ScimClient(Client(), key).post("Users", user_body("race@example.com")).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(statuses) == [201, 409]
+    assert User.objects.filter(email="race@example.com").count() == 1
