@@ -97,3 +97,21 @@ def test_a_person_deleted_over_scim_cannot_be_added(scim, department):
         f"Groups/{department.pk}", [{"op": "add", "path": "members", "value": [{"value": str(person.pk)}]}]
     )
     assert response.status_code == 400
+
+
+def test_okta_renames_a_group_with_its_id_in_the_value(scim, department):
+    # Okta's documented group rename: a path-less replace carrying the group's own id
+    response = scim.patch(
+        f"Groups/{department.pk}", [{"op": "replace", "value": {"id": str(department.pk), "displayName": "Brand"}}]
+    )
+    assert response.status_code == 200, response.body
+    department.refresh_from_db()
+    assert department.name == "Brand"
+
+
+def test_okta_replaces_the_members(scim, department, employee, manager):
+    response = scim.patch(
+        f"Groups/{department.pk}", [{"op": "replace", "path": "members", "value": [{"value": str(manager.pk)}]}]
+    )
+    assert response.status_code == 200, response.body
+    assert list(department.memberships.values_list("user_id", flat=True)) == [manager.pk]
