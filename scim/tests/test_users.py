@@ -229,3 +229,21 @@ def test_two_providers_racing_the_same_user_name_make_one_person(it_security):
 
     assert sorted(statuses) == [201, 409]
     assert User.objects.filter(email="race@example.com").count() == 1
+
+
+def test_a_deleted_person_pushed_again_is_the_same_person_reactivated(scim):
+    user_id = scim.post("Users", user_body()).body["id"]
+    scim.delete(f"Users/{user_id}")
+
+    again = scim.post("Users", user_body())
+
+    assert again.status_code == 201, again.body
+    assert again.body["id"] == user_id and again.body["active"] is True
+    assert User.objects.get(pk=user_id).is_active
+
+
+def test_a_person_without_an_address_is_400(scim):
+    body = user_body("no-address")
+    del body["emails"]
+    response = scim.post("Users", body)
+    assert response.status_code == 400 and response.body["scimType"] in ("invalidValue", "invalidSyntax")
