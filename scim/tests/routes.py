@@ -26,6 +26,8 @@ SCIM_ROUTES: list[Route] = [
     _scim("groups", "get", "Groups"),
     _scim("groups", "post", "Groups"),
     *[_scim("group", method, "Groups/1") for method in ("get", "put", "patch", "delete")],
+    _scim("search", "post", ".search"),
+    _scim("resource_search", "post", "Users/.search"),
     _scim("unknown", "get", "Nope"),
 ]
 
