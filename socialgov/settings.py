@@ -320,9 +320,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
 else:
     # A message a worker took but never acknowledged (the worker was killed) goes back to the queue
-    # this many seconds after it was taken, when a worker next starts or polls. Longer than any
-    # task runs and than the longest countdown (webhook back-off), or those run twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+    # this many seconds after it was taken. Longer than any task runs and than the longest countdown
+    # (webhook back-off), or those run twice. Every worker looks for such messages every
+    # ``unacked_restore_interval`` seconds; kombu's default throttle (10) makes it look only on every
+    # tenth of those turns, about every 100 s, so a message due back waited up to that long on top of
+    # its timeout. A throttle of 1 looks every turn: one cheap sorted-set query a worker each interval.
+    _visibility = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _visibility,
+        "unacked_restore_interval": max(1, min(10, _visibility)),
+        "unacked_restore_throttle": 1,
+    }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -334,7 +342,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A publish that cannot reach the broker gives up quickly: the outbox sweep re-sends it.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's scheduler (the schedule in the database), sending only while it holds the beat lock
+# in Redis: a second beat stands by (socialgov/scheduler.py). Each sent task's last run is written at once,
+# so a standby that takes over knows what the leader already sent.
+CELERY_BEAT_SCHEDULER = "socialgov.scheduler:LeaderScheduler"
+CELERY_BEAT_SYNC_EVERY = 1
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Notifications ----------------------------------------------------------
