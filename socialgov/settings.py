@@ -109,10 +109,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (allauth rate limits and DRF throttles need a shared one) ---------
 REDIS_URL = env.str("REDIS_URL", default="")
+# While Redis does not answer (restarting, unreachable) a page still answers: the cache reads as empty (sessions come
+# from the database, kept values are computed), writes to it are dropped and logged, throttles let requests through.
+# Nothing here is only in the cache. A connection attempt gives up after a second, a command after two.
+REDIS_CACHE_OPTIONS = {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 2}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 if REDIS_URL:
     # django-redis keeps one client a server; Django's own backend builds one on every call (~0.1 ms of CPU each,
     # and a page makes several: session, bell and banner, kept cards, throttle)
-    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL, "OPTIONS": REDIS_CACHE_OPTIONS}
+    }
 else:
     CACHES = {
         "default": {
