@@ -386,15 +386,13 @@ def prepare(authors: int, reviewers: int, receiver_url: str, checkpoints: Path) 
     from accounts.management.commands.seed_demo import enrol_demo_totp
     from accounts.models import Membership, User
     from accounts.services import token_create
-    from audit.models import AuditEvent
+    from audit.models import AuditCheckpoint, AuditEvent
     from bench.run import session_cookie
     from channels_registry.choices import ChannelRole, ChannelState
     from channels_registry.models import Channel, ChannelMembership
     from notifications.models import Notification, WebhookDelivery, WebhookEndpoint
 
     call_command("migrate", verbosity=0)
-    from audit.models import AuditCheckpoint
-
     if not AuditCheckpoint.objects.exists():  # a new database: checkpoint files of an old one are not its own
         for old in checkpoints.glob("*.json"):
             old.unlink()
@@ -759,6 +757,7 @@ class Drill:
 
         beat2 = self.beats[1].log() if len(self.beats) > 1 else ""
         sent_by = [len(re.findall(r"Sending due task", b.log())) for b in self.beats]
+        per_task = Counter(m for b in self.beats for m in re.findall(r"Sending due task .*\((\S+)\)", b.log()))
         checkpoint_sends = [len(re.findall(r"Sending due task .*audit\.checkpoint", b.log())) for b in self.beats]
         checkpoints = len(list(self.checkpoints.glob("*.json"))) - self.checkpoints_before
 
@@ -801,6 +800,7 @@ class Drill:
             },
             "beats": {
                 "sent_by_each": sent_by,
+                "per_task": dict(sorted(per_task.items())),
                 "second_stood_by": "stands by" in beat2,
                 "checkpoint_sends": checkpoint_sends,
                 "checkpoints": checkpoints,
@@ -909,7 +909,8 @@ def report(r: dict, path: Path, command: str) -> None:
         "(held unanswered by the receiver while the worker was killed) was delivered by another, after its "
         "lease ran out and the outbox sweep queued it again.",
         "",
-        f"Beats: tasks sent by each {b['sent_by_each']} (the second stood by: {b['second_stood_by']}); "
+        f"Beats: tasks sent by each {b['sent_by_each']} (the second stood by: {b['second_stood_by']}), by task "
+        f"{json.dumps(b['per_task'])}; "
         f"checkpoint tasks sent by each {b['checkpoint_sends']}, checkpoints written {b['checkpoints']}. "
         f"After the Redis restart: {a['sessions_lost']} of {a['sessions_checked']} sessions lost; "
         f"{THROTTLE + 5} content checks in a row answered {json.dumps(a['throttle'], sort_keys=True)} "
