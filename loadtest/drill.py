@@ -876,7 +876,8 @@ def report(r: dict, path: Path, command: str) -> None:
     lines = [
         "## Multi-node drill",
         "",
-        f"`{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, on a 2-core machine shared with other work: "
+        f"`{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, on a {os.cpu_count()}-core machine shared with "
+        f"other work (load average {os.getloadavg()[0]:.0f} at the end): "
         f"two gunicorn nodes ({r['workers']} sync workers each, DEBUG off) through PgBouncer (transaction mode), "
         f"two Celery workers (one process each), one beat, one PostgreSQL, one Redis; {r['people']} signed-in "
         f"people for {r['seconds']} s, then {r['drain_s']} s until the outbox was empty. Periodic tasks every "
