@@ -21,8 +21,8 @@ the receiver), the second beat sent nothing, sessions and throttles survived the
 chain verifies with its checkpoints. Exit status 1 if a check fails. The periodic tasks run every 10 seconds
 during the drill (the database's schedule is changed for it), so that each runs many periods.
 
-Needs: redis-server, pgbouncer and ss (apt-get install -y redis-server pgbouncer iproute2), a PostgreSQL database of its
-own (migrated and seeded here; the drill counts only what it creates).
+Needs: redis-server, pgbouncer and ss (apt-get install -y redis-server pgbouncer iproute2), and a PostgreSQL
+database of its own (migrated and seeded here; the drill counts only what it creates).
 """
 
 from __future__ import annotations
