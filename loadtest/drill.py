@@ -922,7 +922,7 @@ def report(r: dict, path: Path, command: str) -> None:
         *[f"| {name} | {'pass' if ok else '**FAIL**'} |" for name, ok in r["checks"].items()],
         "",
     ]
-    text = path.read_text() if path.exists() else "# LOAD\n"
+    text = path.read_text() if path.exists() else "# DRILL\n"
     text = re.sub(r"\n## Multi-node drill\n.*", "", text, flags=re.S).rstrip("\n") + "\n\n"
     path.write_text(text + "\n".join(lines))
 
