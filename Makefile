@@ -27,6 +27,7 @@ run: $(BIN)/.installed
 	PORT=$(PORT) honcho -f Procfile.dev start
 
 ## Run the whole test suite (browser tests need /usr/bin/chromium: apt-get install -y chromium).
+test: export SECRET_KEY ?= make-test-only-$(shell od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
 test: $(BIN)/.installed
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -2,14 +2,34 @@ import re
 import time
 import uuid
 
+from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.dispatch import receiver
 
 from audit import context
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def client_ip(request) -> str | None:
+    """The client's address, as allauth's rate limits read it: the one everything else keys on too.
+
+    ``TRUSTED_PROXY_COUNT`` (allauth's ``ALLAUTH_TRUSTED_PROXY_COUNT``) proxies in front append to
+    ``X-Forwarded-For``: the address that many entries from the right is the client's. With none trusted (the
+    default) the header is ignored and the connection's address is the client's. A header shorter than the
+    trusted count (a client talking to an inner proxy directly) counts as that connection's address.
+    """
+    cached = getattr(request, "_socialgov_client_ip", None)
+    if cached is None:
+        try:
+            cached = get_adapter(request).get_client_ip(request)
+        except (ImproperlyConfigured, PermissionDenied):
+            cached = request.META.get("REMOTE_ADDR") or ""
+        request._socialgov_client_ip = cached
+    return cached or None
 
 
 class RequestContextMiddleware:
@@ -21,11 +41,7 @@ class RequestContextMiddleware:
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        ip = request.META.get("REMOTE_ADDR")
-        if getattr(settings, "USE_X_FORWARDED_FOR", False):
-            forwarded = request.headers.get("X-Forwarded-For", "")
-            if forwarded:
-                ip = forwarded.split(",")[0].strip()
+        ip = client_ip(request)
         request.request_id = request_id
         rid_token = context.request_id.set(request_id)
         ip_token = context.client_ip.set(ip)
@@ -79,3 +95,25 @@ class SessionLifetimeMiddleware:
 def _note_sign_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         session_start(request.session)
+
+
+class ProbeMiddleware:
+    """Answer the load balancer's probes (``/healthz``, ``/readyz``) before anything looks at the request.
+
+    Load balancers and Kubernetes probe over plain HTTP by the machine's address: first in the chain, these two
+    paths (and nothing else) skip the HTTPS redirect (SecurityMiddleware) and the ``ALLOWED_HOSTS`` check (which
+    runs when something asks for the host), so a probe gets 200 rather than a 301 or a 400 with a logged
+    ``DisallowedHost``. Everything else goes on as before.
+    """
+
+    def __init__(self, get_response):
+        from socialgov import views
+
+        self.get_response = get_response
+        self.probes = {"/healthz": views.healthz, "/readyz": views.readyz}
+
+    def __call__(self, request):
+        probe = self.probes.get(request.path_info)
+        if probe is not None and request.method in ("GET", "HEAD"):
+            return probe(request)
+        return self.get_response(request)
