@@ -38,6 +38,10 @@ def _production_env(tmp_path) -> dict[str, str]:
     if not key.exists():
         key.write_text(signing.generate_pem())
     env.update(AUDIT_SIGNING_KEY_FILE=str(key), AUDIT_CHECKPOINT_DIR=str(tmp_path / "checkpoints"))
+    static = tmp_path / "static"  # as collectstatic leaves it, for no files (the README's deployment test runs it)
+    static.mkdir(exist_ok=True)
+    (static / "staticfiles.json").write_text('{"paths": {}, "version": "1.1", "hash": ""}')
+    env.update(STATIC_ROOT=str(static))
     return env
 
 

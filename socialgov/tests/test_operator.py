@@ -132,3 +132,175 @@ def test_every_variable_settings_read_is_documented_in_both_places():
     assert {"DEBUG", "SECRET_KEY", "SOCIALGOV_VAR_DIR", "MEDIA_ROOT", "CORPORATE_EMAIL_DOMAINS"} <= read
     assert _env_example_variables() - TEST_ONLY == read
     assert _readme_variables() - TEST_ONLY == read
+
+
+# --- Proxy trust -----------------------------------------------------------------------------
+
+PROXY = "10.0.0.5"  # the reverse proxy every request arrives from
+
+
+def _failed_logins(client, count: int, forwarded: bool) -> list[bool]:
+    """Whether each attempt was refused by the rate limit."""
+    from django.urls import reverse
+
+    statuses = []
+    for n in range(count):
+        extra = {"HTTP_X_FORWARDED_FOR": f"198.51.100.{n + 1}"} if forwarded else {}
+        response = client.post(
+            reverse("account_login"),
+            {"login": f"made-up-{n}@example.com", "password": "wrong-password-1"},
+            REMOTE_ADDR=PROXY,
+            **extra,
+        )
+        statuses.append("Too many failed login attempts" in response.content.decode())
+    return statuses
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_login_limits_count_per_real_client(client, employee, settings):
+    from django.urls import reverse
+
+    from accounts.tests.factories import PASSWORD
+
+    # given: one proxy in front, and 11 failed logins for made-up accounts from 11 clients behind it
+    settings.TRUSTED_PROXY_COUNT = settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    _failed_logins(client, 11, forwarded=True)
+
+    # when: the real owner signs in from their own address, through the same proxy
+    response = client.post(
+        reverse("account_login"),
+        {"login": employee.email, "password": PASSWORD},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+    )
+
+    # then
+    assert "Too many failed login attempts" not in response.content.decode()
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_without_trusted_proxies_a_forged_forwarded_for_changes_nothing(client, employee):
+    from django.urls import reverse
+
+    from audit.selectors import trail
+
+    # given: no proxy trusted (the default); each attempt claims another address
+    assert settings.TRUSTED_PROXY_COUNT == 0
+
+    # when
+    statuses = _failed_logins(client, 11, forwarded=True)
+    client.force_login(employee)
+    client.post(
+        "/profile/", {"name": "ci", "scope": "read", "days": 30}, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="1.2.3.4"
+    )
+    third = client.get(reverse("account_login"), HTTP_X_FORWARDED_PROTO="https")
+
+    # then: the connection's address is counted (the 11th is refused) and recorded; the scheme stays http
+    assert statuses == [False] * 10 + [True]
+    assert trail().get(action="token.created").ip == PROXY
+    assert third.wsgi_request.is_secure() is False
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_the_audit_trail_and_throttles_use_the_real_client(client, employee, settings):
+    from rest_framework.test import APIRequestFactory
+
+    from audit.selectors import trail
+    from socialgov.api.throttling import AnonRateThrottle
+
+    # given
+    settings.TRUSTED_PROXY_COUNT = settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    client.force_login(employee)
+
+    # when: the client forges an entry; the proxy appends the address it saw
+    client.post(
+        "/profile/",
+        {"name": "ci", "scope": "read", "days": 30},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7",
+    )
+    request = APIRequestFactory().get("/api/v1/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    short = APIRequestFactory().get("/api/v1/", REMOTE_ADDR=PROXY)
+
+    # then
+    assert trail().get(action="token.created").ip == "203.0.113.7"
+    assert AnonRateThrottle().get_ident(request) == "203.0.113.9"
+    assert AnonRateThrottle().get_ident(short) == PROXY  # straight to the app: the connection's address
+
+
+# --- Probes ----------------------------------------------------------------------------------
+
+
+def _production_process(tmp_path, script: str, quiet: bool = True) -> list[str]:
+    env = _bare_env(
+        SOCIALGOV_ENV_FILE=str(tmp_path / "none.env"),
+        SOCIALGOV_VAR_DIR=str(tmp_path),
+        SECRET_KEY=A_KEY,
+        ALLOWED_HOSTS="socialgov.example.com",
+        SECURE_SSL_REDIRECT="True",
+        SECURE_COOKIES="True",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\nfrom django.test import Client\n" + script],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    if quiet:
+        assert "DisallowedHost" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+    return result.stdout.split()
+
+
+def test_probes_answer_over_plain_http_and_by_ip_and_nothing_else_does(tmp_path):
+    # given: production settings with the HTTPS redirect and one allowed host
+    probes = (
+        "c = Client(HTTP_HOST='10.1.2.3:8000')\n"
+        "print(c.get('/healthz').status_code, c.get('/readyz').status_code, c.head('/healthz').status_code)\n"
+    )
+    others = (  # the error pages link static files: as in the tests, without the manifest
+        "from django.test.utils import override_settings\n"
+        "override_settings(STORAGES={'staticfiles': {'BACKEND': "
+        "'django.contrib.staticfiles.storage.StaticFilesStorage'}}).enable()\n"
+        "print(Client(HTTP_HOST='10.1.2.3:8000').get('/audit/checkpoints/public-key.pem').status_code)\n"
+        "print(Client(HTTP_HOST='socialgov.example.com').get('/audit/checkpoints/public-key.pem').status_code)\n"
+        "print(Client(HTTP_HOST='socialgov.example.com').get('/healthz/x').status_code)\n"
+    )
+
+    # when
+    healthz, readyz, head = _production_process(tmp_path, probes)  # and nothing in the log
+    by_ip, plain, other = _production_process(tmp_path, others, quiet=False)
+
+    # then: the probes answer 200; any other path by IP is refused, over plain HTTP redirected
+    assert (healthz, readyz, head) == ("200", "200", "200")
+    assert by_ip == "400"
+    assert plain == "301"
+    assert other == "301"
+
+
+# --- Static files ----------------------------------------------------------------------------
+
+
+def test_debug_off_without_collected_static_files_refuses_to_start(tmp_path):
+    # given: production settings, and static files never collected (STATIC_ROOT elsewhere)
+    env = _bare_env(
+        SOCIALGOV_ENV_FILE=str(tmp_path / "none.env"),
+        SOCIALGOV_VAR_DIR=str(tmp_path),
+        SECRET_KEY=A_KEY,
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
+    start = "import socialgov.wsgi\n"
+
+    # when: the web server loads the application; the deployment check
+    wsgi = subprocess.run(
+        [sys.executable, "-c", start], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+    deploy = _manage("check", "--deploy", cwd=tmp_path, env=env)
+
+    # then: it stops at once, saying what to run (rather than answering 500 on every page)
+    assert wsgi.returncode == 1
+    assert "Static files are not collected" in wsgi.stderr and "collectstatic --noinput" in wsgi.stderr
+    assert deploy.returncode == 1 and "socialgov.E001" in deploy.stderr
