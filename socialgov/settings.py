@@ -6,6 +6,7 @@ SECRET_KEY set it runs as production. Every variable is listed, with its
 default, in ``.env.example``.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -375,6 +376,16 @@ WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_BACKOFF_BASE = env.int("WEBHOOK_BACKOFF_BASE", default=30)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 OUTBOX_SWEEP_AFTER = timedelta(seconds=env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=60))
+# Networks outbound requests (webhooks) may reach although they are loopback, private or link-local
+# (socialgov/outbound.py): on-premises receivers, e.g. 10.20.0.0/16. Empty: public addresses only.
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
+for _network in OUTBOUND_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"OUTBOUND_ALLOWED_NETWORKS: {_network!r} is not a network (e.g. 10.20.0.0/16 or 192.0.2.7)."
+        ) from None
 
 # --- Audit trail: the key that signs checkpoints, and where they are written (both outside the database) ---
 AUDIT_SIGNING_KEY_FILE = env.str("AUDIT_SIGNING_KEY_FILE", default="")

@@ -304,3 +304,165 @@ def test_debug_off_without_collected_static_files_refuses_to_start(tmp_path):
     assert wsgi.returncode == 1
     assert "Static files are not collected" in wsgi.stderr and "collectstatic --noinput" in wsgi.stderr
     assert deploy.returncode == 1 and "socialgov.E001" in deploy.stderr
+
+
+# --- The README's deployment, as written -----------------------------------------------------
+
+
+def _readme_deployment() -> list[str]:
+    """The README's deployment commands, one per line (continuations joined, comments kept for bash)."""
+    readme = (BASE_DIR / "README.md").read_text()
+    block = readme.split("## Deployment", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line.strip() for line in block.replace("\\\n", " ").splitlines() if line.strip()]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, **headers: str) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(urllib.request.Request(url, headers=headers), timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+@pytest.fixture
+def deployment_database():
+    """An empty PostgreSQL database beside the test database, dropped afterwards."""
+    import psycopg2
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
+        pytest.skip("needs PostgreSQL and Redis: run with DATABASE_URL=postgres://… REDIS_URL=redis://…")
+    db = connection.settings_dict
+    name = f"{db['NAME']}_deploy_{os.getpid()}"
+    params = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"]}
+    admin = psycopg2.connect(dbname="postgres", password=db.get("PASSWORD") or None, **params)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    auth = db["USER"] + (":" + db["PASSWORD"] if db.get("PASSWORD") else "")
+    yield f"postgres://{auth}@{params['host']}:{params['port']}/{name}"
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@pytest.mark.integration
+@pytest.mark.postgres
+def test_readme_deployment_steps_run_as_written(tmp_path, deployment_database):
+    import shlex
+    import signal
+    import time
+
+    import redis
+
+    # given: the README's lines, with this machine's values for the placeholders and the paths
+    broker = os.environ.get("TEST_WORKER_BROKER_URL", "redis://127.0.0.1:6379/14")
+    redis.Redis.from_url(broker).flushdb()
+    port = _free_port()
+    values = {
+        "SECRET_KEY=…": f"SECRET_KEY={A_KEY}",
+        "DATABASE_URL=postgres://…": f"DATABASE_URL={deployment_database}",
+        "REDIS_URL=redis://…": f"REDIS_URL={broker}",
+        "EMAIL_URL=smtp+tls://…": "EMAIL_URL=smtp://127.0.0.1:1",
+        "/etc/socialgov/": f"{tmp_path}/",
+        "/mnt/audit-checkpoints": str(tmp_path / "checkpoints"),
+        "127.0.0.1:8000": f"127.0.0.1:{port}",
+    }
+    lines = _readme_deployment()
+    for placeholder, value in values.items():
+        assert any(placeholder in line for line in lines), placeholder  # the README still says it this way
+        lines = [line.replace(placeholder, value) for line in lines]
+    export, *commands = lines
+    assert export.startswith("export ")
+    env = _bare_env(
+        PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        SOCIALGOV_ENV_FILE=str(tmp_path / "none.env"),
+        SOCIALGOV_VAR_DIR=str(tmp_path / "var"),
+        STATIC_ROOT=str(tmp_path / "static"),  # collectstatic's output, away from the working copy
+    )
+    env.pop("DJANGO_SETTINGS_MODULE")
+    env.update(dict(word.split("=", 1) for word in shlex.split(export)[1:]))
+
+    # when: each step in turn; the servers in the background
+    servers = []
+    try:
+        for command in commands:
+            if command.startswith("pip install"):
+                continue  # this environment is the installed one
+            if command.startswith(("gunicorn", "celery")):
+                name = command.split()[0] + ("-" + command.split()[3] if command.startswith("celery") else "")
+                log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
+                servers.append(
+                    (
+                        name,
+                        log,
+                        subprocess.Popen(  # noqa: S602
+                            command,
+                            shell=True,
+                            cwd=BASE_DIR,
+                            env=env,
+                            stdout=log,
+                            stderr=subprocess.STDOUT,
+                            start_new_session=True,
+                        ),
+                    )
+                )
+                continue
+            step = subprocess.run(  # noqa: S602
+                command, shell=True, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=600
+            )
+            assert step.returncode == 0, f"{command}\n{step.stdout}\n{step.stderr}"
+            assert "WARNINGS" not in step.stderr + step.stdout, command
+
+        def logs() -> dict[str, str]:
+            return {name: (tmp_path / f"{name}.log").read_text() for name, _, _ in servers}
+
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            up = logs()
+            if "ready." in up["celery-worker"] and "beat: Starting" in up["celery-beat"]:
+                try:
+                    if _get(f"http://127.0.0.1:{port}/healthz")[0] == 200:
+                        break
+                except OSError:
+                    pass
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"the servers did not come up:\n{logs()}")
+        site = {"Host": "socialgov.example.com"}
+        proxied = {**site, "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"}
+        healthz = _get(f"http://127.0.0.1:{port}/healthz")  # by IP, plain HTTP
+        readyz = _get(f"http://127.0.0.1:{port}/readyz")
+        sign_in = _get(f"http://127.0.0.1:{port}/accounts/login/", **proxied)
+        plain = _get(f"http://127.0.0.1:{port}/accounts/login/", **site)
+    finally:
+        for _, _log, process in servers:
+            os.killpg(process.pid, signal.SIGTERM)
+        for _, log, process in servers:
+            process.wait(timeout=30)
+            log.close()
+        redis.Redis.from_url(broker).flushdb()
+
+    # then
+    assert healthz == (200, '{"status": "ok"}')
+    assert readyz[0] == 200, readyz
+    assert sign_in[0] == 200 and "Sign in" in sign_in[1]
+    assert plain[0] == 301
+    assert "ERROR" not in logs()["gunicorn"]
