@@ -28,12 +28,16 @@ run: $(BIN)/.installed
 
 ## Run the whole test suite (browser tests need /usr/bin/chromium: apt-get install -y chromium).
 test: export SECRET_KEY ?= make-test-only-$(shell od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
-test: $(BIN)/.installed
+test: check
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## The quick checks `make test` starts with: Django's system checks, migrations, the OpenAPI schema, ruff.
+check: export SECRET_KEY ?= make-check-only-$(shell od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+check: $(BIN)/.installed
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/ruff check .
-	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## Benchmarks (PostgreSQL + Redis + wrk): `make bench` writes BENCHMARKS.md; BENCH=--small for a quick run.
 bench: $(BIN)/.installed
