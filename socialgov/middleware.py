@@ -1,16 +1,20 @@
+import logging
 import re
 import time
 import uuid
 
+import structlog
 from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.dispatch import receiver
+from django.utils.functional import SimpleLazyObject, empty
 
 from audit import context
 
+request_log = logging.getLogger("socialgov.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -45,13 +49,41 @@ class RequestContextMiddleware:
         request.request_id = request_id
         rid_token = context.request_id.set(request_id)
         ip_token = context.client_ip.set(ip)
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.monotonic()
         try:
             response = self.get_response(request)
         finally:
             context.request_id.reset(rid_token)
             context.client_ip.reset(ip_token)
         response["X-Request-ID"] = request_id
+        if request_log.isEnabledFor(logging.INFO):
+            duration_ms = round((time.monotonic() - started) * 1000, 1)
+            request_log.info(
+                "%s %s %s %.1f ms",
+                request.method,
+                request.path,
+                response.status_code,
+                duration_ms,
+                extra={
+                    "person_id": _person_id(request),
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": duration_ms,
+                    "ip": ip,
+                },
+            )
+        structlog.contextvars.clear_contextvars()
         return response
+
+
+def _person_id(request) -> int | None:
+    """The signed-in person's id, if the request has read who it is (never a lookup for the log's sake)."""
+    user = getattr(request, "user", None)
+    if isinstance(user, SimpleLazyObject) and user._wrapped is empty:
+        return None
+    return user.pk if user is not None and user.is_authenticated else None
 
 
 SIGNED_IN_AT = "_signed_in_at"

@@ -466,3 +466,66 @@ def test_readme_deployment_steps_run_as_written(tmp_path, deployment_database):
     assert sign_in[0] == 200 and "Sign in" in sign_in[1]
     assert plain[0] == 301
     assert "ERROR" not in logs()["gunicorn"]
+
+
+# --- Logs ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_log_format_json_gives_one_object_a_line(tmp_path, log_format):
+    import json
+
+    # given: a process answering a request and a signed-in person's request, logging as configured
+    script = (
+        "from django.test.utils import override_settings\n"
+        "override_settings(STORAGES={'staticfiles': {'BACKEND': "
+        "'django.contrib.staticfiles.storage.StaticFilesStorage'}}).enable()\n"
+        "from django.core.management import call_command\n"
+        "call_command('migrate', verbosity=0)\n"
+        "from accounts.models import User\n"
+        "person = User.objects.create_user(email='p@example.com', password='a-long-passphrase-1')\n"
+        "c = Client(HTTP_HOST='localhost')\n"
+        "c.get('/accounts/login/', HTTP_X_REQUEST_ID='req-0123456789')\n"
+        "c.force_login(person)\n"
+        "c.get('/profile/')\n"
+        "print(person.pk)\n"
+    )
+    env = _bare_env(
+        SOCIALGOV_ENV_FILE=str(tmp_path / "none.env"),
+        SOCIALGOV_VAR_DIR=str(tmp_path),
+        SECRET_KEY=A_KEY,
+        LOG_FORMAT=log_format,
+        MFA_REQUIRED_ROLES="staff",
+    )
+
+    # when
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\nfrom django.test import Client\n" + script],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+    # then
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip() and "UserWarning" not in line]
+    if log_format == "text":
+        assert any(" INFO socialgov.request GET /accounts/login/ 200 " in line for line in lines), lines
+        return
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    assert len(records) == len([line for line in lines if not line.startswith(" ")]), lines
+    requests = [r for r in records if r["logger"] == "socialgov.request"]
+    login, profile = requests[-2:]
+    assert {"time", "level", "event", "request_id", "person_id", "method", "path", "status", "duration_ms"} <= set(
+        login
+    )
+    assert (login["request_id"], login["method"], login["path"], login["status"]) == (
+        "req-0123456789",
+        "GET",
+        "/accounts/login/",
+        200,
+    )
+    assert login["person_id"] is None and login["level"] == "info"
+    assert profile["person_id"] == int(result.stdout.split()[-1]) and profile["status"] == 200
