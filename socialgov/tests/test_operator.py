@@ -58,7 +58,7 @@ def test_env_example_copied_as_it_is_passes_the_checks(tmp_path):
         "FileBasedCache",
         str(tmp_path / "var"),
         str(tmp_path / "var" / "media"),
-        "django.core.mail.backends.console.EmailBackend",
+        "socialgov.mail.ConsoleBackend",
         "True",
     ]
 
@@ -529,3 +529,78 @@ def test_log_format_json_gives_one_object_a_line(tmp_path, log_format):
     )
     assert login["person_id"] is None and login["level"] == "info"
     assert profile["person_id"] == int(result.stdout.split()[-1]) and profile["status"] == 200
+
+
+# --- make run --------------------------------------------------------------------------------
+
+
+def test_console_email_is_one_line_with_the_whole_message_in_a_file(settings, tmp_path):
+    import io
+
+    from django.core.mail import EmailMultiAlternatives
+
+    from socialgov.mail import ConsoleBackend
+
+    # given
+    settings.VAR_DIR = tmp_path
+    out = io.StringIO()
+    messages = [
+        EmailMultiAlternatives("Please review “Launch”", "Body one\nline two", "s@example.com", ["a@example.com"]),
+        EmailMultiAlternatives("Digest", "Body two", "s@example.com", ["b@example.com", "c@example.com"]),
+    ]
+    messages[0].attach_alternative("<p>Body one</p>", "text/html")
+
+    # when
+    sent = ConsoleBackend(stream=out).send_messages(messages)
+
+    # then
+    lines = out.getvalue().splitlines()
+    assert sent == 2 and len(lines) == 2
+    assert lines[0].startswith("e-mail to a@example.com: Please review “Launch” (")
+    assert lines[1].startswith("e-mail to b@example.com, c@example.com: Digest (")
+    kept = Path(lines[0].rsplit("(", 1)[1].rstrip(")"))
+    assert kept.parent == tmp_path / "mail"
+    assert "Body one" in kept.read_text() and "<p>Body one</p>" in kept.read_text()
+
+
+def test_dev_banner_waits_for_web_worker_and_beat_then_prints_the_logins(settings, tmp_path):
+    import io
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from django.core.management import call_command
+
+    from socialgov.celery import ready_file
+
+    class Healthz(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    # given: a web server that answers, a worker up; beat comes up a moment later
+    settings.VAR_DIR = tmp_path
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Healthz)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    logins = tmp_path / "demo-logins.txt"
+    logins.write_text("Demo data ready.\nSign in at http://localhost:8000/accounts/login/ as:\n  admin@example.com\n")
+    ready_file("worker").parent.mkdir(parents=True)
+    ready_file("worker").write_text("1")
+    threading.Timer(1.0, lambda: ready_file("beat").write_text("2")).start()
+    out = io.StringIO()
+
+    # when
+    try:
+        call_command(
+            "dev_banner", url=f"http://127.0.0.1:{server.server_address[1]}", logins=logins, no_wait=True, stdout=out
+        )
+    finally:
+        server.shutdown()
+
+    # then: printed once beat was up, with the logins and where the server listens
+    assert ready_file("beat").exists()  # it waited for beat
+    text = out.getvalue()
+    assert "socialgov is up at" in text and "admin@example.com" in text and "Demo data" not in text
+    assert "listens on this machine only" in text
