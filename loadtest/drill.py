@@ -489,6 +489,7 @@ class Drill:
             "API_THROTTLE_CONTENT_CHECK": f"{THROTTLE}/min",
             "WEBHOOK_TIMEOUT": "5",
             "OUTBOX_SWEEP_AFTER_SECONDS": str(PERIOD_SECONDS),
+            "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1/32",  # the webhook receiver is on loopback
         }
         base.pop("CELERY_BROKER_URL", None)
         self.direct_env = base

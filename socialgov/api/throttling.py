@@ -21,6 +21,8 @@ from django_redis.cache import RedisCache
 from redis.exceptions import RedisError
 from rest_framework import throttling
 
+from socialgov.middleware import client_ip
+
 log = logging.getLogger(__name__)
 
 # INCR, and the window's expiry set by its first request: one command, one round trip
@@ -70,6 +72,10 @@ class CountingRateThrottle(throttling.SimpleRateThrottle):
 
     def wait(self):
         return self.remaining
+
+    def get_ident(self, request):
+        """The client address allauth's rate limits and the audit trail use (``TRUSTED_PROXY_COUNT``), not DRF's."""
+        return client_ip(request) or ""
 
 
 class AnonRateThrottle(CountingRateThrottle, throttling.AnonRateThrottle):
