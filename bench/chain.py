@@ -354,10 +354,11 @@ def bench_lag(rate: int, seconds: float) -> dict[str, Any]:
     from audit.models import ChainLink
 
     with transaction.atomic():
-        audit.record(actor=User.objects.get(email="admin@example.com"), action="bench.warm", target_type="x.y")
-    # Each write waits for its commit (WAL flushed: 10-30 ms on a busy disk), so four writers fell short
-    # of 200/s (161/s) on latency, not CPU: a writer for every 12 writes/s keeps each within its pace.
-    writers = max(4, rate // 12)
+        warm = audit.record(actor=User.objects.get(email="admin@example.com"), action="bench.warm", target_type="x.y")
+    deadline = time.monotonic() + 120  # the worker started with this run may still be importing the app
+    while not ChainLink.objects.filter(event=warm).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    writers = 4
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
     _close_db()
@@ -521,7 +522,9 @@ def table(after: dict[str, Any], before: dict[str, Any] | None, kept: tuple[list
     now, old = rows_of(after), rows_of(before or {})
     this_run = f"`python -m bench.chain --{after['scale']}` on {after['when']}; {after['machine']}; {after['data']}."
     if kept and kept[0]:
-        runs = [line for line in kept[0] if line.startswith("Run:")][:1] + [f"Re-run of {', '.join(now)}: {this_run}"]
+        first = [line for line in kept[0] if line.startswith("Run:")][:1]
+        earlier = [line for line in kept[0] if line.startswith("Re-run of ") and line[10:].split(": ", 1)[0] not in now]
+        runs = first + earlier + [f"Re-run of {name}: {this_run}" for name in now]
         now = {**{k: v for k, v in kept[1].items() if v}, **now}
     else:
         runs = [f"Run: {this_run}"]
