@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import random
 import re
+import secrets
 import subprocess
 import sys
 import threading
@@ -37,6 +38,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialgov.settings")
+# DEBUG off needs a secret key; the harness makes one for its run (the gunicorn it starts inherits it)
+os.environ.setdefault("SECRET_KEY", "bench-run-" + secrets.token_urlsafe(40))
 if os.environ.get("BENCH_BROKER_URL"):
     os.environ["CELERY_BROKER_URL"] = os.environ["BENCH_BROKER_URL"]  # the app's kicks go to the bench's worker
 
