@@ -27,4 +27,5 @@ ROUTES: dict[str, dict[str, str]] = {
     "reports.refresh_rollups": {"queue": Queue.PERIODIC},
     "audit.sequence": {"queue": Queue.AUDIT},
     "audit.checkpoint": {"queue": Queue.PERIODIC},
+    "records.apply_retention": {"queue": Queue.PERIODIC},
 }
