@@ -97,8 +97,10 @@ def hold_set(
             "person": person.pk if person else None,
             "date_from": date_from.isoformat() if date_from else None,
             "date_to": date_to.isoformat() if date_to else None,
-            "reason": reason,
+            # a hold on a person is about them: its reason is erasable with their other data
+            "reason": audit.personal(reason) if person is not None else reason,
         },
+        subject=person,
     )
     return hold
 
@@ -116,7 +118,14 @@ def hold_release(*, actor: User, hold: LegalHold, reason: str) -> LegalHold:
     hold.released_by = actor
     hold.release_reason = reason
     hold.save(update_fields=["released_at", "released_by", "release_reason"])
-    audit.record(actor=actor, action="records.hold_released", target=hold, data={"reason": reason})
+    about = hold.person_id is not None  # a hold on a person is about them: its reasons are erasable with their data
+    audit.record(
+        actor=actor,
+        action="records.hold_released",
+        target=hold,
+        data={"reason": audit.personal(reason) if about else reason},
+        subject=hold.person_id,
+    )
     return hold
 
 
