@@ -129,23 +129,6 @@ def hold_release(*, actor: User, hold: LegalHold, reason: str) -> LegalHold:
     return hold
 
 
-def holds_covering(obj: Any, *, record_type: RecordType | None = None) -> list[LegalHold]:
-    """The active holds that cover ``obj`` (a row of a registered kind): what its page shows."""
-    kind = record_type or next(
-        (t for t in RECORD_TYPES.values() if t.model_class() is type(obj)),
-        None,
-    )
-    if kind is None:
-        return []
-    model = kind.model_class()
-    found = []
-    for hold in active_holds():
-        q = kind.hold_q(hold)
-        if q is not None and model._default_manager.filter(q, pk=obj.pk).exists():
-            found.append(hold)
-    return found
-
-
 # --- Retention ---------------------------------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from approvals.models import Comment, Post, PostRevision
 from approvals.tests.factories import channel_for, draft
 from audit.models import AuditEvent
 from notifications.models import Notification
-from records import services
+from records import selectors, services
 from records.models import LegalHold, RetentionRun
 from records.tests.conftest import aged, withdrawn_post
 from socialgov.errors import Conflict, Forbidden, InvalidInput
@@ -129,8 +129,8 @@ def test_a_date_range_hold_covers_only_its_days(compliance, employee, channel):
     services.hold_set(actor=compliance, date_from=day - dt.timedelta(days=1), date_to=day, reason="Case 3")
     services.retention_apply()
     assert Post.objects.filter(pk=inside.pk).exists() and not Post.objects.filter(pk=outside.pk).exists()
-    assert [h.reason for h in services.holds_covering(inside)] == ["Case 3"]
-    assert services.holds_covering(Post.objects.get(pk=inside.pk))
+    assert [h.reason for h in selectors.holds_covering(inside)] == ["Case 3"]
+    assert selectors.holds_covering(Post.objects.get(pk=inside.pk))
 
 
 def test_the_task_runs_twice_safely(employee, channel):
