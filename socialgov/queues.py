@@ -28,4 +28,5 @@ ROUTES: dict[str, dict[str, str]] = {
     "reports.refresh_rollups": {"queue": Queue.PERIODIC},
     "audit.sequence": {"queue": Queue.AUDIT},
     "audit.checkpoint": {"queue": Queue.PERIODIC},
+    "records.apply_retention": {"queue": Queue.PERIODIC},
 }

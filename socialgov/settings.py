@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "policies",
     "channels_registry",
     "approvals",
+    "records",
     "reports",
 ]
 
@@ -196,7 +197,10 @@ MFA_TOTP_ISSUER = "socialgov"
 # company groups (communications, it_security, auditor) and "staff" (staff and superusers). Everyone who decides or
 # exports, by default (accounts.permissions.requires_mfa).
 MFA_REQUIRED_ROLES = frozenset(
-    env.list("MFA_REQUIRED_ROLES", default=["manager", "reviewer", "communications", "it_security", "auditor", "staff"])
+    env.list(
+        "MFA_REQUIRED_ROLES",
+        default=["manager", "reviewer", "communications", "it_security", "auditor", "compliance", "staff"],
+    )
 )
 # Sessions are recorded at sign-in; tracking every request would cost four queries a page.
 USERSESSIONS_TRACK_ACTIVITY = False

@@ -29,6 +29,7 @@ urlpatterns = [
     path("policies/", include("policies.urls")),
     path("posts/", include("approvals.urls")),
     path("reports/", include("reports.urls")),
+    path("records/", include("records.urls")),
     path("decisions/", decision_views.decision_register, name="it_decisions"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("socialgov.api.urls")),

@@ -125,9 +125,10 @@ def all_tables() -> list[Any]:
     from approvals.tests.permission_table import ROWS as APPROVALS
     from channels_registry.tests.test_permission_table import ROUTES as REGISTRY
     from policies.tests.routes import POLICY_ROUTES
+    from records.tests.routes import RECORD_ROUTES
     from reports.tests.routes import REPORT_ROUTES
 
-    return [*ROUTES, *POLICY_ROUTES, *REGISTRY, *APPROVALS, *REPORT_ROUTES]
+    return [*ROUTES, *POLICY_ROUTES, *REGISTRY, *APPROVALS, *REPORT_ROUTES, *RECORD_ROUTES]
 
 
 def test_every_route_is_in_the_table():
