@@ -26,8 +26,13 @@ run: $(BIN)/.installed
 	@echo ""
 	PORT=$(PORT) honcho -f Procfile.dev start
 
-## Run the whole test suite (browser tests need /usr/bin/chromium: apt-get install -y chromium).
-test: $(BIN)/.installed
+# The identity providers the SSO tests sign in through (testidp/): oidc-provider from npm, by its lock file.
+testidp/node_modules/.package-lock.json: testidp/package-lock.json
+	npm ci --prefix testidp --no-audit --no-fund --loglevel=error
+
+## Run the whole test suite (browser tests need /usr/bin/chromium, the SSO tests node, npm and xmlsec1:
+## apt-get install -y chromium nodejs npm xmlsec1).
+test: $(BIN)/.installed testidp/node_modules/.package-lock.json
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
