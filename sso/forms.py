@@ -68,6 +68,12 @@ class ProviderForm(forms.Form):
         label="Client secret",
         help_text="OIDC. Left empty when editing: the secret stays as it is.",
     )
+    scope = forms.CharField(
+        required=False,
+        max_length=200,
+        initial="openid email profile",
+        help_text="OIDC: space separated; add groups (Okta, Keycloak) for a groups claim.",
+    )
     mfa_amr = forms.CharField(
         required=False,
         max_length=200,

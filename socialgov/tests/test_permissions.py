@@ -126,8 +126,9 @@ def all_tables() -> list[Any]:
     from channels_registry.tests.test_permission_table import ROUTES as REGISTRY
     from policies.tests.routes import POLICY_ROUTES
     from reports.tests.routes import REPORT_ROUTES
+    from sso.tests.routes import SSO_ROUTES
 
-    return [*ROUTES, *POLICY_ROUTES, *REGISTRY, *APPROVALS, *REPORT_ROUTES]
+    return [*ROUTES, *POLICY_ROUTES, *REGISTRY, *APPROVALS, *REPORT_ROUTES, *SSO_ROUTES]
 
 
 def test_every_route_is_in_the_table():
