@@ -24,6 +24,7 @@ from typing import Any
 
 import requests
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
@@ -34,6 +35,7 @@ from audit import services as audit
 from notifications.choices import DeliveryState, EmailMode, EmailState
 from notifications.models import Notification, NotificationPreference, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from notifications.selectors import forget_unread
+from socialgov import outbound
 from socialgov.errors import ensure
 
 log = logging.getLogger(__name__)
@@ -466,6 +468,7 @@ def webhook_deliver(delivery_id: int) -> int | None:
     status: int | None = None
     error = ""
     try:
+        outbound.check_url(d.endpoint.url)  # again now: the name may resolve elsewhere than when it was saved
         # stream=True: the status line is the answer; a slow or endless body must not hold the worker.
         with requests.post(
             d.endpoint.url,
@@ -478,8 +481,12 @@ def webhook_deliver(delivery_id: int) -> int | None:
             status = response.status_code
         if not 200 <= status < 300:
             error = f"HTTP {status}"
+    except outbound.OutboundRefused as exc:
+        error = f"Refused: {exc}"[:1000]
     except requests.RequestException as exc:
-        error = f"{type(exc).__name__}: {exc}"[:1000]
+        # the kind of failure only: the library's text (addresses, ports, what answered) would let whoever
+        # configures an endpoint map what the server can reach
+        error = type(exc).__name__
     except Exception as exc:  # noqa: BLE001 - anything else still counts as an attempt, or the row never ends
         log.exception("Webhook delivery %s raised", d.pk)
         error = f"{type(exc).__name__}: {exc}"[:1000]
@@ -518,6 +525,10 @@ def webhook_deliver(delivery_id: int) -> int | None:
 def webhook_endpoint_save(*, actor: Any, endpoint: WebhookEndpoint, changed: list[str]) -> WebhookEndpoint:
     """Create or change an endpoint (IT, from the admin). The secret is never written to the trail."""
     ensure(actor.is_staff, "Only administrators manage webhooks.")
+    try:
+        outbound.check_url(endpoint.url, unresolved_ok=True)
+    except outbound.OutboundRefused as exc:
+        raise ValidationError({"url": [str(exc)]}) from None
     creating = endpoint.pk is None
     if creating:
         endpoint.created_by = actor

@@ -19,6 +19,8 @@ from django.core.cache import cache as default_cache
 from django_redis.cache import RedisCache
 from rest_framework import throttling
 
+from socialgov.middleware import client_ip
+
 # INCR, and the window's expiry set by its first request: one command, one round trip
 _COUNT_SCRIPT = """
 local count = redis.call('INCR', KEYS[1])
@@ -62,6 +64,10 @@ class CountingRateThrottle(throttling.SimpleRateThrottle):
 
     def wait(self):
         return self.remaining
+
+    def get_ident(self, request):
+        """The client address allauth's rate limits and the audit trail use (``TRUSTED_PROXY_COUNT``), not DRF's."""
+        return client_ip(request) or ""
 
 
 class AnonRateThrottle(CountingRateThrottle, throttling.AnonRateThrottle):
