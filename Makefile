@@ -26,9 +26,14 @@ run: $(BIN)/.installed
 	@# honcho numbers PORT per process; WEB_PORT is the web server's. Ctrl-C (130) is how it ends.
 	WEB_PORT=$(PORT) honcho -f Procfile.dev start || [ $$? -eq 130 ]
 
-## Run the whole test suite (browser tests need /usr/bin/chromium: apt-get install -y chromium).
+# The identity providers the SSO tests sign in through (testidp/): oidc-provider from npm, by its lock file.
+testidp/node_modules/.package-lock.json: testidp/package-lock.json
+	npm ci --prefix testidp --no-audit --no-fund --loglevel=error
+
+## Run the whole test suite (browser tests need /usr/bin/chromium, the SSO tests node, npm and xmlsec1:
+## apt-get install -y chromium nodejs npm xmlsec1).
 test: export SECRET_KEY ?= make-test-only-$(shell od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
-test: check
+test: check testidp/node_modules/.package-lock.json
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## The quick checks `make test` starts with: Django's system checks, migrations, the OpenAPI schema, ruff.

@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -77,6 +80,7 @@ INSTALLED_APPS = [
     "audit",
     "notifications",
     "accounts",
+    "sso",
     "policies",
     "channels_registry",
     "approvals",
@@ -99,6 +103,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequireMfaMiddleware",
+    "sso.middleware.IdpFormActionMiddleware",
 ]
 
 ROOT_URLCONF = "socialgov.urls"
@@ -202,6 +207,25 @@ MFA_REQUIRED_ROLES = frozenset(
         default=["manager", "reviewer", "communications", "it_security", "auditor", "compliance", "staff"],
     )
 )
+# Single sign-on (allauth's socialaccount; sso/): identity providers are SocialApp rows IT adds on /sso/ (OIDC: issuer,
+# client id and secret; SAML: IdP entity id and metadata). E-mail domains bound to a provider sign in there (home-realm
+# discovery on the sign-in page); "SSO required" refuses passwords for them; a first sign-in creates the account when
+# the domain allows it, with departments from the provider's claim mapping. sso/providers.py adds the OIDC nonce and
+# the SAML replay cache to allauth's providers.
+ACCOUNT_FORMS = {"login": "sso.forms.LoginForm"}
+SOCIALACCOUNT_ADAPTER = "sso.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"provider_class": "sso.providers.OidcProvider", "OAUTH_PKCE_ENABLED": True},
+    "saml": {"provider_class": "sso.providers.SamlProvider"},
+}
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+# A provider's verified address signs in the existing account of that address (only domains bound to the provider
+# count as verified: sso.providers).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
 # Sessions are recorded at sign-in; tracking every request would cost four queries a page.
 USERSESSIONS_TRACK_ACTIVITY = False
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),
+    path("sso/", include("sso.urls")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("audit.urls")),
     path("registry/", include("channels_registry.urls")),
