@@ -12,6 +12,7 @@ from django.utils.functional import SimpleLazyObject
 from accounts import permissions
 from approvals.selectors import BANNER_KEY, lockdowns_for_banner
 from notifications.selectors import unread_badge, unread_key
+from records.permissions import can_read_records
 from socialgov import cachekit
 
 # The layout's links (templates/base.html: ``{{ nav_links.<key> }}``), by the URL name each reverses.
@@ -29,6 +30,7 @@ NAV_LINKS = {
     "it_decisions": "it_decisions",
     "reports": "reports:index",
     "audit": "audit:list",
+    "records": "records:index",
     "admin": "admin:index",
     "api_docs": "api-docs",
     "notifications": "notifications:list",
@@ -82,6 +84,7 @@ def navigation(request):
             "auditor": permissions.is_auditor(user),
             "communications": permissions.is_communications(user),
             "audit": permissions.can_read_audit(user),
+            "records": can_read_records(user),
             "staff": user.is_staff,
         },
         # The bell: at most UNREAD_CAP rows counted, shown as "99+" beyond 99 (a COUNT over someone's 100,000

@@ -75,6 +75,7 @@ URL_TAGS = [
     "it_decisions",
     "reports:index",
     "audit:list",
+    "records:index",
     "admin:index",
     "api-docs",
     "notifications:list",
