@@ -410,3 +410,22 @@ class DriftFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.channel.display_name}"
+
+
+class FeedEntryMatch(models.Model):
+    """Whether an entry read from a channel's feed was approved: the post it matched (by its published URL or
+    its approved text), or none (then a "published without approval" finding), or not held to approval
+    (the channel does not require it, or the entry predates the feed's naming)."""
+
+    class Outcome(models.TextChoices):
+        MATCHED = "matched", "Matches an approved post"
+        UNMATCHED = "unmatched", "Matches no approved post"
+        NOT_HELD = "not_held", "Not held to approval"
+
+    activity = models.OneToOneField(ChannelActivity, on_delete=models.CASCADE, related_name="feed_match")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    checked_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()}: activity {self.activity_id}"

@@ -45,6 +45,7 @@ from approvals.models import (
     Decision,
     Delegation,
     DriftFinding,
+    FeedEntryMatch,
     Lockdown,
     Post,
     PostRevision,
@@ -56,7 +57,7 @@ from audit import duties
 from audit import services as audit
 from audit.hashing import stamp
 from channels_registry.choices import ActivityKind, ActivitySource, ChannelRole, ChannelState
-from channels_registry.models import Channel
+from channels_registry.models import Channel, ChannelActivity
 from channels_registry.services import activity_record
 from notifications.services import notify
 from policies import content, gates
@@ -1148,6 +1149,79 @@ def publication_report(
             data={"post": post.pk, "url": url, "published_at": published_at},
         )
     return report
+
+
+def _approved_texts(channel_id: int) -> list[tuple[int, str]]:
+    rows = ApprovalReceipt.objects.filter(channel_id=channel_id).values_list("post_id", "revision__body")
+    return [(post_id, receipts.normalise_text(body)) for post_id, body in rows]
+
+
+def _matching_post(activity: ChannelActivity, texts: list[tuple[int, str]]) -> int | None:
+    if activity.url:
+        by_url = (
+            Post.objects.filter(channel_id=activity.channel_id, published_url=activity.url).values_list("pk", flat=True)
+        ).first() or (
+            PublicationReport.objects.filter(
+                channel_id=activity.channel_id, url=activity.url, outcome=ReportOutcome.RECORDED
+            ).values_list("post_id", flat=True)
+        ).first()
+        if by_url:
+            return by_url
+    found = receipts.normalise_text(activity.content)
+    for post_id, approved in texts:
+        if approved and found and (approved in found or (len(found) >= 20 and found in approved)):
+            return post_id
+    return None
+
+
+def feed_entries_check(*, batch: int = 500) -> dict[str, int]:
+    """Hold what the channels' feeds showed to approval: each entry read since the feed was named, on a
+    channel that requires approval, must match an approved post (its published URL, or its approved text
+    within the entry's); one that does not is a "published without approval" finding. Each entry once,
+    in its own short transaction; safe to run twice."""
+    counts = {choice: 0 for choice in FeedEntryMatch.Outcome.values}
+    rows = list(
+        ChannelActivity.objects.filter(source=ActivitySource.FEED, feed_match__isnull=True)
+        .select_related("channel", "channel__feed")
+        .order_by("pk")[:batch]
+    )
+    texts: dict[int, list[tuple[int, str]]] = {}
+    for activity in rows:
+        with transaction.atomic():
+            if FeedEntryMatch.objects.filter(activity=activity).exists():
+                continue  # checked meanwhile
+            feed = getattr(activity.channel, "feed", None)
+            post_id = None
+            if feed is None or not feed.requires_approval or activity.occurred_at < feed.created_at:
+                outcome = FeedEntryMatch.Outcome.NOT_HELD
+            else:
+                if activity.channel_id not in texts:
+                    texts[activity.channel_id] = _approved_texts(activity.channel_id)
+                post_id = _matching_post(activity, texts[activity.channel_id])
+                outcome = FeedEntryMatch.Outcome.MATCHED if post_id else FeedEntryMatch.Outcome.UNMATCHED
+            FeedEntryMatch.objects.create(activity=activity, outcome=outcome, post_id=post_id)
+            audit.record(
+                actor=None,
+                action="channel.feed_entry_checked",
+                target=activity.channel,
+                data={"activity": activity.pk, "outcome": outcome, "post": post_id},
+            )
+            if outcome == FeedEntryMatch.Outcome.UNMATCHED:
+                title = activity.note or activity.url or activity.external_id
+                _raise_findings(
+                    None,
+                    activity.channel,
+                    [
+                        (
+                            DriftKind.UNAPPROVED_ENTRY,
+                            f"“{title}” appeared in the channel's feed and matches no approved post.",
+                            {"entry": activity.external_id, "url": activity.url},
+                        )
+                    ],
+                    activity=activity,
+                )
+            counts[outcome] += 1
+    return counts
 
 
 def publication_refusal(report: PublicationReport) -> DomainError | None:

@@ -347,6 +347,12 @@ OUTBOX_SWEEP_AFTER = timedelta(seconds=env.int("OUTBOX_SWEEP_AFTER_SECONDS", def
 # --- Audit trail: the key that signs checkpoints, and where they are written (both outside the database) ---
 AUDIT_SIGNING_KEY_FILE = env.str("AUDIT_SIGNING_KEY_FILE", default="")
 AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY", default="")
+
+# Feed connectors (channels_registry.feeds): each read's time limit, the largest feed read, and whether
+# loopback addresses may be read (tests and local development only; private and link-local never are).
+FEED_TIMEOUT_SECONDS = env.float("FEED_TIMEOUT_SECONDS", default=10.0)
+FEED_MAX_BYTES = env.int("FEED_MAX_BYTES", default=5 * 1024 * 1024)
+FEED_ALLOW_LOOPBACK = env.bool("FEED_ALLOW_LOOPBACK", default=False)
 AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "audit-checkpoints"))
 
 # --- Logging ----------------------------------------------------------------

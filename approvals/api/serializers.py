@@ -294,6 +294,7 @@ class DriftFindingSerializer(serializers.ModelSerializer):
 class PublicationReportSerializer(serializers.ModelSerializer):
     reported_by = serializers.SlugRelatedField(**_EMAIL)
     post_state = serializers.CharField(source="post.state", read_only=True)
+    url = serializers.CharField(read_only=True, help_text="The post's address on the network, as reported.")
     findings = DriftFindingSerializer(many=True, read_only=True)
 
     class Meta:
