@@ -303,8 +303,9 @@ def delegations_visible_to(user: Any) -> QuerySet[Delegation]:
 
 
 def receipt_for(post: Post) -> ApprovalReceipt:
-    """The receipt of the post's latest approved revision, or NotFound before it is approved."""
-    receipt = post.receipts.select_related("revision").order_by("-id").first()
+    """The receipt of the post's current revision once approved, or NotFound (not approved yet, or edited since
+    and back in review: the earlier receipt no longer covers it)."""
+    receipt = post.receipts.select_related("revision").filter(revision_id=post.current_revision_id).first()
     if receipt is None:
         raise NotFound("This post has no approved revision yet, so no receipt.")
     return receipt

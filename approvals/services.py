@@ -1069,7 +1069,7 @@ def publication_report(
             )
         )
     refused = bool(found)
-    approved = post.receipts.select_related("revision").order_by("-id").first()
+    approved = post.receipts.select_related("revision").filter(revision_id=post.current_revision_id).first()
     if not refused:
         if post.state not in RELEASABLE_STATES or approved is None:
             found.append(

@@ -408,7 +408,7 @@ def post_published(request, pk):
 
 def _report(*, actor, post, **values):
     """A publisher on the page reports against the receipt of the revision they see approved."""
-    receipt = post.receipts.order_by("-id").first()
+    receipt = post.receipts.filter(revision_id=post.current_revision_id).first()
     token = services.receipt_token(receipt) if receipt else ""
     report = services.publication_report(actor=actor, post=post, receipt=token, **values)
     refusal = services.publication_refusal(report)

@@ -327,3 +327,15 @@ def test_the_out_of_policy_list_costs_the_same_queries_for_many_rows(
 # the session's user and groups, the reader's delegations (the posts' scope; memberships kept), the count, the
 # departments of the filter, and the page of findings with their channel, platform, post and entry
 LIST_QUERIES = 5
+
+
+def test_an_edited_post_back_in_review_has_no_receipt_until_approved_again(
+    api_client, approved, employee, reviewer, communications
+):
+    services.post_update(actor=employee, post=approved, body="Our new product ships next week.")
+    api_client.force_authenticate(employee)
+    assert api_client.get(f"/api/v1/posts/{approved.pk}/receipt/").status_code == 404
+    approve_all(approved, reviewer, communications)
+    body = api_client.get(f"/api/v1/posts/{approved.pk}/receipt/").json()
+    assert body["revision"] == 2
+    assert ApprovalReceipt.objects.filter(post=approved).count() == 2

@@ -151,7 +151,19 @@ def _world(employee, reviewer, manager, it_security, communications, superuser, 
         reviewer=it_security, outcome="passed", checklist={}
     )
     objects["approvals.attachment"] = None
+    # read-only records of what went out (receipts, reports, findings, feed checks) and feeds: refused alike
+    for label in NOT_MADE:
+        objects[label] = None
     return objects, w
+
+
+NOT_MADE = (
+    "channels_registry.channelfeed",
+    "approvals.approvalreceipt",
+    "approvals.publicationreport",
+    "approvals.driftfinding",
+    "approvals.feedentrymatch",
+)
 
 
 TABLE: dict[str, Row] = {
@@ -241,6 +253,11 @@ TABLE: dict[str, Row] = {
     "channels_registry.securityreview": Row(make=None),
     "channels_registry.channelactivity": Row(make=None),
     "channels_registry.dormancyfinding": Row(make=None),
+    "channels_registry.channelfeed": Row(make=None),
+    "approvals.approvalreceipt": Row(make=None),
+    "approvals.publicationreport": Row(make=None),
+    "approvals.driftfinding": Row(make=None),
+    "approvals.feedentrymatch": Row(make=None),
     "channels_registry.accessrequest": Row(make=None),
     "channels_registry.accessgrant": Row(make=None),
     "channels_registry.recertification": Row(make=None),
