@@ -48,7 +48,6 @@ from channels_registry.choices import (
     ReviewOutcome,
     RotationState,
 )
-from channels_registry.feeds.guard import AddressRefused, check_url
 from channels_registry.models import (
     AccessGrant,
     AccessRequest,
@@ -70,6 +69,7 @@ from policies.gates import ensure_open, may_register_channel, registration_block
 from policies.handles import normalise_handle, normalise_url
 from policies.models import Platform
 from socialgov.errors import Conflict, InvalidInput, ensure, ensure_state
+from socialgov.outbound import OutboundRefused, check_url
 
 log = logging.getLogger(__name__)
 
@@ -664,7 +664,7 @@ def _feed_url_problem(url: str) -> str:
         return "Give the feed's web address (http or https)."
     try:
         check_url(url)
-    except AddressRefused as exc:
+    except OutboundRefused as exc:
         return str(exc)
     return ""
 

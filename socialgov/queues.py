@@ -13,6 +13,7 @@ class Queue(StrEnum):
 
 # Task name -> queue. Periodic tasks also name their queue in their beat entry.
 ROUTES: dict[str, dict[str, str]] = {
+    "accounts.send_email": {"queue": Queue.NOTIFICATIONS},
     "notifications.deliver_email": {"queue": Queue.NOTIFICATIONS},
     "notifications.deliver_email_batch": {"queue": Queue.NOTIFICATIONS},
     "notifications.deliver_webhook": {"queue": Queue.WEBHOOKS},

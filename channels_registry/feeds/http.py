@@ -1,4 +1,4 @@
-"""Fetching a feed: conditional GET, timeouts, a size limit and the address guard on every hop.
+"""Fetching a feed: conditional GET, timeouts, a size limit and the outbound address guard on every hop.
 
 ``fetch`` never raises for what a feed or a network can do wrong: it answers a ``Result`` whose status
 says what happened (ok, not modified, blocked, too large, timed out, unreachable, HTTP error, too many
@@ -20,7 +20,7 @@ from django.utils.html import strip_tags
 
 from channels_registry.choices import FeedStatus
 from channels_registry.feeds import Entry, Result
-from channels_registry.feeds.guard import AddressRefused, check_url
+from socialgov.outbound import OutboundRefused, check_url
 
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
@@ -38,7 +38,7 @@ def _get(url: str, headers: dict[str, str]) -> requests.Response:
     for _ in range(MAX_REDIRECTS + 1):
         try:
             check_url(url)
-        except AddressRefused as exc:
+        except OutboundRefused as exc:
             raise _Stop(FeedStatus.BLOCKED, str(exc)) from exc
         response = requests.get(url, headers=headers, timeout=(timeout, timeout), allow_redirects=False, stream=True)
         if response.is_redirect:
