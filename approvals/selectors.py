@@ -13,12 +13,15 @@ from django.utils import timezone
 from approvals import permissions
 from approvals.choices import RELEASABLE_STATES, PostState, StageState
 from approvals.models import (
+    ApprovalReceipt,
     Comment,
     Decision,
     Delegation,
+    DriftFinding,
     Lockdown,
     Post,
     PostRevision,
+    PublicationReport,
     StageReview,
     summary_of,
     warnings_in,
@@ -60,7 +63,7 @@ def post_detail_for(user: Any, pk: Any) -> Post:
     NotFound outside the user's scope.
 
     What is read is the same for every reader, and changes only through audited services (post_create, post_update,
-    post_submit, stage_decide, the SLA's escalation, release, expiry, post_mark_published, post_withdraw,
+    post_submit, stage_decide, the SLA's escalation, release, expiry, publication_report, post_withdraw,
     comment_add; the names shown through theirs): it is kept until the next audited write
     (``socialgov.cachekit.shared``, at most a minute). The scope is decided for each reader, every time: on the row
     for its author and its department's reviewers (no scope query to build); anyone else is asked the whole scope,
@@ -95,6 +98,7 @@ def _post_page(pk: int) -> Post | None:
     post.stage_list = stages
     post.comment_list = list(Comment.objects.filter(post=post).select_related("author"))
     post.attachment_list = list(post.attachments.all())
+    post.drift_list = list(post.drift_findings.order_by("-created_at", "-id"))
     return post
 
 
@@ -293,3 +297,33 @@ def delegations_visible_to(user: Any) -> QuerySet[Delegation]:
     if permissions.reads_everything(user):
         return qs
     return qs.filter(Q(delegator=user) | Q(delegate=user))
+
+
+# --- Receipts, publication reports, drift -----------------------------------------------------------------
+
+
+def receipt_for(post: Post) -> ApprovalReceipt:
+    """The receipt of the post's current revision once approved, or NotFound (not approved yet, or edited since
+    and back in review: the earlier receipt no longer covers it)."""
+    receipt = post.receipts.select_related("revision").filter(revision_id=post.current_revision_id).first()
+    if receipt is None:
+        raise NotFound("This post has no approved revision yet, so no receipt.")
+    return receipt
+
+
+def publication_report(pk: int) -> PublicationReport:
+    return (
+        PublicationReport.objects.select_related("post", "reported_by")
+        .prefetch_related(Prefetch("findings", DriftFinding.objects.order_by("id")))
+        .get(pk=pk)
+    )
+
+
+def drift_findings_visible_to(user: Any) -> QuerySet[DriftFinding]:
+    """Findings on posts the user may see, and those from public feeds (no post: the entry was public)."""
+    visible = Post.objects.filter(permissions.post_scope_q(user)).values("pk")
+    return (
+        DriftFinding.objects.filter(Q(post__isnull=True) | Q(post__in=visible))
+        .select_related("channel", "channel__platform", "post", "activity")
+        .order_by("-created_at", "-id")
+    )

@@ -37,6 +37,7 @@ NAV_LINKS = {
     "profile": "accounts:profile",
     "logout": "account_logout",
     "lockdowns": "approvals:lockdowns",
+    "drift_list": "approvals:drift_list",
 }
 
 

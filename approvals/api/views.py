@@ -42,7 +42,7 @@ class PostViewSet(KeptPageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
     # The list's page is kept per person until the next audited write (socialgov.api.kept). A row shows the post's
     # own columns, its current revision's number and findings, its channel's platform and department slugs and its
     # author's e-mail: posts and revisions change only through the audited services (post_create, post_update,
-    # post_submit, stage_decide, withdraw, release, expiry, post_mark_published), platforms, departments and people
+    # post_submit, stage_decide, withdraw, release, expiry, publication_report), platforms, departments and people
     # through platform_save, department_save and user_admin_save, a person's own e-mail through allauth's
     # e-mail change (audited by accounts.services.user_email_changed). Who sees which post (posts_visible_to)
     # turns on the person's groups (in the key besides: read with the token anyway), departments
@@ -140,16 +140,29 @@ class PostViewSet(KeptPageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
         )
         return _ok(s.DecisionSerializer, decision)
 
-    @extend_schema(request=s.PublishedInput, responses=s.PostSerializer)
+    @extend_schema(request=s.PublishedInput, responses={201: s.PublicationReportSerializer})
     @action(detail=True, methods=["post"])
     def published(self, request, pk=None):
-        """An integration reports that the post went out (409 while a lockdown holds it)."""
+        """An integration reports what went out: text, network URL, time and the receipt.
+
+        201 with the drift findings (text or links changed, before approval, during a lockdown, no receipt).
+        A receipt that does not verify (400) or another channel (409) is refused; the report is kept as a finding.
+        """
         data = s.PublishedInput(data=request.data)
         data.is_valid(raise_exception=True)
-        post = services.post_mark_published(
+        report = services.publication_report(
             actor=request.user, post=self._post(), source=ActivitySource.API, **data.validated_data
         )
-        return _ok(s.PostSerializer, self._fresh(post))
+        refusal = services.publication_refusal(report)
+        if refusal is not None:
+            raise refusal
+        return _ok(s.PublicationReportSerializer, selectors.publication_report(report.pk), status.HTTP_201_CREATED)
+
+    @extend_schema(responses=s.ReceiptSerializer)
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def receipt(self, request, pk=None):
+        """The signed receipt of the post's approved revision (404 until it is approved)."""
+        return _ok(s.ReceiptSerializer, selectors.receipt_for(self._post()))
 
     @extend_schema(request=None, responses=s.PostSerializer)
     @action(detail=True, methods=["post"])

@@ -108,11 +108,12 @@ def test_the_post_page_costs_the_same_with_more_revisions_decisions_and_comments
 
 # the user with their groups (the session from the cache), the reviewer's memberships (their department's
 # reviewers see it: no scope query), the post, its revisions, stages, their decisions, comments, attachments,
-# lockdowns in force (banner and the post's hold: one read, kept), unread count (kept), the post's history (kept
+# drift findings, lockdowns in force (banner and the post's hold: one read, kept), unread count (kept), the post's
+# history (kept
 # until the next audited write); and while a stage is open the people named on the open stages and the
 # delegations the reader holds (may they decide it?), once approved the reader's channel memberships (may they
 # mark it published?)
-POST_PAGE = {0: 14, 2: 13}  # the legal holds covering the post: one (records.selectors.holds_covering)
+POST_PAGE = {0: 15, 2: 14}  # the legal holds covering the post (records.selectors.holds_covering), its drift findings
 # a second view: the person alone; the page is kept whole for them until the next audited write
 # (socialgov.pagekit.kept_page), the banner's lockdowns (the post's hold) and the unread count besides
 POST_PAGE_AGAIN = {0: 1, 2: 1}
@@ -156,7 +157,8 @@ def test_the_post_pages_written_out_forms_match_the_forms(client, employee, chan
     client.force_login(employee)
     page = client.get(reverse("approvals:post_detail", args=[post.pk])).content.decode()
     assert "Mark as published" in page
-    for bound in CommentForm()["body"], PublishedForm()["url"], PublishedForm()["published_at"]:
+    published = PublishedForm()
+    for bound in CommentForm()["body"], published["text"], published["url"], published["published_at"]:
         assert str(bound) in page, bound.name
         assert bound.label_tag() in page
         if bound.help_text:

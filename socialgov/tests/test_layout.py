@@ -73,6 +73,7 @@ URL_TAGS = [
     "policies:course_list",
     "channels_registry:it_desk",
     "it_decisions",
+    "approvals:drift_list",
     "reports:index",
     "audit:list",
     "records:index",
