@@ -1,10 +1,11 @@
 """Archive bundles: a channel's posts in a date range, exported as a self-verifying ZIP file.
 
 A bundle holds one JSON Lines file per archive section (``records.registry.ARCHIVE_SECTIONS``: the posts, their
-approved revisions, decisions, comments and publications), ``manifest.json``, ``manifest.sig`` and
-``public-key.pem``. The manifest names the bundle (format, channel, date range, when, by whom, the key's id) and
-every file with its SHA-256, size and line count; it is signed as the audit trail's checkpoints are (Ed25519,
-``audit.signing``), over its bytes as stored: canonical JSON (keys sorted, no spaces, UTF-8). ``verify_bundle``
+approved revisions, decisions, comments, publication reports and drift findings), ``manifest.json``,
+``manifest.sig`` and ``public-key.pem``. The manifest names the bundle (format, channel, date range, when, by
+whom, the key's id) and every file with its SHA-256, size and line count; it is signed as the audit trail's
+checkpoints are (Ed25519, ``audit.signing``), over its bytes as stored: canonical JSON (keys sorted, no spaces,
+UTF-8). ``verify_bundle``
 (``manage.py archive_verify``) checks the signature, every file against the manifest, and that nothing was added.
 """
 

@@ -8,8 +8,10 @@ not covered by holds that name it).
 ``ARCHIVE_SECTIONS``: what an archive bundle holds, one JSON Lines file per section, each a function of the
 channel's posts in the bundle's date range.
 
-Both are filled below with what exists today; a later kind (the drift findings of approval receipts) adds itself
-with ``register_record_type`` and ``register_archive_section`` from its app's ``ready()``: nothing else changes.
+A post's receipts, publication reports and drift findings are parts of the post (deleted with it, kept when a
+hold covers it, in the archive's "publications" and "drift_findings" sections); a drift finding of a feed entry no
+post matched goes with that channel activity. A later kind adds itself with ``register_record_type`` and
+``register_archive_section`` from its app's ``ready()``: nothing else changes.
 """
 
 from __future__ import annotations
@@ -102,14 +104,17 @@ def _post_before_delete(posts: QuerySet) -> list[tuple[Any, str]]:
 register_record_type(
     RecordType(
         key="post",
-        label="Posts (with their revisions, reviews, decisions, comments and attachments)",
+        label=(
+            "Posts (with their revisions, reviews, decisions, comments, attachments, receipts, "
+            "publication reports and drift findings)"
+        ),
         model="approvals.Post",
         date_field="created_at",
         default_days=7 * YEAR + 2,  # seven years (SEC rule 17a-4's longest period for communications)
         eligible=Q(state__in=["published", "rejected", "withdrawn", "expired"]),
         channel="channel",
         department="channel__department",
-        person=("author", "comments__author", "stage_reviews__decisions__reviewer"),
+        person=("author", "comments__author", "stage_reviews__decisions__reviewer", "publication_reports__reported_by"),
         before_delete=_post_before_delete,
     )
 )
@@ -135,7 +140,7 @@ register_record_type(
 register_record_type(
     RecordType(
         key="channel_activity",
-        label="Channel activity",
+        label="Channel activity (with the drift findings of feed entries no approved post matched)",
         model="channels_registry.ChannelActivity",
         date_field="occurred_at",
         default_days=2 * YEAR,
@@ -245,8 +250,48 @@ def _comments(posts: QuerySet) -> Iterator[dict[str, Any]]:
 
 
 def _publications(posts: QuerySet) -> Iterator[dict[str, Any]]:
-    for p in posts.filter(published_at__isnull=False).order_by("id"):
-        yield {"post_id": p.pk, "published_at": _stamp(p.published_at), "url": p.published_url}
+    """What was reported as gone out (``approvals.PublicationReport``), recorded or refused: the claim is record."""
+    from approvals.models import PublicationReport
+
+    rows = (
+        PublicationReport.objects.filter(post__in=posts.values("pk"))
+        .select_related("reported_by", "receipt")
+        .order_by("post_id", "id")
+    )
+    for r in rows:
+        yield {
+            "id": r.pk,
+            "post_id": r.post_id,
+            "channel_id": r.channel_id,
+            "reported_by_id": r.reported_by_id,
+            "reported_by": r.reported_by.email,
+            "source": r.source,
+            "text": r.text,
+            "url": r.url,
+            "links": r.links,
+            "published_at": _stamp(r.published_at),
+            "receipt_id": r.receipt_id,
+            "receipt_content_hash": r.receipt.content_hash if r.receipt else None,
+            "outcome": r.outcome,
+            "created_at": _stamp(r.created_at),
+        }
+
+
+def _drift_findings(posts: QuerySet) -> Iterator[dict[str, Any]]:
+    """What went out that its approval did not cover (``approvals.DriftFinding``), for the bundle's posts."""
+    from approvals.models import DriftFinding
+
+    for f in DriftFinding.objects.filter(post__in=posts.values("pk")).order_by("post_id", "id"):
+        yield {
+            "id": f.pk,
+            "post_id": f.post_id,
+            "channel_id": f.channel_id,
+            "report_id": f.report_id,
+            "kind": f.kind,
+            "detail": f.detail,
+            "data": f.data,
+            "created_at": _stamp(f.created_at),
+        }
 
 
 register_archive_section(ArchiveSection("posts", _posts))
@@ -254,3 +299,4 @@ register_archive_section(ArchiveSection("revisions", _revisions))
 register_archive_section(ArchiveSection("decisions", _decisions))
 register_archive_section(ArchiveSection("comments", _comments))
 register_archive_section(ArchiveSection("publications", _publications))
+register_archive_section(ArchiveSection("drift_findings", _drift_findings))

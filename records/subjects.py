@@ -108,7 +108,7 @@ def _audit_events(person: User) -> list[dict[str, Any]]:
 
 def subject_data(person: User) -> dict[str, Any]:
     """Everything socialgov holds about ``person``, as JSON-ready values."""
-    from approvals.models import Comment, Decision, Delegation, Post, PostRevision
+    from approvals.models import Comment, Decision, Delegation, DriftFinding, Post, PostRevision, PublicationReport
     from channels_registry.models import AccessGrant, AccessRequest, ChannelMembership
     from notifications.models import Notification
 
@@ -168,6 +168,29 @@ def subject_data(person: User) -> dict[str, Any]:
         ),
         "posts": posts,
         "comments": _rows(Comment.objects.filter(author=person).order_by("id"), "post_id", "body", "created_at"),
+        "publication_reports": _rows(
+            PublicationReport.objects.filter(reported_by=person).order_by("id"),
+            "id",
+            "post_id",
+            "channel_id",
+            "source",
+            "text",
+            "url",
+            "links",
+            "published_at",
+            "outcome",
+            "created_at",
+        ),
+        "drift_findings": _rows(
+            DriftFinding.objects.filter(post__author=person).order_by("id"),
+            "id",
+            "post_id",
+            "report_id",
+            "kind",
+            "detail",
+            "data",
+            "created_at",
+        ),
         "decisions": _rows(
             Decision.objects.filter(reviewer=person).order_by("id"),
             "stage_review__post_id",

@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
+from accounts.tests.factories import UserFactory
 from approvals import services as approvals
-from approvals.tests.factories import approve_all, submitted
+from approvals.tests.factories import approve_all, join, submitted
 from audit import signing
 from audit.models import AuditEvent
 from records.bundles import archive_export, verify_bundle
@@ -65,12 +66,64 @@ def test_a_bundle_holds_the_approved_revision_its_decisions_comments_and_verifie
         "decisions.jsonl": 2,
         "comments.jsonl": 1,
         "publications.jsonl": 0,
+        "drift_findings.jsonl": 0,
     }
     assert signing.verify(members["manifest.json"], members["manifest.sig"].decode().strip())
     bundle.seek(0)
     assert verify_bundle(bundle).ok
     event = AuditEvent.objects.get(action="records.archive_exported")
     assert event.data["counts"]["decisions"] == 2 and event.data["manifest_sha256"] == export.manifest_sha256
+
+
+def test_a_bundle_holds_the_publication_reports_and_drift_findings_and_verifies(
+    auditor, approved_post, channel, tmp_path
+):
+    # given: the post went out with another text than the one approved, reported with its receipt
+    publisher = join(channel, UserFactory(email="publisher@example.com"))
+    receipt = approved_post.receipts.get()
+    report = approvals.publication_report(
+        actor=publisher,
+        post=approved_post,
+        text="Our spring range is out now! https://acme.example/spring",
+        url="https://x.com/acme/status/7",
+        receipt=approvals.receipt_token(receipt),
+    )
+    # when
+    export, bundle = _export(auditor, channel)
+    members = _members(bundle)
+    # then
+    [publication] = [json.loads(line) for line in members["publications.jsonl"].splitlines()]
+    assert publication == {
+        "id": report.pk,
+        "post_id": approved_post.pk,
+        "channel_id": channel.pk,
+        "reported_by_id": publisher.pk,
+        "reported_by": "publisher@example.com",
+        "source": "page",
+        "text": "Our spring range is out now! https://acme.example/spring",
+        "url": "https://x.com/acme/status/7",
+        "links": report.links,
+        "published_at": report.published_at.isoformat(),
+        "receipt_id": receipt.pk,
+        "receipt_content_hash": receipt.content_hash,
+        "outcome": "recorded",
+        "created_at": report.created_at.isoformat(),
+    }
+    findings = [json.loads(line) for line in members["drift_findings.jsonl"].splitlines()]
+    assert [(f["post_id"], f["report_id"], f["kind"]) for f in findings] == [
+        (approved_post.pk, report.pk, "text_changed")
+    ]
+    assert findings[0]["detail"] == report.findings.get().detail
+    assert export.counts["publications"] == 1 and export.counts["drift_findings"] == 1
+    bundle.seek(0)
+    assert verify_bundle(bundle).ok
+    # and the command agrees
+    path = tmp_path / "bundle.zip"
+    bundle.seek(0)
+    path.write_bytes(bundle.read())
+    out = io.StringIO()
+    call_command("archive_verify", str(path), stdout=out)
+    assert "Bundle verified: 6 file(s), 7 record(s)" in out.getvalue()
 
 
 def test_a_revision_sent_back_is_not_in_the_archive(auditor, employee, reviewer, channel):
@@ -109,7 +162,7 @@ def test_the_command_verifies_and_refuses(auditor, approved_post, channel, tmp_p
     good.write_bytes(bundle.read())
     out = io.StringIO()
     call_command("archive_verify", str(good), stdout=out)
-    assert "Bundle verified: 5 file(s), 5 record(s)" in out.getvalue()
+    assert "Bundle verified: 6 file(s), 5 record(s)" in out.getvalue()
     members = _members(good)
     members["posts.jsonl"] = members["posts.jsonl"].replace(b"in_review", b"approved") + b"{}\n"
     bad = tmp_path / "bad.zip"

@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from accounts.tests.factories import DepartmentFactory
-from approvals.models import Comment, Post, PostRevision
-from approvals.tests.factories import channel_for, draft
+from accounts.tests.factories import DepartmentFactory, UserFactory
+from approvals import services as approvals
+from approvals.models import ApprovalReceipt, Comment, DriftFinding, Post, PostRevision, PublicationReport
+from approvals.tests.factories import approve_all, channel_for, draft, join, submitted
 from audit.models import AuditEvent
 from notifications.models import Notification
 from records import selectors, services
@@ -139,3 +140,36 @@ def test_the_task_runs_twice_safely(employee, channel):
     withdrawn_post(employee, channel, days_old=SEVEN_YEARS + 1)
     assert apply_retention()["post"]["deleted"] == 1
     assert apply_retention()["post"]["deleted"] == 0
+
+
+def _published_with_drift(author, channel, reviewer, communications, publisher, *, days_old):
+    """A post approved and reported gone out with another text: its receipt, report and drift finding."""
+    post = approve_all(submitted(author, channel, "Our spring range is out."), reviewer, communications)
+    join(channel, publisher)
+    approvals.publication_report(actor=publisher, post=post, text="Our spring range is out. Buy now!")
+    return aged(Post.objects.get(pk=post.pk), days_old)
+
+
+def test_a_post_s_publication_reports_and_drift_findings_go_with_it_and_stay_under_a_hold(
+    compliance, employee, reviewer, communications, department, channel
+):
+    # given: two old published posts with drift, one on a held channel; a third whose reporter a hold names
+    other, third = channel_for(employee, department=department), channel_for(employee, department=department)
+    publisher = UserFactory(email="publisher@example.com")
+    held_reporter = UserFactory(email="held.reporter@example.com")
+    gone = _published_with_drift(employee, other, reviewer, communications, publisher, days_old=SEVEN_YEARS + 10)
+    held = _published_with_drift(employee, channel, reviewer, communications, publisher, days_old=SEVEN_YEARS + 10)
+    by_held = _published_with_drift(employee, third, reviewer, communications, held_reporter, days_old=SEVEN_YEARS + 10)
+    assert DriftFinding.objects.filter(post=gone).exists() and PublicationReport.objects.filter(post=gone).exists()
+    services.hold_set(actor=compliance, channel=channel, reason="Case 2026-17")
+    services.hold_set(actor=compliance, person=held_reporter, reason="Case 2026-19")
+
+    # when
+    run = services.retention_apply()
+
+    # then the unheld post went with its receipt, report and findings; the held ones keep theirs
+    assert set(Post.objects.values_list("pk", flat=True)) == {held.pk, by_held.pk}
+    assert set(PublicationReport.objects.values_list("post_id", flat=True)) == {held.pk, by_held.pk}
+    assert set(DriftFinding.objects.values_list("post_id", flat=True)) == {held.pk, by_held.pk}
+    assert set(ApprovalReceipt.objects.values_list("post_id", flat=True)) == {held.pk, by_held.pk}
+    assert run.counts["post"]["deleted"] == 1 and run.counts["post"]["held"] == 2

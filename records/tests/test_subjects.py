@@ -50,6 +50,11 @@ def her_world(zelda, employee, reviewer, manager, communications, superuser, dep
     approvals.comment_add(actor=employee, post=post, body=f"Ask {NAME} ({EMAIL}) about the photo rights.")
     approvals.comment_add(actor=zelda, post=post, body="Rights are cleared.")
     approve_all(post, reviewer, communications)
+    # she publishes it herself, with a changed text: a report of hers and a drift finding about her post
+    ChannelMembership.objects.filter(channel=channel, user=zelda).update(role="publisher")
+    report = approvals.publication_report(
+        actor=zelda, post=post, text=f"Spring is here, says {NAME}.", url="https://x.com/acme/status/9"
+    )
     token_create(actor=zelda, name="my laptop", scope="read")
     LogEntry.objects.create(
         user=superuser,
@@ -59,7 +64,7 @@ def her_world(zelda, employee, reviewer, manager, communications, superuser, dep
         action_flag=CHANGE,
         change_message="Changed name.",
     )
-    return {"channel": channel, "post": post}
+    return {"channel": channel, "post": post, "report": report}
 
 
 def _texts_naming(*needles: str) -> list[tuple[str, str, str]]:
@@ -95,6 +100,12 @@ def test_the_export_holds_everything_about_the_person_and_is_logged(compliance, 
         e["action"] for e in data["audit_events"]
     }
     assert all(e["role"] in ("actor", "subject") for e in data["audit_events"])
+    assert [(r["post_id"], r["url"]) for r in data["publication_reports"]] == [
+        (her_world["post"].pk, "https://x.com/acme/status/9")
+    ]
+    assert NAME in data["publication_reports"][0]["text"]
+    assert {f["kind"] for f in data["drift_findings"]} == {"text_changed", "no_receipt"}
+    assert {f["report_id"] for f in data["drift_findings"]} == {her_world["report"].pk}
     assert data["channel_memberships"] and data["access_grants"]
     assert entry.state == "done" and entry.counts["comments"] == 1 and entry.handled_by == compliance
     event = AuditEvent.objects.get(action="records.subject_exported")
@@ -130,7 +141,9 @@ def test_after_erasure_no_text_column_names_the_person_and_the_trail_verifies(it
     assert zelda.email == f"erased-{zelda.pk}@erased.invalid" and not zelda.has_usable_password()
     # her post and the decisions on it are still the company's record, naming a pseudonym
     her_world["post"].refresh_from_db()
-    assert her_world["post"].author_id == zelda.pk and her_world["post"].state == "approved"
+    assert her_world["post"].author_id == zelda.pk and her_world["post"].state == "published"
+    her_world["report"].refresh_from_db()
+    assert her_world["report"].text == "Spring is here, says [erased]."
     assert AuditPersonal.objects.filter(person=zelda, erased_at__isnull=True).count() == 0
 
 
