@@ -262,7 +262,7 @@ def user_email_change(*, actor: User, user: User, email: str) -> User:
 def user_email_changed(*, user: User, before: str | None, after: str) -> None:
     """Audit a person's change of their own primary e-mail address (allauth's e-mail page: the ``email_changed``
     signal, after it saved ``User.email``). The address names the person wherever a page or the API shows them
-    (post authors, actors): the audited write also tells the kept pages (``socialgov.cachekit``) to read again."""
+    (post authors, actors)."""
     if before == after:
         return
     audit.record(

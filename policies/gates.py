@@ -91,8 +91,7 @@ def review_blockers(*, user) -> list[Blocker]:
     policies and what they require (``policy_save``, ``policy_version_publish``), courses and the departments they
     are for (``course_save``), completions (``training_completion_record``), memberships (``membership_set`` /
     ``membership_remove``), deactivation (``user_deactivate``); dates (an expiry, an acknowledgement's grace) move
-    it with time alone. So the review queue keeps it with its page (``socialgov.cachekit``: until the next audited
-    write, at most a minute); services refusing a decision ask it afresh."""
+    it with time alone."""
     blockers = _person_blockers(user)
     if blockers:
         return blockers
