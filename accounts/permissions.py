@@ -26,12 +26,16 @@ def remember(user: Any, *, groups: frozenset[str], mfa: bool) -> None:
 
 def membership_rows(user: Any) -> list[tuple[int, str, str]]:
     """(department id, department name, role) per membership, by department name: read once per user object
-    (the registry's ``department_roles``, policies' ``person_facts`` and the dashboard's card share it)."""
+    (the registry's ``department_roles``, policies' ``person_facts`` and the dashboard's card share it), kept
+    under the person's version (``socialgov.objects``: ``membership_set`` / ``membership_remove`` bump it,
+    ``department_save`` the organisation's)."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_sg_memberships", None)
     if cached is None:
-        cached = _memberships_of(user.pk)
+        from socialgov import objects
+
+        cached = objects.of_person(user, "memberships", lambda: (_memberships_of(user.pk), None))
         user._sg_memberships = cached
     return cached
 

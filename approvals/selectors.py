@@ -13,6 +13,7 @@ from django.utils import timezone
 from approvals import permissions
 from approvals.choices import RELEASABLE_STATES, PostState, StageState
 from approvals.models import (
+    Attachment,
     Comment,
     Decision,
     Delegation,
@@ -23,7 +24,9 @@ from approvals.models import (
     summary_of,
     warnings_in,
 )
+from audit.selectors import events_for
 from channels_registry.models import Channel
+from socialgov import objects
 from socialgov.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -55,42 +58,43 @@ def post_for(user: Any, pk: Any) -> Post:
 
 
 def post_detail_for(user: Any, pk: Any) -> Post:
-    """The post with everything its page shows (revisions, stages and their decisions, comments, attachments), or
-    NotFound outside the user's scope.
+    """The post with everything its page shows (revisions, stages and their decisions, comments, attachments,
+    history), or NotFound outside the user's scope.
 
     The scope is decided on the row for its author and its department's reviewers (no scope query to build);
-    anyone else is asked the whole scope, as ``post_for`` asks it."""
+    anyone else is asked the whole scope, as ``post_for`` asks it. The post's history (its audit events, newest
+    first) is its version: every change to the post, its review or its comments is recorded against it, so the
+    rest of the page is kept under the newest event's id (``socialgov.objects``) and read again after any change."""
     try:
         pk = int(pk)
     except (ValueError, TypeError):
         raise NotFound("No such post.") from None
-    post = _post_page(pk)
+    post = posts().filter(pk=pk).first()
     if post is None:
         raise NotFound("No such post.")
     if not permissions.in_scope_without_query(user, post):
         post_for(user, pk)  # NotFound outside the scope
+    post.history = events_for(post, limit=50)
+    version = str(post.history[0].pk) if post.history else "0"
+    parts = objects.kept(f"post-page:{pk}", (version,), lambda: (_post_parts(pk), None))
+    post.revision_list, post.stage_list, post.comment_list, post.attachment_list = parts
+    for stage in post.stage_list:
+        stage.post = post
     return post
 
 
-def _post_page(pk: int) -> Post | None:
-    post = posts().filter(pk=pk).first()
-    if post is None:
-        return None
-    revisions = list(PostRevision.objects.filter(post=post).select_related("created_by").order_by("-number"))
-    post.revision_list = revisions
+def _post_parts(pk: int) -> tuple[list, list, list, list]:
+    revisions = list(PostRevision.objects.filter(post_id=pk).select_related("created_by").order_by("-number"))
     stages = list(
-        StageReview.objects.filter(post=post)
+        StageReview.objects.filter(post_id=pk)
         .select_related("revision", "department", "escalate_to")
         # who is named on a stage is read only when it matters (``named_reviewer_ids``: may the reader decide?)
         .prefetch_related(Prefetch("decisions", Decision.objects.select_related("reviewer", "on_behalf_of")))
         .order_by("-revision__number", "position")
     )
-    for stage in stages:
-        stage.post = post
-    post.stage_list = stages
-    post.comment_list = list(Comment.objects.filter(post=post).select_related("author"))
-    post.attachment_list = list(post.attachments.all())
-    return post
+    comments = list(Comment.objects.filter(post_id=pk).select_related("author"))
+    attachments = list(Attachment.objects.filter(post_id=pk))
+    return revisions, stages, comments, attachments
 
 
 def named_reviewer_ids(stages: list[StageReview]) -> dict[int, set[int]]:

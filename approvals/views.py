@@ -30,7 +30,6 @@ from approvals.forms import (
     RouteStageForm,
 )
 from approvals.models import ApprovalRoute, Attachment, Lockdown, RouteStage
-from audit.selectors import events_for
 from channels_registry.models import Channel
 from policies import gates
 from socialgov.errors import DomainError, Forbidden, NotFound
@@ -208,7 +207,7 @@ def queue(request):
     ctx = filtered_page(request, StageReviewFilter, selectors.review_queue_for(user))
     page = ctx["page"]
     page.object_list = selectors.review_queue_rows(page.object_list, now=timezone.now())
-    ctx["blockers"] = gates.review_blockers(user=user)
+    ctx["blockers"] = gates.review_blockers_shown(user=user)
     ctx["here"] = request.get_full_path()
     return render(request, "approvals/queue.html", ctx)
 
@@ -265,7 +264,7 @@ def post_detail(request, pk):
         },
         "published_form": PublishedForm() if can_publish else None,
         "comment_form": CommentForm(),
-        "events": events_for(post, limit=50),
+        "events": post.history,
         "obj": post,
     }
     return render(request, "approvals/post_detail.html", ctx)

@@ -19,6 +19,7 @@ from accounts.models import Department
 from policies import selectors
 from policies.choices import DecisionOutcome
 from policies.models import Acknowledgement, Platform, PlatformDecision, Policy
+from socialgov import objects
 from socialgov.errors import GateClosed
 
 
@@ -98,6 +99,12 @@ def review_blockers(*, user) -> list[Blocker]:
     blockers += _policy_blockers(user, "required_to_review")
     blockers += _training_blockers(user, "required_to_review", selectors.person_facts(user).department_ids)
     return blockers
+
+
+def review_blockers_shown(*, user) -> list[Blocker]:
+    """``review_blockers`` for the queue's "you cannot review yet", kept as ``selectors.requirements_of`` is
+    (what it reads changes through the same services); refusing a decision asks ``review_blockers`` afresh."""
+    return objects.of_person(user, "review-blockers", lambda: (review_blockers(user=user), selectors.end_of_today()))
 
 
 def registration_blockers(*, user, department: Department, platform: Platform) -> list[Blocker]:

@@ -25,7 +25,7 @@ def dashboard(request):
     """“My work”: what waits for this person, by role (reports/dashboard.py), their departments, the policies and
     training they still owe, and their newest unread notifications."""
     user = request.user
-    pending, training = policy_selectors.pending_acknowledgements(user), policy_selectors.training_due(user)
+    pending, training = policy_selectors.requirements_of(user)
     context = {
         **cards_for(user),
         # the memberships the permission checks read anyway (one query for both), as the card shows them
