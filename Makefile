@@ -12,27 +12,37 @@ $(BIN)/.installed: requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-## Start web + Celery worker + beat with demo data on SQLite (or DATABASE_URL / REDIS_URL when set).
+## Start web + Celery worker + beat with demo data on SQLite (or DATABASE_URL / REDIS_URL when set); the web
+## server on 127.0.0.1 unless HOST is set (HOST=0.0.0.0 for every interface). The banner comes last.
 run: export DEBUG ?= 1
 run: export SITE_URL ?= http://localhost:$(PORT)
 run: export PATH := $(CURDIR)/$(BIN):$(PATH)
 run: $(BIN)/.installed
 	python manage.py migrate --noinput
-	python manage.py seed_demo
+	@mkdir -p var
+	python manage.py seed_demo > var/demo-logins.txt  # printed by the banner, once everything is up
 	python manage.py seed_registry
 	python manage.py seed_policies
-	@echo ""
-	@echo "socialgov is starting at $$SITE_URL/  (Ctrl-C stops web, worker and beat)"
-	@echo ""
-	PORT=$(PORT) honcho -f Procfile.dev start
+	@# honcho numbers PORT per process; WEB_PORT is the web server's. Ctrl-C (130) is how it ends.
+	WEB_PORT=$(PORT) honcho -f Procfile.dev start || [ $$? -eq 130 ]
 
-## Run the whole test suite (browser tests need /usr/bin/chromium: apt-get install -y chromium).
-test: $(BIN)/.installed
+# The identity providers the SSO tests sign in through (testidp/): oidc-provider from npm, by its lock file.
+testidp/node_modules/.package-lock.json: testidp/package-lock.json
+	npm ci --prefix testidp --no-audit --no-fund --loglevel=error
+
+## Run the whole test suite (browser tests need /usr/bin/chromium, the SSO tests node, npm and xmlsec1:
+## apt-get install -y chromium nodejs npm xmlsec1).
+test: export SECRET_KEY ?= make-test-only-$(shell od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+test: check testidp/node_modules/.package-lock.json
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## The quick checks `make test` starts with: Django's system checks, migrations, the OpenAPI schema, ruff.
+check: export SECRET_KEY ?= make-check-only-$(shell od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+check: $(BIN)/.installed
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/ruff check .
-	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## Benchmarks (PostgreSQL + Redis + wrk): `make bench` writes BENCHMARKS.md; BENCH=--small for a quick run.
 bench: $(BIN)/.installed

@@ -18,4 +18,5 @@ class Group:
     COMMUNICATIONS = "communications"
     IT_SECURITY = "it_security"
     AUDITOR = "auditor"
-    ALL = (COMMUNICATIONS, IT_SECURITY, AUDITOR)
+    COMPLIANCE = "compliance"  # legal holds and data-subject requests (records/)
+    ALL = (COMMUNICATIONS, IT_SECURITY, AUDITOR, COMPLIANCE)

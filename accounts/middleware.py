@@ -25,7 +25,7 @@ class RequireMfaMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(_OPEN_PREFIXES)
-            and not mfa_satisfied(user)
+            and not mfa_satisfied(user, request)
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": MFA_REQUIRED, "code": "mfa_required"}, status=403)

@@ -103,10 +103,23 @@ def has_mfa(user: Any) -> bool:
     return cached
 
 
-def mfa_satisfied(user: Any) -> bool:
+# Set at sign-in (sso.receivers) when the identity provider asserted a second factor: OIDC ``amr`` with mfa, otp
+# or hwk, or one of the SAML AuthnContextClassRefs configured for the provider. A password sign-in clears it.
+IDP_MFA_SESSION_KEY = "sg_idp_mfa"
+
+
+def mfa_satisfied(user: Any, request: Any = None) -> bool:
     """The one answer to "is this person's second factor satisfied" (the middleware, the API's permission and every
     deciding service ask it). A person enrolled in allauth's MFA (TOTP or a passkey) passed it to sign in: allauth
-    asks an enrolled person's factor at every sign-in, the admin's included, and a passkey sign-in is one."""
+    asks an enrolled person's factor at every sign-in, the admin's included, and a passkey sign-in is one. A person
+    whose identity provider asserted a second factor at this session's sign-in passed one there: given the request,
+    that is read from its session and remembered on the user object, so the services deciding later in the same
+    request (which are handed only the user) see it too."""
+    if request is not None and getattr(user, "is_authenticated", False):
+        session = getattr(request, "session", None)
+        user._sg_idp_mfa = bool(session is not None and session.get(IDP_MFA_SESSION_KEY))
+    if getattr(user, "_sg_idp_mfa", False):
+        return True
     enrolled = getattr(user, "_sg_has_mfa", None)  # read with the person (backends, tokens)
     if enrolled is None and getattr(user, "is_authenticated", False):
         enrolled = has_mfa(user)

@@ -10,6 +10,7 @@ GROUP_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     Group.COMMUNICATIONS: [],
     Group.IT_SECURITY: [("audit", "view_auditevent")],
     Group.AUDITOR: [("audit", "view_auditevent")],
+    Group.COMPLIANCE: [("audit", "view_auditevent")],
 }
 
 

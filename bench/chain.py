@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import random
 import re
+import secrets
 import subprocess
 import sys
 import threading
@@ -37,6 +38,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialgov.settings")
+# DEBUG off needs a secret key; the harness makes one for its run (the gunicorn it starts inherits it)
+os.environ.setdefault("SECRET_KEY", "bench-run-" + secrets.token_urlsafe(40))
 if os.environ.get("BENCH_BROKER_URL"):
     os.environ["CELERY_BROKER_URL"] = os.environ["BENCH_BROKER_URL"]  # the app's kicks go to the bench's worker
 
@@ -354,7 +357,10 @@ def bench_lag(rate: int, seconds: float) -> dict[str, Any]:
     from audit.models import ChainLink
 
     with transaction.atomic():
-        audit.record(actor=User.objects.get(email="admin@example.com"), action="bench.warm", target_type="x.y")
+        warm = audit.record(actor=User.objects.get(email="admin@example.com"), action="bench.warm", target_type="x.y")
+    deadline = time.monotonic() + 120  # the worker started with this run may still be importing the app
+    while not ChainLink.objects.filter(event=warm).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
     writers = 4
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
@@ -386,14 +392,77 @@ def bench_lag(rate: int, seconds: float) -> dict[str, Any]:
     }
 
 
-def bench_verify() -> dict[str, Any]:
+class BackendCPU:
+    """CPU seconds of the PostgreSQL backends whose application_name is ``name`` (read from /proc every
+    50 ms while they live: a backend's last 50 ms may be missed)."""
+
+    def __init__(self, name: str) -> None:
+        from django.db import connection
+
+        self.name = name
+        self.dsn = connection.get_connection_params()
+        self.ticks: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psycopg2
+
+        conn = psycopg2.connect(**self.dsn)
+        conn.autocommit = True
+        cur = conn.cursor()
+        while not self._stop.wait(0.05):
+            cur.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [self.name])
+            for (pid,) in cur.fetchall():
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                self.ticks[pid] = int(fields[11]) + int(fields[12])  # utime + stime
+        conn.close()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.ticks.values()) / os.sysconf("SC_CLK_TCK")
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def bench_verify(workers: int | None = None) -> dict[str, Any]:
+    """``manage.py verify_audit`` in its own process: wall time, its CPU (all its processes) and that of
+    the PostgreSQL backends serving it, per event."""
+    import resource
+
+    from audit.models import ChainLink
+
+    events = ChainLink.objects.count()
+    cmd = [sys.executable, "manage.py", "verify_audit"] + ([f"--workers={workers}"] if workers else [])
+    env = {**os.environ, "PGAPPNAME": "bench.verify"}  # libpq names the backends: BackendCPU finds them
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
-    run = subprocess.run(
-        [sys.executable, "manage.py", "verify_audit"], cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    seconds = round(time.monotonic() - t0, 1)
+    with BackendCPU("bench.verify") as backends:
+        run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False, env=env)
+    seconds = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    python = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     text = (run.stdout + run.stderr).strip().splitlines()
-    return {"seconds": seconds, "ok": run.returncode == 0, "output": text[-1] if text else ""}
+    return {
+        "seconds": round(seconds, 1),
+        "workers": workers or os.cpu_count(),
+        "events": events,
+        "per_second": round(events / seconds),
+        "python_cpu_s": round(python, 1),
+        "postgres_cpu_s": round(backends.seconds, 1),
+        "cpu_us_per_event": round((python + backends.seconds) / max(events, 1) * 1e6, 2),
+        "ok": run.returncode == 0,
+        "output": text[-1] if text else "",
+    }
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -426,14 +495,44 @@ def rows_of(res: dict[str, Any]) -> dict[str, str]:
             else "n/a: chained inside each write's transaction, under one lock"
         )
     if v := res.get("verify"):
-        rows["verify_audit, whole trail"] = f"{v['seconds']} s ({v['output']})"
+        cpu = (
+            f"; {v['workers']} workers, {v['per_second']:,} events/s; CPU {v['python_cpu_s']} s Python + "
+            f"{v['postgres_cpu_s']} s PostgreSQL = {v['cpu_us_per_event']} µs an event"
+            if "python_cpu_s" in v
+            else ""
+        )
+        rows["verify_audit, whole trail"] = f"{v['seconds']} s{cpu} ({v['output']})"
     return rows
 
 
-def table(after: dict[str, Any], before: dict[str, Any] | None) -> str:
+def previous_block(out: Path) -> tuple[list[str], dict[str, str]]:
+    """The block last written into ``out``: its run lines and its "after" figures by measure."""
+    body = out.read_text() if out.exists() else ""
+    found = re.search(re.escape(MARK_START) + "(.*?)" + re.escape(MARK_END), body, flags=re.S)
+    if not found:
+        return [], {}
+    runs = [line for line in found.group(1).splitlines() if line.startswith(("Run:", "Re-run"))]
+    rows = {}
+    for line in found.group(1).splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        if line.startswith("| ") and len(cells) == 3 and cells[0] not in ("measure", "---"):
+            rows[cells[0]] = cells[2]
+    return runs, rows
+
+
+def table(after: dict[str, Any], before: dict[str, Any] | None, kept: tuple[list[str], dict[str, str]] = ()) -> str:
+    """The table; with ``kept`` (a run that skipped measures), the previous block's figures for those."""
     now, old = rows_of(after), rows_of(before or {})
+    this_run = f"`python -m bench.chain --{after['scale']}` on {after['when']}; {after['machine']}; {after['data']}."
+    if kept and kept[0]:
+        first = [line for line in kept[0] if line.startswith("Run:")][:1]
+        earlier = [line for line in kept[0] if line.startswith("Re-run of ") and line[10:].split(": ", 1)[0] not in now]
+        runs = first + earlier + [f"Re-run of {name}: {this_run}" for name in now]
+        now = {**{k: v for k, v in kept[1].items() if v}, **now}
+    else:
+        runs = [f"Run: {this_run}"]
     lines = [
-        f"Run: `python -m bench.chain --{after['scale']}` on {after['when']}; {after['machine']}; {after['data']}.",
+        *runs,
         (
             f"Before: the code before the sequencer, {before['when']}; {before['machine']}."
             if before
@@ -471,6 +570,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="Clients import the app themselves (the first version of this harness: bench/chain-before.json).",
     )
+    parser.add_argument("--verify-workers", type=int, default=None, help="verify_audit --workers (default: its own)")
     args = parser.parse_args(argv)
     scale = args.scale or "small"
     conf = FULL if scale == "full" else SMALL
@@ -515,7 +615,7 @@ def main(argv: list[str] | None = None) -> int:
             res["lag"] = bench_lag(conf["rate"], conf["lag_seconds"]) if has_sequencer() else {}
             print(res["lag"], flush=True)
         if "verify" not in args.skip:
-            res["verify"] = bench_verify()
+            res["verify"] = bench_verify(args.verify_workers)
             print(res["verify"], flush=True)
     finally:
         if worker is not None:
@@ -525,7 +625,8 @@ def main(argv: list[str] | None = None) -> int:
         kept = json.loads(BEFORE.read_text()) if BEFORE.exists() and args.skip else {}
         BEFORE.write_text(json.dumps({**kept, **res}, indent=2) + "\n")  # measures skipped now keep their figures
     before = json.loads(BEFORE.read_text()) if BEFORE.exists() and not args.save_before else None
-    text = table(res, before if before and before.get("scale") == scale else None)
+    kept = previous_block(Path(args.out)) if args.skip and not args.save_before else ()
+    text = table(res, before if before and before.get("scale") == scale else None, kept)
     print(text)
     if not args.save_before:
         write_report(text, Path(args.out))

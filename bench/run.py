@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -37,6 +38,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialgov.settings")
+# DEBUG off needs a secret key; the harness makes one for its run (the gunicorn it starts inherits it)
+os.environ.setdefault("SECRET_KEY", "bench-run-" + secrets.token_urlsafe(40))
 
 REPORT_LUA = (Path(__file__).parent / "report.lua").read_text()
 

@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -130,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=None, help="write the numbers here, e.g. LOAD.md")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialgov.settings")
+    # DEBUG off needs a secret key; the harness makes one for its run (the gunicorn it starts inherits it)
+    os.environ.setdefault("SECRET_KEY", "loadtest-run-" + secrets.token_urlsafe(40))
     sys.path.insert(0, str(ROOT))
     result = run(args.seconds, args.users, args.workers)
     print(json.dumps(result))

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from notifications import services
+from notifications.forms import WebhookEndpointForm
 from notifications.models import Notification, NotificationPreference, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from socialgov.adminkit import LargeTableAdmin
 
@@ -60,6 +61,7 @@ class WebhookAttemptInline(admin.TabularInline):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointForm
     list_display = ["name", "url", "is_active", "events", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "url"]

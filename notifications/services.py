@@ -21,9 +21,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
@@ -34,6 +36,7 @@ from audit import services as audit
 from notifications.choices import DeliveryState, EmailMode, EmailState
 from notifications.models import Notification, NotificationPreference, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from notifications.selectors import forget_unread
+from socialgov import outbound
 from socialgov.errors import ensure
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,7 @@ EMAIL_SINGLE_UP_TO = 20  # up to this many e-mails at once: a task each; more: t
 EMAIL_BATCH = 200
 SIGNATURE_HEADER = "X-Socialgov-Signature"
 TIMESTAMP_HEADER = "X-Socialgov-Timestamp"
+NOTIFICATION_HEADER = "X-Socialgov-Notification"  # on e-mails: the notification's id
 
 
 # --- Writing the outbox ------------------------------------------------------------
@@ -256,7 +260,13 @@ def notification_deliver_email(notification_id: int) -> bool:
         Notification.objects.filter(pk=n.pk).update(email_state=EmailState.SKIPPED, delivered_at=timezone.now())
         return False
     try:
-        _send_email(recipient.email, f"[socialgov] {n.title}", "notifications/email/notification", {"n": n})
+        _send_email(
+            recipient.email,
+            f"[socialgov] {n.title}",
+            "notifications/email/notification",
+            {"n": n},
+            headers=_identity_headers(n),
+        )
     except Exception as exc:  # noqa: BLE001 - SMTP and socket errors: the sweep retries after a backoff
         gave_up = n.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
         # Back off like webhooks: an SMTP outage of a few minutes must not use up every attempt.
@@ -309,7 +319,13 @@ def notifications_deliver_email(notification_ids: Iterable[int]) -> int:
                 key = (n.title, n.body, n.url)
                 if key not in rendered:
                     rendered[key] = _render_email("notifications/email/notification", {"n": n})
-                _send_rendered(n.recipient.email, f"[socialgov] {n.title}", *rendered[key], connection=mail_connection)
+                _send_rendered(
+                    n.recipient.email,
+                    f"[socialgov] {n.title}",
+                    *rendered[key],
+                    connection=mail_connection,
+                    headers=_identity_headers(n),
+                )
             except Exception as exc:  # noqa: BLE001 - as for one e-mail: back off, the sweep retries
                 gave_up = n.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
                 retry_at = None if gave_up else timezone.now() + timedelta(seconds=backoff_seconds(n.attempts))
@@ -321,12 +337,12 @@ def notifications_deliver_email(notification_ids: Iterable[int]) -> int:
                 )
                 log.warning("E-mail for notification %s failed (attempt %s): %s", n.pk, n.attempts, exc)
                 continue
+            # Recorded at once, not with the batch: a worker killed later in the batch must not leave
+            # the ones already handed to the mail server looking unsent (the sweep would send them again).
+            Notification.objects.filter(pk=n.pk).update(email_state=EmailState.SENT, delivered_at=timezone.now())
             sent.append(n.pk)
-    done = timezone.now()
     if skipped:
-        Notification.objects.filter(pk__in=skipped).update(email_state=EmailState.SKIPPED, delivered_at=done)
-    if sent:
-        Notification.objects.filter(pk__in=sent).update(email_state=EmailState.SENT, delivered_at=done)
+        Notification.objects.filter(pk__in=skipped).update(email_state=EmailState.SKIPPED, delivered_at=timezone.now())
     return len(sent)
 
 
@@ -336,15 +352,33 @@ def _render_email(template: str, context: dict[str, Any]) -> tuple[str, str]:
     return render_to_string(f"{template}.txt", context), render_to_string(f"{template}.html", context)
 
 
-def _send_rendered(to: str, subject: str, text: str, html: str, connection: Any = None) -> None:
+def _identity_headers(n: Notification) -> dict[str, str]:
+    """The same Message-ID on every copy of one notification's e-mail (a retry after a worker died between
+    the mail server's answer and the record of it): mail systems and people can tell it is one message."""
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return {"Message-ID": f"<notification-{n.pk}@{host}>", NOTIFICATION_HEADER: str(n.pk)}
+
+
+def _send_rendered(
+    to: str, subject: str, text: str, html: str, connection: Any = None, headers: dict[str, str] | None = None
+) -> None:
     subject = " ".join(subject.split())[:200]
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to], connection=connection)
+    message = EmailMultiAlternatives(
+        subject, text, settings.DEFAULT_FROM_EMAIL, [to], connection=connection, headers=headers
+    )
     message.attach_alternative(html, "text/html")
     message.send()
 
 
-def _send_email(to: str, subject: str, template: str, context: dict[str, Any], connection: Any = None) -> None:
-    _send_rendered(to, subject, *_render_email(template, context), connection=connection)
+def _send_email(
+    to: str,
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    connection: Any = None,
+    headers: dict[str, str] | None = None,
+) -> None:
+    _send_rendered(to, subject, *_render_email(template, context), connection=connection, headers=headers)
 
 
 def digests_send(*, batch: int = 500) -> int:
@@ -466,6 +500,7 @@ def webhook_deliver(delivery_id: int) -> int | None:
     status: int | None = None
     error = ""
     try:
+        outbound.check_url(d.endpoint.url)  # again now: the name may resolve elsewhere than when it was saved
         # stream=True: the status line is the answer; a slow or endless body must not hold the worker.
         with requests.post(
             d.endpoint.url,
@@ -478,8 +513,12 @@ def webhook_deliver(delivery_id: int) -> int | None:
             status = response.status_code
         if not 200 <= status < 300:
             error = f"HTTP {status}"
+    except outbound.OutboundRefused as exc:
+        error = f"Refused: {exc}"[:1000]
     except requests.RequestException as exc:
-        error = f"{type(exc).__name__}: {exc}"[:1000]
+        # the kind of failure only: the library's text (addresses, ports, what answered) would let whoever
+        # configures an endpoint map what the server can reach
+        error = type(exc).__name__
     except Exception as exc:  # noqa: BLE001 - anything else still counts as an attempt, or the row never ends
         log.exception("Webhook delivery %s raised", d.pk)
         error = f"{type(exc).__name__}: {exc}"[:1000]
@@ -518,6 +557,10 @@ def webhook_deliver(delivery_id: int) -> int | None:
 def webhook_endpoint_save(*, actor: Any, endpoint: WebhookEndpoint, changed: list[str]) -> WebhookEndpoint:
     """Create or change an endpoint (IT, from the admin). The secret is never written to the trail."""
     ensure(actor.is_staff, "Only administrators manage webhooks.")
+    try:
+        outbound.check_url(endpoint.url, unresolved_ok=True)
+    except outbound.OutboundRefused as exc:
+        raise ValidationError({"url": [str(exc)]}) from None
     creating = endpoint.pk is None
     if creating:
         endpoint.created_by = actor

@@ -4,6 +4,7 @@ from django.core.cache import cache
 from accounts import permissions
 from approvals.selectors import BANNER_KEY, lockdowns_for_banner
 from notifications.selectors import unread_badge, unread_key
+from records.permissions import can_read_records
 
 
 def navigation(request):
@@ -21,6 +22,7 @@ def navigation(request):
             "auditor": permissions.is_auditor(user),
             "communications": permissions.is_communications(user),
             "audit": permissions.can_read_audit(user),
+            "records": can_read_records(user),
             "staff": user.is_staff,
         },
         # The bell: at most UNREAD_CAP rows counted, shown as "99+" beyond 99 (a COUNT over someone's 100,000

@@ -1,15 +1,39 @@
+import logging
 import re
 import time
 import uuid
 
+import structlog
+from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.dispatch import receiver
+from django.utils.functional import SimpleLazyObject, empty
 
 from audit import context
 
+request_log = logging.getLogger("socialgov.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def client_ip(request) -> str | None:
+    """The client's address, as allauth's rate limits read it: the one everything else keys on too.
+
+    ``TRUSTED_PROXY_COUNT`` (allauth's ``ALLAUTH_TRUSTED_PROXY_COUNT``) proxies in front append to
+    ``X-Forwarded-For``: the address that many entries from the right is the client's. With none trusted (the
+    default) the header is ignored and the connection's address is the client's. A header shorter than the
+    trusted count (a client talking to an inner proxy directly) counts as that connection's address.
+    """
+    cached = getattr(request, "_socialgov_client_ip", None)
+    if cached is None:
+        try:
+            cached = get_adapter(request).get_client_ip(request)
+        except (ImproperlyConfigured, PermissionDenied):
+            cached = request.META.get("REMOTE_ADDR") or ""
+        request._socialgov_client_ip = cached
+    return cached or None
 
 
 class RequestContextMiddleware:
@@ -21,21 +45,45 @@ class RequestContextMiddleware:
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        ip = request.META.get("REMOTE_ADDR")
-        if getattr(settings, "USE_X_FORWARDED_FOR", False):
-            forwarded = request.headers.get("X-Forwarded-For", "")
-            if forwarded:
-                ip = forwarded.split(",")[0].strip()
+        ip = client_ip(request)
         request.request_id = request_id
         rid_token = context.request_id.set(request_id)
         ip_token = context.client_ip.set(ip)
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.monotonic()
         try:
             response = self.get_response(request)
         finally:
             context.request_id.reset(rid_token)
             context.client_ip.reset(ip_token)
         response["X-Request-ID"] = request_id
+        if request_log.isEnabledFor(logging.INFO):
+            duration_ms = round((time.monotonic() - started) * 1000, 1)
+            request_log.info(
+                "%s %s %s %.1f ms",
+                request.method,
+                request.path,
+                response.status_code,
+                duration_ms,
+                extra={
+                    "person_id": _person_id(request),
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": duration_ms,
+                    "ip": ip,
+                },
+            )
+        structlog.contextvars.clear_contextvars()
         return response
+
+
+def _person_id(request) -> int | None:
+    """The signed-in person's id, if the request has read who it is (never a lookup for the log's sake)."""
+    user = getattr(request, "user", None)
+    if isinstance(user, SimpleLazyObject) and user._wrapped is empty:
+        return None
+    return user.pk if user is not None and user.is_authenticated else None
 
 
 SIGNED_IN_AT = "_signed_in_at"
@@ -79,3 +127,25 @@ class SessionLifetimeMiddleware:
 def _note_sign_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         session_start(request.session)
+
+
+class ProbeMiddleware:
+    """Answer the load balancer's probes (``/healthz``, ``/readyz``) before anything looks at the request.
+
+    Load balancers and Kubernetes probe over plain HTTP by the machine's address: first in the chain, these two
+    paths (and nothing else) skip the HTTPS redirect (SecurityMiddleware) and the ``ALLOWED_HOSTS`` check (which
+    runs when something asks for the host), so a probe gets 200 rather than a 301 or a 400 with a logged
+    ``DisallowedHost``. Everything else goes on as before.
+    """
+
+    def __init__(self, get_response):
+        from socialgov import views
+
+        self.get_response = get_response
+        self.probes = {"/healthz": views.healthz, "/readyz": views.readyz}
+
+    def __call__(self, request):
+        probe = self.probes.get(request.path_info)
+        if probe is not None and request.method in ("GET", "HEAD"):
+            return probe(request)
+        return self.get_response(request)

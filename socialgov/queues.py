@@ -13,6 +13,7 @@ class Queue(StrEnum):
 
 # Task name -> queue. Periodic tasks also name their queue in their beat entry.
 ROUTES: dict[str, dict[str, str]] = {
+    "accounts.send_email": {"queue": Queue.NOTIFICATIONS},
     "notifications.deliver_email": {"queue": Queue.NOTIFICATIONS},
     "notifications.deliver_email_batch": {"queue": Queue.NOTIFICATIONS},
     "notifications.deliver_webhook": {"queue": Queue.WEBHOOKS},
@@ -27,4 +28,5 @@ ROUTES: dict[str, dict[str, str]] = {
     "reports.refresh_rollups": {"queue": Queue.PERIODIC},
     "audit.sequence": {"queue": Queue.AUDIT},
     "audit.checkpoint": {"queue": Queue.PERIODIC},
+    "records.apply_retention": {"queue": Queue.PERIODIC},
 }

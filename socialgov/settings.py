@@ -6,23 +6,50 @@ SECRET_KEY set it runs as production. Every variable is listed, with its
 default, in ``.env.example``.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+import structlog
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("SOCIALGOV_VAR_DIR", default=str(BASE_DIR / "var")))
 
+
+class Env(environ.Env):
+    """django-environ's reader, naming the variable when its value does not parse (never a bare traceback)."""
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        try:
+            return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except (ValueError, TypeError) as exc:
+            raise ImproperlyConfigured(f"{var}={self.ENVIRON.get(var, '')!r} is not valid: {exc}") from None
+
+
+env = Env()
+# optional; the real environment wins. Read first: it may name the var directory.
+environ.Env.read_env(env.path("SOCIALGOV_ENV_FILE", default=str(BASE_DIR / ".env")))
+
+VAR_DIR = Path(env.str("SOCIALGOV_VAR_DIR", default=str(BASE_DIR / "var"))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")  # optional; real environment wins
-
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-dev-key-change-me-" + "x" * 32)
+DEVELOPMENT_SECRET_KEY = "insecure-dev-key-change-me-" + "x" * 32
+SECRET_KEY = env.str("SECRET_KEY", default="") or DEVELOPMENT_SECRET_KEY
+if not DEBUG and SECRET_KEY in (DEVELOPMENT_SECRET_KEY, "change-me"):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set: with DEBUG off socialgov needs its own secret key. Set SECRET_KEY to a long random "
+        'string (python -c "import secrets; print(secrets.token_urlsafe(50))"), or DEBUG=1 on a development machine.'
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
-USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
+# Reverse proxies in front of gunicorn that append the client's address to X-Forwarded-For and set
+# X-Forwarded-Proto. 0 (the default): nobody is trusted, both headers are ignored. allauth's rate limits, the API's
+# throttles and the audit trail all read the client's address from the same place (socialgov.middleware.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}.")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="socialgov-demo")
@@ -40,6 +67,9 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -50,13 +80,16 @@ INSTALLED_APPS = [
     "audit",
     "notifications",
     "accounts",
+    "sso",
     "policies",
     "channels_registry",
     "approvals",
+    "records",
     "reports",
 ]
 
 MIDDLEWARE = [
+    "socialgov.middleware.ProbeMiddleware",  # /healthz and /readyz: over plain HTTP and by IP, before the checks
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "socialgov.middleware.RequestContextMiddleware",
@@ -70,6 +103,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequireMfaMiddleware",
+    "sso.middleware.IdpFormActionMiddleware",
 ]
 
 ROOT_URLCONF = "socialgov.urls"
@@ -109,10 +143,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (allauth rate limits and DRF throttles need a shared one) ---------
 REDIS_URL = env.str("REDIS_URL", default="")
+# While Redis does not answer (restarting, unreachable) a page still answers: the cache reads as empty (sessions come
+# from the database, kept values are computed), writes to it are dropped and logged, throttles let requests through.
+# Nothing here is only in the cache. A connection attempt gives up after a second, a command after two.
+REDIS_CACHE_OPTIONS = {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 2}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 if REDIS_URL:
     # django-redis keeps one client a server; Django's own backend builds one on every call (~0.1 ms of CPU each,
     # and a page makes several: session, bell and banner, throttle)
-    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL, "OPTIONS": REDIS_CACHE_OPTIONS}
+    }
 else:
     CACHES = {
         "default": {
@@ -129,7 +170,11 @@ OBJECT_CACHE_URL = env.str("OBJECT_CACHE_URL", default="") or REDIS_URL
 if OBJECT_CACHE_URL.startswith("dummycache://"):
     CACHES["objects"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
 elif OBJECT_CACHE_URL:
-    CACHES["objects"] = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": OBJECT_CACHE_URL}
+    CACHES["objects"] = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": OBJECT_CACHE_URL,
+        "OPTIONS": REDIS_CACHE_OPTIONS,
+    }
 else:
     CACHES["objects"] = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -177,8 +222,30 @@ MFA_TOTP_ISSUER = "socialgov"
 # company groups (communications, it_security, auditor) and "staff" (staff and superusers). Everyone who decides or
 # exports, by default (accounts.permissions.requires_mfa).
 MFA_REQUIRED_ROLES = frozenset(
-    env.list("MFA_REQUIRED_ROLES", default=["manager", "reviewer", "communications", "it_security", "auditor", "staff"])
+    env.list(
+        "MFA_REQUIRED_ROLES",
+        default=["manager", "reviewer", "communications", "it_security", "auditor", "compliance", "staff"],
+    )
 )
+# Single sign-on (allauth's socialaccount; sso/): identity providers are SocialApp rows IT adds on /sso/ (OIDC: issuer,
+# client id and secret; SAML: IdP entity id and metadata). E-mail domains bound to a provider sign in there (home-realm
+# discovery on the sign-in page); "SSO required" refuses passwords for them; a first sign-in creates the account when
+# the domain allows it, with departments from the provider's claim mapping. sso/providers.py adds the OIDC nonce and
+# the SAML replay cache to allauth's providers.
+ACCOUNT_FORMS = {"login": "sso.forms.LoginForm"}
+SOCIALACCOUNT_ADAPTER = "sso.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"provider_class": "sso.providers.OidcProvider", "OAUTH_PKCE_ENABLED": True},
+    "saml": {"provider_class": "sso.providers.SamlProvider"},
+}
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+# A provider's verified address signs in the existing account of that address (only domains bound to the provider
+# count as verified: sso.providers).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
 # Sessions are recorded at sign-in; tracking every request would cost four queries a page.
 USERSESSIONS_TRACK_ACTIVITY = False
 
@@ -190,7 +257,7 @@ USE_TZ = True
 
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))).resolve()  # collectstatic
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -202,12 +269,14 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+MEDIA_ROOT = str(Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))).resolve())
 MEDIA_URL = "/media/"
 
 # --- E-mail -----------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set by the line above
+    EMAIL_BACKEND = "socialgov.mail.ConsoleBackend"  # one line each on the console, whole under var/mail/
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="socialgov <socialgov@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -248,14 +317,24 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
-if not DEBUG:
+if TRUSTED_PROXY_COUNT:
+    # only a trusted proxy says the client spoke HTTPS; without one a client would choose its own scheme
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-    SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+    # each its own choice, off unless set: both are hard to undo once browsers have seen them
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Leaving includeSubDomains and preload off is the operator's choice above, not an oversight to warn about: the
+# README's `check --deploy --fail-level WARNING` passes with them off.
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # covering indexes (INCLUDE) are PostgreSQL's; SQLite, the one-machine default, builds them without the extra
+    # columns: nothing to act on, so no warning block on every start
+    SILENCED_SYSTEM_CHECKS.append("models.W040")
 
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -335,9 +414,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
 else:
     # A message a worker took but never acknowledged (the worker was killed) goes back to the queue
-    # this many seconds after it was taken, when a worker next starts or polls. Longer than any
-    # task runs and than the longest countdown (webhook back-off), or those run twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+    # this many seconds after it was taken. Longer than any task runs and than the longest countdown
+    # (webhook back-off), or those run twice. Every worker looks for such messages every
+    # ``unacked_restore_interval`` seconds; kombu's default throttle (10) makes it look only on every
+    # tenth of those turns, about every 100 s, so a message due back waited up to that long on top of
+    # its timeout. A throttle of 1 looks every turn: one cheap sorted-set query a worker each interval.
+    _visibility = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _visibility,
+        "unacked_restore_interval": max(1, min(10, _visibility)),
+        "unacked_restore_throttle": 1,
+    }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -349,7 +436,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A publish that cannot reach the broker gives up quickly: the outbox sweep re-sends it.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's scheduler (the schedule in the database), sending only while it holds the beat lock
+# in Redis: a second beat stands by (socialgov/scheduler.py). Each sent task's last run is written at once,
+# so a standby that takes over knows what the leader already sent.
+CELERY_BEAT_SCHEDULER = "socialgov.scheduler:LeaderScheduler"
+CELERY_BEAT_SYNC_EVERY = 1
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Notifications ----------------------------------------------------------
@@ -358,6 +449,16 @@ WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_BACKOFF_BASE = env.int("WEBHOOK_BACKOFF_BASE", default=30)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 OUTBOX_SWEEP_AFTER = timedelta(seconds=env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=60))
+# Networks outbound requests (webhooks) may reach although they are loopback, private or link-local
+# (socialgov/outbound.py): on-premises receivers, e.g. 10.20.0.0/16. Empty: public addresses only.
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
+for _network in OUTBOUND_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"OUTBOUND_ALLOWED_NETWORKS: {_network!r} is not a network (e.g. 10.20.0.0/16 or 192.0.2.7)."
+        ) from None
 
 # --- Audit trail: the key that signs checkpoints, and where they are written (both outside the database) ---
 AUDIT_SIGNING_KEY_FILE = env.str("AUDIT_SIGNING_KEY_FILE", default="")
@@ -365,10 +466,35 @@ AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY", default="")
 AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "audit-checkpoints"))
 
 # --- Logging ----------------------------------------------------------------
+# text: readable lines. json: one JSON object a line (structlog's formatter over the standard library's records), with
+# the request id and the person on every line of a request and one line per request (socialgov.request: method,
+# path, status, duration_ms), for log collectors.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "foreign_pre_chain": [
+                structlog.contextvars.merge_contextvars,
+                structlog.stdlib.add_log_level,
+                structlog.stdlib.add_logger_name,
+                structlog.stdlib.ExtraAdder(),
+                structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),
+                structlog.processors.format_exc_info,
+            ],
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.JSONRenderer(),
+            ],
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+# LOG_FORMAT=json: the worker's and beat's lines go through LOGGING too, rather than Celery's own format
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT == "text"

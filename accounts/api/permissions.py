@@ -22,4 +22,4 @@ class MfaSatisfied(BasePermission):
     code = "mfa_required"  # as the pages' middleware answers the API
 
     def has_permission(self, request, view):
-        return not request.user.is_authenticated or mfa_satisfied(request.user)
+        return not request.user.is_authenticated or mfa_satisfied(request.user, request)

@@ -181,7 +181,13 @@ def test_sign_up_is_closed_without_corporate_domains(client):
 
 
 @override_settings(SIGNUP_EMAIL_DOMAINS=["example.com"])
-def test_sign_up_needs_a_corporate_address_and_a_verified_email(client):
+def test_sign_up_needs_a_corporate_address_and_a_verified_email(
+    client, django_capture_on_commit_callbacks, monkeypatch
+):
+    from accounts import tasks
+
+    # the worker sends allauth's e-mails: here, at once
+    monkeypatch.setattr(tasks.send_email, "apply_async", lambda args: tasks.send_email(*args))
     bad = client.post(
         "/accounts/signup/",
         {"email": "me@gmail.com", "password1": "a-long-passphrase-1", "password2": "a-long-passphrase-1"},
@@ -189,10 +195,11 @@ def test_sign_up_needs_a_corporate_address_and_a_verified_email(client):
     assert bad.status_code == 200 and "company e-mail" in bad.content.decode()
     assert not User.objects.filter(email="me@gmail.com").exists()
 
-    response = client.post(
-        "/accounts/signup/",
-        {"email": "new@example.com", "password1": "a-long-passphrase-1", "password2": "a-long-passphrase-1"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/signup/",
+            {"email": "new@example.com", "password1": "a-long-passphrase-1", "password2": "a-long-passphrase-1"},
+        )
     assert response.status_code == 302 and response["Location"] == "/accounts/confirm-email/"
     assert len(mail.outbox) == 1 and "new@example.com" in mail.outbox[0].to
     assert client.get("/").status_code == 302  # not signed in until verified
@@ -200,9 +207,39 @@ def test_sign_up_needs_a_corporate_address_and_a_verified_email(client):
     assert not address.verified
 
 
-def test_password_reset_sends_a_link(client, employee):
-    response = client.post("/accounts/password/reset/", {"email": employee.email})
-    assert response.status_code == 302
+def test_password_reset_sends_a_link_from_the_worker(client, employee, django_capture_on_commit_callbacks, monkeypatch):
+    from accounts import tasks
+
+    # given: what is handed to the worker
+    queued = []
+    monkeypatch.setattr(tasks.send_email, "apply_async", lambda args: queued.append(args[0]))
+
+    # when: a reset for a known address and one for an unknown address
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password/reset/", {"email": employee.email})
+        unknown = client.post("/accounts/password/reset/", {"email": "nobody@example.com"})
+
+    # then: the same answer, nothing sent in the request; the worker's task sends each
+    assert response.status_code == unknown.status_code == 302
+    assert mail.outbox == []
+    assert [m["to"] for m in queued] == [[employee.email], ["nobody@example.com"]]
+    for message in queued:
+        tasks.send_email(message)
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+    assert "/accounts/password/reset/key/" not in mail.outbox[1].body
+
+
+def test_account_email_is_sent_in_the_request_when_the_broker_is_away(
+    client, employee, django_capture_on_commit_callbacks
+):
+    from conftest import use_broker
+
+    use_broker("redis://127.0.0.1:1/0")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/accounts/password/reset/", {"email": employee.email})
+    finally:
+        use_broker("memory://")
     assert len(mail.outbox) == 1 and "/accounts/password/reset/key/" in mail.outbox[0].body
 
 

@@ -186,6 +186,37 @@ def test_verify_audit_names_the_link_after_a_removed_one(employee):
     assert broken.event_id == events[2].pk and "missing" in broken.reason
 
 
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the triggers refuse these edits on PostgreSQL")
+def test_verify_audit_names_every_kind_of_tampering_in_one_walk(employee):
+    # given five events: a link's hash edited, a personal row added, an event removed with its rows left
+    events = make_events(employee, 5)
+    ids = [e.pk for e in events]
+    position = {e: p for p, e in ChainLink.objects.values_list("position", "event_id")}
+    _sql("UPDATE audit_chainlink SET hash = %s WHERE event_id = %s", ["f" * 64, ids[1]])
+    _sql(
+        "INSERT INTO audit_auditpersonal (event_id, ref, salt, commitment, label, data) "
+        "VALUES (%s, 'other', '', '', '', '{}')",
+        [ids[2]],
+    )
+    _sql("DELETE FROM audit_auditevent WHERE id = %s", [ids[3]])
+
+    # when
+    result = audit.verify_range(ids[0], ids[4])
+
+    # then each is named at its event and position, and the first is the one reported
+    assert sorted(((b.event_id, b.position, b.reason) for b in result.breaks), key=lambda b: (b[0], b[2])) == [
+        (ids[1], position[ids[1]], "its link's hash does not match (the link was edited)"),
+        (ids[2], position[ids[2]], "a personal row 'other' was added to it"),
+        (ids[2], position[ids[2]], "its content or its personal rows do not match its hash (edited or removed)"),
+        (ids[2], position[ids[2]], "its personal row 'other' was edited"),
+        (ids[3], position[ids[3]], "it was removed (its link remains)"),
+        (ids[3], None, "it was removed (its personal rows remain)"),
+    ]
+    assert result.broken.event_id == ids[1] and result.checked == 4
+    _sql("DELETE FROM audit_auditpersonal WHERE event_id = %s", [ids[3]])  # the test database's FK check
+    _sql("DELETE FROM audit_chainlink WHERE event_id = %s", [ids[3]])
+
+
 def test_verify_audit_reports_an_intact_chain(employee):
     make_events(employee, 4)
     out = io.StringIO()

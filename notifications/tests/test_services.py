@@ -389,6 +389,68 @@ def test_a_batch_delivery_run_twice_sends_each_e_mail_once(django_capture_on_com
     assert not Notification.objects.filter(delivered_at__isnull=True).exists()
 
 
+class _WorkerKilled(BaseException):
+    """Stands for SIGKILL: nothing after it runs (not an ``Exception``: the service must not catch it)."""
+
+
+def test_a_batch_cut_short_keeps_the_e_mails_already_sent_recorded_so_none_goes_twice(
+    django_capture_on_commit_callbacks, enqueued, monkeypatch
+):
+    # given a batch of three whose worker dies while handing over the second
+    people = UserFactory.create_batch(3)
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = _notify(people)
+    ids = [n.pk for n in rows]
+    real_send = services._send_rendered
+    calls = []
+
+    def dies_on_the_second(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 2:
+            raise _WorkerKilled
+        real_send(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_send_rendered", dies_on_the_second)
+    with pytest.raises(_WorkerKilled):
+        services.notifications_deliver_email(ids)
+    monkeypatch.setattr(services, "_send_rendered", real_send)
+
+    # when the leases have run out and the batch runs again (the sweep, or the message handed out again)
+    Notification.objects.filter(pk__in=ids).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    again = services.notifications_deliver_email(ids)
+
+    # then the one that had gone out is not sent again: each person has their e-mail once
+    assert again == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
+    assert set(Notification.objects.filter(pk__in=ids).values_list("email_state", flat=True)) == {EmailState.SENT}
+
+
+def test_every_copy_of_a_notifications_e_mail_carries_its_id_and_one_message_id(
+    django_capture_on_commit_callbacks, enqueued, settings
+):
+    # given
+    settings.SITE_URL = "https://socialgov.example.com"
+    alice = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        (n,) = _notify([alice])
+
+    # when it is sent alone, and (its lease run out) as part of a batch
+    services.notification_deliver_email(n.pk)
+    Notification.objects.filter(pk=n.pk).update(email_state=EmailState.PENDING, delivered_at=None, next_attempt_at=None)
+    services.notifications_deliver_email([n.pk])
+
+    # then both copies say which notification they are, under the same Message-ID
+    first, second = mail.outbox
+    assert (
+        first.extra_headers
+        == second.extra_headers
+        == {
+            "Message-ID": f"<notification-{n.pk}@socialgov.example.com>",
+            "X-Socialgov-Notification": str(n.pk),
+        }
+    )
+
+
 def test_a_batch_renders_a_shared_text_once_and_gives_each_e_mail_its_own(
     django_capture_on_commit_callbacks, enqueued, monkeypatch
 ):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import unicodedata
 
 import pytest
@@ -11,9 +10,10 @@ from hypothesis import strategies as st
 
 from accounts.tests.factories import DepartmentFactory
 from policies.choices import LinkMode, RuleKind, RuleSeverity
-from policies.content import PATTERN_TIMEOUT, Finding, Severity, check_text, evaluate
+from policies.content import CHECK_BUDGET, PATTERN_TIMEOUT, Finding, Severity, check_text, evaluate
 from policies.models import ContentRule
 from policies.tests.factories import ContentRuleFactory, platform
+from policies.tests.regexspy import FakeClock, Search, Searches
 from policies.textnorm import fold
 
 pytestmark = pytest.mark.django_db
@@ -172,31 +172,45 @@ def test_check_text_costs_one_query(department, django_assert_num_queries):
 CATASTROPHIC = r"(a|aa)+$"  # exponential backtracking on "aaaa…!"
 
 
-def test_a_catastrophic_pattern_answers_within_the_bound(department):
+@pytest.fixture
+def searches(monkeypatch):
+    """Every pattern rule's search recorded with its timeout, on a clock that moves only by timeouts spent."""
+    from policies import content
+
+    clock = FakeClock()
+    watched = Searches(clock=clock)
+    compile_pattern = content._pattern_regex
+    monkeypatch.setattr(content, "_pattern_regex", lambda pattern: watched.wrap(compile_pattern(pattern)))
+    monkeypatch.setattr(content, "time", clock)
+    return watched
+
+
+def test_a_catastrophic_pattern_answers_within_the_bound(department, searches):
     # given a rule that backtracks exponentially (about 1.2 s at 30 characters, doubling with each more),
     # standing for one the save-time probes miss (the factory skips validation)
     ContentRuleFactory(kind=RuleKind.PATTERN, terms="", pattern=CATASTROPHIC, message="Too many a's.")
     ContentRuleFactory(terms="scam")
     # when
-    started = time.monotonic()
     findings = check_text(text="a" * 5000 + "! scam", department=department)
-    elapsed = time.monotonic() - started
-    # then: the pattern was cut off at PATTERN_TIMEOUT (50 ms) and the check answered well within 0.5 s
-    assert elapsed < 0.5
+    # then: the pattern ran once, bounded by PATTERN_TIMEOUT (50 ms), and was cut off there
     assert PATTERN_TIMEOUT == 0.05
+    assert searches.of(CATASTROPHIC) == [Search(CATASTROPHIC, PATTERN_TIMEOUT, timed_out=True)]
     by_kind = {f.kind: f for f in findings}
     assert by_kind[RuleKind.PATTERN].severity == Severity.WARN
     assert "could not be checked within 50 ms" in by_kind[RuleKind.PATTERN].message
     assert by_kind[RuleKind.LEXICON].severity == Severity.BLOCK  # the other rules still ran
 
 
-def test_many_catastrophic_patterns_share_one_budget(department):
+def test_many_catastrophic_patterns_share_one_budget(department, searches):
     for _ in range(30):
         ContentRuleFactory(kind=RuleKind.PATTERN, terms="", pattern=CATASTROPHIC)
-    started = time.monotonic()
     findings = check_text(text="a" * 200 + "!", department=department)
-    assert time.monotonic() - started < 1.0  # CHECK_BUDGET 0.5 s, then each pattern gets 1 ms
+    # CHECK_BUDGET (0.5 s) is spent by the first ten at PATTERN_TIMEOUT each; every later one gets 1 ms
+    assert CHECK_BUDGET == 10 * PATTERN_TIMEOUT
+    timeouts = [(round(s.timeout, 6), s.timed_out) for s in searches.of(CATASTROPHIC)]
+    assert timeouts == [(PATTERN_TIMEOUT, True)] * 10 + [(0.001, True)] * 20
     assert len(findings) == 30
+    assert all("could not be checked" in f.message for f in findings)
 
 
 # --- Properties ----------------------------------------------------------------------

@@ -7,17 +7,23 @@ These throttles keep one counter a window instead, which starts with the window'
 expires with it: at most ``num_requests`` pass in a window, and a refused request is told to retry
 when the window ends. (A burst straddling two windows may pass up to twice the rate in a short span;
 the rate over time is the same.) On Redis the counter is one script (``INCR``, ``EXPIRE`` on the first, ``TTL``);
-on other caches ``add`` + ``incr``.
+on other caches ``add`` + ``incr``. While Redis does not answer, requests are let through (and it is logged).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache import cache as default_cache
 from django_redis.cache import RedisCache
+from redis.exceptions import RedisError
 from rest_framework import throttling
+
+from socialgov.middleware import client_ip
+
+log = logging.getLogger(__name__)
 
 # INCR, and the window's expiry set by its first request: one command, one round trip
 _COUNT_SCRIPT = """
@@ -49,7 +55,11 @@ class CountingRateThrottle(throttling.SimpleRateThrottle):
         if isinstance(cache, RedisCache):
             full_key = cache.make_and_validate_key(key)
             client = cache.client.get_client(write=True)  # django-redis keeps one client a server
-            count, ttl = client.eval(_COUNT_SCRIPT, 1, full_key, self.duration)
+            try:
+                count, ttl = client.eval(_COUNT_SCRIPT, 1, full_key, self.duration)
+            except RedisError as exc:  # Redis away (restarting): let the request through rather than fail it
+                log.warning("Throttle not counted (Redis unreachable): %s", exc)
+                return 0, float(self.duration)
             return int(count), float(ttl if ttl > 0 else self.duration)
         now = time.time()
         if cache.add(key, (now, 1), self.duration):
@@ -62,6 +72,10 @@ class CountingRateThrottle(throttling.SimpleRateThrottle):
 
     def wait(self):
         return self.remaining
+
+    def get_ident(self, request):
+        """The client address allauth's rate limits and the audit trail use (``TRUSTED_PROXY_COUNT``), not DRF's."""
+        return client_ip(request) or ""
 
 
 class AnonRateThrottle(CountingRateThrottle, throttling.AnonRateThrottle):

@@ -15,6 +15,7 @@ from policies.api.views import (
     TrainingCompletionViewSet,
     TrainingCourseViewSet,
 )
+from records.api import views as records
 from socialgov.api.checks import ContentCheckView, GateView
 from socialgov.decision_views import DecisionRegisterView
 
@@ -42,6 +43,8 @@ router.register("reviews", approvals.ReviewViewSet, basename="review")
 router.register("approval-routes", approvals.ApprovalRouteViewSet, basename="approvalroute")
 router.register("delegations", approvals.DelegationViewSet, basename="delegation")
 router.register("lockdowns", approvals.LockdownViewSet, basename="lockdown")
+router.register("legal-holds", records.LegalHoldViewSet, basename="legalhold")
+router.register("subject-requests", records.SubjectRequestViewSet, basename="subjectrequest")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -151,6 +151,20 @@ def _world(employee, reviewer, manager, it_security, communications, superuser, 
         reviewer=it_security, outcome="passed", checklist={}
     )
     objects["approvals.attachment"] = None
+    import datetime as dt
+
+    from records import bundles, subjects
+    from records import services as records
+
+    objects["records.legalhold"] = records.hold_set(actor=it_security, channel=channel, reason="Walk case")
+    objects["records.retentionrule"] = records.retention_rule_set(
+        actor=it_security, record_type="notification", keep_days=400
+    )
+    objects["records.retentionrun"] = records.retention_apply()
+    objects["records.archiveexport"] = bundles.archive_export(
+        actor=it_security, channel=channel, date_from=dt.date(2026, 1, 1), date_to=timezone.localdate()
+    )[0]
+    objects["records.subjectrequest"] = subjects.subject_access_export(actor=it_security, person=employee)[0]
     return objects, w
 
 
@@ -260,6 +274,11 @@ TABLE: dict[str, Row] = {
     ),
     "approvals.delegation": Row(make=None),
     "approvals.lockdown": Row(make=None),
+    "records.legalhold": Row(make=None),
+    "records.retentionrule": Row(make=None),
+    "records.retentionrun": Row(make=None),
+    "records.archiveexport": Row(make=None),
+    "records.subjectrequest": Row(make=None),
 }
 
 

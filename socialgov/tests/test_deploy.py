@@ -25,6 +25,7 @@ PRODUCTION_ENV = {
     "SECURE_SSL_REDIRECT": "1",
     "SECURE_HSTS_SECONDS": "31536000",
     "ALLOWED_HOSTS": "socialgov.example.com",
+    "TRUSTED_PROXY_COUNT": "1",
 }
 
 
@@ -37,6 +38,10 @@ def _production_env(tmp_path) -> dict[str, str]:
     if not key.exists():
         key.write_text(signing.generate_pem())
     env.update(AUDIT_SIGNING_KEY_FILE=str(key), AUDIT_CHECKPOINT_DIR=str(tmp_path / "checkpoints"))
+    static = tmp_path / "static"  # as collectstatic leaves it, for no files (the README's deployment test runs it)
+    static.mkdir(exist_ok=True)
+    (static / "staticfiles.json").write_text('{"paths": {}, "version": "1.1", "hash": ""}')
+    env.update(STATIC_ROOT=str(static))
     return env
 
 
@@ -87,11 +92,11 @@ def test_production_responses_carry_hsts_and_secure_cookies(tmp_path):
         "from django.test import Client\n"
         "from django.conf import settings\n"
         "c = Client(HTTP_X_FORWARDED_PROTO='https', HTTP_HOST='socialgov.example.com')\n"
-        "r = c.get('/healthz')\n"
+        "r = c.get('/audit/checkpoints/public-key.pem')\n"
         "print(r.status_code)\n"
         "print(r.headers.get('Strict-Transport-Security'))\n"
         "print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY)\n"
-        "r = Client(HTTP_HOST='socialgov.example.com').get('/healthz')\n"
+        "r = Client(HTTP_HOST='socialgov.example.com').get('/audit/checkpoints/public-key.pem')\n"
         "print(r.status_code, r.headers.get('Location'))\n"
     )
 
@@ -104,9 +109,9 @@ def test_production_responses_carry_hsts_and_secure_cookies(tmp_path):
     assert result.returncode == 0, result.stderr
     status, hsts, cookies, plain = result.stdout.strip().splitlines()[-4:]
     assert status == "200"
-    assert hsts == "max-age=31536000; includeSubDomains; preload"
+    assert hsts == "max-age=31536000"  # includeSubDomains and preload only when set (SECURE_HSTS_*)
     assert cookies == "True True True"
-    assert plain == "301 https://socialgov.example.com/healthz"  # plain http is redirected
+    assert plain == "301 https://socialgov.example.com/audit/checkpoints/public-key.pem"  # plain http is redirected
 
 
 @pytest.mark.django_db

@@ -96,7 +96,16 @@ ROUTES: list[Route] = [
 # Routes served by libraries (allauth, the admin's own pages, DRF's format suffixes) are tested by them;
 # the admin index above proves the admin sits behind our sign-in.
 THIRD_PARTY_NAMESPACES = {"admin", "usersessions", "mfa"}
-THIRD_PARTY_PREFIXES = ("account_", "mfa_", "usersessions_", "socialaccount_", "django_celery_beat")
+# allauth's OIDC and SAML routes are driven end to end by sso/tests/test_*_browser.py.
+THIRD_PARTY_PREFIXES = (
+    "account_",
+    "mfa_",
+    "usersessions_",
+    "socialaccount_",
+    "openid_connect_",
+    "saml_",
+    "django_celery_beat",
+)
 
 
 def our_route_names() -> set[str]:
@@ -125,9 +134,11 @@ def all_tables() -> list[Any]:
     from approvals.tests.permission_table import ROWS as APPROVALS
     from channels_registry.tests.test_permission_table import ROUTES as REGISTRY
     from policies.tests.routes import POLICY_ROUTES
+    from records.tests.routes import RECORD_ROUTES
     from reports.tests.routes import REPORT_ROUTES
+    from sso.tests.routes import SSO_ROUTES
 
-    return [*ROUTES, *POLICY_ROUTES, *REGISTRY, *APPROVALS, *REPORT_ROUTES]
+    return [*ROUTES, *POLICY_ROUTES, *REGISTRY, *APPROVALS, *REPORT_ROUTES, *RECORD_ROUTES, *SSO_ROUTES]
 
 
 def test_every_route_is_in_the_table():

@@ -31,6 +31,7 @@ PEOPLE = [
     ("admin@example.com", "Ada Admin", [("IT", Role.MANAGER)], [], True),
     ("itsec@example.com", "Ivan Security", [("IT", Role.REVIEWER)], [G.IT_SECURITY], False),
     ("auditor@example.com", "Aud Itor", [("Legal", Role.MEMBER)], [G.AUDITOR], False),
+    ("compliance@example.com", "Cleo Compliance", [("Legal", Role.MEMBER)], [G.COMPLIANCE], False),
     ("comms@example.com", "Cora Comms", [("Marketing", Role.REVIEWER)], [G.COMMUNICATIONS], False),
     ("manager@example.com", "Mona Manager", [("Marketing", Role.MANAGER)], [], False),
     ("reviewer@example.com", "Rui Reviewer", [("Marketing", Role.REVIEWER)], [], False),

@@ -1,0 +1,31 @@
+"""One FilterSet per listed model, shared by the pages and the API."""
+
+import django_filters
+from django import forms
+
+from accounts.models import Department
+from channels_registry.models import Channel
+from records.choices import RequestKind, RequestState
+from records.models import LegalHold, SubjectRequest
+
+
+class LegalHoldFilter(django_filters.FilterSet):
+    active = django_filters.BooleanFilter(field_name="released_at", lookup_expr="isnull", label="In force")
+    channel = django_filters.ModelChoiceFilter(
+        queryset=Channel.objects.all(), widget=forms.NumberInput, label="Channel (number)"
+    )
+    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), to_field_name="slug")
+
+    class Meta:
+        model = LegalHold
+        fields = ["active", "channel", "department"]
+
+
+class SubjectRequestFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=RequestKind.choices)
+    state = django_filters.ChoiceFilter(choices=RequestState.choices)
+    person = django_filters.NumberFilter(field_name="person_id", label="Person (number)")
+
+    class Meta:
+        model = SubjectRequest
+        fields = ["kind", "state", "person"]

@@ -1,0 +1,95 @@
+"""Where socialgov may send requests: the outbound address guard (webhooks, and every later outbound fetch).
+
+A URL someone configures (a webhook endpoint) must not turn the server into a way into the company's own network:
+loopback, link-local (cloud metadata at 169.254.169.254), private, multicast, reserved and unspecified addresses
+are refused, unless ``OUTBOUND_ALLOWED_NETWORKS`` names the network (tests, on-premises receivers). Check a URL
+when it is saved (``check_url``: a form error or a 400 with the reason) and again just before each request, after
+resolving the name then (a name that later resolves inward is caught). Callers do not follow redirects.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class OutboundRefused(ValueError):
+    """The URL may not be reached; the message says why (fit for a form error or a stored attempt)."""
+
+
+def _kind(ip: Address) -> str | None:
+    """What makes ``ip`` internal, or None for a public address."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return _kind(ip.ipv4_mapped)
+    for kind, inward in (
+        ("loopback", ip.is_loopback),
+        ("link-local", ip.is_link_local),
+        ("multicast", ip.is_multicast),
+        ("unspecified", ip.is_unspecified),
+        ("reserved", ip.is_reserved),
+        ("private", ip.is_private or not ip.is_global),
+    ):
+        if inward:
+            return kind
+    return None
+
+
+def allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(n, strict=False) for n in settings.OUTBOUND_ALLOWED_NETWORKS]
+
+
+def address_refusal(ip: Address) -> str | None:
+    """Why socialgov sends nothing to ``ip`` (e.g. "a private address"), or None when it may."""
+    kind = _kind(ip)
+    if kind is None or any(ip in network for network in allowed_networks() if ip.version == network.version):
+        return None
+    return f"a {kind} address"
+
+
+def resolve(host: str, port: int) -> list[Address]:
+    """Every address ``host`` stands for now (an address literal stands for itself)."""
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise OutboundRefused(f"{host} does not resolve ({exc}).") from None
+    return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos))
+
+
+def check_url(url: str, *, unresolved_ok: bool = False) -> list[Address]:
+    """The addresses ``url`` reaches, all public or allowed; else ``OutboundRefused`` with the reason.
+
+    ``unresolved_ok`` (on save): a name that does not resolve yet passes, with no addresses; the check before each
+    request, which resolves again, refuses it then if it still does not or resolves inward.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise OutboundRefused(f"Not a valid URL: {exc}.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise OutboundRefused("Only http:// and https:// URLs with a host name are allowed.")
+    host = parts.hostname
+    try:
+        addresses = resolve(host, port)
+    except OutboundRefused:
+        if unresolved_ok:
+            return []
+        raise
+    for ip in addresses:
+        reason = address_refusal(ip)
+        if reason:
+            shown = host if host == str(ip) else f"{host} ({ip})"
+            raise OutboundRefused(
+                f"{shown} is {reason}: socialgov sends nothing inside its own network "
+                "unless OUTBOUND_ALLOWED_NETWORKS names the network."
+            )
+    return addresses

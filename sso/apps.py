@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class SsoConfig(AppConfig):
+    name = "sso"
+    verbose_name = "Single sign-on"
+
+    def ready(self):
+        from allauth.account import signals
+
+        from sso import receivers
+
+        signals.user_logged_in.connect(receivers.signed_in, dispatch_uid="sso.signed_in")

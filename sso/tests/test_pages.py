@@ -1,0 +1,121 @@
+"""IT's single sign-on pages: the permission table, hostile input, and what the pages do."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.socialaccount.models import SocialApp
+
+from audit.models import AuditEvent
+from socialgov.testing.hostile import assert_takes_no_form_post, read_only_pages, walk, walkable
+from socialgov.testing.permissions import cases, check
+from sso.models import ClaimRule, SsoDomain
+from sso.tests.routes import SSO_ROUTES
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def objects(department):
+    app = SocialApp.objects.create(
+        provider="openid_connect",
+        provider_id="corp",
+        name="Corp",
+        client_id="socialgov",
+        secret="x",
+        settings={"server_url": "http://127.0.0.1:9"},  # nothing listens there: the test answers at once
+    )
+    return {
+        "app": app,
+        "department": department,
+        "domain": SsoDomain.objects.create(domain="corp.example", app=app),
+        "rule": ClaimRule.objects.create(app=app, claim="groups", value="mkt", department=department, role="member"),
+    }
+
+
+@pytest.mark.parametrize(("route", "role"), cases(SSO_ROUTES))
+def test_permission_table(route, role, objects, request):
+    check(route, role, objects, request=request)
+
+
+@pytest.mark.parametrize("route", walkable(SSO_ROUTES))
+def test_hostile_text_is_refused_or_kept_escaped(route, objects, request):
+    walk(route, objects, request=request)
+
+
+@pytest.mark.parametrize("route", read_only_pages(SSO_ROUTES))
+def test_a_page_with_only_a_get_row_takes_no_form_post(route, objects, request):
+    assert_takes_no_form_post(route, objects, request=request)
+
+
+def test_it_adds_a_saml_provider_binds_a_domain_and_maps_a_group(client, it_security, department):
+    client.force_login(it_security)
+
+    response = client.post(
+        "/sso/new/",
+        {
+            "protocol": "saml",
+            "name": "Entra ID",
+            "slug": "entra",
+            "idp_entity_id": "https://sts.windows.net/tenant/",
+            "sso_url": "https://login.microsoftonline.com/tenant/saml2",
+            "x509cert": "MIIC...",
+            "email_attribute": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+            "mfa_authn_contexts": "urn:example:mfa\n",
+        },
+    )
+    app = SocialApp.objects.get(provider="saml")
+    assert response.status_code == 302 and response["Location"] == f"/sso/{app.pk}/"
+    assert app.client_id == "entra" and app.settings["advanced"]["want_assertion_signed"] is True
+    assert app.settings["mfa_authn_contexts"] == ["urn:example:mfa"]
+    client.post(f"/sso/{app.pk}/domains/", {"domain": "Corp.Example", "sso_required": "on", "create_accounts": "on"})
+    client.post(
+        f"/sso/{app.pk}/mapping/", {"claim": "groups", "value": "mkt", "department": department.pk, "role": "reviewer"}
+    )
+
+    page = client.get(f"/sso/{app.pk}/").content.decode()
+    assert "corp.example" in page and "/accounts/saml/entra/acs/" in page and "Reviewer" in page
+    assert list(AuditEvent.objects.order_by("pk").values_list("action", flat=True)) == [
+        "sso.provider_created",
+        "sso.domain_saved",
+        "sso.mapping_added",
+    ]
+
+
+def test_an_oidc_provider_is_tested_against_its_discovery_document(client, it_security):
+    from sso.tests.idps import start_oidc
+
+    server = start_oidc(
+        clients=[{"client_id": "c", "client_secret": "s" * 20, "redirect_uris": ["http://x/cb"]}], accounts={}
+    )
+    try:
+        app = SocialApp.objects.create(
+            provider="openid_connect", provider_id="t", name="T", client_id="c", settings={"server_url": server.url}
+        )
+        client.force_login(it_security)
+        page = client.post(f"/sso/{app.pk}/test/", follow=True).content.decode()
+    finally:
+        server.stop()
+    assert f"Discovery read: issuer {server.url}" in page
+
+
+def test_a_provider_that_does_not_answer_is_reported_not_a_500(client, it_security, objects):
+    client.force_login(it_security)
+    page = client.post(f"/sso/{objects['app'].pk}/test/", follow=True).content.decode()
+    assert "Could not read it" in page
+
+
+def test_the_secret_is_kept_when_left_empty_and_never_audited(client, it_security, objects):
+    client.force_login(it_security)
+    client.post(
+        f"/sso/{objects['app'].pk}/edit/",
+        {
+            "protocol": "openid_connect",
+            "name": "Corp",
+            "slug": "corp",
+            "issuer": "https://idp.example",
+            "client_id": "socialgov",
+        },
+    )
+    objects["app"].refresh_from_db()
+    assert objects["app"].secret == "x" and objects["app"].settings["server_url"] == "https://idp.example"
+    assert "secret" not in AuditEvent.objects.get(action="sso.provider_changed").data["changed"]

@@ -1,0 +1,277 @@
+"""IT's single sign-on pages: identity providers, their e-mail domains and claim mapping, and a test of each."""
+
+from __future__ import annotations
+
+import requests
+from allauth.socialaccount.models import SocialApp
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import is_it_security
+from socialgov.errors import DomainError, Forbidden
+from socialgov.pagekit import errors_to_form, run_from_button
+from sso import selectors, services
+from sso.forms import DomainForm, ProviderForm, RuleForm
+from sso.models import ClaimRule, SsoDomain
+
+
+def _it_only(request) -> None:
+    if not is_it_security(request.user):
+        raise PermissionDenied("Only IT security manages single sign-on.")
+
+
+def _provider_or_404(pk: int) -> SocialApp:
+    try:
+        return selectors.provider(pk)
+    except SocialApp.DoesNotExist:
+        from django.http import Http404
+
+        raise Http404("No such identity provider.") from None
+
+
+@login_required
+def provider_list(request):
+    _it_only(request)
+    return render(request, "sso/provider_list.html", {"providers": selectors.providers()})
+
+
+def _sp_values(request, app: SocialApp) -> list[tuple[str, str]]:
+    """What the IdP needs from us."""
+    if app.provider == "openid_connect":
+        callback = reverse("openid_connect_callback", kwargs={"provider_id": app.provider_id})
+        return [("Redirect (callback) URI", request.build_absolute_uri(callback))]
+    slug = app.client_id
+    metadata = request.build_absolute_uri(reverse("saml_metadata", args=[slug]))
+    return [
+        ("Entity id (audience)", (app.settings.get("sp") or {}).get("entity_id") or metadata),
+        ("Assertion consumer service (ACS)", request.build_absolute_uri(reverse("saml_acs", args=[slug]))),
+        ("Our metadata", metadata),
+    ]
+
+
+@login_required
+def provider_detail(request, pk):
+    _it_only(request)
+    app = _provider_or_404(pk)
+    return render(
+        request,
+        "sso/provider_detail.html",
+        {
+            "app": app,
+            "sp_values": _sp_values(request, app),
+            "domain_form": DomainForm(),
+            "rule_form": RuleForm(),
+            "test_result": request.session.pop(f"sso_test_{app.pk}", None),
+        },
+    )
+
+
+def _initial(app: SocialApp) -> dict:
+    settings = app.settings or {}
+    idp = settings.get("idp") or {}
+    mapping = settings.get("attribute_mapping") or {}
+    first = lambda v: (v[0] if isinstance(v, list) and v else v) or ""  # noqa: E731
+    return {
+        "protocol": app.provider,
+        "name": app.name,
+        "slug": app.provider_id or app.client_id,
+        "issuer": settings.get("server_url", ""),
+        "client_id": app.client_id if app.provider == "openid_connect" else "",
+        "scope": " ".join(settings.get("scope") or ["openid", "email", "profile"]),
+        "mfa_amr": " ".join(settings.get("mfa_amr") or ["mfa", "otp", "hwk"]),
+        "idp_entity_id": idp.get("entity_id", ""),
+        "metadata_url": idp.get("metadata_url", ""),
+        "sso_url": idp.get("sso_url", ""),
+        "x509cert": idp.get("x509cert", ""),
+        "sp_entity_id": (settings.get("sp") or {}).get("entity_id", ""),
+        "email_attribute": first(mapping.get("email")),
+        "name_attribute": first(mapping.get("name")),
+        "mfa_authn_contexts": "\n".join(settings.get("mfa_authn_contexts") or []),
+    }
+
+
+def _apply(app: SocialApp, data: dict) -> list[str]:
+    """The form's values on the SocialApp; returns the names of what changed."""
+    before = _initial(app) if app.pk else {}
+    app.provider, app.name = data["protocol"], data["name"]
+    settings = dict(app.settings or {})
+    if app.provider == "openid_connect":
+        app.provider_id, app.client_id = data["slug"], data["client_id"]
+        if data.get("secret"):
+            app.secret = data["secret"]
+        settings.update(
+            server_url=data["issuer"],
+            scope=data["scope"].split() or ["openid", "email", "profile"],
+            mfa_amr=data["mfa_amr"].split(),
+        )
+    else:
+        app.provider_id = app.client_id = data["slug"]
+        idp = {"entity_id": data["idp_entity_id"]}
+        if data.get("metadata_url"):
+            idp["metadata_url"] = data["metadata_url"]
+        else:
+            idp.update(sso_url=data["sso_url"], x509cert=data["x509cert"])
+        mapping = {"email": [data["email_attribute"] or "email"]}
+        if data.get("name_attribute"):
+            mapping["name"] = [data["name_attribute"]]
+        settings.update(
+            idp=idp,
+            attribute_mapping=mapping,
+            mfa_authn_contexts=[line.strip() for line in data["mfa_authn_contexts"].splitlines() if line.strip()],
+        )
+        if data.get("sp_entity_id"):
+            settings["sp"] = {"entity_id": data["sp_entity_id"]}
+        else:
+            settings.pop("sp", None)
+    app.settings = settings
+    after = _initial(app)
+    changed = [k for k in after if before.get(k) != after[k]]
+    if data.get("secret"):
+        changed.append("secret")
+    return changed
+
+
+@login_required
+def provider_edit(request, pk=None):
+    _it_only(request)
+    app = _provider_or_404(pk) if pk else SocialApp()
+    form = ProviderForm(request.POST or None, initial=_initial(app) if pk else None, editing=bool(pk))
+    if request.method == "POST" and form.is_valid():
+        slug_taken = (
+            SocialApp.objects.filter(provider__in=selectors.PROTOCOLS, provider_id=form.cleaned_data["slug"])
+            .exclude(pk=app.pk)
+            .exists()
+        )
+        if slug_taken:
+            form.add_error("slug", "Another provider uses this slug.")
+        else:
+            changed = _apply(app, form.cleaned_data)
+            try:
+                services.provider_save(actor=request.user, app=app, changed=changed)
+            except Forbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+            except DomainError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, f"Provider “{app.name}” saved. Test it, then bind its e-mail domains.")
+                return redirect("sso:provider", pk=app.pk)
+    return render(request, "sso/provider_form.html", {"form": form, "app": app if pk else None})
+
+
+@login_required
+@require_POST
+def provider_delete(request, pk):
+    _it_only(request)
+    app = _provider_or_404(pk)
+    return run_from_button(
+        request,
+        lambda: services.provider_delete(actor=request.user, app=app),
+        ok=f"Provider “{app.name}” deleted: its domains sign in with passwords again.",
+        back=reverse("sso:providers"),
+    )
+
+
+def _test(app: SocialApp) -> tuple[bool, str]:
+    """Reach the provider and read what it publishes: OIDC discovery, or the SAML metadata."""
+    try:
+        if app.provider == "openid_connect":
+            provider = app.get_provider(None)
+            response = requests.get(provider.server_url, timeout=10)
+            response.raise_for_status()
+            config = response.json()
+            issuer = config.get("issuer")
+            if not isinstance(config, dict) or not config.get("authorization_endpoint"):
+                return False, "The discovery document has no authorization endpoint."
+            return True, f"Discovery read: issuer {issuer}, authorization at {config['authorization_endpoint']}."
+        idp = (app.settings or {}).get("idp") or {}
+        if idp.get("metadata_url"):
+            from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
+
+            parsed = OneLogin_Saml2_IdPMetadataParser.parse_remote(
+                idp["metadata_url"], entity_id=idp.get("entity_id"), timeout=10
+            )
+            found = parsed.get("idp") or {}
+            if not found.get("singleSignOnService", {}).get("url"):
+                return False, "The metadata names no sign-in service for this entity id."
+            return True, f"Metadata read: sign-in at {found['singleSignOnService']['url']}, signing certificate found."
+        return True, "No metadata URL: the sign-in URL and certificate are used as entered."
+    except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+        return False, f"Could not read it: {exc}"
+    except Exception as exc:  # noqa: BLE001 - a metadata parser's own errors: shown, never a 500
+        return False, f"Could not read it: {exc}"
+
+
+@login_required
+@require_POST
+def provider_test(request, pk):
+    _it_only(request)
+    app = _provider_or_404(pk)
+    ok, message = _test(app)
+    request.session[f"sso_test_{app.pk}"] = {"ok": ok, "message": message[:500]}
+    return redirect("sso:provider", pk=app.pk)
+
+
+@login_required
+@require_POST
+def domain_add(request, pk):
+    _it_only(request)
+    app = _provider_or_404(pk)
+    form = DomainForm(request.POST)
+    back = reverse("sso:provider", args=[app.pk])
+    if not form.is_valid():
+        messages.error(request, "Check the domain: " + " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect(back)
+    return run_from_button(
+        request,
+        lambda: services.domain_save(actor=request.user, app=app, **form.cleaned_data),
+        ok=f"{form.cleaned_data['domain']} now signs in through {app.name}.",
+        back=back,
+    )
+
+
+@login_required
+@require_POST
+def domain_remove(request, pk, domain_pk):
+    _it_only(request)
+    domain = get_object_or_404(SsoDomain, pk=domain_pk, app_id=pk)
+    return run_from_button(
+        request,
+        lambda: services.domain_remove(actor=request.user, domain=domain),
+        ok=f"{domain.domain} removed: its people sign in with passwords.",
+        back=reverse("sso:provider", args=[pk]),
+    )
+
+
+@login_required
+@require_POST
+def rule_add(request, pk):
+    _it_only(request)
+    app = _provider_or_404(pk)
+    form = RuleForm(request.POST)
+    back = reverse("sso:provider", args=[app.pk])
+    if not form.is_valid():
+        messages.error(request, "Check the mapping line: " + " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect(back)
+    return run_from_button(
+        request,
+        lambda: services.rule_add(actor=request.user, app=app, **form.cleaned_data),
+        ok="Mapping line added: it applies to accounts created from now on.",
+        back=back,
+    )
+
+
+@login_required
+@require_POST
+def rule_remove(request, pk, rule_pk):
+    _it_only(request)
+    rule = get_object_or_404(ClaimRule, pk=rule_pk, app_id=pk)
+    return run_from_button(
+        request,
+        lambda: services.rule_remove(actor=request.user, rule=rule),
+        ok="Mapping line removed.",
+        back=reverse("sso:provider", args=[pk]),
+    )
