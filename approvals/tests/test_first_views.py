@@ -28,8 +28,9 @@ FIRST_VIEW = {
     # the registry's count (capped), its rows, the platforms and departments the filter offers (per-state figures
     # kept a minute)
     "registry": 5,
-    # the post, its history (the version its other parts are kept under), the people named on its open stage
-    "post": 4,
+    # the post, its history (the version its other parts are kept under), the legal holds covering it (records),
+    # the people named on its open stage
+    "post": 5,
 }
 
 
