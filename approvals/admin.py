@@ -9,14 +9,18 @@ from django.contrib import admin, messages
 from approvals import services
 from approvals.choices import RELEASABLE_STATES
 from approvals.models import (
+    ApprovalReceipt,
     ApprovalRoute,
     Attachment,
     Comment,
     Decision,
     Delegation,
+    DriftFinding,
+    FeedEntryMatch,
     Lockdown,
     Post,
     PostRevision,
+    PublicationReport,
     RouteStage,
     StageReview,
 )
@@ -198,3 +202,32 @@ class LockdownAdmin(ReadOnlyAdmin):
     def end(self, request, queryset):
         for lockdown in queryset.filter(ended_at__isnull=True):
             _run(request, lambda lk=lockdown: services.lockdown_end(actor=request.user, lockdown=lk), "Ended.")
+
+
+@admin.register(ApprovalReceipt)
+class ApprovalReceiptAdmin(ReadOnlyAdmin):
+    list_display = ["post", "revision", "channel", "algorithm", "key_id", "created_at"]
+    list_select_related = ["post", "revision", "channel"]
+    search_fields = ["content_hash"]
+
+
+@admin.register(PublicationReport)
+class PublicationReportAdmin(ReadOnlyAdmin):
+    list_display = ["post", "channel", "reported_by", "outcome", "published_at", "url"]
+    list_filter = ["outcome", "source"]
+    list_select_related = ["post", "channel", "reported_by"]
+
+
+@admin.register(DriftFinding)
+class DriftFindingAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "channel", "post", "created_at"]
+    list_filter = ["kind"]
+    list_select_related = ["channel", "post"]
+    search_fields = ["detail", "channel__display_name"]
+
+
+@admin.register(FeedEntryMatch)
+class FeedEntryMatchAdmin(ReadOnlyAdmin):
+    list_display = ["activity", "outcome", "post", "checked_at"]
+    list_filter = ["outcome"]
+    list_select_related = ["activity", "activity__channel", "post"]

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import TextChoices
 
 
 class PostState(models.TextChoices):
@@ -51,3 +52,21 @@ class LockdownScope(models.TextChoices):
     ALL = "all", "Everything"
     DEPARTMENT = "department", "A department"
     CHANNEL = "channel", "A channel"
+
+
+class DriftKind(TextChoices):
+    """What a publication report (or a channel's feed) showed that the approval did not cover."""
+
+    TEXT_CHANGED = "text_changed", "Text changed after approval"
+    LINKS_CHANGED = "links_changed", "Links changed after approval"
+    OTHER_CHANNEL = "other_channel", "Published on another channel"
+    BEFORE_APPROVAL = "before_approval", "Published before approval"
+    DURING_LOCKDOWN = "during_lockdown", "Published during a lockdown"
+    NO_RECEIPT = "no_receipt", "Reported without a receipt"
+    RECEIPT_INVALID = "receipt_invalid", "Receipt does not verify"
+    UNAPPROVED_ENTRY = "unapproved_entry", "Published without approval"
+
+
+class ReportOutcome(TextChoices):
+    RECORDED = "recorded", "Recorded"
+    REFUSED = "refused", "Refused"

@@ -8,8 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Department
-from approvals.choices import PostState
-from approvals.models import Delegation, Lockdown, Post, StageReview
+from approvals.choices import DriftKind, PostState
+from approvals.models import Delegation, DriftFinding, Lockdown, Post, StageReview
 from channels_registry.models import Channel
 
 
@@ -91,3 +91,17 @@ class LockdownFilter(django_filters.FilterSet):
             return qs
         live = Q(ended_at__isnull=True) & (Q(ends_at__isnull=True) | Q(ends_at__gt=timezone.now()))
         return qs.filter(live) if value else qs.exclude(live)
+
+
+class DriftFindingFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=DriftKind.choices, label="What")
+    channel = django_filters.ModelChoiceFilter(
+        queryset=Channel.objects.all(), widget=forms.NumberInput, label="Channel (number)"
+    )
+    department = django_filters.ModelChoiceFilter(
+        field_name="channel__department", queryset=Department.objects.all(), to_field_name="slug"
+    )
+
+    class Meta:
+        model = DriftFinding
+        fields = ["kind", "channel", "department"]

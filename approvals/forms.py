@@ -69,6 +69,12 @@ class CommentForm(forms.Form):
 
 
 class PublishedForm(forms.Form):
+    text = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Text as it went out",
+        help_text="Empty: as approved. It is compared with the approved text.",
+    )
     url = forms.URLField(required=False, label="Address of the published post", assume_scheme="https")
     published_at = forms.DateTimeField(
         required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), help_text="Empty: now."

@@ -6,8 +6,8 @@ from django.db.models import Q
 
 from accounts.choices import Role
 from accounts.models import Department
-from approvals.choices import LockdownScope, Outcome, PostState, StageMode, StageState
-from channels_registry.models import Channel
+from approvals.choices import DriftKind, LockdownScope, Outcome, PostState, ReportOutcome, StageMode, StageState
+from channels_registry.models import Channel, ChannelActivity
 
 USER = settings.AUTH_USER_MODEL
 
@@ -320,3 +320,112 @@ class Lockdown(models.Model):
         if self.scope == LockdownScope.CHANNEL and self.channel_id:
             return self.channel.display_name
         return "everything"
+
+
+class ApprovalReceipt(models.Model):
+    """The signed statement that one revision of a post was approved for one channel.
+
+    ``payload`` is the signed document (canonical JSON: post, revision, channel, approval time and
+    ``content_hash``, the SHA-256 over the normalised text, the links, the attachments' SHA-256 and the
+    channel; see ``approvals.receipts``). ``signature`` is base64: Ed25519 under the audit checkpoints' key
+    (``key_id`` is the SHA-256 of its public key) or, where no such key is configured, HMAC-SHA256 under
+    the SECRET_KEY (``key_id`` "hmac"; SECRET_KEY_FALLBACKS rotate it). Written once, when the revision is
+    approved; never changed.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="receipts")
+    revision = models.OneToOneField(PostRevision, on_delete=models.CASCADE, related_name="receipt")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
+    content_hash = models.CharField(max_length=64)
+    payload = models.JSONField()
+    algorithm = models.CharField(max_length=16)
+    key_id = models.CharField(max_length=64)
+    signature = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["post", "-id"]
+        indexes = [models.Index(fields=["channel", "content_hash"], name="receipt_channel_hash_idx")]
+
+    def __str__(self) -> str:
+        return f"Receipt for revision {self.payload.get('revision')} of post {self.post_id}"
+
+
+class PublicationReport(models.Model):
+    """What an integration (or a publisher) said went out: the text, the network URL, the time, the receipt.
+
+    Kept whether it was recorded or refused (a receipt that does not verify, another channel): the claim is
+    part of the record. ``channel`` is the channel the report named; ``receipt`` the receipt it carried,
+    when that verified.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="publication_reports")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
+    reported_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=16, help_text="page or api")
+    text = models.TextField(blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    links = models.JSONField(default=list, blank=True)
+    published_at = models.DateTimeField()
+    receipt_token = models.TextField(blank=True, help_text="The receipt as it was given.")
+    receipt = models.ForeignKey(ApprovalReceipt, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    outcome = models.CharField(max_length=16, choices=ReportOutcome.choices, default=ReportOutcome.RECORDED)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["post", "-id"]
+
+    def __str__(self) -> str:
+        return f"Publication report {self.pk} for post {self.post_id}"
+
+
+class DriftFinding(models.Model):
+    """Something went out that its approval did not cover: from a publication report or a channel's feed.
+
+    ``post`` and ``report`` are empty for a feed entry that matched no approved post (``activity`` is that
+    entry). ``detail`` says what differs for a person; ``data`` holds what was approved and what was found.
+    """
+
+    kind = models.CharField(max_length=24, choices=DriftKind.choices)
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="drift_findings")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, blank=True, related_name="drift_findings")
+    report = models.ForeignKey(
+        PublicationReport, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
+    )
+    activity = models.ForeignKey(
+        ChannelActivity, on_delete=models.CASCADE, null=True, blank=True, related_name="drift_findings"
+    )
+    detail = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_at", "id"], name="drift_created_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity"], condition=Q(activity__isnull=False), name="drift_one_per_feed_entry"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.channel.display_name}"
+
+
+class FeedEntryMatch(models.Model):
+    """Whether an entry read from a channel's feed was approved: the post it matched (by its published URL or
+    its approved text), or none (then a "published without approval" finding), or not held to approval
+    (the channel does not require it, or the entry predates the feed's naming)."""
+
+    class Outcome(models.TextChoices):
+        MATCHED = "matched", "Matches an approved post"
+        UNMATCHED = "unmatched", "Matches no approved post"
+        NOT_HELD = "not_held", "Not held to approval"
+
+    activity = models.OneToOneField(ChannelActivity, on_delete=models.CASCADE, related_name="feed_match")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    checked_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()}: activity {self.activity_id}"

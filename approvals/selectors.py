@@ -13,13 +13,16 @@ from django.utils import timezone
 from approvals import permissions
 from approvals.choices import RELEASABLE_STATES, PostState, StageState
 from approvals.models import (
+    ApprovalReceipt,
     Attachment,
     Comment,
     Decision,
     Delegation,
+    DriftFinding,
     Lockdown,
     Post,
     PostRevision,
+    PublicationReport,
     StageReview,
     summary_of,
     warnings_in,
@@ -59,7 +62,7 @@ def post_for(user: Any, pk: Any) -> Post:
 
 def post_detail_for(user: Any, pk: Any) -> Post:
     """The post with everything its page shows (revisions, stages and their decisions, comments, attachments,
-    history), or NotFound outside the user's scope.
+    drift findings, history), or NotFound outside the user's scope.
 
     The scope is decided on the row for its author and its department's reviewers (no scope query to build);
     anyone else is asked the whole scope, as ``post_for`` asks it. The post's history (its audit events, newest
@@ -77,13 +80,13 @@ def post_detail_for(user: Any, pk: Any) -> Post:
     post.history = events_for(post, limit=50)
     version = str(post.history[0].pk) if post.history else "0"
     parts = objects.kept(f"post-page:{pk}", (version,), lambda: (_post_parts(pk), None))
-    post.revision_list, post.stage_list, post.comment_list, post.attachment_list = parts
+    post.revision_list, post.stage_list, post.comment_list, post.attachment_list, post.drift_list = parts
     for stage in post.stage_list:
         stage.post = post
     return post
 
 
-def _post_parts(pk: int) -> tuple[list, list, list, list]:
+def _post_parts(pk: int) -> tuple[list, list, list, list, list]:
     revisions = list(PostRevision.objects.filter(post_id=pk).select_related("created_by").order_by("-number"))
     stages = list(
         StageReview.objects.filter(post_id=pk)
@@ -94,7 +97,8 @@ def _post_parts(pk: int) -> tuple[list, list, list, list]:
     )
     comments = list(Comment.objects.filter(post_id=pk).select_related("author"))
     attachments = list(Attachment.objects.filter(post_id=pk))
-    return revisions, stages, comments, attachments
+    drift = list(DriftFinding.objects.filter(post_id=pk).order_by("-created_at", "-id"))
+    return revisions, stages, comments, attachments, drift
 
 
 def named_reviewer_ids(stages: list[StageReview]) -> dict[int, set[int]]:
@@ -287,3 +291,33 @@ def delegations_visible_to(user: Any) -> QuerySet[Delegation]:
     if permissions.reads_everything(user):
         return qs
     return qs.filter(Q(delegator=user) | Q(delegate=user))
+
+
+# --- Receipts, publication reports, drift -----------------------------------------------------------------
+
+
+def receipt_for(post: Post) -> ApprovalReceipt:
+    """The receipt of the post's current revision once approved, or NotFound (not approved yet, or edited since
+    and back in review: the earlier receipt no longer covers it)."""
+    receipt = post.receipts.select_related("revision").filter(revision_id=post.current_revision_id).first()
+    if receipt is None:
+        raise NotFound("This post has no approved revision yet, so no receipt.")
+    return receipt
+
+
+def publication_report(pk: int) -> PublicationReport:
+    return (
+        PublicationReport.objects.select_related("post", "reported_by")
+        .prefetch_related(Prefetch("findings", DriftFinding.objects.order_by("id")))
+        .get(pk=pk)
+    )
+
+
+def drift_findings_visible_to(user: Any) -> QuerySet[DriftFinding]:
+    """Findings on posts the user may see, and those from public feeds (no post: the entry was public)."""
+    visible = Post.objects.filter(permissions.post_scope_q(user)).values("pk")
+    return (
+        DriftFinding.objects.filter(Q(post__isnull=True) | Q(post__in=visible))
+        .select_related("channel", "channel__platform", "post", "activity")
+        .order_by("-created_at", "-id")
+    )

@@ -19,6 +19,7 @@ urlpatterns = [
     path("reviews/<int:pk>/decide/", views.stage_decide, name="stage_decide"),
     path("delegations/", views.delegations, name="delegations"),
     path("delegations/<int:pk>/end/", views.delegation_revoke, name="delegation_revoke"),
+    path("out-of-policy/", views.drift_list, name="drift_list"),
     path("lockdowns/", views.lockdowns, name="lockdowns"),
     path("lockdowns/<int:pk>/end/", views.lockdown_end, name="lockdown_end"),
     path("routes/", views.routes, name="routes"),

@@ -18,7 +18,7 @@ from accounts.permissions import is_it_security
 from approvals import permissions, selectors, services
 from approvals.choices import PostState, StageState
 from approvals.diff import diff_words
-from approvals.filters import DelegationFilter, LockdownFilter, PostFilter, StageReviewFilter
+from approvals.filters import DelegationFilter, DriftFindingFilter, LockdownFilter, PostFilter, StageReviewFilter
 from approvals.forms import (
     CommentForm,
     DecideForm,
@@ -193,6 +193,13 @@ def export(request):
 
 
 @login_required
+def drift_list(request):
+    """Out of policy: what went out that its approval did not cover (publication reports and feeds)."""
+    ctx = filtered_page(request, DriftFindingFilter, selectors.drift_findings_visible_to(request.user))
+    return render(request, "approvals/drift_list.html", ctx)
+
+
+@login_required
 def scheduled(request):
     ctx = filtered_page(request, PostFilter, selectors.scheduled_posts(request.user))
     ctx["title"] = "Scheduled and due"
@@ -253,6 +260,7 @@ def post_detail(request, pk):
         "stages": post.stage_list,
         "comments": post.comment_list,
         "attachments": post.attachment_list,
+        "drift": post.drift_list,
         "decidable": decidable,
         "lockdown": lockdown,
         "can": {
@@ -333,15 +341,27 @@ def post_published(request, pk):
         return redirect(_back(post))
     return run_from_button(
         request,
-        lambda: services.post_mark_published(
+        lambda: _report(
             actor=request.user,
             post=post,
+            text=form.cleaned_data["text"],
             url=form.cleaned_data["url"],
             published_at=form.cleaned_data["published_at"],
         ),
         ok="Marked as published; the channel's activity is recorded.",
         back=_back(post),
     )
+
+
+def _report(*, actor, post, **values):
+    """A publisher on the page reports against the receipt of the revision they see approved."""
+    receipt = post.receipts.filter(revision_id=post.current_revision_id).first()
+    token = services.receipt_token(receipt) if receipt else ""
+    report = services.publication_report(actor=actor, post=post, receipt=token, **values)
+    refusal = services.publication_refusal(report)
+    if refusal is not None:
+        raise refusal
+    return report
 
 
 @login_required

@@ -14,6 +14,7 @@ from channels_registry.models import (
     AccessRequest,
     Channel,
     ChannelActivity,
+    ChannelFeed,
     ChannelMembership,
     DormancyFinding,
     Recertification,
@@ -116,6 +117,16 @@ class ChannelActivityAdmin(ReadOnlyAdmin):
     search_fields = ["channel__display_name", "note"]
     list_select_related = ["channel__platform", "recorded_by"]
     autocomplete_fields = ["channel", "recorded_by"]
+
+
+@admin.register(ChannelFeed)
+class ChannelFeedAdmin(ReadOnlyAdmin):
+    """Set on the channel's page (channel_feed_set: the address guard, the audit trail)."""
+
+    list_display = ["channel", "kind", "url", "status", "checked_at", "last_ok_at", "entries_recorded"]
+    list_filter = ["kind", "status"]
+    search_fields = ["channel__display_name", "url"]
+    list_select_related = ["channel"]
 
 
 @admin.register(DormancyFinding)

@@ -55,6 +55,7 @@ class ActivitySource(models.TextChoices):
     PAGE = "page", "Logged on the page"
     API = "api", "Integration"
     PUBLISHING = "publishing", "Published post"
+    FEED = "feed", "The channel's feed"
 
 
 class FindingState(models.TextChoices):
@@ -102,3 +103,20 @@ class ReportedState(models.TextChoices):
     TAKEDOWN = "takedown", "Takedown requested"
     FAN_PAGE = "fan_page", "Accepted as an unofficial fan page"
     DISMISSED = "dismissed", "Dismissed"
+
+
+class FeedStatus(models.TextChoices):
+    NEVER = "never", "Not read yet"
+    OK = "ok", "Read"
+    NOT_MODIFIED = "not_modified", "Read: not modified"
+    MALFORMED = "malformed", "Not a well-formed feed"
+    TOO_LARGE = "too_large", "Too large"
+    TIMEOUT = "timeout", "Timed out"
+    UNREACHABLE = "unreachable", "Unreachable"
+    HTTP_ERROR = "http_error", "The server answered with an error"
+    TOO_MANY_REDIRECTS = "too_many_redirects", "Too many redirects"
+    BLOCKED = "blocked", "Refused: internal address"
+    FAILED = "failed", "Failed"
+
+
+FEED_HEALTHY = (FeedStatus.OK, FeedStatus.NOT_MODIFIED)

@@ -1,6 +1,7 @@
 from django import forms
 
 from accounts.models import Department, User
+from channels_registry import feeds
 from channels_registry.choices import CHECKLIST, AccessRequestKind, ActivityKind, ChannelRole
 from channels_registry.services import MAX_PURPOSE, TRIAGE_OUTCOMES
 from policies.models import Platform
@@ -75,6 +76,18 @@ class SecurityReviewForm(forms.Form):
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(choices=ActivityKind.choices)
     note = forms.CharField(max_length=500, required=False)
+
+
+class FeedForm(forms.Form):
+    url = forms.CharField(
+        max_length=500, required=False, label="Feed address", help_text="Empty: stop reading the feed."
+    )
+    kind = forms.ChoiceField(choices=(), label="Kind")
+    requires_approval = forms.BooleanField(required=False, initial=True, label="Entries must match an approved post")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = feeds.choices()
 
 
 class GrantForm(forms.Form):

@@ -13,6 +13,7 @@ from channels_registry.choices import (
     ActivitySource,
     ChannelRole,
     ChannelState,
+    FeedStatus,
     FindingState,
     RecertificationState,
     ReportedState,
@@ -118,14 +119,54 @@ class ChannelActivity(models.Model):
     note = models.CharField(max_length=500, blank=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # a feed entry: its id in the feed (what makes reading twice record it once), link and plain text
+    external_id = models.CharField(max_length=500, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    content = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name_plural = "channel activities"
         indexes = [models.Index(fields=["channel", "occurred_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], condition=~Q(external_id=""), name="activity_one_per_feed_entry"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.channel.display_name} at {self.occurred_at:%Y-%m-%d}"
+
+
+class ChannelFeed(models.Model):
+    """The public feed a channel names, read by the periodic task for activity (``channels_registry.feeds``).
+
+    ``status`` and ``message`` say how the last read went; ``etag`` and ``last_modified`` make the next one a
+    conditional GET. Entries older than ``created_at`` count as activity but are not held to approval.
+    """
+
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="feed")
+    kind = models.CharField(max_length=16, help_text="The connector: rss, youtube, mastodon, bluesky.")
+    url = models.URLField(max_length=500)
+    requires_approval = models.BooleanField(
+        default=True, help_text="An entry that matches no approved post is a “published without approval” finding."
+    )
+    status = models.CharField(max_length=24, choices=FeedStatus.choices, default=FeedStatus.NEVER)
+    message = models.CharField(max_length=300, blank=True)
+    etag = models.CharField(max_length=200, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    entries_recorded = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["channel"]
+        indexes = [models.Index(fields=["checked_at"], name="feed_checked_idx")]
+
+    def __str__(self) -> str:
+        return f"Feed of {self.channel.display_name}"
 
 
 class DormancyFinding(models.Model):

@@ -105,7 +105,7 @@ def channel_for(user: Any, pk: Any) -> Channel:
         pk = int(pk)
     except (TypeError, ValueError):
         raise Http404("No such channel.") from None
-    channel = with_live_members(channels()).filter(pk=pk).first()
+    channel = with_live_members(channels()).select_related("feed").filter(pk=pk).first()
     if channel is None:
         raise Http404("No such channel.")
     return channel

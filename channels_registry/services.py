@@ -8,12 +8,15 @@ transaction.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Min, Q
+from django.db.models import F, Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -24,10 +27,11 @@ from accounts.selectors import department_managers, users_in_group
 from accounts.services import user_deactivate
 from audit import duties
 from audit import services as audit
-from channels_registry import permissions
+from channels_registry import feeds, permissions
 from channels_registry.choices import (
     CHECKLIST,
     CUSTODIAN_ROLES,
+    FEED_HEALTHY,
     LIVE_STATES,
     OPEN_RECERT_STATES,
     REGISTRATION_GRANT_REASON,
@@ -37,6 +41,7 @@ from channels_registry.choices import (
     ActivitySource,
     ChannelRole,
     ChannelState,
+    FeedStatus,
     FindingState,
     RecertificationState,
     ReportedState,
@@ -48,6 +53,7 @@ from channels_registry.models import (
     AccessRequest,
     Channel,
     ChannelActivity,
+    ChannelFeed,
     ChannelMembership,
     DormancyFinding,
     Recertification,
@@ -63,6 +69,9 @@ from policies.gates import ensure_open, may_register_channel, registration_block
 from policies.handles import normalise_handle, normalise_url
 from policies.models import Platform
 from socialgov.errors import Conflict, InvalidInput, ensure, ensure_state
+from socialgov.outbound import OutboundRefused, check_url
+
+log = logging.getLogger(__name__)
 
 IT = "it_security"
 MAX_PURPOSE = 5000
@@ -575,9 +584,17 @@ def activity_record(
     source: str = ActivitySource.PAGE,
     occurred_at: datetime | None = None,
     note: str = "",
-) -> ChannelActivity:
-    """Something happened on the account. ``actor`` None is the system (a published post)."""
+    external_id: str = "",
+    url: str = "",
+    content: str = "",
+) -> ChannelActivity | None:
+    """Something happened on the account. ``actor`` None is the system (a published post, the channel's feed).
+
+    A feed entry (``external_id``) is recorded once: None when the channel has it already, by its id or,
+    for a feed that changes its entries' ids, by its link."""
     channel = _lock(channel)
+    if external_id and _entry_known(channel, external_id, url):
+        return None
     if actor is not None:
         ensure(permissions.can_log_activity(actor, channel), "Only the channel's members, managers or IT log activity.")
     ensure_state(channel, ChannelState.ACTIVE, ChannelState.DORMANT, ChannelState.SUSPENDED)
@@ -593,7 +610,15 @@ def activity_record(
     if errors:
         raise InvalidInput("The activity was not recorded.", fields=errors)
     activity = ChannelActivity.objects.create(
-        channel=channel, kind=kind, source=source, occurred_at=occurred_at, note=(note or "").strip(), recorded_by=actor
+        channel=channel,
+        kind=kind,
+        source=source,
+        occurred_at=occurred_at,
+        note=(note or "").strip(),
+        recorded_by=actor,
+        external_id=external_id,
+        url=url,
+        content=content,
     )
     fields = []
     if channel.last_activity_at is None or occurred_at > channel.last_activity_at:
@@ -620,6 +645,154 @@ def activity_record(
             actor, channel, "channel.woke", f"{channel.display_name} is active again", f"New activity: {kind}."
         )
     return activity
+
+
+def _entry_known(channel: Channel, external_id: str, url: str) -> bool:
+    same = Q(external_id=external_id) | (Q(url=url) & ~Q(external_id="") if url else Q(pk__in=[]))
+    return ChannelActivity.objects.filter(same, channel=channel).exists()
+
+
+# --- Feeds ----------------------------------------------------------------------------------------------------
+
+FEED_LIVE_STATES = (ChannelState.ACTIVE, ChannelState.DORMANT, ChannelState.SUSPENDED)
+
+
+def _feed_url_problem(url: str) -> str:
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        return "Give the feed's web address (http or https)."
+    try:
+        check_url(url)
+    except OutboundRefused as exc:
+        return str(exc)
+    return ""
+
+
+@transaction.atomic
+def channel_feed_set(
+    *, actor: User, channel: Channel, url: str, kind: str = "rss", requires_approval: bool = True
+) -> ChannelFeed | None:
+    """Name the channel's public feed (or, with an empty ``url``, stop reading it). Custodians and IT security.
+    An address that resolves inside the company's network is refused."""
+    channel = _lock(channel)
+    ensure(permissions.can_manage_access(actor, channel), "Only the channel's owners and IT security set its feed.")
+    url = (url or "").strip()
+    current = ChannelFeed.objects.select_for_update(of=("self",)).filter(channel=channel).first()
+    if not url:
+        if current is not None:
+            current.delete()
+            audit.record(actor=actor, action="channel.feed_removed", target=channel, data={"url": current.url})
+        return None
+    errors: dict[str, list[str]] = {}
+    if kind not in dict(feeds.choices()):
+        errors["kind"] = [f"Choose one of {', '.join(dict(feeds.choices()))}."]
+    problem = _feed_url_problem(url) if len(url) <= 500 else "At most 500 characters."
+    if problem:
+        errors["url"] = [problem]
+    if errors:
+        raise InvalidInput("The feed was not saved.", fields=errors)
+    if current is None:
+        current = ChannelFeed(channel=channel)
+    if current.url != url or current.kind != kind:
+        current.etag, current.last_modified, current.status, current.message = "", "", FeedStatus.NEVER, ""
+    current.url, current.kind, current.requires_approval = url, kind, requires_approval
+    current.save()
+    audit.record(
+        actor=actor,
+        action="channel.feed_set",
+        target=channel,
+        data={"url": url, "kind": kind, "requires_approval": requires_approval},
+    )
+    return current
+
+
+def feed_read(*, feed: ChannelFeed | int, now: datetime | None = None) -> str:
+    """Read one feed (outside any transaction: the network), then record its new entries as the channel's
+    activity and how the read went, in one short transaction. Returns the status. Never raises for what the
+    feed or the network does wrong."""
+    pk = feed.pk if isinstance(feed, ChannelFeed) else feed
+    feed = ChannelFeed.objects.select_related("channel").get(pk=pk)
+    if feed.channel.state not in FEED_LIVE_STATES:
+        return feed.status
+    try:
+        result = feeds.connector(feed.kind).read(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+    except Exception as exc:  # a connector's own bug must not stop the other feeds
+        log.exception("feed %s: the %s connector failed", feed.pk, feed.kind)
+        result = feeds.Result(FeedStatus.FAILED, f"The {feed.kind} connector failed: {type(exc).__name__}.")
+    return _feed_record(pk, result, now or timezone.now())
+
+
+@transaction.atomic
+def _feed_record(pk: int, result: feeds.Result, now: datetime) -> str:
+    feed = ChannelFeed.objects.select_for_update(of=("self",)).select_related("channel").get(pk=pk)
+    recorded = 0
+    if feed.channel.state in FEED_LIVE_STATES:
+        epoch = datetime.min.replace(tzinfo=UTC)
+        for entry in sorted(result.entries, key=lambda e: e.published_at or epoch):
+            occurred = min(entry.published_at or now, now)
+            activity = activity_record(
+                actor=None,
+                channel=feed.channel,
+                kind=ActivityKind.POST,
+                source=ActivitySource.FEED,
+                occurred_at=occurred,
+                note=(entry.title or entry.url or entry.id)[:300],
+                external_id=entry.id,
+                url=entry.url if entry.url.startswith(("http://", "https://")) else "",
+                content=entry.text,
+            )
+            recorded += activity is not None
+    was = feed.status
+    feed.status, feed.message, feed.checked_at = result.status, result.message[:300], now
+    if result.status in FEED_HEALTHY:
+        feed.last_ok_at = now
+        feed.etag, feed.last_modified = result.etag, result.last_modified
+    feed.entries_recorded += recorded
+    feed.save(
+        update_fields=[
+            "status",
+            "message",
+            "checked_at",
+            "last_ok_at",
+            "etag",
+            "last_modified",
+            "entries_recorded",
+            "updated_at",
+        ]
+    )
+    if was != feed.status:
+        audit.record(
+            actor=None,
+            action="channel.feed_status",
+            target=feed.channel,
+            data={"status": feed.status, "was": was, "message": feed.message, "recorded": recorded},
+        )
+    return feed.status
+
+
+def feeds_read_due(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
+    """Read every feed whose connector's interval has passed since its last read (beat: every few minutes).
+    Each feed on its own; one that fails is counted and the others go on."""
+    now = now or timezone.now()
+    due = Q(checked_at__isnull=True)
+    for kind, _label in feeds.choices():
+        interval = timedelta(minutes=feeds.connector(kind).interval_minutes)
+        due |= Q(kind=kind, checked_at__lte=now - interval)
+    ids = list(
+        ChannelFeed.objects.filter(due, channel__state__in=FEED_LIVE_STATES)
+        .order_by(F("checked_at").asc(nulls_first=True), "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    counts: dict[str, int] = {}
+    for pk in ids:
+        try:
+            status = feed_read(feed=pk, now=now)
+        except Exception:  # the database went away for this one: the next run tries again
+            log.exception("feed %s could not be recorded", pk)
+            status = FeedStatus.FAILED
+        counts[status] = counts.get(status, 0) + 1
+    return counts
 
 
 def _dormancy_threshold_q(platforms: list[Platform], now: datetime) -> Q:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("channels/<int:pk>/reinstate/", views.channel_reinstate, name="channel_reinstate"),
     path("channels/<int:pk>/retire/", views.channel_retire, name="channel_retire"),
     path("channels/<int:pk>/activity/", views.channel_log_activity, name="channel_log_activity"),
+    path("channels/<int:pk>/feed/", views.channel_feed, name="channel_feed"),
     path("channels/<int:pk>/grants/", views.channel_grant, name="channel_grant"),
     path("channels/<int:pk>/confirm-mfa/", views.channel_confirm_mfa, name="channel_confirm_mfa"),
     path("grants/<int:pk>/revoke/", views.grant_revoke, name="grant_revoke"),

@@ -26,6 +26,7 @@ from channels_registry.forms import (
     ActivityForm,
     ChannelRegisterForm,
     DecideForm,
+    FeedForm,
     GrantForm,
     NoteForm,
     ReasonForm,
@@ -133,7 +134,29 @@ def channel_detail(request, pk):
         },
         "activity_form": ActivityForm(),
     }
+    feed = getattr(channel, "feed", None)
+    ctx["feed"] = feed
+    if permissions.can_manage_access(user, channel):
+        initial = {"url": feed.url, "kind": feed.kind, "requires_approval": feed.requires_approval} if feed else {}
+        ctx["feed_form"] = FeedForm(initial=initial)
     return render(request, "channels_registry/channel_detail.html", ctx)
+
+
+@login_required
+@require_POST
+def channel_feed(request, pk):
+    channel = selectors.channel_for(request.user, pk)
+    back = reverse("channels_registry:channel_detail", args=[channel.pk])
+    form = FeedForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose the kind of feed.")
+        return redirect(back)
+    return run_from_button(
+        request,
+        lambda: services.channel_feed_set(actor=request.user, channel=channel, **form.cleaned_data),
+        ok="Feed saved; it is read within a few minutes." if form.cleaned_data["url"] else "The feed is not read.",
+        back=back,
+    )
 
 
 @login_required

@@ -23,6 +23,7 @@ ROUTES: dict[str, dict[str, str]] = {
     "channels_registry.recertify_access": {"queue": Queue.PERIODIC},
     "policies.remind_acknowledgements": {"queue": Queue.PERIODIC},
     "socialgov.remind_expiring_decisions": {"queue": Queue.PERIODIC},
+    "socialgov.read_feeds": {"queue": Queue.PERIODIC},
     "approvals.release_due": {"queue": Queue.PERIODIC},
     "approvals.remind_reviewers": {"queue": Queue.PERIODIC},
     "reports.refresh_rollups": {"queue": Queue.PERIODIC},

@@ -463,6 +463,11 @@ for _network in OUTBOUND_ALLOWED_NETWORKS:
 # --- Audit trail: the key that signs checkpoints, and where they are written (both outside the database) ---
 AUDIT_SIGNING_KEY_FILE = env.str("AUDIT_SIGNING_KEY_FILE", default="")
 AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY", default="")
+
+# Feed connectors (channels_registry.feeds): each read's time limit and the largest feed read (the addresses
+# they may reach: socialgov.outbound, OUTBOUND_ALLOWED_NETWORKS).
+FEED_TIMEOUT_SECONDS = env.float("FEED_TIMEOUT_SECONDS", default=10.0)
+FEED_MAX_BYTES = env.int("FEED_MAX_BYTES", default=5 * 1024 * 1024)
 AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "audit-checkpoints"))
 
 # --- Logging ----------------------------------------------------------------

@@ -1,10 +1,23 @@
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.choices import Role
 from accounts.models import Department, User
 from approvals.choices import LockdownScope, Outcome, StageMode
-from approvals.models import ApprovalRoute, Decision, Delegation, Lockdown, Post, PostRevision, RouteStage, StageReview
+from approvals.models import (
+    ApprovalReceipt,
+    ApprovalRoute,
+    Decision,
+    Delegation,
+    DriftFinding,
+    Lockdown,
+    Post,
+    PostRevision,
+    PublicationReport,
+    RouteStage,
+    StageReview,
+)
 from channels_registry.models import Channel
 from socialgov.api.deciders import DecidersSerializer, deciders_of
 
@@ -108,8 +121,86 @@ class WithdrawInput(serializers.Serializer):
 
 
 class PublishedInput(serializers.Serializer):
-    url = serializers.URLField(required=False, allow_blank=True, default="", max_length=500)
+    text = serializers.CharField(
+        required=False, allow_blank=True, default="", trim_whitespace=False, help_text="The text as it went out."
+    )
+    url = serializers.URLField(
+        required=False, allow_blank=True, default="", max_length=500, help_text="The post's address on the network."
+    )
+    links = serializers.ListField(
+        child=serializers.CharField(max_length=500), required=False, default=list, help_text="Links besides the text's."
+    )
     published_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    receipt = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="The token from GET /posts/{id}/receipt/."
+    )
+    channel = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="The channel it went out on (default: the post's)."
+    )
+
+
+class ReceiptSerializer(serializers.ModelSerializer):
+    revision = serializers.IntegerField(source="revision.number", read_only=True)
+    token = serializers.SerializerMethodField(help_text="Give this back when reporting the publication.")
+    public_key_url = serializers.SerializerMethodField(help_text="The Ed25519 public key (algorithm ed25519).")
+
+    class Meta:
+        model = ApprovalReceipt
+        fields = [
+            "post",
+            "revision",
+            "channel",
+            "content_hash",
+            "payload",
+            "algorithm",
+            "key_id",
+            "signature",
+            "token",
+            "public_key_url",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_token(self, obj) -> str:
+        from approvals.services import receipt_token
+
+        return receipt_token(obj)
+
+    def get_public_key_url(self, obj) -> str:
+        return reverse("audit:public_key") if obj.algorithm == "ed25519" else ""
+
+
+class DriftFindingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DriftFinding
+        fields = ["id", "kind", "channel", "post", "report", "activity", "detail", "data", "created_at"]
+        read_only_fields = fields
+
+
+class PublicationReportSerializer(serializers.ModelSerializer):
+    reported_by = serializers.SlugRelatedField(**_EMAIL)
+    post_state = serializers.CharField(source="post.state", read_only=True)
+    url = serializers.CharField(read_only=True, help_text="The post's address on the network, as reported.")
+    findings = DriftFindingSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PublicationReport
+        fields = [
+            "id",
+            "post",
+            "post_state",
+            "channel",
+            "reported_by",
+            "outcome",
+            "text",
+            "url",
+            "links",
+            "published_at",
+            "receipt",
+            "findings",
+            "created_at",
+        ]
+        read_only_fields = fields
 
 
 class DecisionSerializer(serializers.ModelSerializer):

@@ -121,16 +121,29 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         return _ok(s.DecisionSerializer, decision)
 
-    @extend_schema(request=s.PublishedInput, responses=s.PostSerializer)
+    @extend_schema(request=s.PublishedInput, responses={201: s.PublicationReportSerializer})
     @action(detail=True, methods=["post"])
     def published(self, request, pk=None):
-        """An integration reports that the post went out (409 while a lockdown holds it)."""
+        """An integration reports what went out: text, network URL, time and the receipt.
+
+        201 with the drift findings (text or links changed, before approval, during a lockdown, no receipt).
+        A receipt that does not verify (400) or another channel (409) is refused; the report is kept as a finding.
+        """
         data = s.PublishedInput(data=request.data)
         data.is_valid(raise_exception=True)
-        post = services.post_mark_published(
+        report = services.publication_report(
             actor=request.user, post=self._post(), source=ActivitySource.API, **data.validated_data
         )
-        return _ok(s.PostSerializer, self._fresh(post))
+        refusal = services.publication_refusal(report)
+        if refusal is not None:
+            raise refusal
+        return _ok(s.PublicationReportSerializer, selectors.publication_report(report.pk), status.HTTP_201_CREATED)
+
+    @extend_schema(responses=s.ReceiptSerializer)
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def receipt(self, request, pk=None):
+        """The signed receipt of the post's approved revision (404 until it is approved)."""
+        return _ok(s.ReceiptSerializer, selectors.receipt_for(self._post()))
 
     @extend_schema(request=None, responses=s.PostSerializer)
     @action(detail=True, methods=["post"])

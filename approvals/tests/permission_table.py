@@ -21,6 +21,7 @@ def _post(o):
 ROWS: list[Route] = [
     # Pages
     Route("approvals:my_posts", "get", lambda o: "/posts/", page()),
+    Route("approvals:drift_list", "get", lambda o: "/posts/out-of-policy/", page()),
     # another department's post in review: outside Marketing's scope (404); those who read everything,
     # and the brand reviewers (communications: the brand stage of every public channel), see it
     Route(
@@ -227,9 +228,12 @@ ROWS: list[Route] = [
         "post-published",
         "post",
         lambda o: f"/api/v1/posts/{_post(o)}/published/",
-        api(ok=403, outsider=404, it_security=409, superuser=409),
+        # a publication of a post in review is recorded as a "published before approval" finding
+        api(ok=403, outsider=404, it_security=201, superuser=201),
         api=True,
     ),
+    # the post is in review: no receipt yet (404 for everyone, in scope or not)
+    Route("post-receipt", "get", lambda o: f"/api/v1/posts/{_post(o)}/receipt/", api(ok=404), api=True),
     Route(
         "post-release",
         "post",

@@ -92,14 +92,15 @@ def test_the_post_page_costs_the_same_with_more_revisions_decisions_and_comments
     assert views[0] == views[1] == POST_PAGE[2]
 
 
-# A first view (the person's facts, the bell and the banner kept from their page before): the user with their groups
-# (the session from the cache), the post, its history (whose newest event is the version the rest of the page is
-# kept under), then the revisions, stages, their decisions, comments and attachments; while a stage is open, for
-# someone who may decide it, the people named on it; once approved, the reader's channel memberships (may they mark
-# it published?).
-POST_PAGE = {0: 10, 2: 10}  # + the legal holds covering the post (records.selectors.holds_covering)
-# A view after another: the user, the post, its history, and the people named on an open stage or the reader's
-# channel memberships.
+# A first view (the person's facts, the bell and the banner kept from their page before): 1 the user with their
+# groups (the session from the cache), 2 the post, 3 its history (whose newest event is the version the rest of the
+# page is kept under), then 4 the revisions, 5 stages, 6 their decisions, 7 comments, 8 attachments and 9 drift
+# findings; 10 while a stage is open, for someone who may decide it, the people named on it, once approved the
+# reader's channel memberships (may they mark it published?); 11 the legal holds covering the post
+# (records.selectors.holds_covering).
+POST_PAGE = {0: 11, 2: 11}
+# A view after another: the user, the post, its history, the people named on an open stage or the reader's
+# channel memberships, and the legal holds covering the post (the parts kept under the newest event).
 POST_PAGE_AGAIN = {0: 5, 2: 5}
 
 

@@ -127,13 +127,12 @@ def test_a_lockdown_ends_automatically_at_its_time_and_release_resumes(
     assert Notification.objects.filter(event="lockdown.ended", recipient=communications).exists()
 
 
-def test_publication_is_refused_during_a_lockdown(scheduled_post, employee, communications, it_security):
-    from socialgov.errors import Conflict
-
+def test_a_publication_during_a_lockdown_is_a_finding(scheduled_post, employee, communications, it_security):
     services.lockdown_start(actor=communications, scope="channel", channel=scheduled_post.channel, reason="Hold.")
     with time_machine.travel(scheduled_post.scheduled_at + timedelta(minutes=1)):
-        with pytest.raises(Conflict, match="Hold."):
-            services.post_mark_published(actor=it_security, post=scheduled_post, url="https://x.com/acme/1")
+        report = services.publication_report(actor=it_security, post=scheduled_post, url="https://x.com/acme/1")
+    assert sorted(f.kind for f in report.findings.all()) == ["during_lockdown", "no_receipt"]
+    assert "Hold." in report.findings.get(kind="during_lockdown").detail
 
 
 def test_sla_reminds_before_it_runs_out_then_escalates_to_the_managers(

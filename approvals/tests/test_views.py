@@ -304,8 +304,9 @@ def test_an_integration_lists_what_is_due_and_reports_what_went_out(
     )
 
     # then the post is published, off the due list, and the channel has fresh activity
-    assert response.status_code == 200, response.json()
-    assert response.json()["state"] == "published"
+    assert response.status_code == 201, response.json()
+    assert response.json()["post_state"] == "published"
+    assert [f["kind"] for f in response.json()["findings"]] == ["no_receipt"]
     assert integration.get("/api/v1/posts/due/").json()["results"] == []
     activity = ChannelActivity.objects.get(channel=channel)
     assert activity.kind == "post" and activity.source == "publishing"
@@ -313,20 +314,25 @@ def test_an_integration_lists_what_is_due_and_reports_what_went_out(
     assert channel.last_activity_at is not None
 
 
-def test_publication_during_a_lockdown_answers_409_with_the_reason(
+def test_release_during_a_lockdown_answers_409_and_a_publication_is_a_finding(
     api_client, employee, channel, reviewer, communications, it_security
 ):
     post = approve_all(submitted(employee, channel), reviewer, communications)
     services.lockdown_start(actor=communications, scope="channel", channel=channel, reason="Crisis: hold everything.")
     api_client.force_authenticate(it_security)
     assert api_client.get("/api/v1/posts/due/").json()["results"] == []
-    for step in ("release", "published"):
-        response = api_client.post(f"/api/v1/posts/{post.pk}/{step}/", {}, format="json")
-        assert response.status_code == 409, step
-        assert response.json()["code"] == "lockdown"
-        assert "Crisis: hold everything." in response.json()["detail"]
+    response = api_client.post(f"/api/v1/posts/{post.pk}/release/", {}, format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "lockdown"
+    assert "Crisis: hold everything." in response.json()["detail"]
     post.refresh_from_db()
     assert post.state == PostState.APPROVED
+    # what went out anyway is recorded, as published during the lockdown
+    receipt = api_client.get(f"/api/v1/posts/{post.pk}/receipt/").json()["token"]
+    response = api_client.post(f"/api/v1/posts/{post.pk}/published/", {"receipt": receipt}, format="json")
+    assert response.status_code == 201
+    assert [f["kind"] for f in response.json()["findings"]] == ["during_lockdown"]
+    assert "Crisis: hold everything." in response.json()["findings"][0]["detail"]
 
 
 def test_the_api_flow_from_draft_to_approved(api_client, employee, channel, reviewer, communications, superuser):

@@ -141,6 +141,13 @@ ROUTES = [
         data=lambda w: {"kind": "post", "note": "Launch post"},
     ),
     page(
+        "channels_registry:channel_feed",
+        "post",
+        lambda w: f"{R}/channels/{w.ours.pk}/feed/",
+        expect(403, employee=302, **it(302)),
+        data=lambda w: {"url": "", "kind": "rss"},
+    ),
+    page(
         "channels_registry:channel_grant",
         "post",
         lambda w: f"{R}/channels/{w.ours.pk}/grants/",

@@ -165,7 +165,19 @@ def _world(employee, reviewer, manager, it_security, communications, superuser, 
         actor=it_security, channel=channel, date_from=dt.date(2026, 1, 1), date_to=timezone.localdate()
     )[0]
     objects["records.subjectrequest"] = subjects.subject_access_export(actor=it_security, person=employee)[0]
+    # read-only records of what went out (receipts, reports, findings, feed checks) and feeds: refused alike
+    for label in NOT_MADE:
+        objects[label] = None
     return objects, w
+
+
+NOT_MADE = (
+    "channels_registry.channelfeed",
+    "approvals.approvalreceipt",
+    "approvals.publicationreport",
+    "approvals.driftfinding",
+    "approvals.feedentrymatch",
+)
 
 
 TABLE: dict[str, Row] = {
@@ -255,6 +267,11 @@ TABLE: dict[str, Row] = {
     "channels_registry.securityreview": Row(make=None),
     "channels_registry.channelactivity": Row(make=None),
     "channels_registry.dormancyfinding": Row(make=None),
+    "channels_registry.channelfeed": Row(make=None),
+    "approvals.approvalreceipt": Row(make=None),
+    "approvals.publicationreport": Row(make=None),
+    "approvals.driftfinding": Row(make=None),
+    "approvals.feedentrymatch": Row(make=None),
     "channels_registry.accessrequest": Row(make=None),
     "channels_registry.accessgrant": Row(make=None),
     "channels_registry.recertification": Row(make=None),
