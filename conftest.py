@@ -16,7 +16,10 @@ TEST_STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-TEST_CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+TEST_CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "objects": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "objects"},
+}
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -75,9 +78,13 @@ def _flush_past_the_audit_triggers():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    from django.core.cache import caches
+
     cache.clear()
+    caches["objects"].clear()
     yield
     cache.clear()
+    caches["objects"].clear()
 
 
 # --- People ------------------------------------------------------------------------

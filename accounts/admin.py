@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from accounts import services
 from accounts.models import ApiToken, Department, Membership, User
 from audit.admin import AuditedAdmin, ReadOnlyAdmin
+from socialgov.adminkit import LargeTableAdmin
 from socialgov.adminkit import run_service as _run
 
 
@@ -95,7 +96,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(LargeTableAdmin):
     list_display = ["user", "department", "role", "created_at"]
     list_filter = ["role", "department"]
     search_fields = ["user__email", "user__full_name", "department__name"]

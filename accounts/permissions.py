@@ -26,17 +26,16 @@ def remember(user: Any, *, groups: frozenset[str], mfa: bool) -> None:
 
 def membership_rows(user: Any) -> list[tuple[int, str, str]]:
     """(department id, department name, role) per membership, by department name: read once per user object
-    (the registry's ``department_roles``, policies' ``person_facts`` and the dashboard's card share it), and kept
-    across requests until the next audited write (``socialgov.cachekit``): memberships change only through
-    ``accounts.services.membership_set`` / ``membership_remove`` and department names through
-    ``department_save``, all audited."""
+    (the registry's ``department_roles``, policies' ``person_facts`` and the dashboard's card share it), kept
+    under the person's version (``socialgov.objects``: ``membership_set`` / ``membership_remove`` bump it,
+    ``department_save`` the organisation's)."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_sg_memberships", None)
     if cached is None:
-        from socialgov import cachekit
+        from socialgov import objects
 
-        cached = cachekit.per_person("memberships", user, lambda: _memberships_of(user.pk))
+        cached = objects.of_person(user, "memberships", lambda: (_memberships_of(user.pk), None))
         user._sg_memberships = cached
     return cached
 

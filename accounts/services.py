@@ -19,6 +19,7 @@ from accounts.models import ApiToken, Department, Membership, User
 from accounts.selectors import group_names_from, token_with_user, users_in_group
 from audit import services as audit
 from notifications.services import notify
+from socialgov import objects
 from socialgov.errors import Conflict, InvalidInput, ensure
 
 TOKEN_PREFIX = "sg"
@@ -144,6 +145,7 @@ def user_deactivate(*, actor: User | None, user: User, reason: str = "") -> User
         target=user,
         data={"reason": reason, "tokens_revoked": revoked, "sessions_ended": sessions},
     )
+    objects.bump_org()  # the eligibility they handed to delegates ends with them
     notify(
         event="user.deactivated",
         recipients=users_in_group(Group.IT_SECURITY).exclude(pk=getattr(actor, "pk", None)),
@@ -169,6 +171,7 @@ def user_reactivate(*, actor: User | None, user: User, reason: str = "") -> User
     user.deactivated_at = None
     user.save(update_fields=["is_active", "deactivated_at"])
     audit.record(actor=actor, action="user.reactivated", target=user, data={"reason": reason} if reason else {})
+    objects.bump_org()
     return user
 
 
@@ -313,7 +316,7 @@ def user_email_change(*, actor: User | None, user: User, email: str) -> User:
 def user_email_changed(*, user: User, before: str | None, after: str) -> None:
     """Audit a person's change of their own primary e-mail address (allauth's e-mail page: the ``email_changed``
     signal, after it saved ``User.email``). The address names the person wherever a page or the API shows them
-    (post authors, actors): the audited write also tells the kept pages (``socialgov.cachekit``) to read again."""
+    (post authors, actors)."""
     if before == after:
         return
     audit.record(
@@ -389,6 +392,7 @@ def user_groups_changed(*, actor: User, user: User, before: set[str], after: set
         target=user,
         data={"added": sorted(after - before), "removed": sorted(before - after)},
     )
+    objects.bump_person(user.pk)  # the policies and courses their roles are the audience of
 
 
 # --- Departments and memberships -------------------------------------------------------
@@ -408,6 +412,7 @@ def department_save(*, actor: User | None, department: Department, changed: list
         target=department,
         data={"name": department.name, "changed": changed or []},
     )
+    objects.bump_org()  # its name on everyone's memberships
     return department
 
 
@@ -436,6 +441,7 @@ def membership_set(*, actor: User | None, user: User, department: Department, ro
         target=membership,
         data={"user": audit.personal(user.email), "department": department.slug, "before": before, "after": role},
     )
+    objects.bump_person(user.pk)
     notify(
         event="membership.set",
         recipients=[user],
@@ -467,4 +473,5 @@ def membership_remove(*, actor: User | None, membership: Membership) -> None:
             "role": membership.role,
         },
     )
+    objects.bump_person(membership.user_id)
     membership.delete()

@@ -24,10 +24,11 @@ from approvals.models import (
     RouteStage,
     StageReview,
 )
+from socialgov.adminkit import LargeTableAdmin
 from socialgov.adminkit import run_service as _run
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(LargeTableAdmin):
     """Rows change only through services (actions, pages, the API)."""
 
     def has_add_permission(self, request, obj=None):
@@ -67,7 +68,8 @@ class PostAdmin(ReadOnlyAdmin):
     list_display = ["id", "channel", "author", "state", "scheduled_at", "released_at", "published_at"]
     list_filter = ["state", "channel__department"]
     search_fields = ["body", "author__email", "channel__display_name"]
-    list_select_related = ["channel", "author"]
+    list_select_related = ["channel__platform", "author"]  # a channel names its platform
+    autocomplete_fields = ["channel", "author"]
     inlines = [RevisionInline, StageReviewInline]
     actions = ["release_now"]
 
@@ -82,32 +84,39 @@ class PostAdmin(ReadOnlyAdmin):
 @admin.register(PostRevision)
 class PostRevisionAdmin(ReadOnlyAdmin):
     list_display = ["post", "number", "created_by", "created_at"]
-    list_select_related = ["post", "created_by"]
+    list_select_related = ["post__channel", "created_by"]  # a post names its channel
+    autocomplete_fields = ["post", "created_by"]
 
 
 @admin.register(Attachment)
 class AttachmentAdmin(ReadOnlyAdmin):
     list_display = ["name", "post", "content_type", "size", "uploaded_by", "created_at"]
-    list_select_related = ["post", "uploaded_by"]
+    list_select_related = ["post__channel", "uploaded_by"]
+    autocomplete_fields = ["post", "uploaded_by"]
 
 
 @admin.register(StageReview)
 class StageReviewAdmin(ReadOnlyAdmin):
     list_display = ["post", "position", "name", "state", "approvals", "required", "due_at", "escalated_at"]
     list_filter = ["state"]
-    list_select_related = ["post"]
+    search_fields = ["=post__id", "name"]
+    list_select_related = ["post__channel"]
+    autocomplete_fields = ["post"]
 
 
 @admin.register(Decision)
 class DecisionAdmin(ReadOnlyAdmin):
     list_display = ["stage_review", "reviewer", "on_behalf_of", "outcome", "created_at"]
     list_select_related = ["stage_review", "reviewer", "on_behalf_of"]
+    list_filter = ["outcome"]
+    autocomplete_fields = ["stage_review", "reviewer", "on_behalf_of"]
 
 
 @admin.register(Comment)
 class CommentAdmin(ReadOnlyAdmin):
     list_display = ["post", "author", "created_at"]
-    list_select_related = ["post", "author"]
+    list_select_related = ["post__channel", "author"]
+    autocomplete_fields = ["post", "author"]
 
 
 class RouteStageInline(admin.StackedInline):

@@ -11,7 +11,6 @@ from accounts.models import Department
 from approvals.choices import DriftKind, PostState
 from approvals.models import Delegation, DriftFinding, Lockdown, Post, StageReview
 from channels_registry.models import Channel
-from socialgov.filterkit import KeptModelChoiceFilter
 
 
 class PostFilter(django_filters.FilterSet):
@@ -41,11 +40,8 @@ class PostFilter(django_filters.FilterSet):
 class StageReviewFilter(django_filters.FilterSet):
     """The approval queue's filters."""
 
-    department = KeptModelChoiceFilter(
-        field_name="post__channel__department",
-        queryset=Department.objects.all(),
-        to_field_name="slug",
-        kept_as="departments",
+    department = django_filters.ModelChoiceFilter(
+        field_name="post__channel__department", queryset=Department.objects.all(), to_field_name="slug"
     )
     channel = django_filters.ModelChoiceFilter(
         field_name="post__channel", queryset=Channel.objects.all(), widget=forms.NumberInput, label="Channel (number)"

@@ -17,6 +17,7 @@ from accounts.permissions import group_names, is_auditor, is_communications, is_
 from approvals.choices import EDITABLE_STATES, SUBMITTABLE_STATES, WITHDRAWABLE_STATES, PostState, StageState
 from channels_registry.choices import ChannelRole, ChannelState
 from channels_registry.permissions import department_roles, live_memberships, may_act
+from socialgov import objects
 from socialgov.db import AnyOf
 
 AUTHOR_ROLES = tuple(ChannelRole.values)  # every channel role may contribute
@@ -77,21 +78,32 @@ def can_manage_routes(user: Any, department_id: int | None) -> bool:
 
 
 def delegator_ids(user: Any) -> list[int]:
-    """Whose eligibility ``user`` holds right now (read once per user object)."""
+    """Whose eligibility ``user`` holds right now: read once per user object, and kept under the person's version
+    (``delegation_create`` / ``delegation_revoke`` bump it, a deactivation the organisation's) until the next
+    delegation of theirs starts or ends."""
     if not signed_in(user):
         return []
     cached = getattr(user, "_sg_delegators", None)
     if cached is None:
-        from approvals.models import Delegation
-
-        now = timezone.now()
-        cached = list(
-            Delegation.objects.filter(
-                delegate=user, revoked_at__isnull=True, starts_at__lte=now, ends_at__gt=now, delegator__is_active=True
-            ).values_list("delegator_id", flat=True)
-        )
-        user._sg_delegators = cached
+        cached = user._sg_delegators = objects.of_person(user, "delegators", lambda: _delegators_of(user.pk))
     return cached
+
+
+def _delegators_of(user_id: int) -> tuple[list[int], Any]:
+    from approvals.models import Delegation
+
+    now = timezone.now()
+    rows = Delegation.objects.filter(
+        delegate_id=user_id, revoked_at__isnull=True, ends_at__gt=now, delegator__is_active=True
+    ).values_list("delegator_id", "starts_at", "ends_at")
+    held, changes = [], []
+    for delegator_id, starts_at, ends_at in rows:
+        if starts_at <= now:
+            held.append(delegator_id)
+            changes.append(ends_at)
+        else:
+            changes.append(starts_at)
+    return held, min(changes, default=None)
 
 
 def _principal_facts(user: Any) -> list[tuple[int, frozenset[str], dict[int, str]]]:

@@ -62,6 +62,7 @@ from channels_registry.services import activity_record
 from notifications.services import notify
 from policies import content, gates
 from policies.choices import PlatformKind
+from socialgov import objects
 from socialgov.errors import Conflict, DomainError, Forbidden, InvalidInput, ensure, ensure_state
 
 MAX_LINKS = 10
@@ -672,6 +673,7 @@ def delegation_create(
     delegation = Delegation.objects.create(
         delegator=delegator, delegate=delegate, starts_at=starts_at, ends_at=ends_at, reason=(reason or "").strip()
     )
+    objects.bump_person(delegate.pk)  # whose eligibility they hold
     audit.record(
         actor=actor,
         action="delegation.created",
@@ -702,6 +704,7 @@ def delegation_revoke(*, actor: User, delegation: Delegation) -> Delegation:
     delegation.revoked_at = timezone.now()
     delegation.save(update_fields=["revoked_at"])
     audit.record(actor=actor, action="delegation.revoked", target=delegation, target_label=str(delegation))
+    objects.bump_person(delegation.delegate_id)  # whose eligibility they hold
     return delegation
 
 

@@ -8,12 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts.models import Department
@@ -33,22 +30,14 @@ from approvals.forms import (
     RouteStageForm,
 )
 from approvals.models import ApprovalRoute, Attachment, Lockdown, RouteStage
-from approvals.templatetags.approvals_tags import due_badge
-from audit.selectors import events_for
 from channels_registry.models import Channel
 from policies import gates
-from socialgov import cachekit
 from socialgov.errors import DomainError, Forbidden, NotFound
 from socialgov.exports import rows_of, stream_csv
 from socialgov.pagekit import (
     errors_to_form,
     filtered_page,
     filtered_rows,
-    html_text,
-    kept_page,
-    local_stamp,
-    page_timesince,
-    pk_url,
     run_from_button,
 )
 
@@ -220,115 +209,73 @@ def scheduled(request):
 
 @login_required
 def queue(request):
-    """The stages waiting for this person: the page kept whole per person and query string until the next audited
-    write (stages, posts, memberships, delegations and groups all change through audited services; see
-    ``pagekit.kept_page``); how long each has waited and whether it is late filled in on each view."""
+    """The stages waiting for this person, oldest due first, and why they cannot review yet if they cannot."""
     user = request.user
-
-    def build(later):
-        ctx = filtered_page(request, StageReviewFilter, selectors.review_queue_for(user))
-        page = ctx["page"]
-        page.object_list = selectors.review_queue_rows(page.object_list)
-        post_url, decide_url = pk_url("approvals:post_detail"), pk_url("approvals:stage_decide")
-        for i, stage in enumerate(page.object_list):
-            stage["due"] = local_stamp(stage["due_at"])
-            stage["post_url"] = post_url(stage["post_id"])
-            stage["decide_url"] = decide_url(stage["pk"])
-            stage["waiting"], stage["badge"] = later(f"waiting{i}"), later(f"badge{i}")
-        # why they cannot review yet (policies.gates.review_blockers reads only what audited services change, and
-        # dates that move it at most a minute late)
-        ctx["blockers"] = gates.review_blockers(user=user)
-        ctx["here"] = request.get_full_path()
-        return ctx, [(stage["opened_at"], stage["due_at"]) for stage in page.object_list]
-
-    def fill(times) -> dict[str, str]:
-        now, since = timezone.now(), page_timesince()
-        values = {}
-        for i, (opened_at, due_at) in enumerate(times):
-            values[f"waiting{i}"] = html_text(since(opened_at))
-            values[f"badge{i}"] = due_badge(due_at, now)
-        return values
-
-    return kept_page(request, "queue", "approvals/queue.html", build, fill)
+    ctx = filtered_page(request, StageReviewFilter, selectors.review_queue_for(user))
+    page = ctx["page"]
+    page.object_list = selectors.review_queue_rows(page.object_list, now=timezone.now())
+    ctx["blockers"] = gates.review_blockers_shown(user=user)
+    ctx["here"] = request.get_full_path()
+    return render(request, "approvals/queue.html", ctx)
 
 
 # --- The post ------------------------------------------------------------------------------
 
 
-_LOCKDOWN_NOTICE = (
-    '<p class="messages"><span class="badge badge-danger">Lockdown</span> Publishing on this channel is paused: {}</p>'
-)
-
-
 @login_required
 def post_detail(request, pk):
-    """A post as this person may see it: kept whole per person, post and query string until the next audited write
-    (``pagekit.kept_page``: the post, its revisions, review, comments, attachments and history, and what this person
-    may do on it all change through audited services); the lockdown notice is of each view, as the banner is."""
+    """A post as this person may see it: its revisions, review, comments, attachments and history, and what this
+    person may do on it."""
     user = request.user
-
-    def build(later):
-        try:
-            post = selectors.post_detail_for(user, pk)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        revisions = post.revision_list
-        numbers = [r.number for r in revisions]
-        by_number = {r.number: r for r in revisions}
-        to_n = _int(request.GET.get("to"), numbers[0] if numbers else 0)
-        from_n = _int(request.GET.get("from"), to_n - 1)
-        diff = None
-        if from_n in by_number and to_n in by_number and from_n != to_n:
-            diff = diff_words(by_number[from_n].body, by_number[to_n].body)
-        decidable = []
-        open_stages = [s for s in post.stage_list if s.state == StageState.OPEN]
-        # who is named on the open stages is read only for someone who might decide one (can_decide asks the rest)
-        if (
-            open_stages
-            and post.state == PostState.IN_REVIEW
-            and post.author_id != user.pk
-            and permissions.may_act(user)
-        ):
-            named = selectors.named_reviewer_ids(open_stages)
-            decidable = [s for s in open_stages if permissions.can_decide(user, s, named[s.pk])]
-        ctx = {
-            "post": post,
-            "revisions": revisions,
-            "current": by_number.get(numbers[0]) if numbers else None,
-            "diff": diff,
-            "diff_from": from_n,
-            "diff_to": to_n,
-            "stages": post.stage_list,
-            "comments": post.comment_list,
-            "attachments": post.attachment_list,
-            "drift": post.drift_list,
-            "decidable": decidable,
-            "lockdown_notice": later("lockdown_notice"),
-            "can": {
-                "edit": permissions.can_edit(user, post),
-                "submit": permissions.can_submit(user, post),
-                "withdraw": permissions.can_withdraw(user, post),
-                "publish": post.state in (PostState.APPROVED, PostState.SCHEDULED)
-                and permissions.can_publish(user, post.channel),
-                "comment": permissions.may_act(user),
-            },
-            # the post's history panel: its audit events, which only an audited write adds to, as rendered (kept
-            # until the next one: the same HTML for every reader, ~0.45 ms to render five events)
-            "history": mark_safe(cachekit.shared("post-history", post.pk, lambda: _history_panel(post))),  # noqa: S308
-        }
-        return ctx, (post.channel_id, post.channel.department_id)
-
-    def fill(channel) -> dict[str, str]:
-        # what the banner shows (kept until a lockdown starts or ends, or its end time): this notice says the same
-        lockdown = selectors.lockdown_on(*channel, selectors.lockdowns_for_banner_of(user))
-        return {"lockdown_notice": format_html(_LOCKDOWN_NOTICE, lockdown.reason) if lockdown else ""}
-
-    return kept_page(request, "post", "approvals/post_detail.html", build, fill)
-
-
-def _history_panel(post) -> str:
-    """The history panel of ``audit/history_panel.html`` for the post (what ``{% include %}`` gave in its place)."""
-    return str(render_to_string("audit/history_panel.html", {"events": events_for(post, limit=50), "obj": post}))
+    try:
+        post = selectors.post_detail_for(user, pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    revisions = post.revision_list
+    numbers = [r.number for r in revisions]
+    by_number = {r.number: r for r in revisions}
+    to_n = _int(request.GET.get("to"), numbers[0] if numbers else 0)
+    from_n = _int(request.GET.get("from"), to_n - 1)
+    diff = None
+    if from_n in by_number and to_n in by_number and from_n != to_n:
+        diff = diff_words(by_number[from_n].body, by_number[to_n].body)
+    decidable = []
+    open_stages = [s for s in post.stage_list if s.state == StageState.OPEN]
+    # who is named on the open stages is read only for someone who might decide one (can_decide asks the rest)
+    if open_stages and post.state == PostState.IN_REVIEW and post.author_id != user.pk and permissions.may_act(user):
+        named = selectors.named_reviewer_ids(open_stages)
+        decidable = [s for s in open_stages if permissions.can_decide(user, s, named[s.pk])]
+    # the lockdowns the banner shows (kept in the cache): the notice on this post says the same
+    lockdown = selectors.lockdown_on(post.channel_id, post.channel.department_id, selectors.lockdowns_for_banner())
+    can_publish = post.state in (PostState.APPROVED, PostState.SCHEDULED) and permissions.can_publish(
+        user, post.channel
+    )
+    ctx = {
+        "post": post,
+        "revisions": revisions,
+        "current": by_number.get(numbers[0]) if numbers else None,
+        "diff": diff,
+        "diff_from": from_n,
+        "diff_to": to_n,
+        "stages": post.stage_list,
+        "comments": post.comment_list,
+        "attachments": post.attachment_list,
+        "drift": post.drift_list,
+        "decidable": decidable,
+        "lockdown": lockdown,
+        "can": {
+            "edit": permissions.can_edit(user, post),
+            "submit": permissions.can_submit(user, post),
+            "withdraw": permissions.can_withdraw(user, post),
+            "publish": can_publish,
+            "comment": permissions.may_act(user),
+        },
+        "published_form": PublishedForm() if can_publish else None,
+        "comment_form": CommentForm(),
+        "events": post.history,
+        "obj": post,
+    }
+    return render(request, "approvals/post_detail.html", ctx)
 
 
 @login_required
@@ -443,7 +390,8 @@ def stage_decide(request, pk):
         raise Http404(exc.message) from exc
     form = DecideForm(request.POST)
     outcome = request.POST.get("outcome", "")
-    comment = request.POST.get("comment", "")
+    # the queue's rows share one form: each row's comment is named after its stage
+    comment = request.POST.get(f"comment-{stage.pk}") or request.POST.get("comment", "")
     del form
     back = request.POST.get("next") or _back(stage.post)
     if not url_has_allowed_host_and_scheme(back, allowed_hosts=None) or not back.startswith("/"):

@@ -1,6 +1,3 @@
-import functools
-
-from django.db.models import QuerySet
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.settings import api_settings
 
@@ -8,8 +5,6 @@ from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from audit.selectors import can_read_trail, trail
 from socialgov.api.filtering import FilterBackend
-from socialgov.api.kept import KeptPageMixin
-from socialgov.api.represent import Direct
 
 
 class CanReadTrail(permissions.BasePermission):
@@ -19,7 +14,7 @@ class CanReadTrail(permissions.BasePermission):
         return can_read_trail(request.user)
 
 
-class AuditEventSerializer(Direct, serializers.ModelSerializer):
+class AuditEventSerializer(serializers.ModelSerializer):
     # What the trail's readers show (audit.selectors.with_people): personal values from their rows ("[erased]"
     # once erased), and the event's place in the chain (None until the sequencer has chained it).
     actor = serializers.CharField(source="actor_label")
@@ -49,13 +44,8 @@ class AuditEventSerializer(Direct, serializers.ModelSerializer):
         ]
 
 
-class AuditEventViewSet(KeptPageMixin, viewsets.ReadOnlyModelViewSet):
+class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     """The append-only audit trail (auditors and IT security)."""
-
-    # The list's page is kept per person until the next audited write (socialgov.api.kept): the trail is written only
-    # by audit.record and record_many, each of which is that write, and its rows never change. Who may read it
-    # (CanReadTrail) is asked on every request, before the list.
-    kept_name = "audit-events"
 
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilter
@@ -63,13 +53,4 @@ class AuditEventViewSet(KeptPageMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, CanReadTrail]
 
     def get_queryset(self):
-        if self.action == "list":  # rows, not objects: the serializer builds its output from them (Direct)
-            return _trail_rows().all()
         return trail()
-
-
-@functools.cache
-def _trail_rows() -> QuerySet[AuditEvent]:
-    """The trail as the list's ``.values()`` rows, set up once a process (each request filters and pages a
-    clone): the same for every reader, whom ``CanReadTrail`` admits or refuses first."""
-    return trail().values(*AuditEventSerializer.values())

@@ -36,7 +36,6 @@ from django.utils import timezone
 from audit import context
 from audit.hashing import GENESIS, LEAF_PREFIX, canonical_json, commitment, leaf_hash, link_hash, stamp
 from audit.models import AuditEvent, AuditPersonal, ChainLink, PendingEvent
-from socialgov import cachekit
 from socialgov.errors import Forbidden, ensure
 
 log = logging.getLogger(__name__)
@@ -174,7 +173,6 @@ def record(
             AuditPersonal.objects.bulk_create(rows)
         PendingEvent.objects.create(event=event)
     transaction.on_commit(kick_sequencer)
-    cachekit.bump()  # what people's pages keep across requests may have changed (socialgov.cachekit)
     # What the trail's readers show (audit.selectors annotates the same from the rows)
     event.actor_label = actor_obj.get_username()[:254] if actor_obj else "system"
     event.target_label = target_label
@@ -231,7 +229,6 @@ def record_many(
             AuditPersonal.objects.bulk_create(personal_rows)
         PendingEvent.objects.bulk_create([PendingEvent(event=e) for e in events])
     transaction.on_commit(kick_sequencer)
-    cachekit.bump()
     return len(events)
 
 

@@ -7,7 +7,6 @@ from django.views.decorators.http import require_safe
 from audit import signing
 from audit.filters import AuditEventFilter
 from audit.selectors import EXPORT_COLUMNS, can_read_trail, trail
-from audit.templatetags.audit_tags import ROW_FIELDS
 from socialgov.exports import rows_of, stream_csv, stream_jsonl
 from socialgov.pagekit import filtered_rows
 
@@ -28,13 +27,13 @@ def event_list(request):
     before = request.GET.get("before", "")
     if before.isdigit():
         qs = qs.filter(id__lt=int(before))
-    events = list(qs.values(*ROW_FIELDS)[: PAGE_SIZE + 1])  # rows for event_rows, not objects
+    events = list(qs[: PAGE_SIZE + 1])
     more = len(events) > PAGE_SIZE
     events = events[:PAGE_SIZE]
     query = request.GET.copy()
     query.pop("before", None)
     if more:
-        query["before"] = events[-1]["id"]
+        query["before"] = events[-1].pk
     return render(
         request,
         "audit/event_list.html",

@@ -22,10 +22,11 @@ from channels_registry.models import (
     RotationTask,
     SecurityReview,
 )
+from socialgov.adminkit import LargeTableAdmin
 from socialgov.adminkit import run_service as _run
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(LargeTableAdmin):
     """Rows change only through services (actions below, pages, the API)."""
 
     def has_add_permission(self, request):
@@ -96,7 +97,7 @@ class ChannelMembershipAdmin(ReadOnlyAdmin):
     list_display = ["user", "channel", "role", "holds_credentials", "mfa_confirmed", "ended_at"]
     list_filter = ["role", "holds_credentials", "mfa_confirmed", ("ended_at", admin.EmptyFieldListFilter)]
     search_fields = ["user__email", "channel__display_name", "channel__handle"]
-    list_select_related = ["user", "channel"]
+    list_select_related = ["user", "channel__platform"]  # a channel names its platform
     autocomplete_fields = ["user", "channel"]
 
 
@@ -105,7 +106,7 @@ class SecurityReviewAdmin(ReadOnlyAdmin):
     list_display = ["channel", "outcome", "reviewer", "decided_at"]
     list_filter = ["outcome"]
     search_fields = ["channel__display_name", "note"]
-    list_select_related = ["channel", "reviewer"]
+    list_select_related = ["channel__platform", "reviewer"]
     autocomplete_fields = ["channel", "reviewer"]
 
 
@@ -114,7 +115,7 @@ class ChannelActivityAdmin(ReadOnlyAdmin):
     list_display = ["channel", "kind", "source", "occurred_at", "recorded_by"]
     list_filter = ["kind", "source"]
     search_fields = ["channel__display_name", "note"]
-    list_select_related = ["channel", "recorded_by"]
+    list_select_related = ["channel__platform", "recorded_by"]
     autocomplete_fields = ["channel", "recorded_by"]
 
 
@@ -133,7 +134,7 @@ class DormancyFindingAdmin(ReadOnlyAdmin):
     list_display = ["channel", "state", "opened_at", "escalated_at", "resolved_at"]
     list_filter = ["state"]
     search_fields = ["channel__display_name", "channel__handle"]
-    list_select_related = ["channel"]
+    list_select_related = ["channel__platform"]
     autocomplete_fields = ["channel"]
 
 
@@ -142,7 +143,7 @@ class AccessRequestAdmin(ReadOnlyAdmin):
     list_display = ["requester", "kind", "channel", "role", "platform", "department", "state", "created_at"]
     list_filter = ["kind", "state", "role"]
     search_fields = ["requester__email", "reason", "channel__display_name"]
-    list_select_related = ["requester", "channel", "platform", "department"]
+    list_select_related = ["requester", "channel__platform", "platform", "department"]
     autocomplete_fields = ["requester", "channel", "platform", "department"]
     actions = ["refuse"]
 
@@ -163,7 +164,7 @@ class AccessGrantAdmin(ReadOnlyAdmin):
     list_display = ["user", "channel", "role", "granted_by", "granted_at", "review_by", "valid_until", "revoked_at"]
     list_filter = ["role", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["user__email", "channel__display_name", "reason"]
-    list_select_related = ["user", "channel", "granted_by"]
+    list_select_related = ["user", "channel__platform", "granted_by"]
     autocomplete_fields = ["user", "channel"]
     actions = ["revoke"]
 
@@ -200,7 +201,7 @@ class RotationTaskAdmin(ReadOnlyAdmin):
     list_display = ["channel", "departed_user", "state", "opened_at", "closed_by", "closed_at"]
     list_filter = ["state"]
     search_fields = ["channel__display_name", "departed_user__email"]
-    list_select_related = ["channel", "departed_user", "closed_by"]
+    list_select_related = ["channel__platform", "departed_user", "closed_by"]
     autocomplete_fields = ["channel", "departed_user"]
     actions = ["close"]
 

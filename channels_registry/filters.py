@@ -26,14 +26,12 @@ from channels_registry.models import (
 )
 from channels_registry.selectors import security_gap_q
 from policies.models import Platform
-from socialgov.filterkit import KeptModelChoiceFilter
 
 
 class ChannelFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
-    # the options kept until the next audited write (departments and platforms change only through audited services)
-    platform = KeptModelChoiceFilter(queryset=Platform.objects.all(), to_field_name="slug", kept_as="platforms")
-    department = KeptModelChoiceFilter(queryset=Department.objects.all(), to_field_name="slug", kept_as="departments")
+    platform = django_filters.ModelChoiceFilter(queryset=Platform.objects.all(), to_field_name="slug")
+    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), to_field_name="slug")
     state = django_filters.ChoiceFilter(choices=ChannelState.choices, label="Status")
     dormant = django_filters.BooleanFilter(method="filter_dormant", label="Dormant")
     orphaned = django_filters.BooleanFilter(method="filter_orphaned", label="Orphaned")

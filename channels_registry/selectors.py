@@ -144,8 +144,8 @@ def channel_counts(qs: QuerySet[Channel]) -> dict[str, int]:
 def channel_rows(channels: QuerySet[Channel]) -> list[dict[str, Any]]:
     """A page of ``channels()`` as the registry list shows it: values, not model instances (each row's channel,
     platform and department built as objects was a good part of the page), and without the open-rotation flag
-    that only the security-gaps filter needs."""
-    return list(
+    that only the security-gaps filter needs; ``state_label`` is the state's display name."""
+    rows = list(
         channels.values(
             "pk",
             "display_name",
@@ -158,6 +158,12 @@ def channel_rows(channels: QuerySet[Channel]) -> list[dict[str, Any]]:
             department_name=F("department__name"),
         )
     )
+    for row in rows:
+        row["state_label"] = _STATE_LABELS.get(row["state"], row["state"])
+    return rows
+
+
+_STATE_LABELS = dict(ChannelState.choices)
 
 
 def my_channels_q(user: Any) -> Q:

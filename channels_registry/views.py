@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts.models import Department, User
@@ -39,118 +38,28 @@ from channels_registry.forms import (
 from channels_registry.models import AccessGrant, Channel
 from policies.gates import decision_for, may_register_channel
 from socialgov.errors import DomainError, Forbidden, GateClosed
-from socialgov.pagekit import (
-    errors_to_form,
-    filtered_page,
-    html_text,
-    kept_page,
-    page_timesince,
-    pk_url,
-    run_from_button,
-)
+from socialgov.pagekit import errors_to_form, filtered_page, run_from_button
 
 # --- The registry -------------------------------------------------------------------------
 
 
-# ``_state.html``'s badge for each state, for list rows built in Python
-_STATE_BADGE = {
-    ChannelState.ACTIVE: "badge-ok",
-    ChannelState.DORMANT: "badge-warn",
-    ChannelState.PROPOSED: "badge-warn",
-    ChannelState.IN_SECURITY_REVIEW: "badge-warn",
-    ChannelState.SUSPENDED: "badge-danger",
-    ChannelState.REJECTED: "badge-danger",
-}
-_STATE_LABEL = dict(ChannelState.choices)
-
-
-_ROW = (
-    "<tr>\n"
-    '    <td><a href="{url}">{display_name}</a><br><span class="muted">{handle}</span></td>\n'
-    "    <td>{platform_name}</td><td>{department_name}</td>\n"
-    '    <td><span class="badge {badge}">{state_label}</span>{orphaned}\n'
-    "</td>\n"
-    "    <td>{custodian_count}</td>\n"
-    "    <td>{last_activity}</td>\n"
-    "  </tr>"
-)
-_ORPHANED = ' <span class="badge badge-danger">orphaned</span>'
-_NO_ACTIVITY = '<span class="muted">none yet</span>'
-
-
-def channel_rows_html(rows) -> SafeString:
-    """``{% for c in rows %}`` around ``channels_registry/_channel_row.html``, built in Python (the template's
-    lookups were most of the list's rendering): every value escaped as ``{{ value }}`` escapes it
-    (``socialgov.pagekit.html_text``); ``channels_registry/tests/test_channel_rows.py`` holds the two equal,
-    hostile text included."""
-    return mark_safe("".join(f"\n  {_channel_row(c)}\n  " for c in rows))  # noqa: S308 - every value escaped
-
-
-def _channel_row(c) -> str:
-    e = html_text
-    return _ROW.format(
-        url=e(c["url"]),
-        display_name=e(c["display_name"]),
-        handle=e(c["handle"]),
-        platform_name=e(c["platform_name"]),
-        department_name=e(c["department_name"]),
-        badge=e(c["badge"]),
-        state_label=e(c["state_label"]),
-        orphaned=_ORPHANED if c["orphaned_at"] else "",
-        custodian_count=e(c["custodian_count"]),
-        last_activity=e(c["last_activity"]) + " ago" if c["last_activity_at"] else _NO_ACTIVITY,
-    )
-
-
-def _registry_page(request, name: str, channels, **extra) -> HttpResponse:
-    """The registry list, kept whole per person and query string until the next audited write
-    (``pagekit.kept_page``): channels, their custodians (channel memberships), departments, platforms and the
-    person's own memberships (whether they may register; whose channels are "mine") change only through audited
-    services; the per-state figures are ``channel_counts``', kept a minute besides. The time since each channel's
-    last activity is filled in on each view."""
-    user = request.user
-
-    def build(later):
-        ctx = filtered_page(request, ChannelFilter, channels())
-        page = ctx["page"]
-        rows = selectors.channel_rows(page.object_list)
-        detail_url = pk_url("channels_registry:channel_detail")
-        for i, c in enumerate(rows):
-            c["url"] = detail_url(c["pk"])
-            c["badge"] = _STATE_BADGE.get(c["state"], "badge-info")
-            c["state_label"] = _STATE_LABEL.get(c["state"], c["state"])
-            c["last_activity"] = later(f"since{i}")
-        page.object_list = rows
-        ctx.update(extra, counts=selectors.channel_counts(ctx["rows"]), can_register=permissions.can_register(user))
-        ctx["rows_html"] = channel_rows_html(rows)
-        return ctx, [c["last_activity_at"] for c in rows]
-
-    def fill(times) -> dict[str, str]:
-        since = page_timesince()
-        return {f"since{i}": html_text(since(at)) for i, at in enumerate(times) if at}
-
-    return kept_page(request, name, "channels_registry/channel_list.html", build, fill)
+def _registry_page(request, channels, **extra):
+    """The registry list: a page of channels as values, the per-state figures (``channel_counts``) and whether
+    the person may register one."""
+    ctx = filtered_page(request, ChannelFilter, channels)
+    ctx["page"].object_list = selectors.channel_rows(ctx["page"].object_list)
+    ctx.update(extra, counts=selectors.channel_counts(ctx["rows"]), can_register=permissions.can_register(request.user))
+    return render(request, "channels_registry/channel_list.html", ctx)
 
 
 @login_required
 def channel_list(request):
-    return _registry_page(
-        request,
-        "registry",
-        lambda: selectors.channels_visible_to(request.user),
-        title="Channel registry",
-    )
+    return _registry_page(request, selectors.channels_visible_to(request.user), title="Channel registry")
 
 
 @login_required
 def my_channels(request):
-    return _registry_page(
-        request,
-        "my-channels",
-        lambda: selectors.my_channels(request.user),
-        title="My channels",
-        mine=True,
-    )
+    return _registry_page(request, selectors.my_channels(request.user), title="My channels", mine=True)
 
 
 def _register_departments(user):

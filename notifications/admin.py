@@ -3,14 +3,16 @@ from django.contrib import admin
 from notifications import services
 from notifications.forms import WebhookEndpointForm
 from notifications.models import Notification, NotificationPreference, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from socialgov.adminkit import LargeTableAdmin
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(LargeTableAdmin):
     list_display = ["created_at", "recipient", "event", "title", "email_state", "attempts", "delivered_at", "read_at"]
-    list_filter = ["email_state", "event"]
+    list_filter = ["email_state"]  # the event is searched: a list of its values is a DISTINCT over every row
     search_fields = ["recipient__email", "title", "event"]
     list_select_related = ["recipient"]
+    autocomplete_fields = ["recipient"]
     readonly_fields = [f.name for f in Notification._meta.fields]
     actions = ["resend"]
 

@@ -53,21 +53,14 @@ def check_text(
     platform: Any = None,
     sponsored: bool = False,
     links: list[str] | tuple[str, ...] = (),
-    kept: bool = False,
 ) -> list[Finding]:
     """Every finding for ``text`` under the rules in scope for ``department`` and ``platform``.
-
-    ``kept``: the rules as ``kept_rules`` keeps them, for the checks that store nothing (the composer's, the
-    API's); a post's own check, whose findings decide its review, reads them from the database.
 
     Never raises on the text itself; a pattern that runs longer than its bound
     (``PATTERN_TIMEOUT`` seconds, ``CHECK_BUDGET`` for one whole check) yields a
     ``warn`` finding instead of a verdict.
     """
-    if kept:
-        rules = kept_rules(department=department, platform=platform)
-    else:
-        rules = list(rules_in_scope(department=department, platform=platform))
+    rules = list(rules_in_scope(department=department, platform=platform))
     return evaluate(rules, text=text, platform=platform, sponsored=sponsored, links=links)
 
 
@@ -87,18 +80,6 @@ def rules_in_scope(*, department: Any = None, platform: Any = None):
     if department is None and platform is None:
         return _rules_for_everyone().all()  # a fresh clone: the shared queryset is never evaluated
     return _rules_query(department=department, platform=platform)
-
-
-def kept_rules(*, department: Any = None, platform: Any = None) -> list:
-    """``rules_in_scope``'s rules, kept until the next audited write (``socialgov.cachekit``): rules change only
-    through ``policies.services.content_rule_save``, which records what it did, and a rule's scope names
-    departments and platforms, whose changes are audited too."""
-    from socialgov import cachekit
-
-    scope = f"{getattr(department, 'pk', None)}:{getattr(platform, 'pk', None)}"
-    return cachekit.shared(
-        "content-rules", scope, lambda: list(rules_in_scope(department=department, platform=platform))
-    )
 
 
 @lru_cache(maxsize=1)

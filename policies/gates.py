@@ -19,6 +19,7 @@ from accounts.models import Department
 from policies import selectors
 from policies.choices import DecisionOutcome
 from policies.models import Acknowledgement, Platform, PlatformDecision, Policy
+from socialgov import objects
 from socialgov.errors import GateClosed
 
 
@@ -91,14 +92,19 @@ def review_blockers(*, user) -> list[Blocker]:
     policies and what they require (``policy_save``, ``policy_version_publish``), courses and the departments they
     are for (``course_save``), completions (``training_completion_record``), memberships (``membership_set`` /
     ``membership_remove``), deactivation (``user_deactivate``); dates (an expiry, an acknowledgement's grace) move
-    it with time alone. So the review queue keeps it with its page (``socialgov.cachekit``: until the next audited
-    write, at most a minute); services refusing a decision ask it afresh."""
+    it with time alone."""
     blockers = _person_blockers(user)
     if blockers:
         return blockers
     blockers += _policy_blockers(user, "required_to_review")
     blockers += _training_blockers(user, "required_to_review", selectors.person_facts(user).department_ids)
     return blockers
+
+
+def review_blockers_shown(*, user) -> list[Blocker]:
+    """``review_blockers`` for the queue's "you cannot review yet", kept as ``selectors.requirements_of`` is
+    (what it reads changes through the same services); refusing a decision asks ``review_blockers`` afresh."""
+    return objects.of_person(user, "review-blockers", lambda: (review_blockers(user=user), selectors.end_of_today()))
 
 
 def registration_blockers(*, user, department: Department, platform: Platform) -> list[Blocker]:

@@ -21,6 +21,7 @@ from policies.models import (
     TrainingCompletion,
     TrainingCourse,
 )
+from socialgov import objects
 
 
 def platforms(*, active_only: bool = False) -> QuerySet[Platform]:
@@ -115,6 +116,22 @@ def pending_acknowledgements(user: Any) -> list[PolicyVersion]:
     )
     pending = [v for v in versions if in_audience(v, facts)]
     return sorted(pending, key=lambda v: (v.acknowledge_by is None, v.acknowledge_by or date.max, v.policy.title))
+
+
+def end_of_today():
+    """When what turns on today's date (a due date, an expiry within 30 days) may next change."""
+    return timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
+def requirements_of(user: Any) -> tuple[list[PolicyVersion], list[TrainingStatus]]:
+    """``pending_acknowledgements`` and ``training_due`` for the dashboard, kept under the person's version
+    (``acknowledgement_record``, ``training_completion_record``, memberships and groups bump it) and the
+    organisation's (``policy_save``, ``policy_version_publish``, ``course_save``) until the end of the day."""
+    if not getattr(user, "is_authenticated", False):
+        return [], []
+    return objects.of_person(
+        user, "requirements", lambda: ((pending_acknowledgements(user), training_due(user)), end_of_today())
+    )
 
 
 def courses() -> QuerySet[TrainingCourse]:

@@ -38,6 +38,7 @@ from policies.permissions import (
 )
 from policies.rendering import render_markdown
 from policies.selectors import audience_of
+from socialgov import objects
 from socialgov.errors import InvalidInput, ensure, ensure_state
 
 MAX_TEXT = 5000
@@ -285,6 +286,7 @@ def policy_version_publish(*, actor: Any, version: PolicyVersion) -> PolicyVersi
         target=policy,
         data={"number": version.number, "acknowledge_by": version.acknowledge_by},
     )
+    objects.bump_org()  # what everyone in its audience owes
     due = f" by {version.acknowledge_by:%Y-%m-%d}" if version.acknowledge_by else ""
     notify(
         event="policy.published",
@@ -313,6 +315,7 @@ def acknowledgement_record(*, actor: Any, version: PolicyVersion) -> Acknowledge
         target=version.policy,
         data={"version": version.number, "acknowledgement": ack.pk},
     )
+    objects.bump_person(actor.pk)
     return ack
 
 
@@ -369,6 +372,7 @@ def training_completion_record(
             "expires_on": completion.expires_on,
         },
     )
+    objects.bump_person(user.pk)
     if actor.pk != user.pk:
         notify(
             event="training.recorded",
@@ -402,6 +406,7 @@ def policy_save(*, actor: Any, policy: Policy, changed: list[str] | None = None)
         raise InvalidInput("The policy is not valid.", fields=exc.message_dict) from exc
     policy.save()
     audit.record(actor=actor, action="policy.changed", target=policy, data={"changed": sorted(changed or [])})
+    objects.bump_org()  # what it requires of everyone
     return policy
 
 
@@ -432,6 +437,7 @@ def course_save(
         target=course,
         data={"changed": sorted(changed or []), "validity_days": course.validity_days},
     )
+    objects.bump_org()  # what it requires of everyone
     return course
 
 

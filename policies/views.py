@@ -239,7 +239,6 @@ def content_check(request):
             department=data["department"],
             platform=data["platform"],
             sponsored=data["sponsored"],
-            kept=True,  # nothing is stored
         )
     return render(
         request,

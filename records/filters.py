@@ -7,7 +7,6 @@ from accounts.models import Department
 from channels_registry.models import Channel
 from records.choices import RequestKind, RequestState
 from records.models import LegalHold, SubjectRequest
-from socialgov.filterkit import KeptModelChoiceFilter
 
 
 class LegalHoldFilter(django_filters.FilterSet):
@@ -15,7 +14,7 @@ class LegalHoldFilter(django_filters.FilterSet):
     channel = django_filters.ModelChoiceFilter(
         queryset=Channel.objects.all(), widget=forms.NumberInput, label="Channel (number)"
     )
-    department = KeptModelChoiceFilter(queryset=Department.objects.all(), to_field_name="slug", kept_as="departments")
+    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), to_field_name="slug")
 
     class Meta:
         model = LegalHold

@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from accounts.models import Department
 from channels_registry.models import Channel
 from records.registry import RECORD_TYPES
-from socialgov.filterkit import KeptModelChoiceField
 
 User = get_user_model()
 
@@ -37,9 +36,7 @@ class ChannelNumberField(forms.ModelChoiceField):
 
 class HoldForm(forms.Form):
     channel = ChannelNumberField(required=False, label="Channel (number)")
-    department = KeptModelChoiceField(
-        queryset=Department.objects.all(), to_field_name="slug", kept_as="departments", required=False
-    )
+    department = forms.ModelChoiceField(queryset=Department.objects.all(), to_field_name="slug", required=False)
     person = PersonField(required=False, label="Person (e-mail or number)", max_length=254)
     date_from = forms.DateField(
         required=False, label="Records dated from", widget=forms.DateInput(attrs={"type": "date"})

@@ -1,7 +1,7 @@
 """“My work” by role: what waits for this person, in a fixed number of queries per role.
 
 Everyone: my posts in progress and where each stands, reviews waiting for me with their age,
-my channels with their warnings (policies and training: policies' ``{% requirements_card %}``).
+my channels with their warnings, policies to acknowledge and training due.
 Managers: their departments' queue, its age and SLA breaches. IT security: what waits at the
 IT desk, and decisions due for review. Auditors: recent decisions and anomalies.
 """
@@ -32,7 +32,6 @@ from channels_registry.choices import (
 from channels_registry.models import AccessRequest, Channel, Recertification, ReportedAccount, RotationTask
 from channels_registry.permissions import managed_department_ids
 from socialgov import decisions
-from socialgov.pagekit import pk_url
 
 LIMIT = 10
 IN_PROGRESS = (
@@ -57,9 +56,7 @@ def my_posts_in_progress(user: Any) -> list[dict[str, Any]]:
         .order_by("-updated_at", "-id")
         .values("pk", "body", "state", "scheduled_at", "open_stage", "stage_due")[:LIMIT]
     )
-    url = pk_url("approvals:post_detail")
     for p in rows:
-        p["url"] = url(p["pk"])
         p["summary"] = summary_of(p["body"])
         p["state_label"] = POST_STATES.get(p["state"], p["state"])
     return rows
@@ -81,9 +78,7 @@ def my_channels_with_warnings(user: Any) -> list[dict[str, Any]]:
             platform_name=F("platform__name"),
         )[:LIMIT]
     )
-    url = pk_url("channels_registry:channel_detail")
     for c in channels:
-        c["url"] = url(c["pk"])
         c["warnings"] = [
             label
             for flag, label in [
@@ -111,9 +106,7 @@ def reviews_waiting(user: Any, *, now) -> list[dict[str, Any]]:
             channel_name=F("post__channel__display_name"),
         )[:LIMIT]
     )
-    url = pk_url("approvals:post_detail")
     for s in rows:
-        s["url"] = url(s["post_id"])
         s["summary"] = summary_of(s["body"])
         s["age"] = now - s["opened_at"] if s["opened_at"] else None
         s["overdue"] = s["due_at"] is not None and s["due_at"] <= now
@@ -165,12 +158,10 @@ def auditor_view(*, now) -> dict[str, Any]:
             for_email=F("on_behalf_of__email"),
         )[:LIMIT]
     )
-    url = pk_url("approvals:post_detail")
     for d in decisions_:
         d["outcome_label"] = OUTCOMES.get(d["outcome"], d["outcome"])
         d["reviewer"] = _person(d["reviewer_name"], d["reviewer_email"])
         d["on_behalf_of"] = _person(d["for_name"], d["for_email"]) if d["on_behalf_of_id"] else None
-        d["url"] = url(d["post_id"])
         d["summary"] = summary_of(d["body"])
     return {
         "recent_decisions": decisions_,

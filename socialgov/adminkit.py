@@ -2,7 +2,9 @@
 
 from collections.abc import Callable
 
-from django.contrib import messages
+from django.contrib import admin, messages
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 
 from socialgov.errors import DomainError
 
@@ -15,3 +17,25 @@ def run_service(request, fn: Callable[[], object], ok_message: str) -> None:
         messages.error(request, exc.message)
     else:
         messages.success(request, ok_message)
+
+
+# Count at most this many rows of a changelist (a COUNT(*) over a million rows cost more than the page).
+ADMIN_COUNT_CAP = 10_000
+
+
+class CappedAdminPaginator(Paginator):
+    """The admin's paginator, counting at most ``ADMIN_COUNT_CAP`` rows: the pager then offers the pages up to
+    there; filters and search reach the rest."""
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        return rows.values("pk").order_by()[:ADMIN_COUNT_CAP].count() if hasattr(rows, "query") else len(rows)
+
+
+class LargeTableAdmin(admin.ModelAdmin):
+    """A changelist of a table that grows: no count of every row (``show_full_result_count``), the filtered rows
+    counted up to a cap; each admin sets ``list_select_related`` to what its columns' ``__str__`` read."""
+
+    show_full_result_count = False
+    paginator = CappedAdminPaginator

@@ -151,7 +151,7 @@ REDIS_CACHE_OPTIONS = {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 if REDIS_URL:
     # django-redis keeps one client a server; Django's own backend builds one on every call (~0.1 ms of CPU each,
-    # and a page makes several: session, bell and banner, kept cards, throttle)
+    # and a page makes several: session, bell and banner, throttle)
     CACHES = {
         "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL, "OPTIONS": REDIS_CACHE_OPTIONS}
     }
@@ -161,6 +161,26 @@ else:
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
         }
+    }
+# Values kept per object under its version (socialgov/objects.py): a person's facts, a post page's rows. Only what
+# can be computed again lives there, so it may evict: point it at a Redis with a memory bound and an LRU policy
+# (maxmemory, maxmemory-policy allkeys-lru), apart from the default cache, whose rate-limit counters, throttles and
+# sessions must not be evicted. Empty: the default Redis (REDIS_URL), or this process's memory (bounded, LRU) without
+# one; dummycache:// keeps nothing (every view computes everything).
+OBJECT_CACHE_URL = env.str("OBJECT_CACHE_URL", default="") or REDIS_URL
+if OBJECT_CACHE_URL.startswith("dummycache://"):
+    CACHES["objects"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+elif OBJECT_CACHE_URL:
+    CACHES["objects"] = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": OBJECT_CACHE_URL,
+        "OPTIONS": REDIS_CACHE_OPTIONS,
+    }
+else:
+    CACHES["objects"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "socialgov-objects",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
     }
 
 # --- Auth -------------------------------------------------------------------
@@ -328,9 +348,8 @@ REST_FRAMEWORK = {
         "accounts.api.permissions.TokenScope",
         "accounts.api.permissions.MfaSatisfied",
     ],
-    # DRF's JSON renderer, which also writes a kept page's results as they were rendered (socialgov/api/renderers.py)
     "DEFAULT_RENDERER_CLASSES": [
-        "socialgov.api.renderers.JSONRenderer",
+        "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -4,18 +4,17 @@ import sys
 from django.contrib.auth.decorators import login_required
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.template import loader
-from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from accounts.choices import Role
 from accounts.permissions import membership_rows
 from notifications.selectors import recent_unread
+from policies import selectors as policy_selectors
 from reports.dashboard import cards_for
 from socialgov.celery import app as celery_app
-from socialgov.pagekit import kept_page
 
 log = logging.getLogger(__name__)
 ROLES = dict(Role.choices)
@@ -23,42 +22,20 @@ ROLES = dict(Role.choices)
 
 @login_required
 def dashboard(request):
-    """“My work”: what waits for this person, by role (reports/dashboard.py).
-
-    The page is kept whole per person until the next audited write anywhere, at most a minute
-    (``socialgov.pagekit.kept_page``); the newest unread notifications are of each view, kept as the bell's figure
-    is, until the person's notifications change (notifications.selectors.recent_unread)."""
+    """“My work”: what waits for this person, by role (reports/dashboard.py), their departments, the policies and
+    training they still owe, and their newest unread notifications."""
     user = request.user
-
-    def build(later):
-        cards, person = _dashboard_cards(request)
-        context = {
-            "cards": mark_safe(cards),  # noqa: S308 - rendered by our templates, escaped there
-            "person_cards": mark_safe(person),  # noqa: S308
-            "unread_card": later("unread_card"),
-        }
-        return context, None
-
-    def fill(_) -> dict[str, str]:
-        return {"unread_card": render_to_string("_unread_card.html", {"recent": recent_unread(user)}).rstrip()}
-
-    return kept_page(request, "dashboard", "dashboard.html", build, fill)
-
-
-def _dashboard_cards(request) -> tuple[str, str]:
-    user = request.user
-    cards = render_to_string("reports/_dashboard_cards.html", cards_for(user))
-    person = render_to_string(
-        "_dashboard_person.html",
-        {
-            "request": request,  # policies' {% requirements_card %} reads the user from it
-            # the memberships the permission checks read anyway (one query for both), as the card shows them
-            "memberships": [
-                {"department": name, "role": ROLES.get(role, role)} for _, name, role in membership_rows(user)
-            ],
-        },
-    )
-    return str(cards).rstrip(), str(person).rstrip()
+    pending, training = policy_selectors.requirements_of(user)
+    context = {
+        **cards_for(user),
+        # the memberships the permission checks read anyway (one query for both), as the card shows them
+        "memberships": [{"department": name, "role": ROLES.get(role, role)} for _, name, role in membership_rows(user)],
+        "pending": pending,
+        "training": training,
+        "count": len(pending) + len(training),
+        "recent": recent_unread(user),
+    }
+    return render(request, "dashboard.html", context)
 
 
 @never_cache

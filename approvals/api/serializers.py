@@ -1,6 +1,3 @@
-import functools
-
-from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -23,7 +20,6 @@ from approvals.models import (
 )
 from channels_registry.models import Channel
 from socialgov.api.deciders import DecidersSerializer, deciders_of
-from socialgov.api.represent import datetime_text
 
 _EMAIL = {"slug_field": "email", "read_only": True}
 _NULLABLE_EMAIL = {**_EMAIL, "allow_null": True}
@@ -65,113 +61,6 @@ class PostSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    _TIMES = ("scheduled_at", "created_at", "updated_at", "submitted_at", "approved_at", "released_at", "published_at")
-    _RELATED = ("platform", "department", "author", "revision", "findings")
-    # the list's rows: the post's own columns and the related values (LIST_VALUES) read with ``.values()``
-    LIST_COLUMNS = (
-        "id",
-        "channel_id",
-        "state",
-        "body",
-        "links",
-        "tags",
-        "sponsored",
-        "published_url",
-        *_TIMES,
-        "list_platform",
-        "list_department",
-        "list_author",
-        "list_revision",
-        "list_findings",
-    )
-
-    def _time_text(self):
-        when = self.__dict__.get("_when")  # the current time zone looked up once a serializer (once a page)
-        if when is None:
-            when = self._when = datetime_text()
-        return when
-
-    def to_representation(self, instance):
-        """The declared fields' output, built directly: DRF's per-field machinery was most of a 50-post page's CPU.
-        ``test_views`` checks it equals the generic output, field for field, from a list row and a post."""
-        row = instance if isinstance(instance, dict) else self._row_of(instance)
-        when = self._time_text()
-        return {
-            "id": row["id"],
-            "channel": row["channel_id"],
-            "platform": row["list_platform"],
-            "department": row["list_department"],
-            "author": row["list_author"],
-            "state": row["state"],
-            "body": row["body"],
-            "links": row["links"],
-            "tags": row["tags"],
-            "sponsored": row["sponsored"],
-            "scheduled_at": when(row["scheduled_at"]),
-            "revision": row["list_revision"],
-            "findings": row["list_findings"],
-            "created_at": when(row["created_at"]),
-            "updated_at": when(row["updated_at"]),
-            "submitted_at": when(row["submitted_at"]),
-            "approved_at": when(row["approved_at"]),
-            "released_at": when(row["released_at"]),
-            "published_at": when(row["published_at"]),
-            "published_url": row["published_url"],
-        }
-
-    @classmethod
-    def _row_of(cls, post: Post) -> dict:
-        """A post as the list's row (LIST_COLUMNS): its related values annotated (LIST_VALUES) or read through it."""
-        if hasattr(post, "list_platform"):
-            related = {f"list_{key}": getattr(post, f"list_{key}") for key in cls._RELATED}
-        else:
-            revision = post.current_revision
-            related = {
-                "list_platform": post.channel.platform.slug,
-                "list_department": post.channel.department.slug,
-                "list_author": post.author.email,
-                "list_revision": revision.number if revision is not None else None,
-                "list_findings": revision.findings if revision is not None else None,
-            }
-        own = ("channel_id", "state", "body", "links", "tags", "sponsored", "published_url", *cls._TIMES)
-        return {"id": post.pk, **{name: getattr(post, name) for name in own}, **related}
-
-    # For a list: the related values as columns of the post's row (one object a row instead of six), each read
-    # by a scalar subquery on its primary key rather than a join: PostgreSQL planned the six-table join in ~8 ms
-    # a request (exhaustive join-order search), the post with five subqueries in ~2 ms, for the same rows.
-    LIST_VALUES = {
-        "list_platform": Subquery(
-            Channel.objects.filter(pk=OuterRef("channel_id")).order_by().values("platform__slug")[:1]
-        ),
-        "list_department": Subquery(
-            Channel.objects.filter(pk=OuterRef("channel_id")).order_by().values("department__slug")[:1]
-        ),
-        "list_author": Subquery(User.objects.filter(pk=OuterRef("author_id")).order_by().values("email")[:1]),
-        "list_revision": Subquery(
-            PostRevision.objects.filter(pk=OuterRef("current_revision_id")).order_by().values("number")[:1]
-        ),
-        "list_findings": Subquery(
-            PostRevision.objects.filter(pk=OuterRef("current_revision_id")).order_by().values("findings")[:1]
-        ),
-    }
-
-    def generic_representation(self, instance):
-        """DRF's own output of the declared fields (what ``to_representation`` must equal)."""
-        return super().to_representation(instance)
-
-    @staticmethod
-    @functools.cache
-    def list_rows() -> QuerySet[Post]:
-        """Posts with LIST_VALUES, the subqueries resolved once a process (an unevaluated queryset: each
-        request filters a clone by its scope)."""
-        return Post.objects.annotate(**PostSerializer.LIST_VALUES)
-
-    @staticmethod
-    @functools.cache
-    def list_values() -> QuerySet[Post]:
-        """``list_rows()`` read as LIST_COLUMNS rows (``.values()``), set up once a process."""
-        return PostSerializer.list_rows().values(*PostSerializer.LIST_COLUMNS)
-
 
 class PostSubmittedSerializer(PostSerializer):
     """A post just sent for review, and who decides its first stage (separation of duties: never its author; a
@@ -182,9 +71,6 @@ class PostSubmittedSerializer(PostSerializer):
     class Meta(PostSerializer.Meta):
         fields = [*PostSerializer.Meta.fields, "deciders"]
         read_only_fields = fields
-
-    def to_representation(self, instance):
-        return {**super().to_representation(instance), "deciders": self.get_deciders(instance)}
 
     @extend_schema_field(DecidersSerializer(allow_null=True))
     def get_deciders(self, obj):

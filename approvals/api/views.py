@@ -8,7 +8,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from accounts.permissions import group_names
 from approvals import permissions as rules
 from approvals import selectors, services
 from approvals.api import serializers as s
@@ -17,7 +16,6 @@ from approvals.filters import DelegationFilter, LockdownFilter, PostFilter, Stag
 from approvals.models import ApprovalRoute, Delegation, Lockdown, Post, PostRevision, RouteStage, StageReview
 from channels_registry.choices import ActivitySource
 from socialgov.api.filtering import FilterBackend
-from socialgov.api.kept import KeptPageMixin
 from socialgov.api.pagination import CursorPagination
 from socialgov.errors import Conflict, Forbidden, NotFound
 
@@ -36,19 +34,8 @@ def _ok(serializer_class, instance, code=status.HTTP_200_OK):
     return Response(serializer_class(instance).data, status=code)
 
 
-class PostViewSet(KeptPageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Posts you may see. Drafts: their author, the channel's members and eligible reviewers."""
-
-    # The list's page is kept per person until the next audited write (socialgov.api.kept). A row shows the post's
-    # own columns, its current revision's number and findings, its channel's platform and department slugs and its
-    # author's e-mail: posts and revisions change only through the audited services (post_create, post_update,
-    # post_submit, stage_decide, withdraw, release, expiry, publication_report), platforms, departments and people
-    # through platform_save, department_save and user_admin_save, a person's own e-mail through allauth's
-    # e-mail change (audited by accounts.services.user_email_changed). Who sees which post (posts_visible_to)
-    # turns on the person's groups (in the key besides: read with the token anyway), departments
-    # (membership_set/remove), channel memberships (the registry's services), stage reviews (the approval services)
-    # and delegations (delegation_create/revoke; one that starts or ends shows within cachekit.TTL).
-    kept_name = "posts"
 
     queryset = Post.objects.none()  # for the schema; get_queryset scopes
     serializer_class = s.PostSerializer
@@ -57,14 +44,8 @@ class PostViewSet(KeptPageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
     permission_classes = [*DEFAULTS]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    def kept_scope(self) -> str:
-        return ",".join(sorted(group_names(self.request.user)))
-
     def get_queryset(self):
-        # what PostSerializer shows of the channel, author and revision, as columns of the post's row
-        # (the list reads rows, not objects: the serializer builds its output from them)
-        rows = s.PostSerializer.list_values() if self.action == "list" else s.PostSerializer.list_rows()
-        return selectors.posts_visible_to(self.request.user, rows=rows)
+        return selectors.posts_visible_to(self.request.user)
 
     def _post(self) -> Post:
         return selectors.post_for(self.request.user, self.kwargs["pk"])

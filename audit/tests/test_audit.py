@@ -281,10 +281,10 @@ def test_list_page_pages_by_id(client, auditor, employee):
     events = make_events(employee, 60)
     client.force_login(auditor)
     first = client.get("/audit/?action=test.")
-    assert first.context["events"][0]["id"] == events[-1].pk and len(first.context["events"]) == 50
+    assert first.context["events"][0].pk == events[-1].pk and len(first.context["events"]) == 50
     assert first.context["next_query"]
     second = client.get("/audit/?" + first.context["next_query"])
-    assert [e["id"] for e in second.context["events"]] == [e.pk for e in reversed(events[:10])]
+    assert [e.pk for e in second.context["events"]] == [e.pk for e in reversed(events[:10])]
     assert second.context["next_query"] == ""
 
 
@@ -419,7 +419,7 @@ def test_can_read_trail_in_one_query_answers_as_has_perm(auditor, it_security, e
     assert [can_read_trail(p) for p in people] == [True, True, False, True, True, False]
 
 
-def test_the_api_list_is_drf_output_built_from_rows(token_client, auditor, employee, django_assert_num_queries):
+def test_the_api_list_in_three_queries(token_client, auditor, employee, django_assert_num_queries):
     # given: events with data, a request id and an ip, and an auditor's token (its first use noted)
     from audit import context
     from audit.api import AuditEventSerializer
@@ -436,68 +436,22 @@ def test_the_api_list_is_drf_output_built_from_rows(token_client, auditor, emplo
     with django_assert_num_queries(3):
         body = client.get("/api/v1/audit-events/?action=test.").json()
 
-    # then: what DRF's generic serializer gives for each event
-    from audit.selectors import trail
-
-    generic = AuditEventSerializer()
-    events = trail().filter(action__startswith="test.")
-    assert body["results"] == [generic.generic_representation(e) for e in events]
+    # then: every declared field of each event
     assert [list(row) for row in body["results"]] == [list(AuditEventSerializer.Meta.fields)] * 3
     assert body["results"][-1]["ip"] == "10.0.0.1" and body["results"][-1]["data"] == {"n": 0}
-    assert generic.to_representation(events[0]) == generic.generic_representation(events[0])
 
 
-def test_event_rows_are_what_the_row_template_renders(employee, settings):
-    # given: events with markup in every text, an ip, unicode data, in a time zone that is not UTC
-    from django.template.loader import render_to_string
-    from django.utils import timezone
-
-    from audit import context
-    from audit.templatetags.audit_tags import ROW_FIELDS, event_rows
-
-    settings.TIME_ZONE = "Europe/Berlin"
-    ip = context.client_ip.set("2001:db8::1")
-    audit.record(actor=employee, action="<b>x</b>", target=employee, target_label='"<i>&', data={"é": "<s>"})
-    context.client_ip.reset(ip)
-    audit.record(actor=None, action="y", target_type="a.b", target_id="<7>", data={})
-    from audit.selectors import trail
-
-    events = list(trail())
-
-    # then: the rows built in Python are the template's, byte for byte, from rows and from objects
-    with timezone.override("Europe/Berlin"):
-        expected = "\n  ".join(render_to_string("audit/_event_row.html", {"e": e}).strip() for e in events)
-        assert event_rows(events) == expected
-        assert event_rows(trail().values(*ROW_FIELDS)) == expected
-    assert "&lt;b&gt;x&lt;/b&gt;" in expected and "from 2001:db8::1" in expected
-
-
-def test_the_api_list_kept_shows_the_next_event_and_only_to_readers(token_client, auditor, employee):
-    # given an auditor's page of the trail, kept
+def test_the_api_list_shows_the_next_event_and_only_to_readers(token_client, auditor, employee):
+    # given an auditor's page of the trail
     reader = token_client(auditor, scope="read")
     other = token_client(employee)
     audit.record(actor=employee, action="test.first", target=employee)
     first = reader.get("/api/v1/audit-events/")
     assert first.json()["results"][0]["action"] == "test.first"
-    assert reader.get("/api/v1/audit-events/").content == first.content
 
     # when another event is recorded
     audit.record(actor=employee, action="test.second", target=employee)
 
-    # then the next call shows it; someone who may not read the trail is refused, whatever is kept
+    # then the next call shows it; someone who may not read the trail is refused
     assert reader.get("/api/v1/audit-events/").json()["results"][0]["action"] == "test.second"
     assert other.get("/api/v1/audit-events/").status_code == 403
-
-
-def test_the_api_list_kept_asks_only_the_token_and_the_permission(token_client, auditor, django_assert_num_queries):
-    # given a page of the trail read once
-    client = token_client(auditor, scope="read")
-    make_events(auditor, 3)
-    first = client.get("/api/v1/audit-events/")
-
-    # when it is read again (no write since): the token (with groups and two-factor), the permission
-    with django_assert_num_queries(2):
-        again = client.get("/api/v1/audit-events/")
-
-    # then it reads the same
-    assert again.content == first.content

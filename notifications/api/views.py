@@ -6,10 +6,9 @@ from rest_framework.response import Response
 from notifications import services
 from notifications.models import Notification
 from notifications.selectors import notifications_for
-from socialgov.api.represent import Direct
 
 
-class NotificationSerializer(Direct, serializers.ModelSerializer):
+class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "event", "title", "body", "url", "target_type", "target_id", "payload", "created_at", "read_at"]
@@ -26,8 +25,6 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         qs = notifications_for(self.request.user)
         if self.request.query_params.get("unread") == "1":
             qs = qs.filter(read_at__isnull=True)
-        if self.action == "list":  # rows, not objects: the serializer builds its output from them (Direct)
-            qs = qs.values(*NotificationSerializer.values())
         return qs
 
     @extend_schema(request=None, responses=NotificationSerializer)

@@ -55,7 +55,6 @@ class ContentCheckView(APIView):
             platform=platform,
             sponsored=values["sponsored"],
             links=values.get("links") or [],
-            kept=True,  # nothing is stored: the rules as kept until the next audited write
         )
         return Response(
             {

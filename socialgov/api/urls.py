@@ -1,6 +1,4 @@
-import re
-
-from django.urls import include, path, re_path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import MeView
@@ -20,28 +18,6 @@ from policies.api.views import (
 from records.api import views as records
 from socialgov.api.checks import ContentCheckView, GateView
 from socialgov.decision_views import DecisionRegisterView
-
-_UNDER_PREFIX = re.compile(r"\^([A-Za-z0-9_-]+)/")
-
-
-def by_prefix(patterns):
-    """The router's patterns grouped under their prefix (``^posts/`` holding ``^$``, ``^(?P<pk>[^/.]+)/$``, the
-    actions and their format suffixes): a request is matched against its resource's patterns, not against
-    every pattern registered before it (146 regular expressions; 0.27 ms to resolve /api/v1/posts/, near the
-    end). The same paths, names, views and arguments. A list's format suffix (``^posts\\.json``) and the API
-    root's patterns stay as they are, after the groups (no path matches two of them)."""
-    groups: dict[str, list] = {}
-    rest = []
-    for url in patterns:
-        regex = str(url.pattern)
-        found = _UNDER_PREFIX.match(regex)
-        if found is None:
-            rest.append(url)
-            continue
-        inner = re_path("^" + regex[found.end() :], url.callback, kwargs=url.default_args, name=url.name)
-        groups.setdefault(found.group(1), []).append(inner)
-    return [*(re_path(f"^{prefix}/", include(inner)) for prefix, inner in groups.items()), *rest]
-
 
 router = DefaultRouter()
 router.register("notifications", NotificationViewSet, basename="notification")
@@ -75,5 +51,5 @@ urlpatterns = [
     path("content-check/", ContentCheckView.as_view(), name="content-check"),
     path("gates/", GateView.as_view(), name="gate"),
     path("it-decisions/", DecisionRegisterView.as_view(), name="it-decisions"),
-    path("", include(by_prefix(router.urls))),
+    path("", include(router.urls)),
 ]

@@ -22,13 +22,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def redis_down(settings):
     location = f"redis://127.0.0.1:{closed_port()}/0"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": location,
-            "OPTIONS": django_settings.REDIS_CACHE_OPTIONS,
-        }
+    redis = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": location,
+        "OPTIONS": django_settings.REDIS_CACHE_OPTIONS,
     }
+    settings.CACHES = {"default": redis, "objects": redis}  # the object cache on the same Redis, as by default
     return location
 
 

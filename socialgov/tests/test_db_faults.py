@@ -65,7 +65,7 @@ def session_cookie(client, employee):
 def test_a_connection_dropped_mid_request_is_a_503_and_the_next_request_succeeds(session_cookie, path, json):
     # given a page that works, on a persistent connection
     assert _get(path, session_cookie)[0] == 200
-    cache.clear()  # what the page keeps across requests (socialgov.cachekit) forgotten: it reads the database again
+    cache.clear()  # the bell and banner forgotten: the page reads the database again
     calls = {"n": 0}
 
     def drop_after_the_first_query(execute, sql, params, many, context):

@@ -20,7 +20,7 @@
       const button = rows[current].querySelector(`button[data-key="${event.key}"]`);
       if (!button) return;
       event.preventDefault();
-      const comment = rows[current].querySelector("textarea[name=comment]");
+      const comment = rows[current].querySelector("textarea");
       if (event.key !== "a" && comment && !comment.value.trim()) {
         comment.focus();
         return;
