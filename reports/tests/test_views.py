@@ -174,3 +174,15 @@ def test_the_calendar_groups_posts_by_week(client, employee, department):
     assert "Week of 2 March 2026" in html and "Week of 9 March 2026" in html
     week = client.get("/reports/calendar/?week=2026-03-09").content.decode()
     assert "Out on 2026-03-11" in week and "Out on 2026-03-03" not in week
+
+
+@pytest.mark.parametrize("path", ["/", "/posts/new/", "/posts/queue/"])
+def test_the_calendar_is_one_click_away_from_the_menu_composing_and_reviewing(client, reviewer, department, path):
+    channel_for(reviewer, department=department)
+    client.force_login(reviewer)
+
+    response = client.get(path)
+
+    assert response.status_code == 200, response.status_code
+    links = response.content.decode().count('href="/reports/calendar/"')
+    assert links == (1 if path == "/" else 2)  # the menu, plus the page's own link
