@@ -53,21 +53,48 @@ def _sp_values(request, app: SocialApp) -> list[tuple[str, str]]:
     ]
 
 
-@login_required
-def provider_detail(request, pk):
-    _it_only(request)
-    app = _provider_or_404(pk)
+def _detail_page(request, app: SocialApp, *, domain_form=None, rule_form=None):
+    """The provider's page; a refused add form comes back bound, with its errors and what was typed."""
+    test_key = f"sso_test_{app.pk}"
     return render(
         request,
         "sso/provider_detail.html",
         {
             "app": app,
             "sp_values": _sp_values(request, app),
-            "domain_form": DomainForm(),
-            "rule_form": RuleForm(),
-            "test_result": request.session.pop(f"sso_test_{app.pk}", None),
+            "domain_form": domain_form or DomainForm(),
+            "rule_form": rule_form or RuleForm(),
+            # shown once, on the page the test redirects to; a re-rendered form leaves it for the next visit
+            "test_result": request.session.pop(test_key, None)
+            if request.method == "GET"
+            else request.session.get(test_key),
         },
     )
+
+
+def _add_on_detail(request, app: SocialApp, form, *, form_name: str, save, ok):
+    """An add form of the provider's page: saved and redirected, or the page again with the bound form's errors.
+
+    ``save(cleaned_data)`` calls the service; ``ok(cleaned_data)`` is the success message. A service's own refusal
+    (a domain bound elsewhere, a line already mapped) lands on the form like a field error.
+    """
+    if form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, ok(form.cleaned_data))
+            return redirect("sso:provider", pk=app.pk)
+    return _detail_page(request, app, **{form_name: form})
+
+
+@login_required
+def provider_detail(request, pk):
+    _it_only(request)
+    return _detail_page(request, _provider_or_404(pk))
 
 
 def _initial(app: SocialApp) -> dict:
@@ -220,16 +247,13 @@ def provider_test(request, pk):
 def domain_add(request, pk):
     _it_only(request)
     app = _provider_or_404(pk)
-    form = DomainForm(request.POST)
-    back = reverse("sso:provider", args=[app.pk])
-    if not form.is_valid():
-        messages.error(request, "Check the domain: " + " ".join(e for errs in form.errors.values() for e in errs))
-        return redirect(back)
-    return run_from_button(
+    return _add_on_detail(
         request,
-        lambda: services.domain_save(actor=request.user, app=app, **form.cleaned_data),
-        ok=f"{form.cleaned_data['domain']} now signs in through {app.name}.",
-        back=back,
+        app,
+        DomainForm(request.POST),
+        form_name="domain_form",
+        save=lambda data: services.domain_save(actor=request.user, app=app, **data),
+        ok=lambda data: f"{data['domain']} now signs in through {app.name}.",
     )
 
 
@@ -251,16 +275,13 @@ def domain_remove(request, pk, domain_pk):
 def rule_add(request, pk):
     _it_only(request)
     app = _provider_or_404(pk)
-    form = RuleForm(request.POST)
-    back = reverse("sso:provider", args=[app.pk])
-    if not form.is_valid():
-        messages.error(request, "Check the mapping line: " + " ".join(e for errs in form.errors.values() for e in errs))
-        return redirect(back)
-    return run_from_button(
+    return _add_on_detail(
         request,
-        lambda: services.rule_add(actor=request.user, app=app, **form.cleaned_data),
-        ok="Mapping line added: it applies to accounts created from now on.",
-        back=back,
+        app,
+        RuleForm(request.POST),
+        form_name="rule_form",
+        save=lambda data: services.rule_add(actor=request.user, app=app, **data),
+        ok=lambda data: "Mapping line added: it applies to accounts created from now on.",
     )
 
 

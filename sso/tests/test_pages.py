@@ -119,3 +119,72 @@ def test_the_secret_is_kept_when_left_empty_and_never_audited(client, it_securit
     objects["app"].refresh_from_db()
     assert objects["app"].secret == "x" and objects["app"].settings["server_url"] == "https://idp.example"
     assert "secret" not in AuditEvent.objects.get(action="sso.provider_changed").data["changed"]
+
+
+def test_a_refused_domain_comes_back_with_what_was_typed_and_binds_nothing(client, it_security, objects):
+    other = SocialApp.objects.create(provider="openid_connect", provider_id="other", name="Other", client_id="o")
+    client.force_login(it_security)
+
+    # the form refuses it (too long), then the service (bound to another provider): both keep the typing
+    too_long = "a" * 250 + ".example"
+    response = client.post(f"/sso/{other.pk}/domains/", {"domain": too_long, "create_accounts": "on"})
+    page = response.content.decode()
+    assert response.status_code == 200 and 'class="errorlist' in page
+    assert f'value="{too_long}"' in page
+    assert 'name="create_accounts" id="id_create_accounts" checked' in page
+    assert 'name="sso_required" id="id_sso_required" checked' not in page
+
+    response = client.post(f"/sso/{other.pk}/domains/", {"domain": "Corp.Example", "sso_required": "on"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "corp.example is bound to another provider" in page
+    assert 'value="Corp.Example"' in page
+    assert 'name="sso_required" id="id_sso_required" checked' in page
+    assert 'name="create_accounts" id="id_create_accounts" checked' not in page
+
+    assert not SsoDomain.objects.filter(app=other).exists()
+    assert not AuditEvent.objects.exists()
+
+
+def test_a_refused_mapping_line_comes_back_with_what_was_typed_and_adds_nothing(
+    client, it_security, objects, department
+):
+    client.force_login(it_security)
+    typed = {"claim": "groups", "value": "<b>sales</b>", "department": department.pk, "role": "nobody"}
+
+    response = client.post(f"/sso/{objects['app'].pk}/mapping/", typed)
+    page = response.content.decode()
+    assert response.status_code == 200 and 'class="errorlist' in page
+    assert 'name="claim" value="groups"' in page and 'value="&lt;b&gt;sales&lt;/b&gt;"' in page
+    assert f'<option value="{department.pk}" selected>' in page
+
+    # the service's refusal (the line already exists) keeps it too
+    response = client.post(
+        f"/sso/{objects['app'].pk}/mapping/",
+        {"claim": "groups", "value": "mkt", "department": department.pk, "role": "reviewer"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "This line is already in the mapping." in page
+    assert 'name="value" value="mkt"' in page and '<option value="reviewer" selected>' in page
+
+    assert ClaimRule.objects.filter(app=objects["app"]).count() == 1
+    assert not AuditEvent.objects.exists()
+
+
+def test_a_valid_domain_and_mapping_line_still_redirect_and_are_audited(client, it_security, objects, department):
+    client.force_login(it_security)
+    app = objects["app"]
+
+    response = client.post(f"/sso/{app.pk}/domains/", {"domain": "sales.example", "sso_required": "on"})
+    assert response.status_code == 302 and response["Location"] == f"/sso/{app.pk}/"
+    response = client.post(
+        f"/sso/{app.pk}/mapping/", {"claim": "groups", "value": "sales", "department": department.pk, "role": "member"}
+    )
+    assert response.status_code == 302 and response["Location"] == f"/sso/{app.pk}/"
+
+    assert SsoDomain.objects.get(domain="sales.example").app == app
+    assert list(AuditEvent.objects.order_by("pk").values_list("action", flat=True)) == [
+        "sso.domain_saved",
+        "sso.mapping_added",
+    ]
+    page = client.get(f"/sso/{app.pk}/").content.decode()
+    assert "sales.example now signs in through Corp." in page and "Mapping line added" in page
