@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import requests
 from allauth.socialaccount.models import SocialApp
 from django.contrib import messages
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_it_security
 from socialgov.errors import DomainError, Forbidden
+from socialgov.outbound import OutboundRefused, check_url
 from socialgov.pagekit import errors_to_form, run_from_button
 from sso import selectors, services
 from sso.forms import DomainForm, ProviderForm, RuleForm
@@ -202,30 +205,48 @@ def provider_delete(request, pk):
     )
 
 
+MAX_REDIRECTS = 5
+
+
+def _fetch(url: str) -> requests.Response:
+    """GET ``url`` from the server: every address (and each redirect's) through the outbound address guard."""
+    for _ in range(MAX_REDIRECTS + 1):
+        check_url(url)
+        response = requests.get(url, timeout=10, allow_redirects=False)
+        if not response.is_redirect:
+            response.raise_for_status()
+            return response
+        url = urljoin(url, response.headers.get("Location", ""))
+    raise requests.TooManyRedirects(f"More than {MAX_REDIRECTS} redirects.")
+
+
 def _test(app: SocialApp) -> tuple[bool, str]:
     """Reach the provider and read what it publishes: OIDC discovery, or the SAML metadata."""
     try:
         if app.provider == "openid_connect":
             provider = app.get_provider(None)
-            response = requests.get(provider.server_url, timeout=10)
-            response.raise_for_status()
-            config = response.json()
-            issuer = config.get("issuer")
+            config = _fetch(provider.server_url).json()
             if not isinstance(config, dict) or not config.get("authorization_endpoint"):
                 return False, "The discovery document has no authorization endpoint."
-            return True, f"Discovery read: issuer {issuer}, authorization at {config['authorization_endpoint']}."
+            return (
+                True,
+                f"Discovery read: issuer {config.get('issuer')}, authorization at {config['authorization_endpoint']}.",
+            )
         idp = (app.settings or {}).get("idp") or {}
         if idp.get("metadata_url"):
             from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 
-            parsed = OneLogin_Saml2_IdPMetadataParser.parse_remote(
-                idp["metadata_url"], entity_id=idp.get("entity_id"), timeout=10
+            # fetched here, not by parse_remote (urllib follows redirects unchecked), then parsed
+            parsed = OneLogin_Saml2_IdPMetadataParser.parse(
+                _fetch(idp["metadata_url"]).content, entity_id=idp.get("entity_id")
             )
             found = parsed.get("idp") or {}
             if not found.get("singleSignOnService", {}).get("url"):
                 return False, "The metadata names no sign-in service for this entity id."
             return True, f"Metadata read: sign-in at {found['singleSignOnService']['url']}, signing certificate found."
         return True, "No metadata URL: the sign-in URL and certificate are used as entered."
+    except OutboundRefused as exc:
+        return False, f"Not reached: {exc}"
     except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
         return False, f"Could not read it: {exc}"
     except Exception as exc:  # noqa: BLE001 - a metadata parser's own errors: shown, never a 500
