@@ -6,6 +6,7 @@ from django import forms
 
 from accounts.choices import Role
 from accounts.models import Department
+from socialgov.outbound import OutboundRefused, check_url
 from sso.selectors import route_for_email
 
 NEEDS_PASSWORD = "Enter your password (your company does not sign you in through an identity provider)."
@@ -130,6 +131,13 @@ class ProviderForm(forms.Form):
                 self.add_error("metadata_url", "Give the metadata URL, or the sign-in URL and the certificate.")
         for name in missing:
             self.add_error(name, "This field is required for this protocol.")
+        # socialgov itself fetches these (discovery, metadata): the outbound address guard, like webhooks and feeds
+        for name in ("issuer", "metadata_url"):
+            if data.get(name):
+                try:
+                    check_url(data[name], unresolved_ok=True)
+                except OutboundRefused as exc:
+                    self.add_error(name, str(exc))
         return data
 
 

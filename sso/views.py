@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import requests
 from allauth.socialaccount.models import SocialApp
 from django.contrib import messages
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_it_security
 from socialgov.errors import DomainError, Forbidden
+from socialgov.outbound import OutboundRefused, check_url
 from socialgov.pagekit import errors_to_form, run_from_button
 from sso import selectors, services
 from sso.forms import DomainForm, ProviderForm, RuleForm
@@ -53,21 +56,48 @@ def _sp_values(request, app: SocialApp) -> list[tuple[str, str]]:
     ]
 
 
-@login_required
-def provider_detail(request, pk):
-    _it_only(request)
-    app = _provider_or_404(pk)
+def _detail_page(request, app: SocialApp, *, domain_form=None, rule_form=None):
+    """The provider's page; a refused add form comes back bound, with its errors and what was typed."""
+    test_key = f"sso_test_{app.pk}"
     return render(
         request,
         "sso/provider_detail.html",
         {
             "app": app,
             "sp_values": _sp_values(request, app),
-            "domain_form": DomainForm(),
-            "rule_form": RuleForm(),
-            "test_result": request.session.pop(f"sso_test_{app.pk}", None),
+            "domain_form": domain_form or DomainForm(),
+            "rule_form": rule_form or RuleForm(),
+            # shown once, on the page the test redirects to; a re-rendered form leaves it for the next visit
+            "test_result": request.session.pop(test_key, None)
+            if request.method == "GET"
+            else request.session.get(test_key),
         },
     )
+
+
+def _add_on_detail(request, app: SocialApp, form, *, form_name: str, save, ok):
+    """An add form of the provider's page: saved and redirected, or the page again with the bound form's errors.
+
+    ``save(cleaned_data)`` calls the service; ``ok(cleaned_data)`` is the success message. A service's own refusal
+    (a domain bound elsewhere, a line already mapped) lands on the form like a field error.
+    """
+    if form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, ok(form.cleaned_data))
+            return redirect("sso:provider", pk=app.pk)
+    return _detail_page(request, app, **{form_name: form})
+
+
+@login_required
+def provider_detail(request, pk):
+    _it_only(request)
+    return _detail_page(request, _provider_or_404(pk))
 
 
 def _initial(app: SocialApp) -> dict:
@@ -175,30 +205,48 @@ def provider_delete(request, pk):
     )
 
 
+MAX_REDIRECTS = 5
+
+
+def _fetch(url: str) -> requests.Response:
+    """GET ``url`` from the server: every address (and each redirect's) through the outbound address guard."""
+    for _ in range(MAX_REDIRECTS + 1):
+        check_url(url)
+        response = requests.get(url, timeout=10, allow_redirects=False)
+        if not response.is_redirect:
+            response.raise_for_status()
+            return response
+        url = urljoin(url, response.headers.get("Location", ""))
+    raise requests.TooManyRedirects(f"More than {MAX_REDIRECTS} redirects.")
+
+
 def _test(app: SocialApp) -> tuple[bool, str]:
     """Reach the provider and read what it publishes: OIDC discovery, or the SAML metadata."""
     try:
         if app.provider == "openid_connect":
             provider = app.get_provider(None)
-            response = requests.get(provider.server_url, timeout=10)
-            response.raise_for_status()
-            config = response.json()
-            issuer = config.get("issuer")
+            config = _fetch(provider.server_url).json()
             if not isinstance(config, dict) or not config.get("authorization_endpoint"):
                 return False, "The discovery document has no authorization endpoint."
-            return True, f"Discovery read: issuer {issuer}, authorization at {config['authorization_endpoint']}."
+            return (
+                True,
+                f"Discovery read: issuer {config.get('issuer')}, authorization at {config['authorization_endpoint']}.",
+            )
         idp = (app.settings or {}).get("idp") or {}
         if idp.get("metadata_url"):
             from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 
-            parsed = OneLogin_Saml2_IdPMetadataParser.parse_remote(
-                idp["metadata_url"], entity_id=idp.get("entity_id"), timeout=10
+            # fetched here, not by parse_remote (urllib follows redirects unchecked), then parsed
+            parsed = OneLogin_Saml2_IdPMetadataParser.parse(
+                _fetch(idp["metadata_url"]).content, entity_id=idp.get("entity_id")
             )
             found = parsed.get("idp") or {}
             if not found.get("singleSignOnService", {}).get("url"):
                 return False, "The metadata names no sign-in service for this entity id."
             return True, f"Metadata read: sign-in at {found['singleSignOnService']['url']}, signing certificate found."
         return True, "No metadata URL: the sign-in URL and certificate are used as entered."
+    except OutboundRefused as exc:
+        return False, f"Not reached: {exc}"
     except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
         return False, f"Could not read it: {exc}"
     except Exception as exc:  # noqa: BLE001 - a metadata parser's own errors: shown, never a 500
@@ -220,16 +268,13 @@ def provider_test(request, pk):
 def domain_add(request, pk):
     _it_only(request)
     app = _provider_or_404(pk)
-    form = DomainForm(request.POST)
-    back = reverse("sso:provider", args=[app.pk])
-    if not form.is_valid():
-        messages.error(request, "Check the domain: " + " ".join(e for errs in form.errors.values() for e in errs))
-        return redirect(back)
-    return run_from_button(
+    return _add_on_detail(
         request,
-        lambda: services.domain_save(actor=request.user, app=app, **form.cleaned_data),
-        ok=f"{form.cleaned_data['domain']} now signs in through {app.name}.",
-        back=back,
+        app,
+        DomainForm(request.POST),
+        form_name="domain_form",
+        save=lambda data: services.domain_save(actor=request.user, app=app, **data),
+        ok=lambda data: f"{data['domain']} now signs in through {app.name}.",
     )
 
 
@@ -251,16 +296,13 @@ def domain_remove(request, pk, domain_pk):
 def rule_add(request, pk):
     _it_only(request)
     app = _provider_or_404(pk)
-    form = RuleForm(request.POST)
-    back = reverse("sso:provider", args=[app.pk])
-    if not form.is_valid():
-        messages.error(request, "Check the mapping line: " + " ".join(e for errs in form.errors.values() for e in errs))
-        return redirect(back)
-    return run_from_button(
+    return _add_on_detail(
         request,
-        lambda: services.rule_add(actor=request.user, app=app, **form.cleaned_data),
-        ok="Mapping line added: it applies to accounts created from now on.",
-        back=back,
+        app,
+        RuleForm(request.POST),
+        form_name="rule_form",
+        save=lambda data: services.rule_add(actor=request.user, app=app, **data),
+        ok=lambda data: "Mapping line added: it applies to accounts created from now on.",
     )
 
 
