@@ -152,9 +152,7 @@ def test_the_confirmation_summarises_the_lockdown_and_ending_from_it_ends_it(cli
     assert f'action="{reverse("approvals:lockdown_end", args=[lockdown.pk])}"' not in page
 
 
-def test_the_confirmation_is_refused_to_those_who_cannot_end_and_404s_for_no_lockdown(
-    client, employee, communications
-):
+def test_the_confirmation_is_refused_to_those_who_cannot_end_and_404s_for_no_lockdown(client, employee, communications):
     lockdown = services.lockdown_start(actor=communications, scope="all", reason="Statement")
     client.force_login(employee)
     assert client.get(reverse("approvals:lockdown_end_confirm", args=[lockdown.pk])).status_code == 403
