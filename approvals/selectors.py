@@ -282,6 +282,16 @@ def lockdown_on(channel_id: int, department_id: int | None, lockdowns: list[Lock
     return None
 
 
+def held_rows(posts, lockdowns: list[Lockdown]) -> list[Post]:
+    """A page of posts, each with ``held_by``: the lockdown of ``lockdowns`` holding it back, if it is waiting
+    for release (approved or scheduled, not published). Reads nothing: the posts come with their channels."""
+    rows = list(posts)
+    for post in rows:
+        waiting = post.state in RELEASABLE_STATES and post.published_at is None
+        post.held_by = lockdown_on(post.channel_id, post.channel.department_id, lockdowns) if waiting else None
+    return rows
+
+
 def lockdowns() -> QuerySet[Lockdown]:
     return Lockdown.objects.select_related("department", "channel", "started_by", "ended_by")
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("delegations/<int:pk>/end/", views.delegation_revoke, name="delegation_revoke"),
     path("out-of-policy/", views.drift_list, name="drift_list"),
     path("lockdowns/", views.lockdowns, name="lockdowns"),
+    path("lockdowns/<int:pk>/end/confirm/", views.lockdown_end_confirm, name="lockdown_end_confirm"),
     path("lockdowns/<int:pk>/end/", views.lockdown_end, name="lockdown_end"),
     path("routes/", views.routes, name="routes"),
     path("routes/stages/<int:pk>/remove/", views.route_stage_remove, name="route_stage_remove"),

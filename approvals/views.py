@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Department
 from accounts.permissions import is_it_security
@@ -202,6 +202,9 @@ def drift_list(request):
 @login_required
 def scheduled(request):
     ctx = filtered_page(request, PostFilter, selectors.scheduled_posts(request.user))
+    page = ctx["page"]
+    # the lockdowns the banner shows (kept in the cache): a post they hold says so, not "due"
+    page.object_list = selectors.held_rows(page.object_list, selectors.lockdowns_for_banner())
     ctx["title"] = "Scheduled and due"
     ctx["scheduled"] = True
     return render(request, "approvals/post_list.html", ctx)
@@ -466,6 +469,18 @@ def lockdowns(request):
     ctx = filtered_page(request, LockdownFilter, selectors.lockdowns())
     ctx.update(form=form, can_lockdown=can)
     return render(request, "approvals/lockdowns.html", ctx)
+
+
+@login_required
+@require_safe
+def lockdown_end_confirm(request, pk):
+    """What ending a lockdown would resume, and the button that ends it (POST to lockdown_end)."""
+    lockdown = selectors.lockdowns().filter(pk=pk).first()
+    if lockdown is None:
+        raise Http404("No such lockdown.")
+    if not permissions.can_lockdown(request.user):
+        raise PermissionDenied("Only communications reviewers and IT security end a lockdown.")
+    return render(request, "approvals/lockdown_end_confirm.html", {"lockdown": lockdown})
 
 
 @login_required

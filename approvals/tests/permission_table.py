@@ -148,6 +148,13 @@ ROWS: list[Route] = [
         page(ok=403, **LOCKDOWN_DECIDERS),
         data=lambda o: {"scope": "all", "reason": "Crisis"},
     ),
+    # the confirmation page before ending: the same people as ending it
+    Route(
+        "approvals:lockdown_end_confirm",
+        "get",
+        lambda o: f"/posts/lockdowns/{o['lockdown'].pk}/end/confirm/",
+        page(ok=403, **dict.fromkeys(LOCKDOWN_DECIDERS, 200)),
+    ),
     Route(
         "approvals:lockdown_end",
         "post",
