@@ -37,3 +37,25 @@ def test_signed_out_pages_render_the_layout(client, path):
     response = client.get(path)
     assert response.status_code == 200
     assert b'class="brand" href="/"' in response.content
+
+
+def test_the_bell_has_no_aria_label_so_its_name_is_its_visible_text(client, employee):
+    # axe "label-content-name-mismatch": the accessible name must contain the visible text
+    client.force_login(employee)
+    page = client.get("/posts/").content.decode()
+    start = page.index('class="bell"')
+    bell = page[start : page.index("</a>", start)]
+    assert "aria-label" not in bell
+    assert "Notifications" in bell
+
+
+def test_the_lockdowns_actions_header_has_text(client, communications):
+    from django.urls import reverse
+
+    from approvals.services import lockdown_start
+
+    lockdown_start(actor=communications, reason="Statement pending")
+    client.force_login(communications)
+    page = client.get(reverse("approvals:lockdowns")).content.decode()
+    assert '<th scope="col"></th>' not in page
+    assert '<span class="visually-hidden">Actions</span>' in page
