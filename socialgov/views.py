@@ -4,8 +4,9 @@ import sys
 from django.contrib.auth.decorators import login_required
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
@@ -36,6 +37,11 @@ def dashboard(request):
         "recent": recent_unread(user),
     }
     return render(request, "dashboard.html", context)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links; send them to the icon every page names."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @never_cache

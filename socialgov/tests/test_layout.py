@@ -59,3 +59,14 @@ def test_the_lockdowns_actions_header_has_text(client, communications):
     page = client.get(reverse("approvals:lockdowns")).content.decode()
     assert '<th scope="col"></th>' not in page
     assert '<span class="visually-hidden">Actions</span>' in page
+
+
+def test_favicon_ico_leads_to_the_icon_every_page_links(client):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith("img/favicon.svg")
+    assert finders.find("img/favicon.svg")
+    assert 'rel="icon"' in client.get("/accounts/login/").content.decode()

@@ -30,6 +30,7 @@ ROUTES: list[Route] = [
     Route("dashboard", "get", lambda o: "/", page()),
     Route("healthz", "get", lambda o: "/healthz", page(anon=200)),
     Route("readyz", "get", lambda o: "/readyz", page(anon=200)),
+    Route("favicon", "get", lambda o: "/favicon.ico", page(ok=301, anon=301)),
     Route("accounts:profile", "get", lambda o: "/profile/", page()),
     Route(
         "accounts:profile", "post", lambda o: "/profile/", page(ok=302), data={"name": "t", "scope": "read", "days": 5}
