@@ -32,7 +32,6 @@ from approvals.forms import (
 from approvals.models import ApprovalRoute, Attachment, Lockdown, RouteStage
 from channels_registry.models import Channel
 from policies import gates
-from records import permissions as records_permissions
 from records import selectors as records_selectors
 from socialgov.errors import DomainError, Forbidden, NotFound
 from socialgov.exports import rows_of, stream_csv
@@ -279,9 +278,7 @@ def post_detail(request, pk):
         "comment_form": CommentForm(),
         "events": post.history,
         "obj": post,
-        # Read here, not from the template: the legal-hold notice gets a list, never a query.
-        "holds": list(records_selectors.holds_covering(post)),
-        "see_hold_reasons": records_permissions.can_read_records(user),
+        **records_selectors.hold_notice(post, user),
     }
     return render(request, "approvals/post_detail.html", ctx)
 

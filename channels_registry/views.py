@@ -37,7 +37,6 @@ from channels_registry.forms import (
 )
 from channels_registry.models import AccessGrant, Channel
 from policies.gates import decision_for, may_register_channel
-from records import permissions as records_permissions
 from records import selectors as records_selectors
 from socialgov.errors import DomainError, Forbidden, GateClosed
 from socialgov.pagekit import errors_to_form, filtered_page, run_from_button
@@ -141,9 +140,7 @@ def channel_detail(request, pk):
     if permissions.can_manage_access(user, channel):
         initial = {"url": feed.url, "kind": feed.kind, "requires_approval": feed.requires_approval} if feed else {}
         ctx["feed_form"] = FeedForm(initial=initial)
-    # Read here, not from the template: the legal-hold notice gets a list, never a query.
-    ctx["holds"] = list(records_selectors.holds_covering(channel))
-    ctx["see_hold_reasons"] = records_permissions.can_read_records(user)
+    ctx.update(records_selectors.hold_notice(channel, user))
     return render(request, "channels_registry/channel_detail.html", ctx)
 
 

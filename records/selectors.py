@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from records.models import ArchiveExport, LegalHold, RetentionRun, SubjectRequest
+from records.permissions import can_read_records
 from records.registry import RECORD_TYPES, RecordType
 
 
@@ -31,6 +32,11 @@ def archive_exports(limit: int = 20) -> list[ArchiveExport]:
 
 def record_type_of(obj: Any) -> RecordType | None:
     return next((t for t in RECORD_TYPES.values() if t.model_class() is type(obj)), None)
+
+
+def hold_notice(obj: Any, user) -> dict[str, Any]:
+    """What the legal-hold notice include needs on a detail page, read by the view (never from the template)."""
+    return {"holds": list(holds_covering(obj)), "see_hold_reasons": can_read_records(user)}
 
 
 def holds_covering(obj: Any) -> list[LegalHold]:
