@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
+import requests
 from django.conf import settings
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -93,3 +94,19 @@ def check_url(url: str, *, unresolved_ok: bool = False) -> list[Address]:
                 "unless OUTBOUND_ALLOWED_NETWORKS names the network."
             )
     return addresses
+
+
+def get(url: str, *, timeout, max_redirects: int = 5, **kwargs) -> requests.Response:
+    """``requests.get`` that follows redirects itself, each address through ``check_url`` first.
+
+    Raises ``OutboundRefused`` for a refused hop and ``requests.TooManyRedirects`` past ``max_redirects``.
+    """
+    for _ in range(max_redirects + 1):
+        check_url(url)
+        response = requests.get(url, timeout=timeout, allow_redirects=False, **kwargs)
+        if not response.is_redirect:
+            return response
+        location = response.headers.get("Location", "")
+        response.close()
+        url = urljoin(url, location)
+    raise requests.TooManyRedirects(f"More than {max_redirects} redirects.")

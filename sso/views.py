@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
-
 import requests
 from allauth.socialaccount.models import SocialApp
 from django.contrib import messages
@@ -14,8 +12,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_it_security
+from socialgov import outbound
 from socialgov.errors import DomainError, Forbidden
-from socialgov.outbound import OutboundRefused, check_url
+from socialgov.outbound import OutboundRefused
 from socialgov.pagekit import errors_to_form, run_from_button
 from sso import selectors, services
 from sso.forms import DomainForm, ProviderForm, RuleForm
@@ -205,19 +204,11 @@ def provider_delete(request, pk):
     )
 
 
-MAX_REDIRECTS = 5
-
-
 def _fetch(url: str) -> requests.Response:
     """GET ``url`` from the server: every address (and each redirect's) through the outbound address guard."""
-    for _ in range(MAX_REDIRECTS + 1):
-        check_url(url)
-        response = requests.get(url, timeout=10, allow_redirects=False)
-        if not response.is_redirect:
-            response.raise_for_status()
-            return response
-        url = urljoin(url, response.headers.get("Location", ""))
-    raise requests.TooManyRedirects(f"More than {MAX_REDIRECTS} redirects.")
+    response = outbound.get(url, timeout=10)
+    response.raise_for_status()
+    return response
 
 
 def _test(app: SocialApp) -> tuple[bool, str]:

@@ -11,7 +11,6 @@ import time
 from calendar import timegm
 from datetime import UTC, datetime
 from html import unescape
-from urllib.parse import urljoin
 
 import feedparser
 import requests
@@ -20,7 +19,8 @@ from django.utils.html import strip_tags
 
 from channels_registry.choices import FeedStatus
 from channels_registry.feeds import Entry, Result
-from socialgov.outbound import OutboundRefused, check_url
+from socialgov.outbound import OutboundRefused
+from socialgov.outbound import get as outbound_get
 
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
@@ -35,19 +35,12 @@ class _Stop(Exception):
 
 def _get(url: str, headers: dict[str, str]) -> requests.Response:
     timeout = settings.FEED_TIMEOUT_SECONDS
-    for _ in range(MAX_REDIRECTS + 1):
-        try:
-            check_url(url)
-        except OutboundRefused as exc:
-            raise _Stop(FeedStatus.BLOCKED, str(exc)) from exc
-        response = requests.get(url, headers=headers, timeout=(timeout, timeout), allow_redirects=False, stream=True)
-        if response.is_redirect:
-            location = response.headers.get("Location", "")
-            response.close()
-            url = urljoin(url, location)
-            continue
-        return response
-    raise _Stop(FeedStatus.TOO_MANY_REDIRECTS, f"More than {MAX_REDIRECTS} redirects.")
+    try:
+        return outbound_get(url, max_redirects=MAX_REDIRECTS, headers=headers, timeout=(timeout, timeout), stream=True)
+    except OutboundRefused as exc:
+        raise _Stop(FeedStatus.BLOCKED, str(exc)) from exc
+    except requests.TooManyRedirects as exc:
+        raise _Stop(FeedStatus.TOO_MANY_REDIRECTS, str(exc)) from exc
 
 
 def _body(response: requests.Response, deadline: float) -> bytes:
