@@ -64,6 +64,33 @@ class DecideForm(forms.Form):
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
+class IdListField(forms.Field):
+    """The ids of the rows ticked on a list (checkboxes of the same name); the service checks each one."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        try:
+            return [int(v) for v in value or ()]
+        except (TypeError, ValueError):
+            raise forms.ValidationError("Tick posts of the queue.", code="invalid") from None
+
+
+class BulkDecideForm(forms.Form):
+    """The queue's bulk decision: the rows ticked, one outcome and one comment for all of them."""
+
+    stages = IdListField(required=False)
+    outcome = forms.ChoiceField(
+        choices=[(Outcome.APPROVE, "Approve"), (Outcome.REQUEST_CHANGES, "Ask for changes")],
+        widget=forms.HiddenInput,  # the button pressed
+    )
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Required to ask for changes"}),
+        required=False,
+        label="Comment for every ticked post",
+    )
+
+
 class CommentForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Comment", help_text="@name notifies.")
 
