@@ -25,7 +25,20 @@ class MultipleFileField(forms.FileField):
 class PostForm(forms.Form):
     channel = forms.ModelChoiceField(queryset=Channel.objects.none())
     body = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 6, "data-char-count": "body-count"}), label="Text", strip=False
+        widget=forms.Textarea(
+            attrs={
+                "rows": 6,
+                "data-char-count": "body-count",
+                # the live content check (static/js/content-check.js) of the text, under the chosen channel
+                "data-content-check": "#findings",
+                "data-marked": "#findings-marked",
+                "data-channel-field": "channel",
+                "data-sponsored-field": "sponsored",
+                "data-links-field": "links",
+            }
+        ),
+        label="Text",
+        strip=False,
     )
     links = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="One web address per line."

@@ -119,3 +119,27 @@ def test_a_reviewer_decides_ticked_posts_together_and_sees_each_result(browser, 
     context.close()
     states = dict(Post.objects.filter(stage_reviews__position=1).values_list("body", "stage_reviews__state"))
     assert states == {"Monday's <b>news</b>": "approved", "Tuesday's news": "open", "Wednesday's news": "approved"}
+
+
+def test_the_composer_marks_what_a_content_rule_matches_while_typing(browser, demo, marketing_channel):  # noqa: F811
+    from policies.tests.factories import ContentRuleFactory
+
+    ContentRuleFactory(name="Promises", terms="guaranteed", severity="block", message="No promises.")
+    context, tab = _as(browser, demo, "employee@example.com")
+    tab.goto(f"{demo}/posts/new/")
+    tab.select_option("select[name=channel]", str(marketing_channel.pk))
+
+    # when the employee types, the check runs after a pause and marks every place the rule matched
+    tab.fill("textarea[name=body]", "🚀 Guaranteed <b>fun</b>, guaranteed!")
+    tab.wait_for_selector("#findings li")
+    finding = tab.locator("#findings").inner_text()
+    assert "Promises: No promises. — Guaranteed" in finding  # the <q> quotes it
+    assert "Remove or reword what is marked" in finding
+    assert tab.locator("#findings-marked mark").all_inner_texts() == ["Guaranteed", "guaranteed"]
+    assert tab.locator("#findings-marked").inner_text() == "🚀 Guaranteed <b>fun</b>, guaranteed!"
+
+    # and when the words go, so do the finding and the marks
+    tab.fill("textarea[name=body]", "🚀 Lots of fun!")
+    tab.wait_for_selector("#findings p.muted")
+    assert tab.locator("#findings-marked").is_hidden()
+    context.close()
