@@ -52,12 +52,18 @@ def scim_groups() -> QuerySet[Department]:
     )
 
 
+def db_id(value) -> int | None:
+    """``value`` as an id the database can hold (a 64-bit integer), else None: no row has it."""
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() and int(text) < 2**63 else None
+
+
 def scim_user(pk: str) -> User | None:
-    return scim_users().filter(pk=int(pk)).first() if pk.isdigit() else None
+    return None if db_id(pk) is None else scim_users().filter(pk=db_id(pk)).first()
 
 
 def scim_department(pk: str) -> Department | None:
-    return scim_groups().filter(pk=int(pk)).first() if pk.isdigit() else None
+    return None if db_id(pk) is None else scim_groups().filter(pk=db_id(pk)).first()
 
 
 # --- Roles as groups ---------------------------------------------------------------------
@@ -158,7 +164,7 @@ def group_sources() -> list[Source]:
 
 def scim_group(pk: str) -> Department | AuthGroup | None:
     """A department (``pk`` its id) or a role group (``role-…``), as the listing gives it; None when there is none."""
-    if pk.isdigit():
+    if pk.isascii() and pk.isdigit():
         return scim_department(pk)
     if not pk.startswith(ROLE_PREFIX):
         return None
@@ -166,8 +172,8 @@ def scim_group(pk: str) -> Department | AuthGroup | None:
     if rest in Group.ALL:
         return company_role_groups().filter(name=rest).first()
     department, _, role = rest.partition("-")
-    if department.isdigit() and role in DEPARTMENT_ROLES:
-        return department_role_groups(role).filter(pk=int(department)).first()
+    if db_id(department) is not None and role in DEPARTMENT_ROLES:
+        return department_role_groups(role).filter(pk=db_id(department)).first()
     return None
 
 
@@ -216,9 +222,9 @@ def _compare(fields: list[str], op: CompareOperator, value) -> Q:
     if field in ("pk", "memberships__user_id", "user__id", "role_memberships__user_id"):
         if op not in (CompareOperator.eq, CompareOperator.ne):
             raise InvalidFilterException(detail="An id is compared with eq or ne.")
-        if not str(value).isdigit():
+        if db_id(value) is None:
             return Q(pk__in=[]) if op == CompareOperator.eq else Q()
-        q = Q(**{field: int(value)})
+        q = Q(**{field: db_id(value)})
         return q if op == CompareOperator.eq else ~q
     if field == "is_active":
         if not isinstance(value, bool) or op not in (CompareOperator.eq, CompareOperator.ne):

@@ -26,7 +26,7 @@ from audit import services as audit
 from channels_registry.services import user_offboard
 from scim import resources
 from scim.models import ScimGroupLink, ScimIdentity, ScimRequest, ScimToken
-from scim.selectors import ROLE_NAME_PREFIX, role_members
+from scim.selectors import ROLE_NAME_PREFIX, db_id, role_members
 from socialgov.errors import Conflict, Forbidden, InvalidInput, NotFound, ensure
 
 TOKEN_PREFIX = "scim"
@@ -276,9 +276,9 @@ def _member_ids(resource: resources.Group) -> set[int]:
         value = str(member.value or "")
         if member.type and member.type != "User":
             raise InvalidInput("Only people are members of a department.", fields={"members": ["Users only."]})
-        if not value.isdigit():
+        if db_id(value) is None:
             raise InvalidInput(f"No such user: {value[:50]!r}.", fields={"members": ["Unknown user id."]})
-        ids.add(int(value))
+        ids.add(db_id(value))
     if not ids:
         return ids
     from scim.selectors import scim_users
