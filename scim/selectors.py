@@ -185,6 +185,10 @@ def role_members(group) -> list[int]:
 # --- filters -----------------------------------------------------------------------------
 
 
+# the fields holding ids: compared with eq / ne and a number only
+ID_FIELDS = ("pk", "memberships__user_id", "user__id", "role_memberships__user_id")
+
+
 def _user_field(attr: str, sub: str | None) -> list[str] | None:
     """The model fields an attribute of the User resource is read from (any of them may match)."""
     name = f"{attr}.{sub}" if sub else attr
@@ -219,7 +223,7 @@ def _compare(fields: list[str], op: CompareOperator, value) -> Q:
         own = _compare(["scim_identity__user_name"], op, value)
         return own | (Q(scim_identity__isnull=True) & _compare(["email"], op, value))
     field = fields[0]
-    if field in ("pk", "memberships__user_id", "user__id", "role_memberships__user_id"):
+    if field in ID_FIELDS:
         if op not in (CompareOperator.eq, CompareOperator.ne):
             raise InvalidFilterException(detail="An id is compared with eq or ne.")
         if db_id(value) is None:
@@ -262,6 +266,8 @@ def _to_q(node, field_of) -> Q:
         if isinstance(node, Present):
             if fields[0] in ("pk", "is_active", "email"):
                 return Q()
+            if fields[0] in ID_FIELDS:
+                return ~Q(**{f"{fields[0]}__isnull": True})
             return ~Q(**{f"{fields[0]}__isnull": True}) & ~Q(**{fields[0]: ""})
         return _compare(fields, node.op, node.value)
     raise InvalidFilterException(detail="This filter is not supported.")

@@ -339,3 +339,21 @@ def test_a_person_deleted_over_scim_is_not_listed_in_a_role_group(scim, groups):
     assert [m["value"] for m in scim.get("Groups/role-communications").body["members"]] == [str(person.pk)]
     scim.delete(f"Users/{person.pk}")
     assert "members" not in scim.get("Groups/role-communications").body
+
+
+def test_entra_checks_a_membership_with_a_filter(scim, department, reviewer, employee, groups):
+    # Entra ID's membership check: the group by id and the member, without the members listed
+    query = 'Groups?excludedAttributes=members&filter=id eq "role-{g}" and members eq "{u}"'
+    held = scim.get(query.format(g=f"{department.pk}-reviewer", u=reviewer.pk)).body
+    not_held = scim.get(query.format(g=f"{department.pk}-reviewer", u=employee.pk)).body
+
+    assert held["totalResults"] == 1 and "members" not in held["Resources"][0]
+    assert not_held["totalResults"] == 0
+
+
+def test_groups_with_members(scim, department, reviewer, it_security):
+    # members pr (was a 500 on departments too: an id compared with "")
+    response = scim.get("Groups?filter=members pr")
+
+    assert response.status_code == 200, response.body
+    assert _ids(response.body) == [str(department.pk), "role-it_security", f"role-{department.pk}-reviewer"]
