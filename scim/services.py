@@ -380,14 +380,15 @@ def scim_group_delete(*, token: ScimToken, department: Department) -> None:
 
 
 def _refuse_role_attributes(group, resource: resources.Group) -> None:
-    """A role group's name is the role's: the provider changes its members only."""
+    """A role group's name is the role's: the provider changes its members only. An externalId is not kept (Entra
+    ID's default mapping sends its group's objectId): it changes nothing, as the User attributes socialgov does not
+    keep change nothing."""
     if (resource.display_name or "").strip() != group.scim_name:
         raise InvalidInput(
             "A role group's displayName is socialgov's role; it cannot change.",
             fields={"displayName": [f"Keep {group.scim_name!r}."]},
         )
-    if _text(resource.external_id, "externalId"):
-        raise InvalidInput("A role group keeps no externalId.", fields={"externalId": ["Leave it out."]})
+    _text(resource.external_id, "externalId")
 
 
 @transaction.atomic

@@ -357,3 +357,17 @@ def test_groups_with_members(scim, department, reviewer, it_security):
 
     assert response.status_code == 200, response.body
     assert _ids(response.body) == [str(department.pk), "role-it_security", f"role-{department.pk}-reviewer"]
+
+
+def test_entra_sets_an_external_id_that_changes_nothing(scim, department, reviewer):
+    events = AuditEvent.objects.count()
+
+    response = scim.patch(
+        f"Groups/role-{department.pk}-reviewer",
+        [{"op": "Replace", "path": "externalId", "value": "4f1c2a3e-0000-4000-8000-000000000001"}],
+    )
+
+    assert response.status_code == 200, response.body
+    assert "externalId" not in response.body
+    assert [m["value"] for m in response.body["members"]] == [str(reviewer.pk)]
+    assert AuditEvent.objects.count() == events
