@@ -60,6 +60,15 @@ def post_for(user: Any, pk: Any) -> Post:
         raise NotFound("No such post.") from None
 
 
+def post_preview_for(user: Any, pk: Any) -> tuple[Post, list[Attachment]]:
+    """The post with its channel and platform, and its attachments (two queries), or NotFound outside the scope."""
+    try:
+        post = posts_visible_to(user).select_related("channel__platform").get(pk=pk)
+    except (Post.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such post.") from None
+    return post, list(Attachment.objects.filter(post_id=post.pk))
+
+
 def post_detail_for(user: Any, pk: Any) -> Post:
     """The post with everything its page shows (revisions, stages and their decisions, comments, attachments,
     drift findings, history), or NotFound outside the user's scope.

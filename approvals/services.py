@@ -609,6 +609,7 @@ def stages_decide(*, actor: User, stage_ids: Sequence[int], outcome: str, commen
     """One outcome and one comment for several stages of the queue, each decided by ``stage_decide`` on its own:
     its own separation-of-duties, gate and state checks and its own transaction, so one refusal takes back no
     other row. Rejecting ends a post for good and is not offered in bulk."""
+    ensure(permissions.may_act(actor), "You may not decide posts.")  # read-only roles: refused as a whole
     ids = list(dict.fromkeys(stage_ids))
     comment = (comment or "").strip()
     if not ids:

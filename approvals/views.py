@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.models import Department
 from accounts.permissions import is_it_security
-from approvals import permissions, selectors, services
+from approvals import permissions, previews, selectors, services
 from approvals.choices import PostState, StageState
 from approvals.diff import diff_words
 from approvals.filters import DelegationFilter, DriftFindingFilter, LockdownFilter, PostFilter, StageReviewFilter
@@ -138,9 +138,54 @@ def _compose(request, *, post=None):
             "char_count": len(body),
             "char_limit": limit,
             "limits": {c.pk: c.platform.char_limit or "" for c in channels},
+            "preview": _preview_of(channel, body, form["links"].value()) if channel else None,
         },
         status=status,
     )
+
+
+def _preview_of(channel, body, links="", images=()) -> dict:
+    """The context of ``approvals/_preview.html``: ``body`` as ``channel``'s network shows it."""
+    links = [line.strip() for line in (links or "").splitlines() if line.strip()]
+    return {
+        "p": previews.preview(platform=channel.platform, body=body, links=links, images=images),
+        "name": channel.display_name,
+    }
+
+
+@login_required
+@require_POST
+def draft_preview(request):
+    """The composer's preview of the text being typed, under the chosen channel (a fragment composer.js shows).
+    Nothing is stored; a channel the person does not write for is 404."""
+    wanted = request.POST.get("channel", "")
+    channel = _authorable_channels(request.user).filter(pk=wanted).first() if wanted.isdigit() else None
+    if channel is None:
+        raise Http404("No such channel.")
+    return render(
+        request,
+        "approvals/_preview.html",
+        _preview_of(channel, request.POST.get("body", ""), request.POST.get("links")),
+    )
+
+
+@login_required
+@require_safe
+def post_preview(request, pk):
+    """A post's current text as its network shows it (the queue's expanded row fetches it)."""
+    try:
+        post, attachments = selectors.post_preview_for(request.user, pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return render(
+        request,
+        "approvals/_preview.html",
+        _preview_of(post.channel, post.body, "\n".join(post.links), images=_images(attachments)),
+    )
+
+
+def _images(attachments) -> list[str]:
+    return [reverse("approvals:attachment", args=[a.pk]) for a in attachments if a.content_type.startswith("image/")]
 
 
 @login_required
@@ -232,6 +277,8 @@ def queue(request):
                 outcome=bulk.cleaned_data["outcome"],
                 comment=bulk.cleaned_data["comment"],
             )
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
             errors_to_form(bulk, exc)
         else:
@@ -306,6 +353,7 @@ def post_detail(request, pk):
         "published_form": PublishedForm() if can_publish else None,
         "comment_form": CommentForm(),
         "events": post.history,
+        "preview": _preview_of(post.channel, post.body, "\n".join(post.links), images=_images(post.attachment_list)),
         "obj": post,
         **records_selectors.hold_notice(post, user),
     }

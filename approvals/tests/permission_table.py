@@ -51,7 +51,7 @@ ROWS: list[Route] = [
         "review-decide",
         "post",
         lambda o: "/api/v1/reviews/decide/",
-        api(),  # each stage's own refusal is in its result
+        api(auditor=403),  # each stage's own refusal is in its result; a read-only role is refused as a whole
         data=lambda o: {"stage_ids": [o["their_stage"].pk], "outcome": "approve"},
         api=True,
         id="api bulk decision",
@@ -74,13 +74,22 @@ ROWS: list[Route] = [
         data=lambda o: {"channel": o["channel"].pk, "body": "Hello <script>alert(1)</script>"},
     ),
     Route("approvals:export", "get", lambda o: "/posts/export.csv", page()),
+    Route("approvals:post_preview", "get", lambda o: f"/posts/{_post(o)}/preview/", page(outsider=404)),
+    # the composer's preview of the text being typed: only under a channel the person writes for
+    Route(
+        "approvals:draft_preview",
+        "post",
+        lambda o: "/posts/preview/",
+        page(ok=404, employee=200),
+        data=lambda o: {"channel": o["channel"].pk, "body": "Hello <script>alert(1)</script> #launch"},
+    ),
     Route("approvals:queue", "get", lambda o: "/posts/queue/", page()),
     # the bulk decision: each ticked row is decided (or refused) on its own, and the queue says which
     Route(
         "approvals:queue",
         "post",
         lambda o: "/posts/queue/",
-        page(ok=302),
+        page(ok=302, auditor=403),  # a read-only role is refused as a whole
         data=lambda o: {"bulk-stages": [o["stage"].pk], "bulk-outcome": "approve"},
         id="bulk decision",
     ),

@@ -143,3 +143,32 @@ def test_the_composer_marks_what_a_content_rule_matches_while_typing(browser, de
     tab.wait_for_selector("#findings p.muted")
     assert tab.locator("#findings-marked").is_hidden()
     context.close()
+
+
+def test_the_composer_and_the_queue_preview_a_post_as_its_network_does(browser, demo, marketing_channel):  # noqa: F811
+    # given the employee writes more than Chirp (a 280-character network) takes
+    context, tab = _as(browser, demo, "employee@example.com")
+    tab.goto(f"{demo}/posts/new/")
+    tab.select_option("select[name=channel]", str(marketing_channel.pk))
+    tab.fill("textarea[name=body]", "Spring is here #launch with @acme <b>now</b> " + "x" * 250)
+
+    # then the preview shows it as the feed would, the part over the limit marked
+    tab.wait_for_selector("#preview .preview-over")
+    preview = tab.locator("#preview [data-testid=preview]")
+    assert "As it will look on Post · Acme Chirps · 295 / 280 characters" in preview.inner_text()
+    assert tab.locator("#preview .preview-hashtag").inner_text() == "#launch"
+    assert "<b>now</b>" in tab.locator("#preview .preview-text").inner_text()
+    assert "15 characters over" in preview.inner_text()
+
+    # and once it fits and is sent, the reviewer opens the same preview from the queue's row
+    tab.fill("textarea[name=body]", "Spring is here #launch")
+    tab.wait_for_selector("#preview .preview-over", state="detached")
+    tab.click("main button[name=submit]")
+    tab.wait_for_url("**/posts/*/")
+    context.close()
+    context, tab = _as(browser, demo, "reviewer@example.com")
+    tab.goto(f"{demo}/posts/queue/")
+    tab.click("details.queue-preview summary")
+    tab.wait_for_selector("details.queue-preview [data-testid=preview]")
+    assert tab.locator("details.queue-preview .preview-text").inner_text() == "Spring is here #launch"
+    context.close()

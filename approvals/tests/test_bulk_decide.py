@@ -198,3 +198,16 @@ def test_a_manager_of_another_department_decides_nothing_there(api_client, posts
     )
     assert [r["status"] for r in response.json()["results"]] == [404]
     assert not Decision.objects.exists()
+
+
+def test_a_read_only_role_is_refused_the_bulk_decision_as_a_whole(client, auditor, posts):
+    from socialgov.errors import Forbidden
+
+    with pytest.raises(Forbidden):
+        services.stages_decide(actor=auditor, stage_ids=_stages(posts, "first"), outcome="approve")
+    client.force_login(auditor)
+    response = client.post(
+        reverse("approvals:queue"), {"bulk-stages": _stages(posts, "first"), "bulk-outcome": "approve"}
+    )
+    assert response.status_code == 403
+    assert not Decision.objects.exists()

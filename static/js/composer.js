@@ -22,3 +22,34 @@
   if (channel) channel.addEventListener("change", update);
   update();
 })();
+
+// The network preview: the server renders approvals/_preview.html for the text being typed (one component
+// for the composer, the post page and the queue), fetched after a pause; without JavaScript it shows on save.
+(() => {
+  const form = document.getElementById("composer");
+  const target = document.getElementById("preview");
+  if (!form || !target || !target.dataset.previewUrl) return;
+  const token = form.querySelector("input[name=csrfmiddlewaretoken]");
+  let timer = null;
+  let seq = 0;
+  const refresh = () => {
+    const data = new FormData();
+    for (const name of ["channel", "body", "links"]) {
+      const field = form.elements.namedItem(name);
+      if (field) data.append(name, field.value);
+    }
+    const mine = ++seq;
+    fetch(target.dataset.previewUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": token ? token.value : "" },
+      body: data,
+    })
+      .then((response) => (response.ok ? response.text() : null))
+      .then((html) => { if (html !== null && mine === seq) target.innerHTML = html; })  // escaped by the server
+      .catch(() => {});
+  };
+  const later = () => { clearTimeout(timer); timer = setTimeout(refresh, 400); };
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
+})();

@@ -29,3 +29,15 @@
     }
   });
 })();
+
+// The expanded row's network preview, fetched the first time the row's "Preview" is opened.
+document.querySelectorAll("details.queue-preview[data-preview-url]").forEach((details) => {
+  details.addEventListener("toggle", () => {
+    if (!details.open || details.dataset.loaded) return;
+    details.dataset.loaded = "1";
+    fetch(details.dataset.previewUrl, { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.text() : null))
+      .then((html) => { if (html) details.querySelector("summary").insertAdjacentHTML("afterend", html); })
+      .catch(() => {});
+  });
+});
