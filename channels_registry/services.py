@@ -571,9 +571,7 @@ def channel_suspend(*, actor: User, channel: Channel, reason: str) -> Channel:
     channel.state_reason = reason
     channel.save(update_fields=["state", "state_before_suspension", "state_reason"])
     audit.record(actor=actor, action="channel.suspended", target=channel, data={"reason": reason})
-    _tell_owners_and_managers(
-        actor, channel, "channel.suspended", f"{channel.display_name} is suspended by {actor.get_full_name()}", reason
-    )
+    _tell_of_it_decision(actor, channel, "channel.suspended", f"{channel.display_name} is suspended", reason)
     return channel
 
 
@@ -587,12 +585,8 @@ def channel_reinstate(*, actor: User, channel: Channel, reason: str = "") -> Cha
     channel.state_reason = (reason or "").strip()[:MAX_TEXT]
     channel.save(update_fields=["state", "state_before_suspension", "state_reason"])
     audit.record(actor=actor, action="channel.reinstated", target=channel, data={"state": channel.state})
-    _tell_owners_and_managers(
-        actor,
-        channel,
-        "channel.reinstated",
-        f"{channel.display_name} is reinstated by {actor.get_full_name()}",
-        channel.state_reason,
+    _tell_of_it_decision(
+        actor, channel, "channel.reinstated", f"{channel.display_name} is reinstated", channel.state_reason
     )
     return channel
 
@@ -610,27 +604,33 @@ def channel_retire(*, actor: User, channel: Channel, reason: str) -> Channel:
         state=FindingState.RESOLVED, resolved_at=timezone.now()
     )
     audit.record(actor=actor, action="channel.retired", target=channel, data={"reason": reason})
-    _tell_owners_and_managers(
-        actor, channel, "channel.retired", f"{channel.display_name} is retired by {actor.get_full_name()}", reason
-    )
+    _tell_of_it_decision(actor, channel, "channel.retired", f"{channel.display_name} is retired", reason)
     return channel
 
 
-def _tell_owners_and_managers(
-    actor: User | None, channel: Channel, event: str, title: str, comment: str, *, to: Iterable[User] = ()
+def _tell_owners_and_managers(actor: User | None, channel: Channel, event: str, title: str, body: str) -> None:
+    recipients = {u.pk: u for u in [*_owners(channel), *department_managers(channel.department_id)]}
+    recipients.pop(getattr(actor, "pk", None), None)
+    notify(
+        event=event, recipients=recipients.values(), title=title, body=body, url=channel_url(channel), target=channel
+    )
+
+
+def _tell_of_it_decision(
+    actor: User, channel: Channel, event: str, title: str, comment: str, *, to: Iterable[User] = ()
 ) -> None:
     """The channel's owners and department managers (and ``to``) hear of IT's decision, with who and why."""
     people = [*_owners(channel), *to, *department_managers(channel.department_id)]
     recipients = {u.pk: u for u in people}
-    recipients.pop(getattr(actor, "pk", None), None)
+    recipients.pop(actor.pk, None)
     notify(
         event=event,
         recipients=recipients.values(),
-        title=title,
+        title=f"{title} by {actor.get_full_name()}",
         body=decided_by(actor, comment),
         url=channel_url(channel),
         target=channel,
-        data={"decided_by": getattr(actor, "pk", None), "comment": comment},
+        data={"decided_by": actor.pk, "comment": comment},
     )
 
 
@@ -1220,11 +1220,11 @@ def rotation_task_close(*, actor: User, task: RotationTask, note: str = "") -> R
         subject=task.departed_user_id,
     )
     channel = task.channel
-    _tell_owners_and_managers(
+    _tell_of_it_decision(
         actor,
         channel,
         "channel.rotation_done",
-        f"Credentials of {channel.display_name} rotated by {actor.get_full_name()}",
+        f"Credentials of {channel.display_name} rotated",
         task.note,
         to=[m.user for m in live_custodians_of(channel)],
     )
