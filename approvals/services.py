@@ -61,7 +61,7 @@ from audit.hashing import stamp
 from channels_registry.choices import ActivityKind, ActivitySource, ChannelRole, ChannelState
 from channels_registry.models import Channel, ChannelActivity
 from channels_registry.services import activity_record
-from notifications.services import notify
+from notifications.services import decided_by, notifications_done, notify
 from policies import content, gates
 from policies.choices import PlatformKind
 from socialgov import objects
@@ -74,6 +74,17 @@ MENTION = re.compile(r"(?<![\w.])@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w.+-]+)")
 
 def post_url(post: Post) -> str:
     return reverse("approvals:post_detail", args=[post.pk])
+
+
+def review_key(post: Post | int) -> str:
+    """What a review request, reminder or escalation asks of its reviewers: done when they decide, or when the
+    stage closes, or when the post leaves review."""
+    return f"post:{getattr(post, 'pk', post)}:review"
+
+
+def publish_key(post: Post | int) -> str:
+    """What ``post.due`` asks of the channel's publishers: done when the publication is reported."""
+    return f"post:{getattr(post, 'pk', post)}:publish"
 
 
 def _lock_post(post: Post | int) -> Post:
@@ -291,9 +302,10 @@ def is_public(channel: Channel) -> bool:
 def _start_review(actor: User, post: Post, revision: PostRevision, *, again: bool = False) -> None:
     """Cancel what is open, make this revision's stages from the route (and content rules), open the first."""
     now = timezone.now()
-    StageReview.objects.filter(post=post, state__in=[StageState.OPEN, StageState.WAITING]).update(
+    if StageReview.objects.filter(post=post, state__in=[StageState.OPEN, StageState.WAITING]).update(
         state=StageState.CANCELLED, closed_at=now
-    )
+    ):
+        notifications_done(key=review_key(post))  # the old revision's requests: the new one asks again
     route = _route_for(post.channel)
     public = is_public(post.channel)
     position = 0
@@ -454,6 +466,7 @@ def _open_stage(stage: StageReview, now: datetime) -> duties.Route:
         url=post_url(post),
         target=post,
         data={"post": post.pk, "stage": stage.name, "due_at": stage.due_at, "escalated": route.escalated},
+        action_key=review_key(post),
     )
     return route
 
@@ -470,7 +483,8 @@ def post_submit(*, actor: User, post: Post) -> Post:
     return post
 
 
-def _finish_approved(actor: User | None, post: Post) -> None:
+def _finish_approved(actor: User | None, post: Post, decision: Decision | None = None) -> None:
+    """The last stage passed (``decision``: the approval that passed it) or the route had none."""
     now = timezone.now()
     post.state = PostState.SCHEDULED if post.scheduled_at else PostState.APPROVED
     post.approved_at = now
@@ -478,15 +492,29 @@ def _finish_approved(actor: User | None, post: Post) -> None:
     audit.record(actor=actor, action=f"post.{post.state}", target=post, data={"scheduled_at": post.scheduled_at})
     _issue_receipt(post, now)
     when = f" for {timezone.localtime(post.scheduled_at):%Y-%m-%d %H:%M}" if post.scheduled_at else ""
+    by = f" by {decision.reviewer.get_full_name()}" if decision else ""
     notify(
         event="post.approved",
         recipients=[post.author],
-        title=f"Approved{when}: your post on {post.channel.display_name}",
-        body=post.body,
+        title=f"Approved{when}{by}: your post on {post.channel.display_name}",
+        body=(f"{decided_by(decision.reviewer, decision.comment)}\n\n" if decision else "") + post.body,
         url=post_url(post),
         target=post,
-        data={"post": post.pk, "state": post.state},
+        data={
+            "post": post.pk,
+            "state": post.state,
+            **(_decision_data(decision) if decision else {}),
+        },
     )
+
+
+def _decision_data(decision: Decision) -> dict[str, Any]:
+    return {
+        "stage": decision.stage_review.name,
+        "decided_by": decision.reviewer_id,
+        "on_behalf_of": decision.on_behalf_of_id,
+        "comment": decision.comment,
+    }
 
 
 @duties.refusals_recorded
@@ -539,13 +567,23 @@ def stage_decide(*, actor: User, stage_review: StageReview, outcome: str, commen
         target=post,
         data={"stage": stage.name, "position": stage.position, "outcome": outcome, "on_behalf_of": on_behalf},
     )
+    where = post.channel.display_name
     if outcome == Outcome.APPROVE:
         stage.approvals += 1
         if stage.approvals < stage.required:
             stage.save(update_fields=["approvals"])
+            notifications_done(key=review_key(post), recipients=[actor.pk, principal])  # their part is done
+            _tell_author_of_approval(
+                post,
+                decision,
+                f"{actor.get_full_name()} approved {stage.name} of your post on {where}"
+                f" ({stage.approvals} of {stage.required})",
+                f"{stage.required - stage.approvals} more approval(s) needed for {stage.name}.",
+            )
             return decision
         stage.state, stage.closed_at = StageState.APPROVED, now
         stage.save(update_fields=["approvals", "state", "closed_at"])
+        notifications_done(key=review_key(post))  # the stage is decided: nobody's request for it waits
         following = (
             StageReview.objects.filter(revision_id=stage.revision_id, state=StageState.WAITING)
             .order_by("position")
@@ -553,9 +591,15 @@ def stage_decide(*, actor: User, stage_review: StageReview, outcome: str, commen
         )
         if following is not None:
             following.post = post
+            _tell_author_of_approval(
+                post,
+                decision,
+                f"{stage.name} passed: {actor.get_full_name()} approved your post on {where}",
+                f"Next: {following.name}.",
+            )
             _open_stage(following, now)
         else:
-            _finish_approved(actor, post)
+            _finish_approved(actor, post, decision)
         return decision
 
     stage.state = StageState.CHANGES_REQUESTED if outcome == Outcome.REQUEST_CHANGES else StageState.REJECTED
@@ -564,22 +608,23 @@ def stage_decide(*, actor: User, stage_review: StageReview, outcome: str, commen
     StageReview.objects.filter(post=post, state__in=[StageState.OPEN, StageState.WAITING]).update(
         state=StageState.CANCELLED, closed_at=now
     )
+    notifications_done(key=review_key(post))
     if outcome == Outcome.REQUEST_CHANGES:
         post.state = PostState.CHANGES_REQUESTED
         post.save(update_fields=["state", "updated_at"])
-        title = f"Changes requested on your post on {post.channel.display_name}"
+        title = f"Changes requested by {actor.get_full_name()} on your post on {where}"
     else:
         post.state, post.closed_at = PostState.REJECTED, now
         post.save(update_fields=["state", "closed_at", "updated_at"])
-        title = f"Rejected: your post on {post.channel.display_name}"
+        title = f"Rejected by {actor.get_full_name()}: your post on {where}"
     notify(
         event=f"post.{post.state}",
         recipients=[post.author],
         title=title,
-        body=comment,
+        body=f"{decided_by(actor, comment)}\n({stage.name})",
         url=post_url(post),
         target=post,
-        data={"post": post.pk, "stage": stage.name, "comment": comment},
+        data={"post": post.pk, **_decision_data(decision)},
     )
     return decision
 
@@ -649,15 +694,30 @@ def stages_decide(*, actor: User, stage_ids: Sequence[int], outcome: str, commen
     return results
 
 
+def _tell_author_of_approval(post: Post, decision: Decision, title: str, next_step: str) -> None:
+    """A stage's approval that does not finish the post: its author hears who approved, what they said, and what
+    comes next."""
+    notify(
+        event="post.stage_approved",
+        recipients=[post.author],
+        title=title,
+        body=f"{decided_by(decision.reviewer, decision.comment)}\n{next_step}",
+        url=post_url(post),
+        target=post,
+        data={"post": post.pk, **_decision_data(decision)},
+    )
+
+
 @transaction.atomic
 def post_withdraw(*, actor: User, post: Post, reason: str = "") -> Post:
     post = _lock_post(post)
     ensure(post.author_id == actor.pk and permissions.may_act(actor), "Only the author withdraws a post.")
     ensure_state(post, *WITHDRAWABLE_STATES)
     now = timezone.now()
-    StageReview.objects.filter(post=post, state__in=[StageState.OPEN, StageState.WAITING]).update(
+    if StageReview.objects.filter(post=post, state__in=[StageState.OPEN, StageState.WAITING]).update(
         state=StageState.CANCELLED, closed_at=now
-    )
+    ):
+        notifications_done(key=review_key(post))  # nothing left to review
     post.state, post.closed_at = PostState.WITHDRAWN, now
     post.save(update_fields=["state", "closed_at", "updated_at"])
     audit.record(actor=actor, action="post.withdrawn", target=post, data={"reason": (reason or "").strip()})
@@ -852,6 +912,7 @@ def _release(actor: User | None, post: Post, now: datetime) -> None:
             "scheduled_at": post.scheduled_at,
             "published_callback": reverse("post-published", args=[post.pk]),
         },
+        action_key=publish_key(post),
     )
 
 
@@ -860,9 +921,10 @@ def _expire_one(pk: int, now: datetime) -> bool:
         post = _lock_post(pk)
         if post.state not in UNAPPROVED_STATES or post.scheduled_at is None or post.scheduled_at > now:
             return False
-        StageReview.objects.filter(post=post, state__in=[StageState.OPEN, StageState.WAITING]).update(
+        if StageReview.objects.filter(post=post, state__in=[StageState.OPEN, StageState.WAITING]).update(
             state=StageState.CANCELLED, closed_at=now
-        )
+        ):
+            notifications_done(key=review_key(post))
         was = post.state
         post.state, post.closed_at = PostState.EXPIRED, now
         post.save(update_fields=["state", "closed_at", "updated_at"])
@@ -1209,6 +1271,7 @@ def publication_report(
             note=f"Post {post.pk} {url}".strip()[:500],
         )
     if published:
+        notifications_done(key=publish_key(post))  # the publishers' "due now"
         notify(
             event="post.published",
             recipients=[post.author],
@@ -1348,6 +1411,7 @@ def _remind_one(pk: int, now: datetime) -> int:
             url=post_url(post),
             target=post,
             data={"post": post.pk, "stage": stage.name, "due_at": stage.due_at},
+            action_key=review_key(post),
         )
         return 1
 
@@ -1380,6 +1444,7 @@ def _escalate_one(pk: int, now: datetime) -> int:
             url=post_url(post),
             target=post,
             data={"post": post.pk, "stage": stage.name, "due_at": stage.due_at},
+            action_key=review_key(post),
         )
         return 1
 

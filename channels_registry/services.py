@@ -62,7 +62,7 @@ from channels_registry.models import (
     SecurityReview,
 )
 from channels_registry.validation import corporate_domains, is_corporate_address, vault_reference_problem
-from notifications.services import Message, notify, notify_each
+from notifications.services import Message, decided_by, notifications_done, notify, notify_each
 from policies import services as policy_services
 from policies.choices import DecisionOutcome
 from policies.gates import ensure_open, may_register_channel, registration_blockers
@@ -84,6 +84,30 @@ DORMANCY_GRACE = timedelta(days=30)
 
 def channel_url(channel: Channel) -> str:
     return reverse("channels_registry:channel_detail", args=[channel.pk])
+
+
+def decide_key(channel: Channel | int) -> str:
+    """What a registration's notification asks of its deciders (the manager's approval, IT's security review):
+    done by whoever takes the decision."""
+    return f"channel:{getattr(channel, 'pk', channel)}:decide"
+
+
+def request_key(request: AccessRequest | int) -> str:
+    return f"access_request:{getattr(request, 'pk', request)}:decide"
+
+
+RECERTIFY_KEY = "access.recertify"  # the recertification notes; payload["grants"]: the grants they ask about
+
+
+def _recertifications_done() -> None:
+    """Mark read the recertification notes whose grants are all decided (confirmed, revoked or offboarded)."""
+    notifications_done(
+        key=RECERTIFY_KEY,
+        items="grants",
+        still_open=lambda grants: Recertification.objects.filter(
+            grant_id__in=grants, state__in=OPEN_RECERT_STATES
+        ).values_list("grant_id", flat=True),
+    )
 
 
 def _it_people():
@@ -365,6 +389,7 @@ def channel_register(
         url=channel_url(channel),
         target=channel,
         data={"department": department.slug, "escalated": route.escalated},
+        action_key=decide_key(channel),
     )
     return channel
 
@@ -392,16 +417,28 @@ def channel_approve(*, actor: User, channel: Channel, note: str = "") -> Channel
     channel.state = ChannelState.IN_SECURITY_REVIEW
     channel.approved_by = actor
     channel.save(update_fields=["state", "approved_by"])
-    audit.record(actor=actor, action="channel.approved", target=channel, data={"note": (note or "")[:MAX_TEXT]})
+    note = (note or "").strip()[:MAX_TEXT]
+    audit.record(actor=actor, action="channel.approved", target=channel, data={"note": note})
+    notifications_done(key=decide_key(channel))  # the other managers' requests to approve
     reviewers = registration_route(channel)
     channel.deciders = reviewers
+    notify(
+        event="channel.approved",
+        recipients=[channel.registered_by, *_owners(channel)],
+        title=f"{actor.get_full_name()} approved {channel.display_name}: IT's security review is next",
+        body=decided_by(actor, note),
+        url=channel_url(channel),
+        target=channel,
+        data={"decided_by": actor.pk, "comment": note},
+    )
     notify(
         event="channel.security_review_requested",
         recipients=reviewers.people,
         title=f"Security review: {channel.platform.name} {channel.display_name}",
-        body=f"Approved by {actor} for {channel.department.name}.",
+        body=f"Approved by {actor} for {channel.department.name}." + (f"\n“{note}”" if note else ""),
         url=channel_url(channel),
         target=channel,
+        action_key=decide_key(channel),
     )
     return channel
 
@@ -426,13 +463,15 @@ def channel_reject(*, actor: User, channel: Channel, reason: str) -> Channel:
     channel.save(update_fields=["state", "state_reason"])
     _end_all_memberships(channel, "Registration rejected.")
     audit.record(actor=actor, action="channel.rejected", target=channel, data={"reason": reason})
+    notifications_done(key=decide_key(channel))
     notify(
         event="channel.rejected",
         recipients=[channel.registered_by, *_owners_including_ended(channel)],
-        title=f"{channel.display_name} was not approved",
-        body=reason,
+        title=f"{channel.display_name} was not approved: rejected by {actor.get_full_name()}",
+        body=decided_by(actor, reason),
         url=channel_url(channel),
         target=channel,
+        data={"decided_by": actor.pk, "comment": reason},
     )
     return channel
 
@@ -507,13 +546,16 @@ def security_review_decide(
         target=channel,
         data={"review": review.pk, "outcome": review.outcome, "checklist": clean, "note": note},
     )
+    notifications_done(key=decide_key(channel))  # IT's requests to review it
     notify(
         event="channel.activated" if passed else "channel.rejected",
         recipients=[channel.registered_by, *_owners_including_ended(channel)],
-        title=f"{channel.display_name} is {'active' if passed else 'rejected'} after IT's security review",
-        body=channel.state_reason,
+        title=f"{channel.display_name} is {'active' if passed else 'rejected'} after IT's security review"
+        f" by {actor.get_full_name()}",
+        body=decided_by(actor, channel.state_reason if not passed else note),
         url=channel_url(channel),
         target=channel,
+        data={"decided_by": actor.pk, "comment": note, "review": review.pk},
     )
     return review
 
@@ -529,7 +571,7 @@ def channel_suspend(*, actor: User, channel: Channel, reason: str) -> Channel:
     channel.state_reason = reason
     channel.save(update_fields=["state", "state_before_suspension", "state_reason"])
     audit.record(actor=actor, action="channel.suspended", target=channel, data={"reason": reason})
-    _tell_owners_and_managers(actor, channel, "channel.suspended", f"{channel.display_name} is suspended", reason)
+    _tell_of_it_decision(actor, channel, "channel.suspended", f"{channel.display_name} is suspended", reason)
     return channel
 
 
@@ -543,7 +585,9 @@ def channel_reinstate(*, actor: User, channel: Channel, reason: str = "") -> Cha
     channel.state_reason = (reason or "").strip()[:MAX_TEXT]
     channel.save(update_fields=["state", "state_before_suspension", "state_reason"])
     audit.record(actor=actor, action="channel.reinstated", target=channel, data={"state": channel.state})
-    _tell_owners_and_managers(actor, channel, "channel.reinstated", f"{channel.display_name} is reinstated", reason)
+    _tell_of_it_decision(
+        actor, channel, "channel.reinstated", f"{channel.display_name} is reinstated", channel.state_reason
+    )
     return channel
 
 
@@ -560,7 +604,7 @@ def channel_retire(*, actor: User, channel: Channel, reason: str) -> Channel:
         state=FindingState.RESOLVED, resolved_at=timezone.now()
     )
     audit.record(actor=actor, action="channel.retired", target=channel, data={"reason": reason})
-    _tell_owners_and_managers(actor, channel, "channel.retired", f"{channel.display_name} is retired", reason)
+    _tell_of_it_decision(actor, channel, "channel.retired", f"{channel.display_name} is retired", reason)
     return channel
 
 
@@ -569,6 +613,24 @@ def _tell_owners_and_managers(actor: User | None, channel: Channel, event: str, 
     recipients.pop(getattr(actor, "pk", None), None)
     notify(
         event=event, recipients=recipients.values(), title=title, body=body, url=channel_url(channel), target=channel
+    )
+
+
+def _tell_of_it_decision(
+    actor: User, channel: Channel, event: str, title: str, comment: str, *, to: Iterable[User] = ()
+) -> None:
+    """The channel's owners and department managers (and ``to``) hear of IT's decision, with who and why."""
+    people = [*_owners(channel), *to, *department_managers(channel.department_id)]
+    recipients = {u.pk: u for u in people}
+    recipients.pop(actor.pk, None)
+    notify(
+        event=event,
+        recipients=recipients.values(),
+        title=f"{title} by {actor.get_full_name()}",
+        body=decided_by(actor, comment),
+        url=channel_url(channel),
+        target=channel,
+        data={"decided_by": actor.pk, "comment": comment},
     )
 
 
@@ -1076,9 +1138,10 @@ def user_offboard(*, actor: User | None, user: User, reason: str = "") -> dict[s
     AccessGrant.objects.filter(pk__in=grants).update(
         revoked_at=now, revoked_by=actor, revoke_reason=f"Offboarded. {reason}".strip()
     )
-    Recertification.objects.filter(grant_id__in=grants, state__in=OPEN_RECERT_STATES).update(
+    if Recertification.objects.filter(grant_id__in=grants, state__in=OPEN_RECERT_STATES).update(
         state=RecertificationState.REVOKED, decided_at=now, note="Offboarded."
-    )
+    ):
+        _recertifications_done()
     tasks = []
     for m in memberships:
         audit.record(
@@ -1155,6 +1218,15 @@ def rotation_task_close(*, actor: User, task: RotationTask, note: str = "") -> R
         target=task.channel,
         data={"task": task.pk, "departed": audit.personal(task.departed_user.email), "note": task.note},
         subject=task.departed_user_id,
+    )
+    channel = task.channel
+    _tell_of_it_decision(
+        actor,
+        channel,
+        "channel.rotation_done",
+        f"Credentials of {channel.display_name} rotated",
+        task.note,
+        to=[m.user for m in live_custodians_of(channel)],
     )
     return task
 
@@ -1258,6 +1330,7 @@ def access_request_create(
         url=reverse("channels_registry:access_request_list"),
         target=request,
         data={"escalated": route.escalated},
+        action_key=request_key(request),
     )
     return request
 
@@ -1306,13 +1379,15 @@ def access_request_decide(
         target=request,
         data={"reason": reason, "requester": audit.personal(request.requester.email)},
     )
+    notifications_done(key=request_key(request))  # the other deciders' requests
     notify(
         event="access.decided",
         recipients=[request.requester],
-        title=f"Your request was {'granted' if grant else 'refused'}",
-        body=reason,
+        title=f"Your request was {'granted' if grant else 'refused'} by {actor.get_full_name()}",
+        body=decided_by(actor, reason),
         url=reverse("channels_registry:access_request_list"),
         target=request,
+        data={"decided_by": actor.pk, "comment": reason, "granted": grant},
     )
     return request
 
@@ -1403,7 +1478,7 @@ def grant_revoke(*, actor: User | None, grant: AccessGrant, reason: str) -> Acce
     ChannelMembership.objects.filter(channel=grant.channel, user=grant.user, ended_at__isnull=True).update(
         ended_at=now, ended_reason=f"Grant revoked: {reason}"[:300]
     )
-    Recertification.objects.filter(grant=grant, state__in=OPEN_RECERT_STATES).update(
+    recertifying = Recertification.objects.filter(grant=grant, state__in=OPEN_RECERT_STATES).update(
         state=RecertificationState.REVOKED, decided_by=actor, decided_at=now, note=reason
     )
     audit.record(
@@ -1414,12 +1489,16 @@ def grant_revoke(*, actor: User | None, grant: AccessGrant, reason: str) -> Acce
         subject=grant.user_id,
     )
     _flag_orphans(actor, [grant.channel_id])
+    if recertifying:
+        _recertifications_done()
     notify(
         event="access.revoked",
         recipients=[grant.user],
-        title=f"Your access to {grant.channel.display_name} was revoked",
-        body=reason,
+        title=f"Your access to {grant.channel.display_name} was revoked"
+        + (f" by {actor.get_full_name()}" if actor else ""),
+        body=decided_by(actor, reason) if actor else reason,
         target=grant.channel,
+        data={"decided_by": getattr(actor, "pk", None), "comment": reason},
     )
     return grant
 
@@ -1494,12 +1573,14 @@ def recertifications_open(*, now: datetime | None = None) -> dict[str, int]:
             webhook_title=f"{len(due)} access grant(s) due for recertification",
             webhook_url=url,
             webhook_data={"grants": [g for g, _ in due]},
+            action_key=RECERTIFY_KEY,
         )
-    late = list(
+    late_rows = list(
         Recertification.objects.select_for_update(of=("self",))
         .filter(state=RecertificationState.OPEN, escalate_at__lte=now)
-        .values_list("pk", flat=True)
+        .values_list("pk", "grant_id")
     )
+    late = [pk for pk, _ in late_rows]
     if late:
         Recertification.objects.filter(pk__in=late).update(state=RecertificationState.ESCALATED, escalated_at=now)
         notify(
@@ -1507,7 +1588,8 @@ def recertifications_open(*, now: datetime | None = None) -> dict[str, int]:
             recipients=_it_people(),
             title=f"{len(late)} recertification(s) unanswered for a week",
             url=reverse("channels_registry:recertification_list"),
-            data={"recertifications": late},
+            data={"recertifications": late, "grants": [g for _, g in late_rows]},
+            action_key=RECERTIFY_KEY,
         )
     if due or late:
         audit.record(
@@ -1560,6 +1642,16 @@ def recertification_decide(
                 "note": note,
             },
             subject=grant.user_id,
+        )
+        _recertifications_done()
+        notify(
+            event="access.recertified",
+            recipients=[grant.user],
+            title=f"{actor.get_full_name()} confirmed your access to {grant.channel.display_name}",
+            body=decided_by(actor, note) + f"\nNext review by {grant.review_by:%Y-%m-%d}.",
+            url=channel_url(grant.channel),
+            target=grant.channel,
+            data={"decided_by": actor.pk, "comment": note, "review_by": grant.review_by},
         )
     else:
         grant_revoke(actor=actor, grant=grant, reason=f"Not recertified: {note}")
@@ -1639,8 +1731,10 @@ def reported_account_triage(
     notify(
         event="reported_account.triaged",
         recipients=[report.reported_by],
-        title=f"Your report of {report.url} was triaged: {report.get_state_display().lower()}",
-        body=report.triage_note,
+        title=f"Your report of {report.url} was triaged by {actor.get_full_name()}: "
+        f"{report.get_state_display().lower()}",
+        body=decided_by(actor, report.triage_note),
         target=report,
+        data={"decided_by": actor.pk, "comment": report.triage_note},
     )
     return report

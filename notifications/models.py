@@ -22,6 +22,9 @@ class Notification(models.Model):
     target_type = models.CharField(max_length=80, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     payload = models.JSONField(default=dict, blank=True)
+    # What the notification asks its recipient to do ("post:12:review", "policies.acknowledge"): the service that
+    # sees it done marks it read (``notifications_done``). Blank: it only tells.
+    action_key = models.CharField(max_length=100, blank=True)
     # no index of its own: with one, PostgreSQL answered "a person's latest" by walking everyone's by date (see the
     # indexes below; the daily tasks that read by date name the event or the recipients too)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -46,6 +49,12 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "-id"], name="notif_recipient_id_idx"),
             models.Index(
                 fields=["created_at"], name="notif_undelivered_idx", condition=models.Q(delivered_at__isnull=True)
+            ),
+            # the requests still waiting for an action, found by the service that does it
+            models.Index(
+                fields=["action_key"],
+                name="notif_open_action_idx",
+                condition=models.Q(read_at__isnull=True) & ~models.Q(action_key=""),
             ),
         ]
 

@@ -17,7 +17,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -72,8 +72,12 @@ def notify(
     url: str = "",
     target: Any = None,
     data: dict[str, Any] | None = None,
+    action_key: str = "",
 ) -> list[Notification]:
-    """Queue ``event`` for ``recipients`` (users) and every webhook that wants it."""
+    """Queue ``event`` for ``recipients`` (users) and every webhook that wants it.
+
+    ``action_key``: what the notification asks its recipients to do; the service that sees it done calls
+    ``notifications_done`` with the same key, and the request leaves their unread."""
     people = sorted({u.pk for u in recipients if u is not None and getattr(u, "is_active", False)})
     return notify_each(
         event=event,
@@ -82,6 +86,7 @@ def notify(
         webhook_title=title,
         webhook_url=url,
         webhook_data=data,
+        action_key=action_key,
     )
 
 
@@ -93,6 +98,7 @@ def notify_each(
     webhook_title: str = "",
     webhook_url: str = "",
     webhook_data: dict[str, Any] | None = None,
+    action_key: str = "",
 ) -> list[Notification]:
     """Queue one notification per message (each recipient their own text and data) and one webhook
     delivery per interested endpoint (``webhook_*``: what the whole fan-out was about).
@@ -124,6 +130,7 @@ def notify_each(
                 target_type=target_type,
                 target_id=target_id,
                 payload=payload(m.data),
+                action_key=action_key[:100],
                 email_state=EmailState.DIGEST if modes.get(m.recipient_id) == EmailMode.DIGEST else EmailState.PENDING,
             )
             for m in messages
@@ -158,6 +165,53 @@ def notify_each(
     if recipients or delivery_ids:
         transaction.on_commit(after_commit)
     return rows
+
+
+def decided_by(actor: Any, comment: str = "") -> str:
+    """The line a decision's notification carries: who decided and, when they wrote one, their comment.
+
+    Plain text: the pages and the HTML e-mail escape it, the text e-mail and the webhooks carry it as written.
+    """
+    name = actor.get_full_name() if actor is not None else "socialgov"
+    comment = (comment or "").strip()
+    return f"{name}: “{comment}”" if comment else f"By {name}, without a comment."
+
+
+def notifications_done(
+    *,
+    key: str,
+    recipients: Iterable[Any] | None = None,
+    items: str = "",
+    still_open: Callable[[set[Any]], Iterable[Any]] | None = None,
+) -> int:
+    """The action ``key`` names is done: mark read the unread notifications that asked for it, of ``recipients``
+    (users or ids) or of everyone. Called in the transaction of the service that did it.
+
+    A notification asking for several things (their ids in ``payload[items]``: a weekly reminder of three
+    policies) is done only when ``still_open``, given every id those notifications ask for, returns none of its
+    own. One query when nothing asked for it; then one for ``still_open`` (if any) and one update.
+    """
+    asked = Notification.objects.filter(action_key=key, read_at__isnull=True)
+    if recipients is not None:
+        asked = asked.filter(recipient_id__in=sorted({getattr(r, "pk", r) for r in recipients}))
+    if items and still_open is not None:
+        rows = [
+            (pk, who, set((payload or {}).get(items) or []))
+            for pk, who, payload in asked.values_list("pk", "recipient_id", "payload")
+        ]
+        if rows:
+            waiting = set(still_open(set().union(*(ids for _, _, ids in rows))))
+            rows = [row for row in rows if not row[2] & waiting]
+    else:
+        rows = [(pk, who, set()) for pk, who in asked.values_list("pk", "recipient_id")]
+    if not rows:
+        return 0
+    count = Notification.objects.filter(pk__in=[pk for pk, _, _ in rows], read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    people = {who for _, who, _ in rows}
+    transaction.on_commit(lambda: forget_unread(people))
+    return count
 
 
 def absolute_url(path: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +17,7 @@ from accounts.models import Department
 from accounts.permissions import ensure_mfa, mfa_satisfied
 from accounts.selectors import users_in_group
 from audit import services as audit
-from notifications.services import notify
+from notifications.services import notifications_done, notify
 from policies import selectors
 from policies.choices import Audience, CompletionMethod, DecisionOutcome, VersionState
 from policies.models import (
@@ -295,7 +296,8 @@ def policy_version_publish(*, actor: Any, version: PolicyVersion) -> PolicyVersi
         body=version.change_note,
         url=reverse("policies:policy_detail", args=[policy.slug]),
         target=policy,
-        data={"version": version.number},
+        data={"version": version.number, "versions": [version.pk]},
+        action_key=ACKNOWLEDGE_KEY,
     )
     return version
 
@@ -316,6 +318,18 @@ def acknowledgement_record(*, actor: Any, version: PolicyVersion) -> Acknowledge
         data={"version": version.number, "acknowledgement": ack.pk},
     )
     objects.bump_person(actor.pk)
+    # The requests to acknowledge it leave the person's unread; a reminder naming other policies too stays until
+    # those are acknowledged as well (or superseded: the new version asks again).
+    notifications_done(
+        key=ACKNOWLEDGE_KEY,
+        recipients=[actor],
+        items="versions",
+        still_open=lambda versions: (
+            PolicyVersion.objects.filter(pk__in=versions, policy__current_version=F("pk"))
+            .exclude(acknowledgements__user=actor)
+            .values_list("pk", flat=True)
+        ),
+    )
     return ack
 
 
@@ -444,6 +458,7 @@ def course_save(
 # --- Reminders -----------------------------------------------------------------------
 
 REMINDER_EVERY = timedelta(days=7)
+ACKNOWLEDGE_KEY = "policies.acknowledge"  # the publication's request and the weekly reminder; payload["versions"]
 
 
 def acknowledgement_reminders_send() -> int:
@@ -483,6 +498,7 @@ def acknowledgement_reminders_send() -> int:
                 body=f"The first is due by {min(due):%Y-%m-%d}." if due else "",
                 url=reverse("policies:my_requirements"),
                 data={"versions": [v.pk for v in versions]},
+                action_key=ACKNOWLEDGE_KEY,
             )
         sent += 1
     return sent

@@ -117,7 +117,8 @@ def test_requested_changes_go_back_to_the_author_who_revises_and_resubmits(
         )
     post.refresh_from_db()
     assert post.state == PostState.CHANGES_REQUESTED
-    assert Notification.objects.get(recipient=employee, event="post.changes_requested").body == "Add the price."
+    note = Notification.objects.get(recipient=employee, event="post.changes_requested")
+    assert note.body == f"{reviewer.get_full_name()}: “Add the price.”\n(Department review)"
 
     # when the author revises and submits again
     services.post_update(actor=employee, post=post, body="Ships today, from 10 EUR.")

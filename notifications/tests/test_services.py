@@ -27,6 +27,51 @@ def _notify(recipients, **kwargs):
     return services.notify(recipients=recipients, **kwargs)
 
 
+# --- notifications_done() -------------------------------------------------------------
+
+
+def test_a_done_action_marks_its_requests_read_for_the_named_people_or_everyone(
+    django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    # given two people asked to review, and a note that only tells
+    alice, bob = UserFactory(email="alice@example.com"), UserFactory(email="bob@example.com")
+    _notify([alice, bob], event="post.review_requested", action_key="post:1:review")
+    _notify([alice], event="post.review_requested", action_key="post:2:review")
+    told = _notify([alice], event="post.stage_approved")[0]
+    # when nothing asked for it: one query
+    with django_assert_num_queries(1):
+        assert services.notifications_done(key="post:3:review") == 0
+    # when alice did it: her request alone (one select, one update)
+    with django_assert_num_queries(2), django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert services.notifications_done(key="post:1:review", recipients=[alice]) == 1
+    assert len(callbacks) == 1  # the bell forgets her count
+    # when the stage closed: everyone's
+    assert services.notifications_done(key="post:1:review") == 1
+    unread = set(Notification.objects.filter(read_at__isnull=True).values_list("recipient_id", "action_key"))
+    assert unread == {(alice.pk, "post:2:review"), (alice.pk, "")}
+    told.refresh_from_db()
+    assert told.read_at is None
+
+
+def test_a_request_naming_several_things_is_done_when_none_is_still_open(django_assert_num_queries):
+    alice = UserFactory(email="alice@example.com")
+    _notify([alice], event="policy.reminder", action_key="policies.acknowledge", data={"versions": [1, 2]})
+    _notify([alice], event="policy.published", action_key="policies.acknowledge", data={"versions": [1]})
+    asked = []
+
+    def still_open(ids):
+        asked.append(ids)
+        return [2]
+
+    # one select and one update (the question asked of the caller costs what the caller makes it cost)
+    with django_assert_num_queries(2):
+        done = services.notifications_done(
+            key="policies.acknowledge", recipients=[alice.pk], items="versions", still_open=still_open
+        )
+    assert done == 1 and asked == [{1, 2}]
+    assert Notification.objects.get(read_at__isnull=True).event == "policy.reminder"
+
+
 # --- notify() ----------------------------------------------------------------------
 
 

@@ -56,3 +56,36 @@ def test_seed_policies_is_idempotent(communications):
     assert Policy.objects.get().current_version.number == 1
     assert TrainingCourse.objects.count() == 1
     assert ContentRule.objects.count() == 7
+
+
+def unread(user, event):
+    return Notification.objects.filter(recipient=user, event=event, read_at__isnull=True).count()
+
+
+def test_the_reminder_is_read_once_every_policy_it_names_is_acknowledged(employee, reviewer):
+    # given a reminder naming two policies
+    policy = published_policy()
+    brand = published_policy(slug="brand")
+    assert tasks.remind_acknowledgements() == 2
+    # when the employee acknowledges one, the reminder still asks for the other
+    services.acknowledgement_record(actor=employee, version=policy.current_version)
+    assert unread(employee, "policy.reminder") == 1
+    # when they acknowledge the other, it is done: read; the reviewer's reminder is untouched
+    services.acknowledgement_record(actor=employee, version=brand.current_version)
+    assert unread(employee, "policy.reminder") == 0
+    assert unread(reviewer, "policy.reminder") == 1
+
+
+def test_acknowledging_marks_the_publications_request_read(communications, employee, reviewer):
+    policy = services.policy_create(actor=communications, title="Social media", slug="social-media")
+    version = services.policy_version_draft(actor=communications, policy=policy, body="Be kind.")
+    services.policy_version_publish(actor=communications, version=version)
+    assert unread(employee, "policy.published") == 1
+    services.acknowledgement_record(actor=employee, version=version)
+    assert unread(employee, "policy.published") == 0
+    assert unread(reviewer, "policy.published") == 1
+    # a superseded version's request is done by acknowledging the one that replaced it
+    second = services.policy_version_draft(actor=communications, policy=policy, body="Be kinder.")
+    services.policy_version_publish(actor=communications, version=second)
+    services.acknowledgement_record(actor=reviewer, version=second)
+    assert unread(reviewer, "policy.published") == 0
