@@ -151,3 +151,18 @@ def test_a_change_locks_only_the_membership(manager, department, employee):
         assert len(locking) == 1 and locking[0].endswith('FOR UPDATE OF "accounts_membership"')
     else:  # SQLite locks the database for the transaction: nothing to see in the SQL
         assert locking == []
+
+
+def test_the_admin_refuses_ones_own_membership_with_a_403(client, superuser, department):
+    add_member(superuser, department, "manager")
+    mine = Membership.objects.get(user=superuser)
+    client.force_login(superuser)
+    response = client.post(
+        f"/admin/accounts/membership/{mine.pk}/change/",
+        {"user": superuser.pk, "department": department.pk, "role": "member"},
+    )
+    assert response.status_code == 403
+    assert Membership.objects.get(pk=mine.pk).role == "manager"
+    response = client.post(f"/admin/accounts/membership/{mine.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Membership.objects.filter(pk=mine.pk).exists()
