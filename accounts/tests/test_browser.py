@@ -56,3 +56,10 @@ def test_a_manager_adds_a_member_changes_their_role_and_removes_them(page, demo)
     assert "Priya Product is no longer a member of Marketing." in page.locator(".messages").inner_text()
     assert page.get_by_test_id("member-product@example.com").count() == 0
     assert not Membership.objects.filter(user__email="product@example.com", department__name="Marketing").exists()
+
+    # on a phone the page fits its width
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    page.screenshot(path=str(ARTIFACTS / "members-phone.png"), full_page=True)
+    assert width[0] <= width[1], f"horizontal scroll at 390 px: {width}"
