@@ -15,6 +15,7 @@ from accounts.models import ApiToken, Department, Membership, User
 from audit.admin import AuditedAdmin, ReadOnlyAdmin
 from socialgov.adminkit import LargeTableAdmin
 from socialgov.adminkit import run_service as _run
+from socialgov.errors import DomainError
 
 
 class MembershipInline(admin.TabularInline):
@@ -104,14 +105,24 @@ class MembershipAdmin(LargeTableAdmin):
     list_select_related = ["user", "department"]
 
     def save_model(self, request, obj, form, change):
-        services.membership_set(actor=request.user, user=obj.user, department=obj.department, role=obj.role)
+        try:
+            services.membership_set(actor=request.user, user=obj.user, department=obj.department, role=obj.role)
+        except DomainError as exc:  # one's own membership (separation of duties), a deactivated person: not a 500
+            raise PermissionDenied(exc.message) from exc
 
     def delete_model(self, request, obj):
-        services.membership_remove(actor=request.user, membership=obj)
+        try:
+            services.membership_remove(actor=request.user, membership=obj)
+        except DomainError as exc:
+            raise PermissionDenied(exc.message) from exc
 
     def delete_queryset(self, request, queryset):
         for membership in queryset:
-            services.membership_remove(actor=request.user, membership=membership)
+            _run(
+                request,
+                lambda m=membership: services.membership_remove(actor=request.user, membership=m),
+                f"{membership} ended.",
+            )
 
 
 @admin.register(ApiToken)

@@ -139,6 +139,23 @@ def can_deactivate_users(user: Any) -> bool:
 
 
 def can_manage_department(user: Any, department: Any) -> bool:
-    if is_it_security(user):
+    """Manage the department's members: its managers, IT security and administrators (the memberships the
+    permission checks read anyway: no query of its own)."""
+    if not getattr(user, "is_active", False):
+        return False
+    if is_it_security(user) or user.is_staff:
         return True
-    return user.memberships.filter(department=department, role=Role.MANAGER).exists()
+    return department_roles(user).get(getattr(department, "pk", department)) == Role.MANAGER
+
+
+def can_read_members(user: Any, department: Any) -> bool:
+    """See who belongs to a department and in which role: whoever manages it, and auditors (who change nothing)."""
+    return can_manage_department(user, department) or is_auditor(user)
+
+
+def can_grant_role(user: Any, role: str) -> bool:
+    """Who may give or take ``role``: a department's managers give and take member and reviewer; the manager role
+    itself (which approves registrations and manages members) only IT security and administrators."""
+    if role == Role.MANAGER:
+        return is_it_security(user) or bool(getattr(user, "is_staff", False))
+    return True

@@ -7,7 +7,7 @@ import functools
 from django.apps import apps
 from django.db.models import Aggregate, CharField, Exists, OuterRef, QuerySet, Subquery, Value
 
-from accounts.models import ApiToken, Membership, User
+from accounts.models import ApiToken, Department, Membership, User
 
 _GROUP_SEPARATOR = "\x1f"  # the ASCII unit separator: no group name holds it
 
@@ -18,6 +18,33 @@ def users_in_group(name: str) -> QuerySet[User]:
 
 def department_managers(department_id: int) -> QuerySet[User]:
     return User.objects.filter(is_active=True, memberships__department_id=department_id, memberships__role="manager")
+
+
+def department_members(department_id: int) -> QuerySet[Membership]:
+    """A department's memberships with their people, by address (the members page and the API)."""
+    return Membership.objects.filter(department_id=department_id).select_related("user").order_by("user__email", "pk")
+
+
+def memberships_visible_to(user: User) -> QuerySet[Membership]:
+    """The memberships ``user`` may see one by one: every department's for IT security, administrators and
+    auditors; a manager's, those of the departments they manage."""
+    from accounts import permissions
+
+    rows = Membership.objects.select_related("user", "department").order_by("department__name", "user__email", "pk")
+    if permissions.is_it_security(user) or user.is_staff or permissions.is_auditor(user):
+        return rows
+    managed = [dept for dept, role in permissions.department_roles(user).items() if role == "manager"]
+    return rows.filter(department_id__in=managed)
+
+
+def departments_for(user: User) -> QuerySet[Department]:
+    """The departments a person's department list shows: all for IT security, administrators and auditors; their
+    own for everyone else."""
+    from accounts import permissions
+
+    if permissions.is_it_security(user) or user.is_staff or permissions.is_auditor(user):
+        return Department.objects.order_by("name")
+    return Department.objects.filter(pk__in=list(permissions.department_roles(user))).order_by("name")
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:

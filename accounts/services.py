@@ -11,16 +11,18 @@ from importlib import import_module
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import permissions
 from accounts.choices import Group, Role, TokenScope
 from accounts.models import ApiToken, Department, Membership, User
 from accounts.selectors import group_names_from, token_with_user, users_in_group
+from audit import duties
 from audit import services as audit
 from notifications.services import notify
 from socialgov import objects
-from socialgov.errors import Conflict, InvalidInput, ensure
+from socialgov.errors import Conflict, Forbidden, InvalidInput, NotFound, ensure
 
 TOKEN_PREFIX = "sg"
 
@@ -451,62 +453,183 @@ def department_save(*, actor: User | None, department: Department, changed: list
     return department
 
 
-@transaction.atomic
-def membership_set(*, actor: User | None, user: User, department: Department, role: str) -> Membership:
-    """``actor`` None is the identity provider (SCIM group membership)."""
+def _membership_decision(department: Department, user: User) -> duties.Decision:
+    """Nobody decides on their own membership (its role, its end), superusers included: the person is its
+    subject."""
+    return duties.Decision(kind="membership", target=department, subjects=[user])
+
+
+def _ensure_may_manage(actor: User, department: Department, user: User, *roles: str | None) -> None:
+    """A person (not the identity provider) manages a membership: a manager of that department (or IT security,
+    an administrator), with their second factor, not their own membership, and only roles they may give and take
+    (``roles``: the one it had, the one it gets)."""
+    ensure(
+        permissions.can_manage_department(actor, department), "Only the department's managers or IT manage its members."
+    )
+    permissions.ensure_mfa(actor)
+    duties.ensure_may_decide(actor, _membership_decision(department, user))
+    for role in roles:
+        if role and not permissions.can_grant_role(actor, role):
+            raise Forbidden(
+                "Only IT security or administrators make someone a manager or change a manager's membership."
+            )
+
+
+def _valid_role(role: str) -> None:
     if role not in Role.values:
         raise InvalidInput("Unknown role.", fields={"role": [f"Choose one of {', '.join(Role.values)}."]})
-    if actor is not None:
-        ensure(
-            permissions.can_manage_department(actor, department) or actor.is_staff,
-            "Only the department's managers or IT manage its members.",
-        )
-    membership = Membership.objects.select_for_update(of=("self",)).filter(user=user, department=department).first()
-    before = membership.role if membership else None
-    if membership is None:
-        membership = Membership.objects.create(user=user, department=department, role=role)
-    elif membership.role == role:
-        return membership
-    else:
-        membership.role = role
-        membership.save(update_fields=["role"])
+
+
+def _membership_changed(
+    *, actor: User | None, membership: Membership, user: User, department: Department, before: str | None
+) -> Membership:
     audit.record(
         actor=actor,
         action="membership.set",
         target=membership,
-        data={"user": audit.personal(user.email), "department": department.slug, "before": before, "after": role},
+        data={
+            "user": audit.personal(user.email),
+            "department": department.slug,
+            "before": before,
+            "after": membership.role,
+        },
     )
     objects.bump_person(user.pk)
     notify(
         event="membership.set",
         recipients=[user],
         title=f"You are now {membership.get_role_display().lower()} of {department.name}",
+        body=f"Changed by {actor}." if actor is not None else "",
+        url=reverse("dashboard"),
         target=membership,
-        data={"department": department.slug, "role": role},
+        data={"department": department.slug, "role": membership.role, "before": before},
     )
     return membership
 
 
+@duties.refusals_recorded
+@transaction.atomic
+def membership_set(*, actor: User | None, user: User, department: Department, role: str) -> Membership:
+    """Make ``user`` a ``role`` of ``department``: a new membership, or a new role for theirs (the admin, the
+    demo seed; ``actor`` None is the identity provider, SCIM). A manager gives and takes member and reviewer in
+    their own department; the manager role only IT security and administrators; nobody their own. Locks only the
+    membership; audited; the person is told on commit."""
+    _valid_role(role)
+    membership = Membership.objects.select_for_update(of=("self",)).filter(user=user, department=department).first()
+    before = membership.role if membership else None
+    if actor is not None:
+        _ensure_may_manage(actor, department, user, before, role)
+        if membership is None:
+            _ensure_active(user)
+    if membership is not None and membership.role == role:
+        return membership
+    if membership is None:
+        membership = _membership_create(user=user, department=department, role=role)
+    else:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return _membership_changed(actor=actor, membership=membership, user=user, department=department, before=before)
+
+
+def _ensure_active(user: User) -> None:
+    if not user.is_active:
+        message = f"{user.email} is deactivated: IT reactivates people before they join a department."
+        raise Conflict(message, fields={"email": [message]}, code="deactivated")
+
+
+def _membership_create(*, user: User, department: Department, role: str) -> Membership:
+    try:
+        with transaction.atomic():  # a savepoint: the same person added twice at once fails one of them cleanly
+            return Membership.objects.create(user=user, department=department, role=role)
+    except IntegrityError:
+        message = f"{user.email} is already a member of {department.name}."
+        raise Conflict(message, fields={"email": [message]}, code="already_member") from None
+
+
+@duties.refusals_recorded
+@transaction.atomic
+def membership_add(*, actor: User, department: Department, email: str, role: str = Role.MEMBER) -> Membership:
+    """Add the person who signs in as ``email`` to ``department`` (the members page, the API): the same rules as
+    ``membership_set``, and a clear refusal for an address nobody signs in with (400), a deactivated person or
+    someone already a member (409)."""
+    _valid_role(role)
+    ensure(
+        permissions.can_manage_department(actor, department), "Only the department's managers or IT manage its members."
+    )
+    address = (email or "").strip()
+    if not address:
+        raise InvalidInput("Give the person's e-mail address.", fields={"email": ["This field is required."]})
+    user = User.objects.filter(email__iexact=address).first()
+    if user is None:
+        message = f"Nobody signs in as {address}. Check the address, or ask IT to create the account."
+        raise InvalidInput(message, fields={"email": [message]})
+    _ensure_may_manage(actor, department, user, role)
+    _ensure_active(user)
+    if Membership.objects.filter(user=user, department=department).exists():
+        message = f"{user.email} is already a member of {department.name}: change their role in the list."
+        raise Conflict(message, fields={"email": [message]}, code="already_member")
+    membership = _membership_create(user=user, department=department, role=role)
+    return _membership_changed(actor=actor, membership=membership, user=user, department=department, before=None)
+
+
+@duties.refusals_recorded
+@transaction.atomic
+def membership_change_role(*, actor: User, membership: Membership, role: str) -> Membership:
+    """Give an existing membership another role (the members page, the API); 404 when it ended meanwhile."""
+    _valid_role(role)
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "department")
+        .filter(pk=membership.pk)
+        .first()
+    )
+    if membership is None:
+        raise NotFound("This person is no longer a member.")
+    before = membership.role
+    _ensure_may_manage(actor, membership.department, membership.user, before, role)
+    if before == role:
+        return membership
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return _membership_changed(
+        actor=actor, membership=membership, user=membership.user, department=membership.department, before=before
+    )
+
+
+@duties.refusals_recorded
 @transaction.atomic
 def membership_remove(*, actor: User | None, membership: Membership) -> None:
-    """``actor`` None is the identity provider (SCIM group membership)."""
+    """End a membership. ``actor`` None is the identity provider (SCIM group membership). The same rules as
+    ``membership_set`` (a manager's membership ends only by IT security or an administrator; nobody ends their
+    own); locks only the membership; audited; the person is told on commit."""
     membership = (
-        Membership.objects.select_for_update(of=("self",)).select_related("user", "department").get(pk=membership.pk)
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "department")
+        .filter(pk=membership.pk)
+        .first()
     )
+    if membership is None:
+        if actor is None:
+            return
+        raise NotFound("This person is no longer a member.")
+    user, department = membership.user, membership.department
     if actor is not None:
-        ensure(
-            permissions.can_manage_department(actor, membership.department) or actor.is_staff,
-            "Only the department's managers or IT manage its members.",
-        )
+        _ensure_may_manage(actor, department, user, membership.role)
     audit.record(
         actor=actor,
         action="membership.removed",
         target=membership,
-        data={
-            "user": audit.personal(membership.user.email),
-            "department": membership.department.slug,
-            "role": membership.role,
-        },
+        data={"user": audit.personal(user.email), "department": department.slug, "role": membership.role},
     )
-    objects.bump_person(membership.user_id)
+    objects.bump_person(user.pk)
+    role = membership.role
     membership.delete()
+    notify(
+        event="membership.removed",
+        recipients=[user],
+        title=f"You are no longer a member of {department.name}",
+        body=f"Removed by {actor}." if actor is not None else "",
+        url=reverse("dashboard"),
+        target=department,
+        data={"department": department.slug, "role": role},
+    )

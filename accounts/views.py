@@ -1,14 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
 
-from accounts import selectors, services
-from accounts.forms import TokenCreateForm
-from accounts.models import ApiToken
+from accounts import permissions, selectors, services
+from accounts.choices import Role
+from accounts.forms import MemberAddForm, MemberRoleForm, TokenCreateForm
+from accounts.models import ApiToken, Department, Membership
 from notifications.forms import PreferenceForm
 from notifications.selectors import preference_of
 from socialgov.errors import DomainError
+from socialgov.pagekit import errors_to_form, paged, run_from_button
 
 
 @login_required
@@ -48,3 +53,130 @@ def token_revoke(request, pk):
     services.token_revoke(actor=request.user, token=token)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("accounts:profile")
+
+
+# --- Departments and their members -----------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def department_list(request):
+    """The person's departments (every department for IT security, administrators and auditors), each with a link
+    to its members where they may see them."""
+    user = request.user
+    roles = permissions.department_roles(user)
+    rows = [
+        {
+            "department": department,
+            "role": Role(roles[department.pk]).label if department.pk in roles else "",
+            "members": permissions.can_read_members(user, department),
+        }
+        for department in selectors.departments_for(user)
+    ]
+    return render(request, "accounts/departments.html", {"rows": rows})
+
+
+def _department_for_members(request, pk: int, *, manage: bool) -> Department:
+    """The department, 404 when there is none; 403 unless the person manages it (``manage``) or may read its
+    members (auditors)."""
+    department = Department.objects.filter(pk=pk).first()
+    if department is None:
+        raise Http404("No such department.")
+    allowed = permissions.can_manage_department if manage else permissions.can_read_members
+    if not allowed(request.user, department):
+        raise PermissionDenied("Only the department's managers or IT manage its members.")
+    return department
+
+
+def _membership_in(department: Department, pk: int) -> Membership:
+    membership = Membership.objects.select_related("user", "department").filter(pk=pk, department=department).first()
+    if membership is None:
+        raise Http404("This person is not a member of the department.")
+    return membership
+
+
+def _manageable(actor, membership: Membership) -> str:
+    """Why ``actor`` may not change this membership, or "" when they may (read from what the page holds)."""
+    if membership.user_id == actor.pk:
+        return "Your own membership: someone else changes it."
+    if not permissions.can_grant_role(actor, membership.role):
+        return "Managers are changed by IT security."
+    return ""
+
+
+@login_required
+def department_members(request, pk):
+    """A department's members and their roles; its managers (and IT) add people by e-mail, change roles and
+    remove members. Every change goes through the membership services."""
+    user = request.user
+    department = _department_for_members(request, pk, manage=request.method == "POST")
+    can_manage = permissions.can_manage_department(user, department)
+    form = MemberAddForm(request.POST or None, actor=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.membership_add(actor=user, department=department, **form.cleaned_data)
+        except DomainError as exc:  # an unknown address, a deactivated person, oneself: said on the form as typed
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
+            return redirect("departments:members", pk=department.pk)
+    page, query = paged(request, selectors.department_members(department.pk), per_page=25)
+    rows = [{"membership": m, "locked": _manageable(user, m) if can_manage else "read only"} for m in page.object_list]
+    return render(
+        request,
+        "accounts/members.html",
+        {
+            "department": department,
+            "page": page,
+            "query": query,
+            "rows": rows,
+            "form": form,
+            "can_manage": can_manage,
+            "role_choices": MemberRoleForm(actor=user).fields["role"].choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def member_role(request, pk, membership_pk):
+    department = _department_for_members(request, pk, manage=True)
+    membership = _membership_in(department, membership_pk)
+    form = MemberRoleForm(request.POST, actor=request.user)
+    back = reverse("departments:members", args=[department.pk])
+    if not form.is_valid():
+        messages.error(request, "Choose a role you may give: " + " ".join(form.errors.get("role", [])))
+        return redirect(back)
+    role = form.cleaned_data["role"]
+    return run_from_button(
+        request,
+        lambda: services.membership_change_role(actor=request.user, membership=membership, role=role),
+        ok=f"{membership.user} is now {Role(role).label.lower()}.",
+        back=back,
+    )
+
+
+@login_required
+@require_safe
+def member_remove_confirm(request, pk, membership_pk):
+    """Who would be removed, and the button that removes them (POST to member_remove)."""
+    department = _department_for_members(request, pk, manage=True)
+    membership = _membership_in(department, membership_pk)
+    return render(
+        request,
+        "accounts/member_remove_confirm.html",
+        {"department": department, "membership": membership, "locked": _manageable(request.user, membership)},
+    )
+
+
+@login_required
+@require_POST
+def member_remove(request, pk, membership_pk):
+    department = _department_for_members(request, pk, manage=True)
+    membership = _membership_in(department, membership_pk)
+    return run_from_button(
+        request,
+        lambda: services.membership_remove(actor=request.user, membership=membership),
+        ok=f"{membership.user} is no longer a member of {department.name}.",
+        back=reverse("departments:members", args=[department.pk]),
+    )

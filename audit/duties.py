@@ -32,6 +32,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "recertification": ("this recertification", "access.self_recertification_refused"),
     "post_stage": ("this post", "post.self_decision_refused"),
     "report_triage": ("this reported account", "reported_account.self_triage_refused"),
+    "membership": ("this membership", "membership.self_change_refused"),
 }
 # A second stage of the same thing decided by one person: its own action, by what the stages are of.
 SECOND_STAGE_ACTIONS = {"post_stage": "post.second_stage_refused", "security_review": "channel.second_stage_refused"}

@@ -24,6 +24,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),
+    path("departments/", include("accounts.department_urls")),
     path("sso/", include("sso.urls")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("audit.urls")),

@@ -30,7 +30,10 @@ def dashboard(request):
     context = {
         **cards_for(user),
         # the memberships the permission checks read anyway (one query for both), as the card shows them
-        "memberships": [{"department": name, "role": ROLES.get(role, role)} for _, name, role in membership_rows(user)],
+        "memberships": [
+            {"department": name, "role": ROLES.get(role, role), "pk": pk, "manages": role == "manager"}
+            for pk, name, role in membership_rows(user)
+        ],
         "pending": pending,
         "training": training,
         "count": len(pending) + len(training),

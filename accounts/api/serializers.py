@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from accounts.models import Membership, User
+from accounts.choices import Role
+from accounts.models import Department, Membership, User
 from accounts.permissions import group_names, has_mfa
 
 
@@ -32,3 +33,26 @@ class MeSerializer(serializers.ModelSerializer):
     def get_token_scope(self, obj) -> str | None:
         token = self.context["request"].auth
         return getattr(token, "scope", None)
+
+
+class DepartmentMembershipSerializer(serializers.ModelSerializer):
+    """A membership as a department's managers see it: who, in which role, since when."""
+
+    department = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+    full_name = serializers.CharField(source="user.full_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "department", "user", "email", "full_name", "role", "created_at"]
+        read_only_fields = fields
+
+
+class MembershipAddInput(serializers.Serializer):
+    department = serializers.SlugRelatedField(slug_field="slug", queryset=Department.objects.all())
+    email = serializers.CharField(max_length=254, help_text="The address the person signs in with.")
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+
+
+class MembershipRoleInput(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)

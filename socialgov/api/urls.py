@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from accounts.api.views import MeView
+from accounts.api.views import MembershipViewSet, MeView
 from approvals.api import views as approvals
 from audit.api import AuditEventViewSet
 from channels_registry.api import views as registry
@@ -21,6 +21,7 @@ from socialgov.decision_views import DecisionRegisterView
 
 router = DefaultRouter()
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("memberships", MembershipViewSet, basename="membership")
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
 router.register("platforms", PlatformViewSet, basename="platform")
 router.register("platform-decisions", PlatformDecisionViewSet, basename="platformdecision")

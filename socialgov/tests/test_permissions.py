@@ -132,6 +132,7 @@ def our_route_names() -> set[str]:
 
 def all_tables() -> list[Any]:
     """This table, and the apps' own (each runs its own parametrized test)."""
+    from accounts.tests.routes import MEMBER_ROUTES
     from approvals.tests.permission_table import ROWS as APPROVALS
     from channels_registry.tests.test_permission_table import ROUTES as REGISTRY
     from policies.tests.routes import POLICY_ROUTES
@@ -142,6 +143,7 @@ def all_tables() -> list[Any]:
 
     return [
         *ROUTES,
+        *MEMBER_ROUTES,
         *POLICY_ROUTES,
         *REGISTRY,
         *APPROVALS,

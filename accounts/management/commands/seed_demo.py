@@ -75,7 +75,10 @@ class Command(BaseCommand):
             for group in groups:
                 user.groups.add(Group.objects.get(name=group))
             for dept_name, role in memberships:
-                services.membership_set(actor=admin, user=user, department=departments[dept_name], role=role)
+                # nobody sets their own membership: the admin's own is the system's (as the identity provider's)
+                services.membership_set(
+                    actor=None if user == admin else admin, user=user, department=departments[dept_name], role=role
+                )
             fresh = User.objects.get(pk=user.pk)  # read its groups and memberships anew
             needs_code = requires_mfa(fresh)
             if needs_code:
