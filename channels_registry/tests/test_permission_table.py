@@ -481,6 +481,28 @@ ROUTES = [
         lambda w: f"{V}/platform-decisions/{w.decision.pk}/",
         expect(200),
     ),
+    api(
+        "platformdecision-change",
+        "post",
+        lambda w: f"{V}/platform-decisions/{w.decision.pk}/change/",
+        expect(403, **it(200)),
+        data=lambda w: {"outcome": "blocked", "rationale": "Changed", "departments": ["marketing"]},
+    ),
+    api(
+        "platformdecision-end",
+        "post",
+        lambda w: f"{V}/platform-decisions/{w.decision.pk}/end/",
+        expect(403, **it(200)),
+        data=lambda w: {"reason": "Pilot over"},
+    ),
+    api(
+        "platformdecision-end",
+        "post",
+        lambda w: f"{V}/platform-decisions/987654/end/",
+        expect(403, **it(404)),
+        data=lambda w: {"reason": "Pilot over"},
+        id="api end a decision that does not exist",
+    ),
 ]
 
 
