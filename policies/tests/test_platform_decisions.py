@@ -184,3 +184,55 @@ def test_granting_a_platform_request_records_the_requester_on_the_decision(it_se
     registry.access_request_decide(actor=it_security, request=request, grant=True, reason="Fine")
     decision = decision_for(platform=platform("tiktok"), department=department)
     assert decision.requested_by == employee
+
+
+# --- API ---------------------------------------------------------------------------------------------------------
+
+
+def _post(client, url, data):
+    return client.post(url, data, content_type="application/json")
+
+
+def test_the_api_records_changes_and_ends_a_decision(client, it_security, department):
+    client.force_login(it_security)
+    created = _post(
+        client,
+        "/api/v1/platform-decisions/",
+        {
+            "platform": "tiktok",
+            "departments": ["marketing"],
+            "outcome": "blocked",
+            "rationale": "Data residency",
+            "expires_on": "2031-01-31",
+        },
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert (body["expires_on"], body["in_force"], body["ended_at"]) == ("2031-01-31", True, None)
+    url = f"/api/v1/platform-decisions/{body['id']}"
+    changed = _post(client, f"{url}/change/", {"outcome": "allowed", "rationale": "Moved to the EU"})
+    assert changed.status_code == 200 and changed.json()["outcome"] == "allowed"
+    assert changed.json()["departments"] == [] and changed.json()["expires_on"] is None
+    ended = _post(client, f"{url}/end/", {"reason": "Pilot over"})
+    assert ended.status_code == 200
+    assert (ended.json()["in_force"], ended.json()["ended_by"], ended.json()["end_reason"]) == (
+        False,
+        "itsec@example.com",
+        "Pilot over",
+    )
+
+
+def test_the_api_answers_400_403_404_and_409(client, it_security, manager, department):
+    decision = _block(it_security, department)
+    url = f"/api/v1/platform-decisions/{decision.pk}"
+    client.force_login(manager)
+    assert _post(client, f"{url}/end/", {"reason": "x"}).status_code == 403
+    client.force_login(it_security)
+    bad = _post(client, f"{url}/change/", {"outcome": "conditional", "rationale": "No conditions"})
+    assert bad.status_code == 400 and "conditions" in bad.json()["fields"]
+    assert _post(client, f"{url}/end/", {}).status_code == 400
+    assert _post(client, "/api/v1/platform-decisions/987654/end/", {"reason": "x"}).status_code == 404
+    assert _post(client, f"{url}/end/", {"reason": "Over"}).status_code == 200
+    conflict = _post(client, f"{url}/end/", {"reason": "Again"})
+    assert conflict.status_code == 409 and conflict.json()["code"] == "invalid_state"
+    assert _post(client, f"{url}/change/", {"outcome": "allowed", "rationale": "x"}).status_code == 409
