@@ -20,3 +20,13 @@ class Group:
     AUDITOR = "auditor"
     COMPLIANCE = "compliance"  # legal holds and data-subject requests (records/)
     ALL = (COMMUNICATIONS, IT_SECURITY, AUDITOR, COMPLIANCE)
+    LABELS = {
+        COMMUNICATIONS: "Communications",
+        IT_SECURITY: "IT security",
+        AUDITOR: "Auditor",
+        COMPLIANCE: "Compliance",
+    }
+    # The admin-like roles: IT security administers (is_it_security counts superusers), auditors read everything and
+    # export the trail, compliance holds and erases records. The identity provider grants them over SCIM only when
+    # settings.SCIM_PRIVILEGED_ROLE_GROUPS allows it.
+    PRIVILEGED = (IT_SECURITY, AUDITOR, COMPLIANCE)

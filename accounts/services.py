@@ -395,6 +395,41 @@ def user_groups_changed(*, actor: User, user: User, before: set[str], after: set
     objects.bump_person(user.pk)  # the policies and courses their roles are the audience of
 
 
+@transaction.atomic
+def user_role_set(*, actor: User | None, user: User, role: str, held: bool, source: str = "") -> bool:
+    """Give ``user`` the company role ``role`` (communications, IT security, auditor, compliance) or take it away;
+    True when something changed, False when they already were so (nothing written). ``actor`` None is the identity
+    provider (SCIM role groups, which check ``SCIM_PRIVILEGED_ROLE_GROUPS`` first); a person acting is IT security,
+    never on their own roles. Locks the person's row only; audited as the User admin's change is."""
+    if role not in Group.ALL:
+        raise InvalidInput("Unknown role.", fields={"role": [f"Choose one of {', '.join(Group.ALL)}."]})
+    if actor is not None:
+        ensure(permissions.is_it_security(actor), "Only IT security gives company roles.")
+        permissions.ensure_mfa(actor)
+        ensure(actor.pk != user.pk, "Nobody changes their own roles.")
+    user = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
+    group = user.groups.model.objects.get(name=role)
+    if user.groups.filter(pk=group.pk).exists() == held:
+        return False
+    if held:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+    data = {"added": [role] if held else [], "removed": [] if held else [role]}
+    trail = {**data, "via": source} if source else data
+    audit.record(actor=actor, action="user.roles_changed", target=user, data=trail)
+    objects.bump_person(user.pk)  # the policies and courses their roles are the audience of
+    label = Group.LABELS[role]
+    notify(
+        event="user.roles_changed",
+        recipients=[user],
+        title=f"You are now {label}" if held else f"You are no longer {label}",
+        target=user,
+        data=data,
+    )
+    return True
+
+
 # --- Departments and memberships -------------------------------------------------------
 
 

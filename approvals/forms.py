@@ -25,7 +25,20 @@ class MultipleFileField(forms.FileField):
 class PostForm(forms.Form):
     channel = forms.ModelChoiceField(queryset=Channel.objects.none())
     body = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 6, "data-char-count": "body-count"}), label="Text", strip=False
+        widget=forms.Textarea(
+            attrs={
+                "rows": 6,
+                "data-char-count": "body-count",
+                # the live content check (static/js/content-check.js) of the text, under the chosen channel
+                "data-content-check": "#findings",
+                "data-marked": "#findings-marked",
+                "data-channel-field": "channel",
+                "data-sponsored-field": "sponsored",
+                "data-links-field": "links",
+            }
+        ),
+        label="Text",
+        strip=False,
     )
     links = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="One web address per line."
@@ -62,6 +75,33 @@ class PostForm(forms.Form):
 class DecideForm(forms.Form):
     outcome = forms.ChoiceField(choices=Outcome.choices)
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class IdListField(forms.Field):
+    """The ids of the rows ticked on a list (checkboxes of the same name); the service checks each one."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        try:
+            return [int(v) for v in value or ()]
+        except (TypeError, ValueError):
+            raise forms.ValidationError("Tick posts of the queue.", code="invalid") from None
+
+
+class BulkDecideForm(forms.Form):
+    """The queue's bulk decision: the rows ticked, one outcome and one comment for all of them."""
+
+    stages = IdListField(required=False)
+    outcome = forms.ChoiceField(
+        choices=[(Outcome.APPROVE, "Approve"), (Outcome.REQUEST_CHANGES, "Ask for changes")],
+        widget=forms.HiddenInput,  # the button pressed
+    )
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Required to ask for changes"}),
+        required=False,
+        label="Comment for every ticked post",
+    )
 
 
 class CommentForm(forms.Form):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,6 +53,7 @@ from approvals.models import (
     PublicationReport,
     RouteStage,
     StageReview,
+    summary_of,
 )
 from audit import duties
 from audit import services as audit
@@ -63,7 +65,7 @@ from notifications.services import notify
 from policies import content, gates
 from policies.choices import PlatformKind
 from socialgov import objects
-from socialgov.errors import Conflict, DomainError, Forbidden, InvalidInput, ensure, ensure_state
+from socialgov.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, ensure, ensure_state
 
 MAX_LINKS = 10
 MAX_TAGS = 10
@@ -585,6 +587,70 @@ def stage_decide(*, actor: User, stage_review: StageReview, outcome: str, commen
         data={"post": post.pk, "stage": stage.name, "comment": comment},
     )
     return decision
+
+
+BULK_OUTCOMES = (Outcome.APPROVE, Outcome.REQUEST_CHANGES)
+BULK_LIMIT = 50  # two pages of the queue
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """What one row of a bulk decision came to: its decision, or the refusal with the status the API gives it."""
+
+    stage_id: int
+    post_id: int | None = None
+    summary: str = ""
+    decision: Decision | None = None
+    status: int = 200
+    code: str = ""
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.decision is not None
+
+
+def stages_decide(*, actor: User, stage_ids: Sequence[int], outcome: str, comment: str = "") -> list[BulkResult]:
+    """One outcome and one comment for several stages of the queue, each decided by ``stage_decide`` on its own:
+    its own separation-of-duties, gate and state checks and its own transaction, so one refusal takes back no
+    other row. Rejecting ends a post for good and is not offered in bulk."""
+    ids = list(dict.fromkeys(stage_ids))
+    comment = (comment or "").strip()
+    if not ids:
+        raise InvalidInput("Select the posts to decide.", fields={"stages": ["Select at least one post."]})
+    if len(ids) > BULK_LIMIT:
+        raise InvalidInput(f"Decide at most {BULK_LIMIT} posts at once.", fields={"stages": [f"At most {BULK_LIMIT}."]})
+    if outcome not in BULK_OUTCOMES:
+        raise InvalidInput("Choose a decision.", fields={"outcome": ["Approve or ask for changes."]})
+    if outcome == Outcome.REQUEST_CHANGES and not comment:
+        raise InvalidInput("Say why.", fields={"comment": ["A comment is required to ask for changes."]})
+    results = []
+    for stage_id in ids:
+        try:
+            stage = selectors.stage_for(actor, stage_id)
+        except NotFound as exc:
+            results.append(BulkResult(stage_id=stage_id, status=exc.status, code=exc.code, message=exc.message))
+            continue
+        try:
+            decision = stage_decide(actor=actor, stage_review=stage, outcome=outcome, comment=comment)
+        except DomainError as exc:
+            results.append(
+                BulkResult(
+                    stage_id=stage_id,
+                    post_id=stage.post_id,
+                    summary=summary_of(stage.post.body),
+                    status=exc.status,
+                    code=exc.code,
+                    message=exc.message,
+                )
+            )
+        else:
+            results.append(
+                BulkResult(
+                    stage_id=stage_id, post_id=stage.post_id, summary=summary_of(stage.post.body), decision=decision
+                )
+            )
+    return results
 
 
 @transaction.atomic

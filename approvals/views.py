@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import Department
 from accounts.permissions import is_it_security
@@ -20,6 +20,7 @@ from approvals.choices import PostState, StageState
 from approvals.diff import diff_words
 from approvals.filters import DelegationFilter, DriftFindingFilter, LockdownFilter, PostFilter, StageReviewFilter
 from approvals.forms import (
+    BulkDecideForm,
     ChannelStageForm,
     CommentForm,
     DecideForm,
@@ -213,15 +214,43 @@ def scheduled(request):
     return render(request, "approvals/post_list.html", ctx)
 
 
+BULK_DONE = {"approve": "Approved", "request_changes": "Sent back to the author"}
+
+
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def queue(request):
-    """The stages waiting for this person, oldest due first, and why they cannot review yet if they cannot."""
+    """The stages waiting for this person, oldest due first, and why they cannot review yet if they cannot.
+
+    A POST is the bulk decision: the rows ticked, one outcome and one comment; each row is decided on its own
+    and its own result is shown. Refused input comes back on the page with what was typed and ticked."""
     user = request.user
+    bulk = BulkDecideForm(request.POST if request.method == "POST" else None, prefix="bulk")
+    if bulk.is_bound and bulk.is_valid() and not _refused_text(request, bulk.cleaned_data["comment"]):
+        try:
+            results = services.stages_decide(
+                actor=user,
+                stage_ids=bulk.cleaned_data["stages"],
+                outcome=bulk.cleaned_data["outcome"],
+                comment=bulk.cleaned_data["comment"],
+            )
+        except DomainError as exc:
+            errors_to_form(bulk, exc)
+        else:
+            for result in results:
+                if result.ok:
+                    messages.success(request, f"{BULK_DONE[bulk.cleaned_data['outcome']]}: “{result.summary}”.")
+                else:
+                    label = f"“{result.summary}”" if result.summary else f"Review {result.stage_id}"
+                    messages.error(request, f"Not decided: {label}: {result.message}")
+            return redirect(request.get_full_path())
     ctx = filtered_page(request, StageReviewFilter, selectors.review_queue_for(user))
     page = ctx["page"]
     page.object_list = selectors.review_queue_rows(page.object_list, now=timezone.now())
     ctx["blockers"] = gates.review_blockers_shown(user=user)
     ctx["here"] = request.get_full_path()
+    ctx["bulk"] = bulk
+    ctx["ticked"] = bulk.cleaned_data.get("stages", []) if bulk.is_bound else []  # kept on a refusal
     return render(request, "approvals/queue.html", ctx)
 
 

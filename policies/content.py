@@ -41,9 +41,21 @@ class Finding:
     # For severity "route": {"label": "Legal review", "group": "it_security" | None,
     #                         "department": "legal" | None, "role": "reviewer" | None}
     route: dict[str, Any] = field(default_factory=dict)
+    rule: str = ""  # the rule's name, as IT named it
+    # where it matched: [start, end) in code points of the checked text (its NFKC form), at most MAX_SPANS
+    spans: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def advice(self) -> str:
+        """What the author does about it."""
+        if self.severity == Severity.BLOCK:
+            return "Remove or reword what is marked: the post cannot be sent for review while this applies."
+        if self.severity == Severity.ROUTE:
+            return f"Nothing to change: it adds a review stage ({self.route.get('label') or 'an extra review'})."
+        return "Check what is marked: reviewers see this warning beside the post."
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "spans": [list(span) for span in self.spans], "advice": self.advice}
 
 
 def check_text(
@@ -72,6 +84,7 @@ PATTERN_TIMEOUT = 0.05  # seconds one regular expression may run on one text
 CHECK_BUDGET = 0.5  # seconds all the rules together may spend matching one text
 MAX_TEXT = 20_000  # characters checked; the API refuses longer text
 EXCERPT = 80
+MAX_SPANS = 20  # places marked for one finding
 URL_RE = regex.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'\]\)]+")
 
 
@@ -176,8 +189,23 @@ def evaluate(
     return findings
 
 
-def _finding(rule, excerpt: str = "") -> Finding:
-    return Finding(rule.pk, rule.kind, rule.severity, rule.message, excerpt, rule.route())
+def _finding(rule, excerpt: str = "", spans: tuple[tuple[int, int], ...] = ()) -> Finding:
+    return Finding(rule.pk, rule.kind, rule.severity, rule.message, excerpt, rule.route(), rule.name, spans)
+
+
+def _spans(matches, origin=None) -> tuple[tuple[int, int], ...]:
+    """The first ``MAX_SPANS`` matches as places in the checked text (``origin`` maps folded positions back)."""
+    found = []
+    for match in matches:
+        if match.end() == match.start():
+            continue
+        start, end = match.start(), match.end()
+        if origin is not None:
+            start, end = origin[start], origin[end - 1] + 1
+        found.append((start, end))
+        if len(found) == MAX_SPANS:
+            break
+    return tuple(found)
 
 
 def _apply(rule, text, folded, origin, clock, platform, sponsored, links) -> list[Finding]:
@@ -188,16 +216,15 @@ def _apply(rule, text, folded, origin, clock, platform, sponsored, links) -> lis
         compiled = _lexicon_regex(_fold_terms(rule.term_list))
         if compiled is None:
             return []
-        match = compiled.search(folded, timeout=clock.timeout())
-        if match is None:
+        spans = _spans(compiled.finditer(folded, timeout=clock.timeout()), origin)
+        if not spans:
             return []
-        start, end = origin[match.start()], origin[match.end() - 1] + 1
-        return [_finding(rule, _excerpt(text, start, end))]
+        return [_finding(rule, _excerpt(text, *spans[0]), spans)]
     if kind == RuleKind.PATTERN:
         if not rule.pattern:
             return []
-        match = _pattern_regex(rule.pattern).search(text, timeout=clock.timeout())
-        return [_finding(rule, _excerpt(text, match.start(), match.end()))] if match else []
+        spans = _spans(_pattern_regex(rule.pattern).finditer(text, timeout=clock.timeout()))
+        return [_finding(rule, _excerpt(text, *spans[0]), spans)] if spans else []
     if kind == RuleKind.DISCLOSURE:
         if not sponsored:
             return []
@@ -211,7 +238,8 @@ def _apply(rule, text, folded, origin, clock, platform, sponsored, links) -> lis
             host = _host(link)
             listed = bool(host) and _on_domain(host, domains)
             if listed == (rule.link_mode == LinkMode.BLOCK):
-                return [_finding(rule, _excerpt(link, 0, len(link)))]
+                at = text.find(link)  # a link of the text itself is marked; one of the links field is not
+                return [_finding(rule, _excerpt(link, 0, len(link)), ((at, at + len(link)),) if at >= 0 else ())]
         return []
     if kind == RuleKind.LENGTH:
         limit = rule.max_length or getattr(platform, "char_limit", None)

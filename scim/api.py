@@ -120,7 +120,7 @@ def _domain_error(exc: DomainError) -> HttpResponse:
     if isinstance(exc, NotFound):
         return _error(404, exc.message)
     if isinstance(exc, Forbidden):
-        return _error(403, exc.message)
+        return _error(403, exc.message, "mutability" if exc.code == "mutability" else None)
     if isinstance(exc, Conflict):
         return _error(409, exc.message, "uniqueness" if exc.code == "uniqueness" else None)
     fields = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
@@ -291,9 +291,43 @@ def group_resource(view: ScimView, department: Department) -> resources.Group:
     )
 
 
+def role_group_resource(view: ScimView, group) -> resources.Group:
+    """A role group (``selectors.company_role_groups`` / ``department_role_groups``): the role's holders."""
+    members = [
+        {"value": str(pk), "$ref": view.location("User", pk), "type": "User"} for pk in selectors.role_members(group)
+    ]
+    created = getattr(group, "created_at", None)
+    return resources.Group.model_validate(
+        {
+            "id": group.scim_id,
+            "display_name": group.scim_name,
+            "members": members or None,
+            "meta": Meta(
+                resource_type="Group",
+                created=created,
+                last_modified=created,
+                location=view.location("Group", group.scim_id),
+            ),
+        },
+        scim_policy=POLICY,
+    )
+
+
+def _is_role(obj) -> bool:
+    return hasattr(obj, "scim_role")
+
+
+def any_group_resource(view: ScimView, obj) -> resources.Group:
+    return role_group_resource(view, obj) if _is_role(obj) else group_resource(view, obj)
+
+
+def _scim_id(obj) -> str:
+    return obj.scim_id if _is_role(obj) else str(obj.pk)
+
+
 KINDS = {
-    "User": (resources.User, selectors.scim_users, selectors.scim_user, user_resource),
-    "Group": (resources.Group, selectors.scim_groups, selectors.scim_group, group_resource),
+    "User": (resources.User, selectors.user_sources, selectors.scim_user, user_resource),
+    "Group": (resources.Group, selectors.group_sources, selectors.scim_group, any_group_resource),
 }
 
 
@@ -307,12 +341,23 @@ class ResourceList(ScimView):
     def get(self, request):
         model, listing, _, represent = KINDS[self.kind]
         params = self.parameters(model)
-        queryset = listing()
-        if request.GET.get("filter"):
-            queryset = selectors.filtered(queryset, request.GET["filter"], kind=self.kind)
+        querysets = []
+        for source in listing():
+            queryset = source.queryset()
+            if request.GET.get("filter"):
+                queryset = selectors.filtered(queryset, request.GET["filter"], kind=self.kind, field_of=source.field_of)
+            querysets.append(queryset)
         start, count = self._paging(request)
-        total = queryset.count()
-        page = list(queryset[start - 1 : start - 1 + count]) if count else []
+        # one list across the sources (Groups: departments, then role groups): each counted, each sliced
+        totals = [queryset.count() for queryset in querysets]
+        total, skip, page = sum(totals), start - 1, []
+        for queryset, size in zip(querysets, totals, strict=True):
+            if skip >= size:
+                skip -= size
+                continue
+            if len(page) < count:
+                page += list(queryset[skip : skip + count - len(page)])
+            skip = 0
         listed = ListResponse[model](
             total_results=total,
             start_index=start,
@@ -389,14 +434,20 @@ class ResourceDetail(ScimView):
         _, _, fetch, represent = KINDS[self.kind]
         if self.kind == "User":
             services.scim_user_apply(token=self.token, user=obj, resource=resource)
+        elif _is_role(obj):
+            services.scim_role_group_apply(token=self.token, group=obj, resource=resource)
         else:
             services.scim_group_apply(token=self.token, department=obj, resource=resource)
-        return _response(_dump(represent(self, fetch(str(obj.pk))), ctx))
+        return _response(_dump(represent(self, fetch(_scim_id(obj))), ctx))
 
     def delete(self, request, pk: str):
         obj = self._load(pk)
         if self.kind == "User":
             services.scim_user_delete(token=self.token, user=obj)
+        elif _is_role(obj):
+            raise ScimError(
+                403, "A role group is one of socialgov's roles: change its members, it cannot be deleted.", "mutability"
+            )
         else:
             services.scim_group_delete(token=self.token, department=obj)
         return _response(None, status=204)

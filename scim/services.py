@@ -20,12 +20,14 @@ from django.utils.text import slugify
 
 from accounts import permissions
 from accounts import services as accounts
+from accounts.choices import Group, Role
 from accounts.models import Department, Membership, User
 from audit import services as audit
 from channels_registry.services import user_offboard
 from scim import resources
 from scim.models import ScimGroupLink, ScimIdentity, ScimRequest, ScimToken
-from socialgov.errors import Conflict, InvalidInput, NotFound, ensure
+from scim.selectors import ROLE_NAME_PREFIX, db_id, role_members
+from socialgov.errors import Conflict, Forbidden, InvalidInput, NotFound, ensure
 
 TOKEN_PREFIX = "scim"
 MAX_TEXT = 254
@@ -274,9 +276,9 @@ def _member_ids(resource: resources.Group) -> set[int]:
         value = str(member.value or "")
         if member.type and member.type != "User":
             raise InvalidInput("Only people are members of a department.", fields={"members": ["Users only."]})
-        if not value.isdigit():
+        if db_id(value) is None:
             raise InvalidInput(f"No such user: {value[:50]!r}.", fields={"members": ["Unknown user id."]})
-        ids.add(int(value))
+        ids.add(db_id(value))
     if not ids:
         return ids
     from scim.selectors import scim_users
@@ -285,6 +287,15 @@ def _member_ids(resource: resources.Group) -> set[int]:
     if ids - known:
         raise InvalidInput("A member is not a known user.", fields={"members": ["Unknown user id."]})
     return ids
+
+
+def _department_name(resource: resources.Group) -> str:
+    name = _text(resource.display_name, "displayName")[:100]
+    if not name:
+        raise InvalidInput("displayName is required.", fields={"displayName": ["This field is required."]})
+    if name.lower().startswith(ROLE_NAME_PREFIX.lower()):
+        raise Conflict(f"Names starting with {ROLE_NAME_PREFIX!r} are socialgov's role groups.", code="uniqueness")
+    return name
 
 
 def _unique_slug(name: str) -> str:
@@ -300,9 +311,7 @@ def _unique_slug(name: str) -> str:
 def scim_group_create(*, token: ScimToken, resource: resources.Group) -> Department:
     """A group the provider pushes becomes a department (the same one again if the provider DELETEd it before). A
     department of that name that the provider never pushed answers 409: find it with a filter and PATCH it."""
-    name = _text(resource.display_name, "displayName")[:100]
-    if not name:
-        raise InvalidInput("displayName is required.", fields={"displayName": ["This field is required."]})
+    name = _department_name(resource)
     department = Department.objects.filter(name__iexact=name).select_related("scim_link").first()
     if department is not None:
         link = getattr(department, "scim_link", None)
@@ -321,9 +330,7 @@ def scim_group_create(*, token: ScimToken, resource: resources.Group) -> Departm
 def scim_group_apply(*, token: ScimToken, department: Department, resource: resources.Group) -> Department:
     """Make the department what the provider says: its name, externalId and members. A member added becomes a
     member (a role they hold already is kept); a member left out has their membership ended."""
-    name = _text(resource.display_name, "displayName")[:100]
-    if not name:
-        raise InvalidInput("displayName is required.", fields={"displayName": ["This field is required."]})
+    name = _department_name(resource)
     external_id = _text(resource.external_id, "externalId")
     wanted = _member_ids(resource)
     link = ScimGroupLink.objects.select_for_update(of=("self",)).filter(department=department).first()
@@ -367,3 +374,51 @@ def scim_group_delete(*, token: ScimToken, department: Department) -> None:
     else:
         ScimGroupLink.objects.filter(pk=link.pk).update(deleted_at=now, updated_at=now)
     audit.record(actor=None, action="scim.group_deleted", target=department, data={"via": _source(token)})
+
+
+# --- Roles as groups -------------------------------------------------------------------
+
+
+def _refuse_role_attributes(group, resource: resources.Group) -> None:
+    """A role group's name is the role's: the provider changes its members only. An externalId is not kept (Entra
+    ID's default mapping sends its group's objectId): it changes nothing, as the User attributes socialgov does not
+    keep change nothing."""
+    if (resource.display_name or "").strip() != group.scim_name:
+        raise InvalidInput(
+            "A role group's displayName is socialgov's role; it cannot change.",
+            fields={"displayName": [f"Keep {group.scim_name!r}."]},
+        )
+    _text(resource.external_id, "externalId")
+
+
+@transaction.atomic
+def scim_role_group_apply(*, token: ScimToken, group, resource: resources.Group) -> None:
+    """Make a role group's members what the provider says (a PUT's body or a PATCH's result).
+
+    A company role (``role-it_security`` …) is given to the members added and taken from those left out, through
+    ``user_role_set``; the privileged ones (IT security, auditor, compliance) only when
+    ``SCIM_PRIVILEGED_ROLE_GROUPS`` allows it, else any change is refused (403) before anything is written. A
+    department role (``role-3-reviewer``) makes a member added hold that role there (joining the department if they
+    were not in it, through ``membership_set``: a department has one role per person, so joining its managers leaves
+    its reviewers); one left out goes back to member of the department (leaving it is the department group's
+    business). Members already so change nothing: the same PATCH twice writes nothing the second time."""
+    _refuse_role_attributes(group, resource)
+    wanted = _member_ids(resource)
+    current = set(role_members(group))
+    added, removed = wanted - current, current - wanted
+    if not added and not removed:
+        return
+    role, source = group.scim_role, _source(token)
+    if isinstance(group, Department):
+        for user in User.objects.filter(pk__in=added).order_by("pk"):
+            accounts.membership_set(actor=None, user=user, department=group, role=role)
+        for user in User.objects.filter(pk__in=removed).order_by("pk"):
+            accounts.membership_set(actor=None, user=user, department=group, role=Role.MEMBER)
+        return
+    if role in Group.PRIVILEGED and not settings.SCIM_PRIVILEGED_ROLE_GROUPS:
+        raise Forbidden(
+            f"The {Group.LABELS[role]} role is not given or taken over SCIM here (SCIM_PRIVILEGED_ROLE_GROUPS is off).",
+            code="mutability",
+        )
+    for user in User.objects.filter(pk__in=added | removed).order_by("pk"):
+        accounts.user_role_set(actor=None, user=user, role=role, held=user.pk in added, source=source)

@@ -402,6 +402,9 @@ SPECTACULAR_SETTINGS = {
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 # SCIM: how many days IT's page keeps the identity provider's requests (a daily task forgets older ones).
 SCIM_LOG_DAYS = env.int("SCIM_LOG_DAYS", default=30)
+# SCIM role groups: whether the identity provider may give and take the privileged company roles (IT security,
+# auditor, compliance: accounts.choices.Group.PRIVILEGED). Off: those groups are listed, read-only.
+SCIM_PRIVILEGED_ROLE_GROUPS = env.bool("SCIM_PRIVILEGED_ROLE_GROUPS", default=False)
 
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")

@@ -116,6 +116,14 @@ class PostDecideInput(serializers.Serializer):
     stage = serializers.IntegerField(required=False, help_text="The stage review; default: the open one you decide.")
 
 
+class BulkDecideInput(serializers.Serializer):
+    stage_ids = serializers.ListField(
+        child=serializers.IntegerField(), allow_empty=True, help_text="The stage reviews (at most 50)."
+    )
+    outcome = serializers.ChoiceField(choices=[Outcome.APPROVE, Outcome.REQUEST_CHANGES])
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class WithdrawInput(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -219,6 +227,20 @@ class DecisionSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class BulkResultSerializer(serializers.Serializer):
+    stage = serializers.IntegerField(source="stage_id")
+    post = serializers.IntegerField(source="post_id", allow_null=True)
+    ok = serializers.BooleanField()
+    status = serializers.IntegerField(help_text="200, or the status the stage alone would have been refused with.")
+    code = serializers.CharField()
+    detail = serializers.CharField(source="message")
+    decision = DecisionSerializer(allow_null=True)
+
+
+class BulkDecideResultSerializer(serializers.Serializer):
+    results = BulkResultSerializer(many=True)
 
 
 class StageReviewSerializer(serializers.ModelSerializer):

@@ -173,6 +173,18 @@ class ReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.review_queue_for(self.request.user).prefetch_related("department")  # the stage's
 
+    @extend_schema(request=s.BulkDecideInput, responses=s.BulkDecideResultSerializer)
+    @action(detail=False, methods=["post"], pagination_class=None, filterset_class=None)
+    def decide(self, request):
+        """Decide several stages with one outcome (approve or request_changes) and one comment. Each is decided
+        on its own, with its own checks: 200 with each stage's result (its decision, or the status, code and
+        message it was refused with). 400 when the input itself is refused (no stage, over 50, no comment to
+        ask for changes)."""
+        data = s.BulkDecideInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        results = services.stages_decide(actor=request.user, **data.validated_data)
+        return _ok(s.BulkDecideResultSerializer, {"results": results})
+
 
 class ApprovalRouteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Approval routes: the company default, departments' routes and channels' overrides."""

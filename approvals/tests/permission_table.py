@@ -48,6 +48,15 @@ ROWS: list[Route] = [
         id="api another department's post",
     ),
     Route(
+        "review-decide",
+        "post",
+        lambda o: "/api/v1/reviews/decide/",
+        api(),  # each stage's own refusal is in its result
+        data=lambda o: {"stage_ids": [o["their_stage"].pk], "outcome": "approve"},
+        api=True,
+        id="api bulk decision",
+    ),
+    Route(
         "post-decide",
         "post",
         lambda o: f"/api/v1/posts/{o['their_stage'].post_id}/decide/",
@@ -66,6 +75,15 @@ ROWS: list[Route] = [
     ),
     Route("approvals:export", "get", lambda o: "/posts/export.csv", page()),
     Route("approvals:queue", "get", lambda o: "/posts/queue/", page()),
+    # the bulk decision: each ticked row is decided (or refused) on its own, and the queue says which
+    Route(
+        "approvals:queue",
+        "post",
+        lambda o: "/posts/queue/",
+        page(ok=302),
+        data=lambda o: {"bulk-stages": [o["stage"].pk], "bulk-outcome": "approve"},
+        id="bulk decision",
+    ),
     Route("approvals:scheduled", "get", lambda o: "/posts/scheduled/", page()),
     Route("approvals:post_detail", "get", lambda o: f"/posts/{_post(o)}/", page(outsider=404)),
     Route(

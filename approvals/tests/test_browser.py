@@ -55,7 +55,7 @@ def test_a_post_goes_from_draft_through_two_stages_to_published(browser, demo, m
     context, tab = _as(browser, demo, "reviewer@example.com")
     tab.goto(f"{demo}/posts/queue/")
     assert "Our spring range is here <script>alert(1)</script>" in tab.locator("#queue").inner_text()
-    tab.click("main button[value=approve]")
+    tab.click("#queue button[value=approve]")
     tab.wait_for_selector(".messages")
     assert "Approved." in tab.locator(".messages").inner_text()
     context.close()
@@ -87,3 +87,59 @@ def test_a_post_goes_from_draft_through_two_stages_to_published(browser, demo, m
     assert post.state == "published"
     assert post.published_url == "https://chirp.example/acme/1"
     assert marketing_channel.activities.filter(kind="post").exists()
+
+
+def test_a_reviewer_decides_ticked_posts_together_and_sees_each_result(browser, demo, marketing_channel):  # noqa: F811
+    from accounts.models import User
+    from approvals.models import Post
+    from approvals.tests.factories import submitted
+
+    employee = User.objects.get(email="employee@example.com")
+    for body in ("Monday's <b>news</b>", "Tuesday's news", "Wednesday's news"):
+        submitted(employee, marketing_channel, body=body)
+
+    # given the reviewer ticks two of the three posts in the queue
+    context, tab = _as(browser, demo, "reviewer@example.com")
+    tab.goto(f"{demo}/posts/queue/")
+    tab.get_by_label("Tick “Monday's <b>news</b>”").check()
+    tab.get_by_label("Tick “Wednesday's news”").check()
+
+    # when they ask for changes without a comment, the page says so and keeps the ticks
+    tab.click("#bulk button[value=request_changes]")
+    tab.wait_for_selector("#bulk .errorlist")
+    assert "A comment is required to ask for changes." in tab.locator("#bulk").inner_text()
+    assert tab.get_by_label("Tick “Wednesday's news”").is_checked()
+
+    # and when they approve the ticked ones with one comment, each shows its own result
+    tab.fill("#bulk textarea", "Good to go")
+    tab.click("#bulk button[value=approve]")
+    tab.wait_for_selector(".messages")
+    said = tab.locator(".messages").inner_text()
+    assert "Approved: “Monday's <b>news</b>”." in said and "Approved: “Wednesday's news”." in said
+    context.close()
+    states = dict(Post.objects.filter(stage_reviews__position=1).values_list("body", "stage_reviews__state"))
+    assert states == {"Monday's <b>news</b>": "approved", "Tuesday's news": "open", "Wednesday's news": "approved"}
+
+
+def test_the_composer_marks_what_a_content_rule_matches_while_typing(browser, demo, marketing_channel):  # noqa: F811
+    from policies.tests.factories import ContentRuleFactory
+
+    ContentRuleFactory(name="Promises", terms="guaranteed", severity="block", message="No promises.")
+    context, tab = _as(browser, demo, "employee@example.com")
+    tab.goto(f"{demo}/posts/new/")
+    tab.select_option("select[name=channel]", str(marketing_channel.pk))
+
+    # when the employee types, the check runs after a pause and marks every place the rule matched
+    tab.fill("textarea[name=body]", "🚀 Guaranteed <b>fun</b>, guaranteed!")
+    tab.wait_for_selector("#findings li")
+    finding = tab.locator("#findings").inner_text()
+    assert "Promises: No promises. — Guaranteed" in finding  # the <q> quotes it
+    assert "Remove or reword what is marked" in finding
+    assert tab.locator("#findings-marked mark").all_inner_texts() == ["Guaranteed", "guaranteed"]
+    assert tab.locator("#findings-marked").inner_text() == "🚀 Guaranteed <b>fun</b>, guaranteed!"
+
+    # and when the words go, so do the finding and the marks
+    tab.fill("textarea[name=body]", "🚀 Lots of fun!")
+    tab.wait_for_selector("#findings p.muted")
+    assert tab.locator("#findings-marked").is_hidden()
+    context.close()

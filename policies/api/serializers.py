@@ -135,6 +135,12 @@ class FindingSerializer(serializers.Serializer):
     message = serializers.CharField()
     excerpt = serializers.CharField()
     route = serializers.DictField()
+    rule = serializers.CharField(help_text="The rule's name.")
+    spans = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField(), min_length=2, max_length=2),
+        help_text="Where it matched: [start, end) in code points of the text's NFKC form (at most 20).",
+    )
+    advice = serializers.CharField(help_text="What the author does about it.")
 
 
 class ContentCheckInput(serializers.Serializer):

@@ -55,5 +55,17 @@ class _Watched:
         self._searches.calls.append(Search(self._compiled.pattern, timeout, False))
         return match
 
+    def finditer(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        """One recorded search for the whole iteration: the timeout bounds all of it, as in ``regex``."""
+        try:
+            matches = list(self._compiled.finditer(*args, timeout=timeout, **kwargs))
+        except TimeoutError:
+            self._searches.calls.append(Search(self._compiled.pattern, timeout, True))
+            if self._searches.clock is not None:
+                self._searches.clock.now += timeout
+            raise
+        self._searches.calls.append(Search(self._compiled.pattern, timeout, False))
+        return iter(matches)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._compiled, name)

@@ -282,3 +282,27 @@ def test_the_rules_for_everyone_are_read_anew_by_each_check(department, django_a
     fresh = _rules_query(department=None, platform=None)
     assert str(rules_in_scope().query) == str(fresh.query)
     assert list(rules_in_scope()) == list(fresh)
+
+
+def test_every_place_a_rule_matches_is_marked_with_the_rule_and_what_to_do(department):
+    # given a lexicon rule and a pattern rule, each matching twice, one word behind an emoji
+    ContentRuleFactory(name="Competitors", terms="rival", severity=RuleSeverity.WARN, message="A competitor.")
+    ContentRuleFactory(
+        name="Prices", kind=RuleKind.PATTERN, terms="", pattern=r"\$\d+", severity=RuleSeverity.BLOCK, message="No."
+    )
+    text = "🚀 Our rival charges $10, the other RIVAL $12."
+    # when
+    findings = {f.rule: f for f in check_text(text=text, department=department)}
+    # then each finding says where, in code points of the text, every match is
+    assert [text[a:b] for a, b in findings["Competitors"].spans] == ["rival", "RIVAL"]
+    assert [text[a:b] for a, b in findings["Prices"].spans] == ["$10", "$12"]
+    assert findings["Prices"].as_dict()["spans"] == [[20, 23], [41, 44]]
+    # and what the author does about it
+    assert findings["Prices"].advice.startswith("Remove or reword what is marked")
+    assert findings["Competitors"].advice.startswith("Check what is marked")
+
+
+def test_marked_places_are_bounded(department):
+    ContentRuleFactory(terms="spam", severity=RuleSeverity.WARN)
+    (finding,) = check_text(text="spam " * 100, department=department)
+    assert len(finding.spans) == 20 and finding.spans[-1] == (95, 99)

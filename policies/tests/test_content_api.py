@@ -29,6 +29,9 @@ def test_content_check_answers_findings_for_a_department_and_platform(api_client
                 "message": "Never say scam.",
                 "excerpt": "scam",  # quoted from the NFKC form of the text
                 "route": {},
+                "rule": ContentRule.objects.get().name,
+                "spans": [[3, 7]],  # where, in that form: "no scam here"
+                "advice": "Remove or reword what is marked: the post cannot be sent for review while this applies.",
             }
         ],
     }

@@ -16,8 +16,10 @@ def test_scim2_tester_finds_no_failure(live_server, it_security):
     _, key = scim_token_create(actor=it_security, name="scim2-tester")
     http = Client(base_url=f"{live_server.url}/scim/v2", headers={"Authorization": f"Bearer {key}"}, timeout=30)
     client = SyncSCIMClient(http)
+    listed = [g["id"] for g in http.get("/Groups").json()["Resources"]]
+    assert {"role-it_security", "role-auditor", "role-communications", "role-compliance"} <= set(listed)
 
-    # when
+    # when: the role groups are listed beside the departments the checker pushes
     results = check_server(client)
 
     # then

@@ -89,6 +89,11 @@ def test_groups(scim, department, employee, kind):
             if attribute == "members":
                 operation["value"] = [{"value": value}]
             _assert_answered(scim.patch(f"Groups/{department.pk}", [operation]))
+            for role_group in (f"role-{department.pk}-reviewer", "role-communications"):
+                name = scim.get(f"Groups/{role_group}").body["displayName"]
+                body = {"schemas": [GROUP_SCHEMA], "displayName": name}
+                _assert_answered(scim.put(f"Groups/{role_group}", _set(body, attribute, value)))
+                _assert_answered(scim.patch(f"Groups/{role_group}", [operation]))
 
         _attempt(send)
 
@@ -97,7 +102,13 @@ def test_groups(scim, department, employee, kind):
 def test_filters_and_ids(scim, kind):
     value = HOSTILE[kind]
     for endpoint in ("Users", "Groups"):
-        for expression in (value, f'userName eq "{value}"', f'displayName co "{value}"'):
+        for expression in (
+            value,
+            f'userName eq "{value}"',
+            f'displayName co "{value}"',
+            f'members[value eq "{value}"]',
+            f'id eq "{value}"',
+        ):
             response = scim.client.get(
                 f"/scim/v2/{endpoint}", {"filter": expression[:5000]}, HTTP_AUTHORIZATION=f"Bearer {scim.key}"
             )
@@ -109,9 +120,25 @@ def test_filters_and_ids(scim, kind):
             assert response.status_code in (200, 400), (param, response.content[:300])
     from urllib.parse import quote
 
-    for endpoint in ("Users", "Groups", "Schemas", "ResourceTypes"):
-        response = scim.get(f"{endpoint}/{quote(value[:2000].replace(chr(0), ''))}")
+    for endpoint in ("Users", "Groups", "Groups/role-", "Groups/role-1-", "Schemas", "ResourceTypes"):
+        response = scim.get(
+            f"{endpoint}{'' if endpoint.endswith('-') else '/'}{quote(value[:2000].replace(chr(0), ''))}"
+        )
         assert response.status_code == 404, response.content[:300]
+
+
+def test_ids_too_large_for_the_database_are_404(scim):
+    huge = "9" * 30
+    for path in (f"Users/{huge}", f"Groups/{huge}", f"Groups/role-{huge}-reviewer"):
+        assert scim.get(path).status_code == 404, path
+    for endpoint in ("Users", "Groups"):
+        response = scim.get(f'{endpoint}?filter=id eq "{huge}"')
+        assert response.status_code in (200, 400), response.content[:300]
+    response = scim.get(f'Groups?filter=members[value eq "{huge}"]')
+    assert response.status_code in (200, 400), response.content[:300]
+    for group in ("role-communications", "1"):
+        response = scim.patch(f"Groups/{group}", [{"op": "add", "path": "members", "value": [{"value": huge}]}])
+        assert response.status_code in (400, 404), response.content[:300]
 
 
 def test_bodies_that_are_not_scim(scim, employee):

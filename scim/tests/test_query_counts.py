@@ -8,6 +8,9 @@ pytestmark = pytest.mark.django_db
 
 # token, count, page, memberships with their departments (Users) or members (Groups), the log row
 QUERIES = 5
+# Groups: token; then count, page and members for each of the departments, the company roles, the departments'
+# reviewers and their managers; the log row
+GROUP_QUERIES = 1 + 4 * 3 + 1
 
 
 @pytest.fixture
@@ -44,16 +47,37 @@ def test_listing_users_by_filter(warm, django_assert_num_queries, people):
     assert response.body["totalResults"] == people
 
 
-@pytest.mark.parametrize("departments", [3, 30])
-def test_listing_groups(warm, django_assert_num_queries, departments):
+@pytest.mark.parametrize("rows", [3, 30])
+def test_listing_groups(warm, django_assert_num_queries, rows):
+    # given: departments of a member, a reviewer and a manager each; company roles held by as many people
     people = [UserFactory(email=f"p{i}@example.com") for i in range(3)]
-    for i in range(departments):
+    for i in range(rows):
         department = DepartmentFactory(name=f"Dept {i}", slug=f"dept-{i}")
-        for person in people:
-            add_member(person, department, "member")
+        for person, role in zip(people, ["member", "reviewer", "manager"], strict=True):
+            add_member(person, department, role)
+    for i in range(rows):
+        UserFactory(email=f"c{i}@example.com", groups=["communications", "compliance"])
 
-    with django_assert_num_queries(QUERIES):
-        response = warm.get("Groups?count=100")
+    # when
+    with django_assert_num_queries(GROUP_QUERIES):
+        response = warm.get("Groups?count=200")
 
-    assert response.body["totalResults"] == departments
-    assert {len(r["members"]) for r in response.body["Resources"]} == {3}
+    # then: the departments, the four company roles, each department's reviewers and managers
+    assert response.body["totalResults"] == rows * 3 + 4
+    groups = response.body["Resources"]
+    assert [len(r["members"]) for r in groups[:rows]] == [3] * rows
+    company = {r["id"]: len(r.get("members", [])) for r in groups[rows : rows + 4]}
+    assert company == {"role-auditor": 0, "role-communications": rows, "role-compliance": rows, "role-it_security": 1}
+    assert [len(r["members"]) for r in groups[rows + 4 :]] == [1] * (2 * rows)
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_listing_groups_by_filter(warm, django_assert_num_queries, rows):
+    for i in range(rows):
+        DepartmentFactory(name=f"Dept {i}", slug=f"dept-{i}")
+
+    # no company role matches: it is counted, neither read nor its members
+    with django_assert_num_queries(GROUP_QUERIES - 2):
+        response = warm.get('Groups?filter=displayName co "dept"&count=200')
+
+    assert response.body["totalResults"] == rows * 3  # the departments and their reviewers' and managers' groups
