@@ -177,6 +177,14 @@ class RouteStageForm(forms.Form):
         self.fields["department"].queryset = departments if departments is not None else Department.objects.none()
 
 
+class ChannelStageForm(RouteStageForm):
+    """A stage added to a channel's own route (the route is the page's: no department to choose)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["department"]
+
+
 class RouteSettingsForm(forms.Form):
     distinct_reviewers = forms.BooleanField(
         required=False,

@@ -279,6 +279,11 @@ def _route_for(channel: Channel) -> ApprovalRoute:
     )
 
 
+def route_followed(channel: Channel) -> ApprovalRoute:
+    """The route ``channel``'s posts follow: its own, else its department's, else the company default."""
+    return _route_for(channel)
+
+
 def default_route() -> ApprovalRoute:
     """The company default (made by the data migration; re-made here if someone deleted it)."""
     route = ApprovalRoute.objects.filter(department__isnull=True, channel__isnull=True).first()
@@ -1596,6 +1601,27 @@ def route_stage_add(
     return stage
 
 
+def _copy_stages(source: ApprovalRoute, route: ApprovalRoute) -> list[str]:
+    """Copy ``source``'s stages (with their named reviewers) onto the new ``route``; their names, in order."""
+    names = []
+    for stage in source.stages.prefetch_related("users").order_by("position"):
+        copy = RouteStage.objects.create(
+            route=route,
+            position=stage.position,
+            name=stage.name,
+            role=stage.role,
+            group=stage.group,
+            mode=stage.mode,
+            required=stage.required,
+            sla_hours=stage.sla_hours,
+            escalate_to=stage.escalate_to,
+            public_only=stage.public_only,
+        )
+        copy.users.set(stage.users.all())
+        names.append(stage.name)
+    return names
+
+
 def _department_route(department: Department) -> ApprovalRoute:
     route = (
         ApprovalRoute.objects.select_for_update(of=("self",))
@@ -1604,20 +1630,45 @@ def _department_route(department: Department) -> ApprovalRoute:
     )
     if route is None:
         route = ApprovalRoute.objects.create(name=f"{department.name} route", department=department)
-        for stage in default_route().stages.prefetch_related("users").order_by("position"):
-            copy = RouteStage.objects.create(
-                route=route,
-                position=stage.position,
-                name=stage.name,
-                role=stage.role,
-                group=stage.group,
-                mode=stage.mode,
-                required=stage.required,
-                sla_hours=stage.sla_hours,
-                escalate_to=stage.escalate_to,
-                public_only=stage.public_only,
+        _copy_stages(default_route(), route)
+    return route
+
+
+@transaction.atomic
+def route_channel_create(*, actor: User, channel: Channel) -> ApprovalRoute:
+    """Give ``channel`` its own route, starting as a copy of the one it follows now (its department's, else the
+    company default); its stages are then added and removed like any route's. 409 when it already has one."""
+    ensure(
+        permissions.can_manage_routes(actor, channel.department_id),
+        "Only the department's managers and IT security give a channel its own route.",
+    )
+    source = _route_for(channel)
+    if source.channel_id == channel.pk:
+        raise Conflict("This channel already has its own route.", code="route_exists")
+    try:
+        with transaction.atomic():
+            route = ApprovalRoute.objects.create(
+                name=f"{channel.display_name} route"[:100],
+                channel=channel,
+                distinct_reviewers=source.distinct_reviewers,
             )
-            copy.users.set(stage.users.all())
+    except IntegrityError:
+        raise Conflict("This channel already has its own route.", code="route_exists") from None
+    stages = _copy_stages(source, route)
+    audit.record(
+        actor=actor,
+        action="route.created",
+        target=route,
+        data={"channel": channel.pk, "copied_from": source.pk, "stages": stages},
+    )
+    notify(
+        event="route.changed",
+        recipients=department_managers(channel.department_id).exclude(pk=actor.pk),
+        title=f"{channel.display_name} now has its own approval route",
+        body=f"{actor} copied it from “{source.name}”: {', '.join(stages) or 'no stages'}.",
+        url=reverse("approvals:channel_route", args=[channel.pk]),
+        target=route,
+    )
     return route
 
 

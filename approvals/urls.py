@@ -28,4 +28,7 @@ urlpatterns = [
     path("routes/", views.routes, name="routes"),
     path("routes/stages/<int:pk>/remove/", views.route_stage_remove, name="route_stage_remove"),
     path("routes/<int:pk>/settings/", views.route_settings, name="route_settings"),
+    path("routes/<int:pk>/delete/", views.route_delete, name="route_delete"),
+    path("routes/channels/<int:pk>/", views.channel_route, name="channel_route"),
+    path("routes/channels/<int:pk>/own/", views.route_channel_create, name="route_channel_create"),
 ]

@@ -21,6 +21,7 @@ from approvals.diff import diff_words
 from approvals.filters import DelegationFilter, DriftFindingFilter, LockdownFilter, PostFilter, StageReviewFilter
 from approvals.forms import (
     BulkDecideForm,
+    ChannelStageForm,
     CommentForm,
     DecideForm,
     DelegationForm,
@@ -31,6 +32,7 @@ from approvals.forms import (
     RouteStageForm,
 )
 from approvals.models import ApprovalRoute, Attachment, Lockdown, RouteStage
+from channels_registry import selectors as registry_selectors
 from channels_registry.models import Channel
 from policies import gates
 from records import selectors as records_selectors
@@ -613,6 +615,13 @@ def routes(request):
     return render(request, "approvals/routes.html", {"routes": rows, "form": form, "can_manage": bool(managed)})
 
 
+def _route_page(route: ApprovalRoute) -> str:
+    """Where a route is managed: a channel's on the channel's route page, the others on the routes page."""
+    if route.channel_id:
+        return reverse("approvals:channel_route", args=[route.channel_id])
+    return reverse("approvals:routes")
+
+
 @login_required
 @require_POST
 def route_stage_remove(request, pk):
@@ -623,7 +632,86 @@ def route_stage_remove(request, pk):
         request,
         lambda: services.route_stage_remove(actor=request.user, stage=stage),
         ok="Stage removed.",
-        back=reverse("approvals:routes"),
+        back=_route_page(stage.route),
+    )
+
+
+def _channel(request, pk) -> Channel:
+    channel = registry_selectors.channels_visible_to(request.user).filter(pk=pk).first()
+    if channel is None:
+        raise Http404("No such channel.")
+    return channel
+
+
+@login_required
+def channel_route(request, pk):
+    """A channel's approval route: the one it follows (its own, its department's or the company default); its
+    department's managers and IT security give it its own, add and remove its stages, or remove it (POST: a stage)."""
+    channel = _channel(request, pk)
+    may_manage = permissions.can_manage_routes(request.user, channel.department_id)
+    own = ApprovalRoute.objects.filter(channel=channel).first()
+    form = ChannelStageForm(request.POST or None)
+    if request.method == "POST":
+        if not may_manage:
+            raise PermissionDenied("Only the department's managers and IT security change its channels' routes.")
+        if own is None:
+            raise Http404("This channel has no route of its own: give it one first.")
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            users = data.pop("users") or []
+            stage = RouteStage(route=own, **data)
+            try:
+                services.route_stage_save(actor=request.user, stage=stage, users=users)
+            except DomainError as exc:
+                if exc.status == 403:
+                    raise PermissionDenied(exc.message) from exc
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, f"Stage “{stage.name}” added.")
+                return redirect("approvals:channel_route", pk=channel.pk)
+    stages = Prefetch("stages", RouteStage.objects.select_related("escalate_to").prefetch_related("users"))
+    route = (
+        ApprovalRoute.objects.filter(pk=services.route_followed(channel).pk)
+        .select_related("department", "channel")
+        .prefetch_related(stages)
+        .get()
+    )
+    return render(
+        request,
+        "approvals/channel_route.html",
+        {
+            "channel": channel,
+            "route": route,
+            "own": route.channel_id == channel.pk,
+            "form": form,
+            "can_manage": may_manage,
+        },
+    )
+
+
+@login_required
+@require_POST
+def route_channel_create(request, pk):
+    channel = _channel(request, pk)
+    return run_from_button(
+        request,
+        lambda: services.route_channel_create(actor=request.user, channel=channel),
+        ok=f"{channel.display_name} now has its own route, copied from the one it followed.",
+        back=reverse("approvals:channel_route", args=[channel.pk]),
+    )
+
+
+@login_required
+@require_POST
+def route_delete(request, pk):
+    route = ApprovalRoute.objects.filter(pk=pk).first()
+    if route is None:
+        raise Http404("No such route.")
+    return run_from_button(
+        request,
+        lambda: services.route_delete(actor=request.user, route=route),
+        ok="Route removed: posts follow the department's route (or the company default) again.",
+        back=_route_page(route),
     )
 
 
@@ -641,5 +729,5 @@ def route_settings(request, pk):
         request,
         lambda: services.route_update(actor=request.user, route=route, distinct_reviewers=distinct),
         ok="Each stage now needs a different person." if distinct else "One person may now decide several stages.",
-        back=reverse("approvals:routes"),
+        back=_route_page(route),
     )

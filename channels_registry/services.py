@@ -1372,6 +1372,7 @@ def access_request_decide(
             outcome=DecisionOutcome.ALLOWED,
             departments=[request.department],
             rationale=f"On request of {request.requester}: {reason}",
+            requested_by=request.requester,
         )
     audit.record(
         actor=actor,

@@ -20,7 +20,16 @@ from socialgov.errors import DomainError, Forbidden
 class PlatformDecisionForm(forms.ModelForm):
     class Meta:
         model = PlatformDecision
-        fields = ["platform", "departments", "outcome", "conditions", "rationale", "effective_from", "review_by"]
+        fields = [
+            "platform",
+            "departments",
+            "outcome",
+            "conditions",
+            "rationale",
+            "effective_from",
+            "review_by",
+            "expires_on",
+        ]
 
     def clean(self):
         data = super().clean()
@@ -30,6 +39,7 @@ class PlatformDecisionForm(forms.ModelForm):
             conditions=data.get("conditions", ""),
             effective_from=data.get("effective_from") or timezone.localdate(),
             review_by=data.get("review_by"),
+            expires_on=data.get("expires_on"),
         )
         for field, errors in problems.items():
             for error in errors:
@@ -56,14 +66,23 @@ class PlatformAdmin(admin.ModelAdmin):
 
 @admin.register(PlatformDecision)
 class PlatformDecisionAdmin(admin.ModelAdmin):
-    list_display = ["platform", "outcome", "effective_from", "review_by", "decided_by", "created_at"]
+    list_display = ["platform", "outcome", "effective_from", "review_by", "expires_on", "ended_at", "decided_by"]
     list_filter = ["outcome", "platform", "departments"]
     search_fields = ["platform__name", "rationale", "conditions"]
     autocomplete_fields = ["platform", "departments"]
     list_select_related = ["platform", "decided_by"]
     form = PlatformDecisionForm
     readonly_fields = ["decided_by", "created_at"]
-    fields = ["platform", "departments", "outcome", "conditions", "rationale", "effective_from", "review_by"]
+    fields = [
+        "platform",
+        "departments",
+        "outcome",
+        "conditions",
+        "rationale",
+        "effective_from",
+        "review_by",
+        "expires_on",
+    ]
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)  # a new decision supersedes
@@ -89,6 +108,7 @@ class PlatformDecisionAdmin(admin.ModelAdmin):
             departments=form.cleaned_data.get("departments") or [],
             effective_from=obj.effective_from,
             review_by=obj.review_by,
+            expires_on=obj.expires_on,
         )
 
     def save_related(self, request, form, formsets, change):

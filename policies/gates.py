@@ -33,10 +33,12 @@ class GateResult:
 
 
 def decision_for(*, platform: Platform, department: Department, on: date | None = None) -> PlatformDecision | None:
-    """The decision in force: one naming the department beats one for everyone; then the latest."""
+    """The decision in force (not ended, not past its expiry): one naming the department beats one for everyone;
+    then the latest."""
     on = on or timezone.localdate()
     candidates = (
-        PlatformDecision.objects.filter(platform=platform, effective_from__lte=on)
+        PlatformDecision.objects.filter(platform=platform, effective_from__lte=on, ended_at__isnull=True)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
         .filter(Q(departments=department) | Q(departments__isnull=True))
         .annotate(named=Count("departments", filter=Q(departments=department)))
         .select_related("decided_by")

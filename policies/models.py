@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -76,6 +77,22 @@ class PlatformDecision(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     effective_from = models.DateField(default=timezone.localdate)
     review_by = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(
+        null=True, blank=True, help_text="The last day it is in force; empty: until it is changed or ended."
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Whose request it grants: they may not change or end it.",
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    end_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -84,6 +101,11 @@ class PlatformDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform}: {self.get_outcome_display()} ({self.effective_from})"
+
+    def in_force(self, on: date | None = None) -> bool:
+        """Not ended, and not past its expiry (``on``: today)."""
+        on = on or timezone.localdate()
+        return self.ended_at is None and (self.expires_on is None or self.expires_on >= on)
 
 
 # --- Content rules -------------------------------------------------------------------

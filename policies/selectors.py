@@ -30,7 +30,7 @@ def platforms(*, active_only: bool = False) -> QuerySet[Platform]:
 
 
 def decisions() -> QuerySet[PlatformDecision]:
-    return PlatformDecision.objects.select_related("platform", "decided_by").prefetch_related("departments")
+    return PlatformDecision.objects.select_related("platform", "decided_by", "ended_by").prefetch_related("departments")
 
 
 def content_rules() -> QuerySet[ContentRule]:

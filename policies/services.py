@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Department
 from accounts.permissions import ensure_mfa, mfa_satisfied
 from accounts.selectors import users_in_group
+from audit import duties
 from audit import services as audit
 from notifications.services import notifications_done, notify
 from policies import selectors
@@ -40,7 +41,7 @@ from policies.permissions import (
 from policies.rendering import render_markdown
 from policies.selectors import audience_of
 from socialgov import objects
-from socialgov.errors import InvalidInput, ensure, ensure_state
+from socialgov.errors import Conflict, InvalidInput, ensure, ensure_state
 
 MAX_TEXT = 5000
 
@@ -67,7 +68,13 @@ def platform_save(*, actor: Any, platform: Platform, changed: list[str] | None =
 
 
 def decision_problems(
-    *, outcome: str, rationale: str, conditions: str, effective_from: date, review_by: date | None
+    *,
+    outcome: str,
+    rationale: str,
+    conditions: str,
+    effective_from: date,
+    review_by: date | None,
+    expires_on: date | None = None,
 ) -> dict[str, list[str]]:
     """What is missing or wrong in a decision, by field (also used by the admin form)."""
     errors: dict[str, list[str]] = {}
@@ -84,9 +91,36 @@ def decision_problems(
         errors["conditions"] = [f"Keep it under {MAX_TEXT} characters."]
     if review_by is not None and effective_from is not None and review_by <= effective_from:
         errors["review_by"] = ["The review date comes after the effective date."]
+    if expires_on is not None and effective_from is not None and expires_on < effective_from:
+        errors["expires_on"] = ["It cannot expire before it takes effect."]
     return errors
 
 
+def _scope(departments: Iterable[Department]) -> list[str]:
+    return sorted(d.slug for d in departments) or ["all"]
+
+
+def platform_decision_parties(decision: PlatformDecision) -> duties.Decision:
+    """Who may not decide on ``decision``: the person whose request it grants."""
+    return duties.Decision(kind="platform_exception", target=decision, requested_by=[decision.requested_by_id])
+
+
+def _tell_it(*, actor: Any, event: str, decision: PlatformDecision, title: str, body: str, data: dict) -> None:
+    recipients = list(users_in_group("it_security").exclude(pk=actor.pk))
+    if decision.requested_by_id and decision.requested_by_id != actor.pk:
+        recipients.append(decision.requested_by)  # the person whose request it granted
+    notify(
+        event=event,
+        recipients=recipients,
+        title=title,
+        body=body,
+        url=reverse("policies:platform_list") + f"?platform={decision.platform.slug}",
+        target=decision.platform,
+        data=data,
+    )
+
+
+@duties.refusals_recorded
 @transaction.atomic
 def platform_decision_record(
     *,
@@ -98,14 +132,26 @@ def platform_decision_record(
     conditions: str = "",
     effective_from: date | None = None,
     review_by: date | None = None,
+    expires_on: date | None = None,
+    requested_by: Any = None,
 ) -> PlatformDecision:
-    """IT decides a platform for everyone (no departments) or for the named departments."""
+    """IT decides a platform for everyone (no departments) or for the named departments. ``requested_by``: whose
+    request it grants (they may not decide it, nor later change or end it)."""
     ensure(can_decide_platforms(actor), "Only IT security decides platforms.")
     ensure(mfa_satisfied(actor), "Enrol in two-factor authentication first.")
+    if requested_by is not None:
+        duties.ensure_may_decide(
+            actor, duties.Decision(kind="platform_exception", target=platform, requested_by=[requested_by])
+        )
     rationale = (rationale or "").strip()
     effective_from = effective_from or timezone.localdate()
     errors = decision_problems(
-        outcome=outcome, rationale=rationale, conditions=conditions, effective_from=effective_from, review_by=review_by
+        outcome=outcome,
+        rationale=rationale,
+        conditions=conditions,
+        effective_from=effective_from,
+        review_by=review_by,
+        expires_on=expires_on,
     )
     if errors:
         raise InvalidInput("The decision is not complete.", fields=errors)
@@ -118,6 +164,8 @@ def platform_decision_record(
         decided_by=actor,
         effective_from=effective_from,
         review_by=review_by,
+        expires_on=expires_on,
+        requested_by=requested_by,
     )
     decision.departments.set(departments)
     scope = [d.slug for d in departments] or ["all"]
@@ -132,6 +180,7 @@ def platform_decision_record(
             "rationale": rationale,
             "effective_from": effective_from,
             "review_by": review_by,
+            "expires_on": expires_on,
         },
     )
     notify(
@@ -141,6 +190,136 @@ def platform_decision_record(
         body=rationale,
         target=platform,
         data={"outcome": outcome, "departments": scope},
+    )
+    return decision
+
+
+def _lock_decision(decision: PlatformDecision) -> PlatformDecision:
+    return (
+        PlatformDecision.objects.select_for_update(of=("self",))
+        .select_related("platform")
+        .prefetch_related("departments")
+        .get(pk=decision.pk)
+    )
+
+
+DECISION_FIELDS = ("outcome", "conditions", "rationale", "effective_from", "review_by", "expires_on")
+
+
+@duties.refusals_recorded
+@transaction.atomic
+def platform_decision_change(
+    *,
+    actor: Any,
+    decision: PlatformDecision,
+    outcome: str,
+    rationale: str,
+    departments: Iterable[Department] = (),
+    conditions: str = "",
+    effective_from: date | None = None,
+    review_by: date | None = None,
+    expires_on: date | None = None,
+) -> PlatformDecision:
+    """IT changes a decision in force: what it says, for whom, until when. The one who changes it becomes its
+    decider (the gate names them); the audit event keeps each changed field's value before and after."""
+    ensure(can_decide_platforms(actor), "Only IT security decides platforms.")
+    ensure(mfa_satisfied(actor), "Enrol in two-factor authentication first.")
+    decision = _lock_decision(decision)
+    if decision.ended_at is not None:
+        raise Conflict("This decision was ended: record a new one instead.", code="invalid_state")
+    duties.ensure_may_decide(actor, platform_decision_parties(decision))
+    rationale = (rationale or "").strip()
+    conditions = (conditions or "").strip()
+    effective_from = effective_from or decision.effective_from
+    errors = decision_problems(
+        outcome=outcome,
+        rationale=rationale,
+        conditions=conditions,
+        effective_from=effective_from,
+        review_by=review_by,
+        expires_on=expires_on,
+    )
+    if errors:
+        raise InvalidInput("The decision was not changed.", fields=errors)
+    departments = list(departments)
+    before = {f: getattr(decision, f) for f in DECISION_FIELDS}
+    before_scope = _scope(decision.departments.all())
+    after = {
+        "outcome": outcome,
+        "conditions": conditions,
+        "rationale": rationale,
+        "effective_from": effective_from,
+        "review_by": review_by,
+        "expires_on": expires_on,
+    }
+    changes: dict[str, list[Any]] = {f: [before[f], after[f]] for f in DECISION_FIELDS if before[f] != after[f]}
+    if before_scope != _scope(departments):
+        changes["departments"] = [before_scope, _scope(departments)]
+    if not changes:
+        return decision
+    if decision.decided_by_id != actor.pk:
+        changes["decided_by"] = [decision.decided_by_id, actor.pk]
+    for field, value in after.items():
+        setattr(decision, field, value)
+    decision.decided_by = actor
+    decision.save(update_fields=[*DECISION_FIELDS, "decided_by"])
+    if "departments" in changes:
+        decision.departments.set(departments)
+    audit.record(
+        actor=actor,
+        action="platform.decision_changed",
+        target=decision.platform,
+        data={"decision": decision.pk, "changes": changes},
+    )
+    scope = _scope(departments)
+    _tell_it(
+        actor=actor,
+        event="platform.decision_changed",
+        decision=decision,
+        title=f"{decision.platform.name}: now {decision.get_outcome_display().lower()} for {', '.join(scope)}",
+        body=rationale,
+        data={"outcome": outcome, "departments": scope, "changed": sorted(changes)},
+    )
+    return decision
+
+
+@duties.refusals_recorded
+@transaction.atomic
+def platform_decision_end(*, actor: Any, decision: PlatformDecision, reason: str) -> PlatformDecision:
+    """IT ends a decision now (it stops applying; the platform falls back to the next decision, or is allowed).
+    Ending a decision already ended, or past its expiry, is a conflict."""
+    ensure(can_decide_platforms(actor), "Only IT security decides platforms.")
+    ensure(mfa_satisfied(actor), "Enrol in two-factor authentication first.")
+    decision = _lock_decision(decision)
+    if decision.ended_at is not None:
+        raise Conflict("This decision was already ended.", code="invalid_state")
+    if not decision.in_force() and decision.expires_on is not None:
+        raise Conflict(f"This decision expired on {decision.expires_on:%Y-%m-%d}.", code="invalid_state")
+    duties.ensure_may_decide(actor, platform_decision_parties(decision))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("Say why it ends.", fields={"reason": ["Say why it ends."]})
+    if len(reason) > 300:
+        raise InvalidInput("The reason is too long.", fields={"reason": ["Keep it under 300 characters."]})
+    decision.ended_at = timezone.now()
+    decision.ended_by = actor
+    decision.end_reason = reason
+    decision.save(update_fields=["ended_at", "ended_by", "end_reason"])
+    scope = _scope(decision.departments.all())
+    audit.record(
+        actor=actor,
+        action="platform.decision_ended",
+        target=decision.platform,
+        data={"decision": decision.pk, "outcome": decision.outcome, "departments": scope, "reason": reason},
+    )
+    _tell_it(
+        actor=actor,
+        event="platform.decision_ended",
+        decision=decision,
+        title=f"{decision.platform.name}: the {decision.get_outcome_display().lower()} decision for "
+        f"{', '.join(scope)} ended",
+        body=reason,
+        data={"outcome": decision.outcome, "departments": scope},
     )
     return decision
 

@@ -5,6 +5,9 @@ from policies import views
 app_name = "policies"
 urlpatterns = [
     path("platforms/", views.platform_list, name="platform_list"),
+    path("platforms/decisions/new/", views.platform_decision_new, name="platform_decision_new"),
+    path("platforms/decisions/<int:pk>/change/", views.platform_decision_change, name="platform_decision_change"),
+    path("platforms/decisions/<int:pk>/end/", views.platform_decision_end, name="platform_decision_end"),
     path("", views.policy_list, name="policy_list"),
     path("mine/", views.my_requirements, name="my_requirements"),
     path("rules/", views.rule_list, name="rule_list"),

@@ -2,7 +2,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -11,7 +13,13 @@ from accounts.models import Membership
 from policies import gates, selectors, services
 from policies.content import Severity, check_text
 from policies.filters import ContentRuleFilter, PlatformDecisionFilter, PolicyFilter, TrainingCourseFilter
-from policies.forms import AttestForm, ContentCheckForm, RecordCompletionForm
+from policies.forms import (
+    AttestForm,
+    ContentCheckForm,
+    DecisionEndForm,
+    PlatformDecisionForm,
+    RecordCompletionForm,
+)
 from policies.models import Acknowledgement
 from policies.permissions import (
     can_decide_platforms,
@@ -21,7 +29,7 @@ from policies.permissions import (
     can_read_rules,
 )
 from socialgov.errors import DomainError
-from socialgov.pagekit import filtered_rows, paged
+from socialgov.pagekit import errors_to_form, filtered_rows, paged
 
 PAGE_SIZE = 50
 
@@ -44,8 +52,110 @@ def platform_list(request):
             "page": page,
             "query": query,
             "can_decide": can_decide_platforms(request.user),
+            "today": timezone.localdate(),
         },
     )
+
+
+def _may_decide(request) -> None:
+    if not can_decide_platforms(request.user):
+        raise PermissionDenied("Only IT security decides platforms.")
+
+
+def _decision(pk: int):
+    decision = selectors.decisions().filter(pk=pk).first()
+    if decision is None:
+        raise Http404("No such decision.")
+    return decision
+
+
+def _decided(form, call):
+    """Run a deciding service for a form: 403 when not allowed, anything else refused on the form (as typed)."""
+    try:
+        return call()
+    except DomainError as exc:
+        if exc.status == 403:
+            raise PermissionDenied(exc.message) from exc
+        errors_to_form(form, exc)
+        return None
+
+
+def _decision_values(data) -> dict:
+    return {
+        "outcome": data["outcome"],
+        "rationale": data["rationale"],
+        "conditions": data.get("conditions", ""),
+        "departments": list(data.get("departments") or []),
+        "effective_from": data.get("effective_from"),
+        "review_by": data.get("review_by"),
+        "expires_on": data.get("expires_on"),
+    }
+
+
+def _back_to(platform) -> str:
+    return reverse("policies:platform_list") + f"?platform={platform.slug}"
+
+
+@login_required
+def platform_decision_new(request):
+    """IT security records a decision: allow, allow with conditions or block a platform for departments."""
+    _may_decide(request)
+    initial = {"platform": request.GET.get("platform", ""), "departments": request.GET.getlist("department")}
+    form = PlatformDecisionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        decision = _decided(
+            form,
+            lambda: services.platform_decision_record(
+                actor=request.user, platform=data["platform"], **_decision_values(data)
+            ),
+        )
+        if decision is not None:
+            messages.success(request, f"Recorded: {decision}.")
+            return redirect(_back_to(decision.platform))
+    return render(request, "policies/platform_decision_form.html", {"form": form, "decision": None})
+
+
+@login_required
+def platform_decision_change(request, pk):
+    """IT security changes a decision in force (what it says, for whom, until when)."""
+    decision = _decision(pk)
+    _may_decide(request)
+    initial = {
+        "departments": [d.slug for d in decision.departments.all()],
+        **{f: getattr(decision, f) for f in services.DECISION_FIELDS},
+    }
+    form = PlatformDecisionForm(request.POST or None, initial=initial, decision=decision)
+    if request.method == "POST" and form.is_valid():
+        changed = _decided(
+            form,
+            lambda: services.platform_decision_change(
+                actor=request.user, decision=decision, **_decision_values(form.cleaned_data)
+            ),
+        )
+        if changed is not None:
+            messages.success(request, f"Changed: {changed}.")
+            return redirect(_back_to(decision.platform))
+    return render(request, "policies/platform_decision_form.html", {"form": form, "decision": decision})
+
+
+@login_required
+def platform_decision_end(request, pk):
+    """IT security ends a decision now: the confirmation (GET) and the end (POST)."""
+    decision = _decision(pk)
+    _may_decide(request)
+    form = DecisionEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ended = _decided(
+            form,
+            lambda: services.platform_decision_end(
+                actor=request.user, decision=decision, reason=form.cleaned_data["reason"]
+            ),
+        )
+        if ended is not None:
+            messages.success(request, f"Ended: {ended}. It no longer applies.")
+            return redirect(_back_to(decision.platform))
+    return render(request, "policies/platform_decision_end.html", {"form": form, "decision": decision})
 
 
 # --- Policies ------------------------------------------------------------------------

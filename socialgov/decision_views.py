@@ -11,6 +11,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.views import APIView
 
 from accounts.models import Department
+from policies.permissions import can_decide_platforms
 from socialgov import decisions
 from socialgov.errors import Forbidden
 from socialgov.pagekit import paged
@@ -46,7 +47,13 @@ def decision_register(request):
     return render(
         request,
         "decisions.html",
-        {"filter": form, "page": page, "query": query, "warning_days": decisions.EXPIRY_WARNING_DAYS},
+        {
+            "filter": form,
+            "page": page,
+            "query": query,
+            "warning_days": decisions.EXPIRY_WARNING_DAYS,
+            "can_decide": can_decide_platforms(request.user),
+        },
     )
 
 

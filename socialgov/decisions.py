@@ -44,6 +44,8 @@ class Decision:
     decided_at: datetime | date
     review_by: date | None
     url: str
+    change_url: str = ""  # where IT changes it (platform decisions in force)
+    end_url: str = ""  # where IT ends it
 
     @property
     def kind_label(self) -> str:
@@ -74,21 +76,35 @@ def can_read_decisions(user: Any) -> bool:
 
 def _platform_decisions() -> list[Decision]:
     url = reverse("policies:platform_list")
+    today = timezone.localdate()
     rows = []
     for d in policy_selectors.decisions():
         departments = [dep.slug for dep in d.departments.all()]
+        outcome, review_by, change_url, end_url = d.get_outcome_display(), d.review_by, "", ""
+        if d.ended_at is not None:
+            outcome, review_by = f"{outcome} (ended {timezone.localdate(d.ended_at):%Y-%m-%d}: {d.end_reason})", None
+        elif d.expires_on is not None and d.expires_on < today:
+            outcome, review_by = f"{outcome} (expired {d.expires_on:%Y-%m-%d})", None
+        else:
+            # due again at its review date, or at its expiry when that comes first
+            review_by = min(x for x in (d.review_by, d.expires_on, date.max) if x is not None)
+            review_by = None if review_by == date.max else review_by
+            change_url = reverse("policies:platform_decision_change", args=[d.pk])
+            end_url = reverse("policies:platform_decision_end", args=[d.pk])
         rows.append(
             Decision(
                 Kind.PLATFORM,
                 d.pk,
                 f"{d.platform.name} for {', '.join(dep.name for dep in d.departments.all()) or 'every department'}",
                 ",".join(departments),
-                d.get_outcome_display(),
+                outcome,
                 d.rationale,
                 d.decided_by.get_full_name(),
                 d.effective_from,
-                d.review_by,
+                review_by,
                 f"{url}?platform={d.platform.slug}",
+                change_url,
+                end_url,
             )
         )
     return rows

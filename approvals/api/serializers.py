@@ -312,6 +312,12 @@ class ApprovalRouteSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ChannelRouteInput(serializers.Serializer):
+    channel = serializers.PrimaryKeyRelatedField(
+        queryset=Channel.objects.all(), help_text="The channel that gets its own route."
+    )
+
+
 class RouteSettingsInput(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False)
     distinct_reviewers = serializers.BooleanField(

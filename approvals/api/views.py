@@ -207,17 +207,48 @@ class ApprovalRouteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         services.route_update(actor=request.user, route=self.get_object(), **data.validated_data)
         return _ok(s.ApprovalRouteSerializer, self.get_queryset().get(pk=pk))
 
+    @extend_schema(request=s.ChannelRouteInput, responses={201: s.ApprovalRouteSerializer})
+    def create(self, request):
+        """Give a channel its own route, a copy of the one it follows now (the department's managers, or IT
+        security). 409 when it already has one."""
+        data = s.ChannelRouteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        route = services.route_channel_create(actor=request.user, channel=data.validated_data["channel"])
+        return _ok(s.ApprovalRouteSerializer, self.get_queryset().get(pk=route.pk), status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    def destroy(self, request, pk=None):
+        """Remove a department's or a channel's own route: its posts follow the department's route (or the company
+        default) again. Audited."""
+        services.route_delete(actor=request.user, route=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     @extend_schema(request=s.RouteStageInput, responses={201: s.RouteStageSerializer})
     @action(detail=True, methods=["post"])
     def stages(self, request, pk=None):
-        """Add a stage at the end of a department's route (its managers, or IT security)."""
+        """Add a stage at the end of a department's or a channel's route (its managers, or IT security)."""
         route = self.get_object()
-        if route.department is None:
+        if route.department is None and route.channel_id is None:
             raise Forbidden("The company default is changed in the admin.")
         data = s.RouteStageInput(data=request.data)
         data.is_valid(raise_exception=True)
-        stage = services.route_stage_add(actor=request.user, department=route.department, **data.validated_data)
+        if route.channel_id:
+            values = dict(data.validated_data)
+            users = values.pop("users")
+            stage = services.route_stage_save(actor=request.user, stage=RouteStage(route=route, **values), users=users)
+        else:
+            stage = services.route_stage_add(actor=request.user, department=route.department, **data.validated_data)
         return _ok(s.RouteStageSerializer, stage, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"stages/(?P<stage_pk>\d+)", url_name="stage")
+    def remove_stage(self, request, pk=None, stage_pk=None):
+        """Remove a stage from a route (the later stages move up). Audited."""
+        stage = RouteStage.objects.filter(route=self.get_object(), pk=stage_pk).select_related("route").first()
+        if stage is None:
+            raise NotFound("No such stage on this route.")
+        services.route_stage_remove(actor=request.user, stage=stage)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class DelegationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -34,7 +34,11 @@ def objects(employee, reviewer, manager, department, communications, groups):
     )
     lockdown = services.lockdown_start(actor=communications, scope="channel", channel=channel, reason="A crisis.")
     stage = services.route_stage_add(actor=manager, department=department, name="Legal", role="manager")
+    # a second Marketing channel with its own route (a copy of Marketing's)
+    channel_route = services.route_channel_create(actor=manager, channel=channel_for(employee, department=department))
     return {
+        "channel_route": channel_route,
+        "channel_route_stage": channel_route.stages.order_by("position").first(),
         "channel": channel,
         "post": post,
         "draft": draft(employee, channel, "Still a draft."),

@@ -217,6 +217,57 @@ ROUTES = [
         data=lambda w: {"outcome": "dismissed"},
     ),
     page("policies:platform_list", "get", lambda w: "/policies/platforms/", expect(200)),
+    page(
+        "policies:platform_decision_new", "get", lambda w: "/policies/platforms/decisions/new/", expect(403, **it(200))
+    ),
+    page(
+        "policies:platform_decision_new",
+        "post",
+        lambda w: "/policies/platforms/decisions/new/",
+        expect(403, **it(302)),
+        data=lambda w: {"platform": "tiktok", "departments": ["marketing"], "outcome": "blocked", "rationale": "Risk"},
+    ),
+    page(
+        "policies:platform_decision_change",
+        "get",
+        lambda w: f"/policies/platforms/decisions/{w.decision.pk}/change/",
+        expect(403, **it(200)),
+    ),
+    page(
+        "policies:platform_decision_change",
+        "post",
+        lambda w: f"/policies/platforms/decisions/{w.decision.pk}/change/",
+        expect(403, **it(302)),
+        data=lambda w: {"outcome": "blocked", "rationale": "Changed our mind"},
+    ),
+    page(
+        "policies:platform_decision_change",
+        "get",
+        lambda w: "/policies/platforms/decisions/987654/change/",
+        expect(404),
+        id="change a decision that does not exist",
+    ),
+    page(
+        "policies:platform_decision_end",
+        "get",
+        lambda w: f"/policies/platforms/decisions/{w.decision.pk}/end/",
+        expect(403, **it(200)),
+    ),
+    page(
+        "policies:platform_decision_end",
+        "post",
+        lambda w: f"/policies/platforms/decisions/{w.decision.pk}/end/",
+        expect(403, **it(302)),
+        data=lambda w: {"reason": "Pilot over"},
+    ),
+    page(
+        "policies:platform_decision_end",
+        "post",
+        lambda w: "/policies/platforms/decisions/987654/end/",
+        expect(404),
+        data=lambda w: {"reason": "Pilot over"},
+        id="end a decision that does not exist",
+    ),
     # --- API -----------------------------------------------------------------------------
     api("channel-list", "get", lambda w: f"{V}/channels/", expect(200)),
     api(
@@ -429,6 +480,28 @@ ROUTES = [
         "get",
         lambda w: f"{V}/platform-decisions/{w.decision.pk}/",
         expect(200),
+    ),
+    api(
+        "platformdecision-change",
+        "post",
+        lambda w: f"{V}/platform-decisions/{w.decision.pk}/change/",
+        expect(403, **it(200)),
+        data=lambda w: {"outcome": "blocked", "rationale": "Changed", "departments": ["marketing"]},
+    ),
+    api(
+        "platformdecision-end",
+        "post",
+        lambda w: f"{V}/platform-decisions/{w.decision.pk}/end/",
+        expect(403, **it(200)),
+        data=lambda w: {"reason": "Pilot over"},
+    ),
+    api(
+        "platformdecision-end",
+        "post",
+        lambda w: f"{V}/platform-decisions/987654/end/",
+        expect(403, **it(404)),
+        data=lambda w: {"reason": "Pilot over"},
+        id="api end a decision that does not exist",
     ),
 ]
 

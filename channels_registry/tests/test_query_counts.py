@@ -128,6 +128,9 @@ CASES = {
     "page reported_account_list": ("/registry/reported/", "it_security", add_reports, 5),
     "page it_desk": ("/registry/it/", "it_security", add_desk, 6),
     "page platform_list": ("/policies/platforms/", "employee", add_decisions, 7),
+    # IT security sees a change and an end link on each row: still the same queries
+    "page platform_list as it": ("/policies/platforms/", "it_security", add_decisions, 7),
+    "page it_decisions": ("/decisions/", "it_security", add_decisions, 7),
     "api channel-list": ("/api/v1/channels/", "employee", add_channels, 2),
     "api channelactivity-list": ("/api/v1/channel-activities/", "employee", add_activities, 2),
     "api dormancyfinding-list": ("/api/v1/dormancy-findings/", "employee", add_findings, 2),

@@ -40,6 +40,8 @@ class PlatformDecisionSerializer(serializers.ModelSerializer):
     platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     departments = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     decided_by = serializers.CharField(source="decided_by.email", read_only=True)
+    ended_by = serializers.CharField(source="ended_by.email", read_only=True, allow_null=True, default=None)
+    in_force = serializers.SerializerMethodField()
 
     class Meta:
         model = PlatformDecision
@@ -53,20 +55,41 @@ class PlatformDecisionSerializer(serializers.ModelSerializer):
             "decided_by",
             "effective_from",
             "review_by",
+            "expires_on",
+            "in_force",
+            "ended_at",
+            "ended_by",
+            "end_reason",
             "created_at",
         ]
 
+    def get_in_force(self, obj) -> bool:
+        """Not ended and not past its expiry (a decision taking effect later counts as in force)."""
+        return obj.in_force()
 
-class PlatformDecisionInput(serializers.Serializer):
-    platform = serializers.SlugRelatedField(slug_field="slug", queryset=Platform.objects.all())
+
+class PlatformDecisionChangeInput(serializers.Serializer):
+    """A decision as it should now read: every field is given (departments: none for every department)."""
+
     departments = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Department.objects.all(), many=True, required=False
+        slug_field="slug", queryset=Department.objects.all(), many=True, required=False, default=list
     )
     outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)
-    conditions = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    conditions = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
     rationale = serializers.CharField(max_length=5000)
-    effective_from = serializers.DateField(required=False)
-    review_by = serializers.DateField(required=False, allow_null=True)
+    effective_from = serializers.DateField(required=False, allow_null=True, default=None)
+    review_by = serializers.DateField(required=False, allow_null=True, default=None)
+    expires_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="The last day it applies; null: until ended."
+    )
+
+
+class PlatformDecisionInput(PlatformDecisionChangeInput):
+    platform = serializers.SlugRelatedField(slug_field="slug", queryset=Platform.objects.all())
+
+
+class PlatformDecisionEndInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
 
 
 class ContentRuleSerializer(serializers.ModelSerializer):

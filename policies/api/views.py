@@ -11,6 +11,8 @@ from policies.api.serializers import (
     CompletionInput,
     ContentRuleSerializer,
     CoverageRowSerializer,
+    PlatformDecisionChangeInput,
+    PlatformDecisionEndInput,
     PlatformDecisionInput,
     PlatformDecisionSerializer,
     PlatformSerializer,
@@ -82,11 +84,34 @@ class PlatformDecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
     @extend_schema(request=PlatformDecisionInput, responses={201: PlatformDecisionSerializer})
     def create(self, request):
+        """Record a decision (IT security). 400: a field is missing or wrong; 403: not IT security, or the
+        decision would grant your own request."""
         data = PlatformDecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
         decision = services.platform_decision_record(actor=request.user, **data.validated_data)
         decision = selectors.decisions().get(pk=decision.pk)
         return Response(PlatformDecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PlatformDecisionChangeInput, responses=PlatformDecisionSerializer)
+    @action(detail=True, methods=["post"])
+    def change(self, request, pk=None):
+        """Change a decision (IT security): it then reads as given, and you become its decider. 409 once it ended;
+        403 to the person whose request it granted."""
+        decision = self.get_object()
+        data = PlatformDecisionChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.platform_decision_change(actor=request.user, decision=decision, **data.validated_data)
+        return Response(PlatformDecisionSerializer(selectors.decisions().get(pk=decision.pk)).data)
+
+    @extend_schema(request=PlatformDecisionEndInput, responses=PlatformDecisionSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        """End a decision now (IT security), with a reason. 409 when it already ended or expired."""
+        decision = self.get_object()
+        data = PlatformDecisionEndInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.platform_decision_end(actor=request.user, decision=decision, reason=data.validated_data["reason"])
+        return Response(PlatformDecisionSerializer(selectors.decisions().get(pk=decision.pk)).data)
 
 
 class RuleAccess(permissions.BasePermission):

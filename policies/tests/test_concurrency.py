@@ -62,3 +62,19 @@ def test_acknowledging_twice_at_once_keeps_one_row(employee):
     assert race(acknowledge, (), ()) == ["won", "won"]
     assert Acknowledgement.objects.filter(user=employee, version=version).count() == 1
     assert_chain_intact()
+
+
+def test_two_it_members_ending_the_same_decision_at_once_end_it_once(it_security, groups, department):
+    from accounts.tests.factories import UserFactory, enrol_totp
+    from audit.models import AuditEvent
+    from policies.tests.factories import PlatformDecisionFactory
+
+    other = enrol_totp(UserFactory(email="itsec2@example.com", groups=["it_security"]))
+    decision = PlatformDecisionFactory(decided_by=it_security, departments=[department])
+
+    def end(person):
+        services.platform_decision_end(actor=person, decision=decision, reason=f"Ended by {person.email}")
+
+    assert race(end, (it_security,), (other,)) == ["conflict", "won"]
+    assert AuditEvent.objects.filter(action="platform.decision_ended").count() == 1
+    assert_chain_intact()
