@@ -27,9 +27,9 @@ FIRST_VIEW = {
     "dashboard": 4,
     # the queue's count (capped), its rows, the departments the filter offers
     "queue": 4,
-    # the registry's count (capped), its rows, the platforms and departments the filter offers (per-state figures
+    # its rows (by keyset: nothing counted), the platforms and departments the filter offers (per-state figures
     # kept a minute)
-    "registry": 5,
+    "registry": 4,
     # the post, its history (the version its other parts are kept under), the legal holds covering it (records),
     # the people named on its open stage
     "post": 5,
