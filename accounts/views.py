@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 from accounts import selectors, services
 from accounts.forms import TokenCreateForm
 from accounts.models import ApiToken
+from audit.selectors import events_for
 from notifications.forms import PreferenceForm
 from notifications.selectors import preference_of
 from socialgov.errors import DomainError
@@ -37,6 +38,7 @@ def profile(request):
             "token_form": token_form,
             "new_key": new_key,
             "pref_form": PreferenceForm(initial={"email_mode": preference_of(request.user)}),
+            "events": events_for(request.user, limit=20),  # the history panel
         },
     )
 
