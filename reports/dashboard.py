@@ -183,6 +183,7 @@ DESK_COUNTS = {
     "reported_accounts": lambda: ReportedAccount.objects.filter(state=ReportedState.NEW),
 }
 ROLES = dict(ChannelRole.choices)
+SEPARATOR = "\x1f"  # between a platform decision's department names (joined in no order: sorted here)
 
 
 def _part(qs: QuerySet, kind: str, **columns: Any) -> QuerySet:
@@ -219,7 +220,7 @@ def it_security_desk_parts(*, today) -> list[QuerySet]:
         PlatformDecision.departments.through.objects.filter(platformdecision_id=OuterRef("pk"))
         .order_by()
         .values("platformdecision_id")
-        .annotate(names=Joined("department__name", Value(", ")))
+        .annotate(names=Joined("department__name", Value(SEPARATOR)))
         .values("names")
     )
     return [
@@ -258,6 +259,11 @@ def it_security_desk_parts(*, today) -> list[QuerySet]:
     ]
 
 
+def _names(joined: str | None) -> str:
+    """A platform decision's department names, by name, as the register writes them."""
+    return ", ".join(sorted((joined or "").split(SEPARATOR), key=str.casefold))
+
+
 def it_security_desk(rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """The IT desk's card from its parts' rows (the subjects and links as the decision register writes them)."""
     platforms = reverse("policies:platform_list")
@@ -265,7 +271,7 @@ def it_security_desk(rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         decisions.Decision(
             decisions.Kind.PLATFORM,
             r["ref"],
-            f"{r['t1']} for {r['t2'] or 'every department'}",
+            f"{r['t1']} for {_names(r['t2']) or 'every department'}",
             "",
             "",
             "",
