@@ -55,7 +55,7 @@ def tokens_of(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at")
 
 
-class _Joined(Aggregate):
+class Joined(Aggregate):
     """Strings joined by a separator: ``string_agg`` (PostgreSQL), ``group_concat`` (SQLite)."""
 
     function = "STRING_AGG"
@@ -71,7 +71,7 @@ def _group_names_of(user_ref: str) -> Subquery:
         User.groups.through.objects.filter(user_id=OuterRef(user_ref))
         .order_by()
         .values("user_id")
-        .annotate(names=_Joined("group__name", Value(_GROUP_SEPARATOR)))
+        .annotate(names=Joined("group__name", Value(_GROUP_SEPARATOR)))
         .values("names")
     )
 

@@ -10,6 +10,7 @@ from accounts import permissions, selectors, services
 from accounts.choices import Role
 from accounts.forms import MemberAddForm, MemberRoleForm, TokenCreateForm
 from accounts.models import ApiToken, Department, Membership
+from audit.selectors import events_for
 from notifications.forms import PreferenceForm
 from notifications.selectors import preference_of
 from socialgov.errors import DomainError
@@ -42,6 +43,7 @@ def profile(request):
             "token_form": token_form,
             "new_key": new_key,
             "pref_form": PreferenceForm(initial={"email_mode": preference_of(request.user)}),
+            "events": events_for(request.user, limit=20),  # the history panel
         },
     )
 

@@ -210,7 +210,8 @@ def post_edit(request, pk):
 
 @login_required
 def my_posts(request):
-    ctx = filtered_page(request, PostFilter, selectors.my_posts(request.user))
+    # a long list: by keyset, newest first (as the API's)
+    ctx = filtered_page(request, PostFilter, selectors.my_posts(request.user), order=("-created_at", "-pk"))
     ctx["title"] = "My posts"
     ctx["can_write"] = permissions.may_act(request.user) and _authorable_channels(request.user).exists()
     return render(request, "approvals/post_list.html", ctx)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Department, User
 from accounts.permissions import is_it_security
+from audit.selectors import events_for
 from channels_registry import permissions, selectors, services
 from channels_registry.choices import CHECKLIST, AccessRequestKind, ActivitySource, ChannelState
 from channels_registry.filters import (
@@ -45,10 +46,9 @@ from socialgov.pagekit import errors_to_form, filtered_page, run_from_button
 
 
 def _registry_page(request, channels, **extra):
-    """The registry list: a page of channels as values, the per-state figures (``channel_counts``) and whether
-    the person may register one."""
-    ctx = filtered_page(request, ChannelFilter, channels)
-    ctx["page"].object_list = selectors.channel_rows(ctx["page"].object_list)
+    """The registry list: a page of channels as values (newest first, by keyset), the per-state figures
+    (``channel_counts``) and whether the person may register one."""
+    ctx = filtered_page(request, ChannelFilter, channels, order=("-pk",), shown=selectors.channel_rows)
     ctx.update(extra, counts=selectors.channel_counts(ctx["rows"]), can_register=permissions.can_register(request.user))
     return render(request, "channels_registry/channel_list.html", ctx)
 
@@ -119,6 +119,7 @@ def channel_detail(request, pk):
         "decision": decision_for(platform=channel.platform, department=channel.department),
         "reviews": selectors.reviews_of(channel),
         "findings": selectors.findings_of(channel),
+        "events": events_for(channel),  # the history panel
         "can": {
             "approve": channel.state == ChannelState.PROPOSED and permissions.can_approve(user, channel),
             "reject": channel.state in (ChannelState.PROPOSED, ChannelState.IN_SECURITY_REVIEW)

@@ -8,7 +8,9 @@ from notifications import services
 from notifications.forms import PreferenceForm
 from notifications.models import Notification
 from notifications.selectors import notifications_for
-from socialgov.paging import CappedPaginator
+from socialgov.paging import keyset_page, pager_query
+
+PAGE_SIZE = 30
 
 
 @login_required
@@ -17,9 +19,16 @@ def notification_list(request):
     qs = notifications_for(request.user)
     if only_unread:
         qs = qs.filter(read_at__isnull=True)
-    # someone with 100,000 notifications: count at most ten pages ahead ("Page 1 of 10+"), never all of them
-    page = CappedPaginator(qs, 30).get_page(request.GET.get("page"))
-    return render(request, "notifications/list.html", {"page": page, "only_unread": only_unread})
+    # someone with 100,000 notifications: a page by keyset, newest first, nothing counted
+    page = keyset_page(
+        qs,
+        order=("-created_at", "-pk"),
+        per_page=PAGE_SIZE,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
+    context = {"page": page, "query": pager_query(request), "only_unread": only_unread}
+    return render(request, "notifications/list.html", context)
 
 
 @login_required

@@ -188,6 +188,11 @@ def decisions(*, kind: str = "", department: str = "", due_within_days: int | No
     if due_within_days is not None:
         limit = timezone.localdate() + timedelta(days=due_within_days)
         rows = [r for r in rows if r.review_by is not None and r.review_by <= limit]
+    return soonest_first(rows)
+
+
+def soonest_first(rows: list[Decision]) -> list[Decision]:
+    """Soonest review first (none last), then the newest."""
 
     def newest_first(r: Decision) -> float:
         at = r.decided_at

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 
 from socialgov.errors import DomainError, Forbidden, NotFound
-from socialgov.paging import CappedPaginator
+from socialgov.paging import CappedPaginator, keyset_page, pager_query
 
 
 def filtered_rows(filterset, qs):
@@ -35,11 +35,22 @@ def _pager_query(request) -> str:
     return query.urlencode()
 
 
-def filtered_page(request, filterset_class, qs, *, per_page: int = 25) -> dict[str, Any]:
-    """A list page's context: the filter, the page, the query string and the filtered rows."""
+def filtered_page(
+    request, filterset_class, qs, *, per_page: int = 25, order: tuple[str, ...] = (), shown=list
+) -> dict[str, Any]:
+    """A list page's context: the filter, the page, the query string and the filtered rows. With ``order`` (a
+    long list: its last key unique) the page is read by keyset (``?after=`` / ``?before=``, ``shown`` turning its
+    queryset into the rows shown), else by number with a capped count."""
     filterset = filterset_class(request.GET or None, queryset=qs, request=request)
     rows = filtered_rows(filterset, qs)
-    page, query = paged(request, rows, per_page=per_page)
+    if order:
+        get = request.GET.get
+        page = keyset_page(
+            rows, order=order, per_page=per_page, after=get("after", ""), before=get("before", ""), rows=shown
+        )
+        query = pager_query(request)
+    else:
+        page, query = paged(request, rows, per_page=per_page)
     return {"filter": filterset, "page": page, "query": query, "rows": rows}
 
 

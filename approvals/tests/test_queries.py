@@ -18,7 +18,10 @@ QUEUE_PAGE = 10  # + the review gate (policies, courses; the memberships read ab
 # sign-in (one query; a token or a session reads it with the person); one not enrolled, whether a role of theirs
 # needs it (their memberships, kept per person after that).
 QUEUE_ENDPOINT = 8  # + the stages' channels' platforms and departments, and their own departments (by id)
-MY_POSTS_PAGE = 8  # the channel filter takes a number: no query for a list of every channel
+MY_POSTS_PAGE = 7  # by keyset: no count; the channel filter takes a number: no query for a list of every channel
+# a page after another: the user, the page of rows, whether they may write (their channels), the filter's
+# departments
+MY_POSTS_PAGE_AFTER = 4
 POSTS_ENDPOINT = 5
 
 
@@ -184,3 +187,27 @@ def test_scheduled_page_with_a_lockdown(
     rows = response.context["page"].object_list
     assert len(rows) == min(count, 25)
     assert sum(1 for p in rows if p.held_by is not None) == len(rows) // 2
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_an_older_page_of_my_posts_costs_what_the_first_does(
+    client, employee, channel, rows, django_assert_num_queries
+):
+    # given more posts than a page holds (25), some written at the same instant (the id breaks the tie)
+    made = [submitted(employee, channel, body=f"Post {i}") for i in range(25 + rows)]
+    type(made[0]).objects.filter(pk__in=[p.pk for p in made[10:40]]).update(created_at=made[10].created_at)
+    client.force_login(employee)
+    first = client.get(reverse("approvals:my_posts"), {"state": "in_review"}).context["page"]
+
+    # when the "Older" page is asked for (the person's facts, bell and banner kept by the page before)
+    with django_assert_num_queries(MY_POSTS_PAGE_AFTER) as queries:
+        response = client.get(reverse("approvals:my_posts"), {"state": "in_review", "after": first.next_cursor})
+
+    # then the next 25, each post once, newest first, nothing counted
+    page = response.context["page"]
+    assert len(page.object_list) == min(rows, 25) and page.has_next == (rows > 25)
+    assert not any("__count" in q["sql"] for q in queries.captured_queries)  # no COUNT(*) of the list
+    shown = [p.pk for p in first.object_list] + [p.pk for p in page.object_list]
+    expected = type(made[0]).objects.order_by("-created_at", "-id").values_list("pk", flat=True)
+    assert shown == list(expected)[:50]
+    assert f'href="?state=in_review&amp;before={page.previous_cursor}">Newer</a>' in response.content.decode()

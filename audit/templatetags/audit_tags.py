@@ -2,15 +2,10 @@ import json
 
 from django import template
 
-from audit.selectors import events_for
-
 register = template.Library()
 
-
-@register.inclusion_tag("audit/history_panel.html")
-def history_panel(obj, limit=50):
-    """The object's audit history, newest first (one query)."""
-    return {"events": events_for(obj, limit=limit), "obj": obj}
+# The history panel (``audit/history_panel.html``) shows the ``events`` its view read (``events_for``): no tag
+# queries.
 
 
 @register.filter

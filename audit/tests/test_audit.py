@@ -7,9 +7,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
+from django.urls import reverse
 
 from audit import services as audit
 from audit.models import AppendOnlyError, AuditEvent, ChainLink, PendingEvent
+from audit.selectors import events_for
 from audit.services import GENESIS, verify_chain
 
 pytestmark = pytest.mark.django_db
@@ -288,18 +290,37 @@ def test_list_page_pages_by_id(client, auditor, employee):
     assert second.context["next_query"] == ""
 
 
-def test_history_panel_renders_events_for_an_object(employee):
-    from django.template import Context, Template
+def test_history_panel_renders_the_events_its_view_read_without_a_query(employee, django_assert_num_queries):
+    from django.template.loader import render_to_string
 
     make_events(employee, 2)
-    html = Template("{% load audit_tags %}{% history_panel obj %}").render(Context({"obj": employee}))
+    events = events_for(employee)
+    with django_assert_num_queries(0):
+        html = render_to_string("audit/history_panel.html", {"events": events})
     assert html.count("test.happened") == 2
+
+
+def test_the_profile_and_channel_pages_show_their_history_in_the_page_not_its_title(client, employee):
+    from channels_registry.tests.factories import ChannelFactory
+
+    make_events(employee, 1)
+    channel = ChannelFactory()
+    audit.record(actor=employee, action="channel.noted", target=channel)
+    client.force_login(employee)
+
+    profile = client.get(reverse("accounts:profile")).content.decode()
+    page = client.get(reverse("channels_registry:channel_detail", args=[channel.pk])).content.decode()
+
+    title = profile.split("<title>")[1].split("</title>")[0]
+    assert "History" not in title and "test.happened" not in title
+    assert 'id="history-h"' in profile and "test.happened" in profile
+    assert "channel.noted" in page
 
 
 @pytest.mark.django_db(transaction=True)
 def test_history_panels_show_an_event_as_soon_as_its_change_commits(employee, manager, department):
     # given a change committed and not chained yet (no sequencer runs: on PostgreSQL it is a Celery task)
-    from django.template import Context, Template
+    from django.template.loader import render_to_string
 
     from accounts.services import membership_set
 
@@ -310,7 +331,7 @@ def test_history_panels_show_an_event_as_soon_as_its_change_commits(employee, ma
         assert PendingEvent.objects.exists()
 
     # then the membership's history shows it at once, its personal values included
-    html = Template("{% load audit_tags %}{% history_panel obj %}").render(Context({"obj": membership}))
+    html = render_to_string("audit/history_panel.html", {"events": events_for(membership)})
     assert "membership.set" in html and "manager@example.com" in html and "employee@example.com" in html
 
 
