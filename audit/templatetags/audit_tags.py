@@ -3,6 +3,7 @@ import json
 from django import template
 
 from audit.selectors import events_for
+from audit.sentences import describe as describe_event
 
 register = template.Library()
 
@@ -17,3 +18,9 @@ def history_panel(obj, limit=50):
 def as_json(value) -> str:
     """Compact, readable JSON for event data (escaped by the template like any text)."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+@register.simple_tag
+def describe(event):
+    """``{% describe e as d %}``: the event's sentence and changed fields (plain text; the template escapes it)."""
+    return describe_event(event)
