@@ -11,6 +11,7 @@ from accounts.models import Department
 from approvals.choices import DriftKind, PostState
 from approvals.models import Delegation, DriftFinding, Lockdown, Post, StageReview
 from channels_registry.models import Channel
+from socialgov.filtersets import BooleanFilter
 
 
 class PostFilter(django_filters.FilterSet):
@@ -48,7 +49,7 @@ class StageReviewFilter(django_filters.FilterSet):
     )
     stage = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Stage")
     older_than = django_filters.NumberFilter(method="filter_age", label="Waiting more than (hours)")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
+    overdue = BooleanFilter(method="filter_overdue", label="Overdue")
 
     class Meta:
         model = StageReview
@@ -65,7 +66,7 @@ class StageReviewFilter(django_filters.FilterSet):
 
 
 class DelegationFilter(django_filters.FilterSet):
-    current = django_filters.BooleanFilter(method="filter_current", label="In force now")
+    current = BooleanFilter(method="filter_current", label="In force now")
 
     class Meta:
         model = Delegation
@@ -80,7 +81,7 @@ class DelegationFilter(django_filters.FilterSet):
 
 
 class LockdownFilter(django_filters.FilterSet):
-    active = django_filters.BooleanFilter(method="filter_active", label="In force")
+    active = BooleanFilter(method="filter_active", label="In force")
 
     class Meta:
         model = Lockdown

@@ -26,6 +26,7 @@ from channels_registry.models import (
 )
 from channels_registry.selectors import security_gap_q
 from policies.models import Platform
+from socialgov.filtersets import BooleanFilter
 
 
 class ChannelFilter(django_filters.FilterSet):
@@ -33,9 +34,9 @@ class ChannelFilter(django_filters.FilterSet):
     platform = django_filters.ModelChoiceFilter(queryset=Platform.objects.all(), to_field_name="slug")
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), to_field_name="slug")
     state = django_filters.ChoiceFilter(choices=ChannelState.choices, label="Status")
-    dormant = django_filters.BooleanFilter(method="filter_dormant", label="Dormant")
-    orphaned = django_filters.BooleanFilter(method="filter_orphaned", label="Orphaned")
-    security_gaps = django_filters.BooleanFilter(method="filter_gaps", label="Open security gaps")
+    dormant = BooleanFilter(method="filter_dormant", label="Dormant")
+    orphaned = BooleanFilter(method="filter_orphaned", label="Orphaned")
+    security_gaps = BooleanFilter(method="filter_gaps", label="Open security gaps")
 
     class Meta:
         model = Channel
@@ -118,7 +119,7 @@ class DormancyFindingFilter(django_filters.FilterSet):
 
 class AccessGrantFilter(django_filters.FilterSet):
     channel = django_filters.NumberFilter(field_name="channel_id", label="Channel id")
-    live = django_filters.BooleanFilter(field_name="revoked_at", lookup_expr="isnull", label="Live")
+    live = BooleanFilter(field_name="revoked_at", lookup_expr="isnull", label="Live")
     review_due_by = django_filters.DateFilter(field_name="review_by", lookup_expr="lte")
 
     class Meta:

@@ -11,12 +11,13 @@ from policies.models import (
     TrainingCompletion,
     TrainingCourse,
 )
+from socialgov.filtersets import BooleanFilter
 
 
 class PlatformFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
     kind = django_filters.ChoiceFilter(choices=PlatformKind.choices)
-    is_active = django_filters.BooleanFilter()
+    is_active = BooleanFilter()
 
     class Meta:
         model = Platform
@@ -39,7 +40,7 @@ class ContentRuleFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
     kind = django_filters.ChoiceFilter(choices=RuleKind.choices)
     severity = django_filters.ChoiceFilter(choices=RuleSeverity.choices)
-    is_active = django_filters.BooleanFilter()
+    is_active = BooleanFilter()
     department = django_filters.ModelChoiceFilter(
         field_name="departments", queryset=Department.objects.all(), to_field_name="slug"
     )
@@ -51,8 +52,8 @@ class ContentRuleFilter(django_filters.FilterSet):
 
 class PolicyFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Title")
-    required_to_author = django_filters.BooleanFilter()
-    required_to_review = django_filters.BooleanFilter()
+    required_to_author = BooleanFilter()
+    required_to_review = BooleanFilter()
 
     class Meta:
         model = Policy
@@ -61,9 +62,9 @@ class PolicyFilter(django_filters.FilterSet):
 
 class TrainingCourseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Title")
-    required_to_author = django_filters.BooleanFilter()
-    required_to_review = django_filters.BooleanFilter()
-    required_to_hold_credentials = django_filters.BooleanFilter()
+    required_to_author = BooleanFilter()
+    required_to_review = BooleanFilter()
+    required_to_hold_credentials = BooleanFilter()
     department = django_filters.ModelChoiceFilter(
         field_name="departments", queryset=Department.objects.all(), to_field_name="slug"
     )
@@ -76,7 +77,7 @@ class TrainingCourseFilter(django_filters.FilterSet):
 class TrainingCompletionFilter(django_filters.FilterSet):
     course = django_filters.ModelChoiceFilter(queryset=TrainingCourse.objects.all(), to_field_name="slug")
     user = django_filters.CharFilter(field_name="user__email", lookup_expr="iexact")
-    current = django_filters.BooleanFilter(method="filter_current")
+    current = BooleanFilter(method="filter_current")
 
     class Meta:
         model = TrainingCompletion

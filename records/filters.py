@@ -7,10 +7,11 @@ from accounts.models import Department
 from channels_registry.models import Channel
 from records.choices import RequestKind, RequestState
 from records.models import LegalHold, SubjectRequest
+from socialgov.filtersets import BooleanFilter
 
 
 class LegalHoldFilter(django_filters.FilterSet):
-    active = django_filters.BooleanFilter(field_name="released_at", lookup_expr="isnull", label="In force")
+    active = BooleanFilter(field_name="released_at", lookup_expr="isnull", label="In force")
     channel = django_filters.ModelChoiceFilter(
         queryset=Channel.objects.all(), widget=forms.NumberInput, label="Channel (number)"
     )

@@ -338,6 +338,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SILENCED_SYSTEM_CHECKS.append("models.W040")
 
 # --- REST API ---------------------------------------------------------------
+# django-filter: a choice filter left empty reads "Any" (boolean filters: socialgov.filtersets.BooleanFilter)
+FILTERS_EMPTY_CHOICE_LABEL = "Any"
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.api.authentication.ApiTokenAuthentication",

@@ -22,7 +22,15 @@ class _View:
 
 @pytest.mark.parametrize(
     "query",
-    ["", "cursor=abc&page_size=5", "action=a.", "actor=EMPLOYEE", "since=2020-01-01T00:00:00Z", "since=nonsense"],
+    [
+        "",
+        "cursor=abc&page_size=5",
+        "action=a.",
+        "actor=EMPLOYEE",
+        "since=2020-01-01T00:00:00Z",
+        "since=nonsense",
+        "channel=1",
+    ],
 )
 def test_the_same_rows_as_django_filter_with_or_without_input(employee, query):
     # given: events of two kinds

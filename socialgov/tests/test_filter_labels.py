@@ -1,0 +1,41 @@
+"""Filters left empty read "Any", never "Unknown" or "---------"; the values they send are unchanged."""
+
+import pytest
+
+from approvals.filters import PostFilter
+from channels_registry.filters import ChannelFilter
+from records.filters import LegalHoldFilter
+
+pytestmark = pytest.mark.django_db
+
+
+def test_boolean_and_choice_filters_offer_any(client, employee):
+    # given the registry's filters (status choices, platform and department by model, dormant yes/no)
+    client.force_login(employee)
+
+    # when the page renders
+    body = client.get("/registry/").content.decode()
+
+    # then every empty choice reads "Any"
+    assert "Unknown" not in body and "---------" not in body
+    assert '<option value="unknown" selected>Any</option>' in body
+    assert '<option value="" selected>Any</option>' in body
+
+
+@pytest.mark.parametrize(
+    ("filterset", "name"), [(ChannelFilter, "dormant"), (LegalHoldFilter, "active"), (PostFilter, "state")]
+)
+def test_every_app_uses_the_any_labels(filterset, name):
+    field = filterset().form.fields[name]
+    labels = [str(label) for _, label in field.widget.choices]
+    assert labels[0] == "Any" and "Unknown" not in labels and "---------" not in labels
+
+
+def test_a_boolean_filter_reads_the_same_values_as_before():
+    form = ChannelFilter({"dormant": "true", "orphaned": "false", "security_gaps": "unknown"}).form
+    assert form.is_valid()
+    assert (form.cleaned_data["dormant"], form.cleaned_data["orphaned"], form.cleaned_data["security_gaps"]) == (
+        True,
+        False,
+        None,
+    )
