@@ -298,9 +298,9 @@ def test_a_change_made_while_the_broker_is_down_succeeds_and_the_sweep_delivers_
 ):
     # given
     from accounts.services import membership_set
-    from accounts.tests.factories import DepartmentFactory
+    from accounts.tests.factories import DepartmentFactory, enrol_totp
 
-    it = UserFactory(email="it@example.com", is_staff=True)
+    it = enrol_totp(UserFactory(email="it@example.com", is_staff=True))  # who changes memberships has a 2nd factor
     person = UserFactory(email="person@example.com")
     department = DepartmentFactory(name="Sales", slug="sales")
 
