@@ -78,10 +78,19 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 class WebhookDeliveryAdmin(admin.ModelAdmin):
     """The delivery log: every attempt with its status, error and duration."""
 
-    list_display = ["created_at", "endpoint", "event", "state", "attempts", "last_status", "next_attempt_at"]
+    list_display = [
+        "created_at",
+        "endpoint",
+        "chat_target",
+        "event",
+        "state",
+        "attempts",
+        "last_status",
+        "next_attempt_at",
+    ]
     list_filter = ["state", "event", "endpoint"]
     search_fields = ["event", "endpoint__name"]
-    list_select_related = ["endpoint"]
+    list_select_related = ["endpoint", "chat_target__department"]
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
     inlines = [WebhookAttemptInline]
     actions = ["retry"]

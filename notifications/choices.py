@@ -18,3 +18,8 @@ class DeliveryState(models.TextChoices):
     PENDING = "pending", "Pending"
     SUCCEEDED = "succeeded", "Delivered"
     FAILED = "failed", "Gave up"
+
+
+class ChatKind(models.TextChoices):
+    SLACK = "slack", "Slack (incoming webhook)"
+    TEAMS = "teams", "Microsoft Teams (workflow webhook)"

@@ -1,6 +1,6 @@
 from django import forms
 
-from notifications.choices import EmailMode
+from notifications.choices import ChatKind, EmailMode
 from notifications.models import WebhookEndpoint
 from socialgov import outbound
 
@@ -23,3 +23,17 @@ class WebhookEndpointForm(forms.ModelForm):
         except outbound.OutboundRefused as exc:
             raise forms.ValidationError(str(exc)) from None
         return url
+
+
+class ChatTargetForm(forms.Form):
+    """A Slack or Teams channel's webhook address (the service checks where it leads)."""
+
+    kind = forms.ChoiceField(choices=ChatKind.choices, label="Where")
+    url = forms.URLField(
+        max_length=500,
+        label="Webhook URL",
+        assume_scheme="https",
+        help_text="Slack: the channel's incoming webhook (https://hooks.slack.com/services/…). Teams: the URL of "
+        "the workflow “Post to a channel when a webhook request is received”.",
+        widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )

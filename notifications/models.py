@@ -3,7 +3,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 
-from notifications.choices import DeliveryState, EmailMode, EmailState
+from notifications.choices import ChatKind, DeliveryState, EmailMode, EmailState
 
 
 class Notification(models.Model):
@@ -102,8 +102,66 @@ class WebhookEndpoint(models.Model):
         return False
 
 
+class ChatTarget(models.Model):
+    """A Slack or Microsoft Teams channel that hears notifications: a person's own (what they are sent) or a
+    department's (its posts' and channels' reviews and decisions). The URL is the channel's incoming webhook:
+    whoever knows it can post there, so it is shown shortened and never written to the audit trail."""
+
+    kind = models.CharField(max_length=8, choices=ChatKind.choices)
+    url = models.URLField(max_length=500)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="chat_targets"
+    )
+    department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="chat_targets"
+    )
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    audit_subject = "user_id"  # a person's own target names them; a department's names nobody
+
+    class Meta:
+        ordering = ["kind", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, department__isnull=True)
+                | models.Q(user__isnull=True, department__isnull=False),
+                name="chat_target_one_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind"], condition=models.Q(user__isnull=False), name="chat_target_user_kind"
+            ),
+            models.UniqueConstraint(
+                fields=["department", "kind"],
+                condition=models.Q(department__isnull=False),
+                name="chat_target_department_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = self.department.name if self.department_id else "a person"
+        return f"{self.get_kind_display().split(' (')[0]} for {owner}"
+
+    @property
+    def host(self) -> str:
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.url).hostname or ""
+
+
 class WebhookDelivery(models.Model):
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    """One request to send: to a webhook endpoint (the signed envelope) or to a chat target (its card)."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    chat_target = models.ForeignKey(
+        ChatTarget, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
     event = models.CharField(max_length=80)
     payload = models.JSONField(default=dict)
     state = models.CharField(max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING)
@@ -117,6 +175,13 @@ class WebhookDelivery(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(endpoint__isnull=False, chat_target__isnull=True)
+                | models.Q(endpoint__isnull=True, chat_target__isnull=False),
+                name="webhook_delivery_one_destination",
+            )
+        ]
         indexes = [
             models.Index(
                 fields=["next_attempt_at"],
@@ -126,7 +191,7 @@ class WebhookDelivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event} → {self.endpoint}"
+        return f"{self.event} → {self.endpoint if self.endpoint_id else self.chat_target}"
 
 
 class WebhookAttempt(models.Model):

@@ -33,11 +33,19 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from audit import services as audit
+from notifications import chat
 from notifications.choices import DeliveryState, EmailMode, EmailState
-from notifications.models import Notification, NotificationPreference, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from notifications.models import (
+    ChatTarget,
+    Notification,
+    NotificationPreference,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from notifications.selectors import forget_unread
 from socialgov import outbound
-from socialgov.errors import ensure
+from socialgov.errors import InvalidInput, ensure
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +160,7 @@ def notify_each(
         deliveries = WebhookDelivery.objects.bulk_create(
             [WebhookDelivery(endpoint=e, event=event, payload=envelope) for e in endpoints]
         )
+    deliveries += _chat_deliveries(event, messages, target, webhook_title, webhook_url)
 
     email_ids = [n.pk for n in rows if n.email_state == EmailState.PENDING]
     delivery_ids = [d.pk for d in deliveries]
@@ -165,6 +174,35 @@ def notify_each(
     if recipients or delivery_ids:
         transaction.on_commit(after_commit)
     return rows
+
+
+def _chat_deliveries(
+    event: str, messages: Sequence[Message], target: Any, title: str, url: str
+) -> list[WebhookDelivery]:
+    """The chat cards of a fan-out: one per recipient with a chat target of their own (their own text), and one
+    per chat target of the department the target belongs to when the event is one it hears. One query."""
+    department_id = chat.department_of(target) if event in chat.DEPARTMENT_EVENTS else None
+    owners = models.Q(user_id__in={m.recipient_id for m in messages})
+    if department_id is not None:
+        owners |= models.Q(department_id=department_id)
+    targets = list(ChatTarget.objects.filter(owners, is_active=True)) if messages or department_id else []
+    if not targets:
+        return []
+    by_person = {m.recipient_id: m for m in messages}
+    rows = []
+    for t in targets:
+        if t.user_id is not None:
+            m = by_person[t.user_id]
+            card = chat.payload_for(t.kind, title=m.title, body=m.body, url=chat_link(m.url))
+        else:
+            card = chat.payload_for(t.kind, title=title, body="", url=chat_link(url))
+        rows.append(WebhookDelivery(chat_target=t, event=event, payload=card))
+    return WebhookDelivery.objects.bulk_create(rows)
+
+
+def chat_link(path: str) -> str:
+    """The address a chat card's button opens: the notification's page, else the notifications list."""
+    return absolute_url(path or "/notifications/")
 
 
 def decided_by(actor: Any, comment: str = "") -> str:
@@ -518,7 +556,7 @@ def _claim_webhook(delivery_id: int) -> WebhookDelivery | None:
     with transaction.atomic():
         d = (
             WebhookDelivery.objects.select_for_update(of=("self",))
-            .select_related("endpoint")
+            .select_related("endpoint", "chat_target")
             .filter(pk=delivery_id, state=DeliveryState.PENDING)
             .first()
         )
@@ -536,28 +574,30 @@ def webhook_deliver(delivery_id: int) -> int | None:
     d = _claim_webhook(delivery_id)
     if d is None:
         return None
-    if not d.endpoint.is_active:
+    destination = d.endpoint if d.endpoint_id else d.chat_target
+    if not destination.is_active:
         WebhookDelivery.objects.filter(pk=d.pk).update(state=DeliveryState.FAILED, last_error="Endpoint disabled.")
         return None
     body = json.dumps(d.payload, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder).encode()
-    timestamp = int(time.time())
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "socialgov-webhooks/1",
-        "X-Socialgov-Event": d.event,
-        "X-Socialgov-Delivery": str(d.pk),
-        TIMESTAMP_HEADER: str(timestamp),
-        SIGNATURE_HEADER: sign(d.endpoint.secret, timestamp, body),
-    }
+    headers = {"Content-Type": "application/json", "User-Agent": "socialgov-webhooks/1"}
+    if d.endpoint_id:
+        # Slack and Teams know nothing of these: the chat cards go as the channel's webhook expects them
+        timestamp = int(time.time())
+        headers |= {
+            "X-Socialgov-Event": d.event,
+            "X-Socialgov-Delivery": str(d.pk),
+            TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: sign(d.endpoint.secret, timestamp, body),
+        }
     started = timezone.now()
     t0 = time.monotonic()
     status: int | None = None
     error = ""
     try:
-        outbound.check_url(d.endpoint.url)  # again now: the name may resolve elsewhere than when it was saved
+        outbound.check_url(destination.url)  # again now: the name may resolve elsewhere than when it was saved
         # stream=True: the status line is the answer; a slow or endless body must not hold the worker.
         with requests.post(
-            d.endpoint.url,
+            destination.url,
             data=body,
             headers=headers,
             timeout=settings.WEBHOOK_TIMEOUT,
@@ -632,6 +672,84 @@ def webhook_endpoint_save(*, actor: Any, endpoint: WebhookEndpoint, changed: lis
         },
     )
     return endpoint
+
+
+# --- Chat targets (Slack, Microsoft Teams) -----------------------------------------
+
+
+def check_chat_url(url: str) -> None:
+    """A chat webhook's address, on save: https (plain http only to a network OUTBOUND_ALLOWED_NETWORKS names,
+    an on-premises relay or the tests' receiver) and never inside the company's network. Raises
+    ``InvalidInput`` on ``url`` with the reason."""
+    try:
+        addresses = outbound.check_url(url, unresolved_ok=True)
+        if urlsplit(url).scheme != "https" and not (
+            addresses and all(outbound.address_refusal(ip) is None and _allowed(ip) for ip in addresses)
+        ):
+            raise outbound.OutboundRefused("A chat webhook's address starts with https://.")
+    except outbound.OutboundRefused as exc:
+        raise InvalidInput(str(exc), fields={"url": [str(exc)]}) from None
+
+
+def _allowed(ip: Any) -> bool:
+    return any(ip in network for network in outbound.allowed_networks() if ip.version == network.version)
+
+
+def _ensure_may_manage_chat(actor: Any, *, user: Any = None, department: Any = None) -> None:
+    from accounts import permissions
+
+    if department is not None:
+        ensure(
+            permissions.can_manage_department(actor, department),
+            "Only the department's managers or IT set its chat channels.",
+        )
+    else:
+        ensure(user is not None and user.pk == actor.pk and actor.is_active, "You set only your own chat channels.")
+
+
+@transaction.atomic
+def chat_target_save(*, actor: Any, kind: str, url: str, user: Any = None, department: Any = None) -> ChatTarget:
+    """Set the Slack or Teams channel (one of each kind) of a person (``user``: only themselves) or of a
+    department (its managers, IT security). Changing the URL of an existing one keeps its deliveries' history.
+    The URL is checked by the outbound guard; the trail records its host, not the URL (which lets anyone post)."""
+    _ensure_may_manage_chat(actor, user=user, department=department)
+    check_chat_url(url)
+    owner = {"department": department} if department is not None else {"user": user}
+    target = ChatTarget.objects.select_for_update(of=("self",)).filter(kind=kind, **owner).first()
+    creating = target is None
+    if creating:
+        target = ChatTarget(kind=kind, url=url, created_by=actor, **owner)
+        changed = ["url"]
+    else:
+        changed = [f for f, v in (("url", url), ("is_active", True)) if getattr(target, f) != v]
+        target.url, target.is_active = url, True
+    target.save()
+    audit.record(
+        actor=actor,
+        action="chat_target.created" if creating else "chat_target.changed",
+        target=target,
+        data={
+            "kind": kind,
+            "host": target.host,
+            "department": department.pk if department is not None else None,
+            "changed": changed,
+        },
+    )
+    return target
+
+
+@transaction.atomic
+def chat_target_remove(*, actor: Any, target: ChatTarget) -> None:
+    """Remove a chat target; its deliveries still waiting are dropped with it."""
+    target = ChatTarget.objects.select_for_update(of=("self",)).select_related("user", "department").get(pk=target.pk)
+    _ensure_may_manage_chat(actor, user=target.user, department=target.department)
+    audit.record(
+        actor=actor,
+        action="chat_target.removed",
+        target=target,
+        data={"kind": target.kind, "host": target.host, "department": target.department_id},
+    )
+    target.delete()
 
 
 # --- The sweep ---------------------------------------------------------------------

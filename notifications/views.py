@@ -1,13 +1,20 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts import permissions
+from accounts.choices import Role
+from accounts.models import Department
 from notifications import services
-from notifications.forms import PreferenceForm
-from notifications.models import Notification
+from notifications.forms import ChatTargetForm, PreferenceForm
+from notifications.models import ChatTarget, Notification
 from notifications.selectors import notifications_for
+from socialgov.errors import DomainError
+from socialgov.pagekit import errors_to_form
 from socialgov.paging import keyset_page, pager_query
 
 PAGE_SIZE = 30
@@ -60,3 +67,65 @@ def preferences(request):
     else:
         messages.error(request, "Choose how you want to be e-mailed.")
     return redirect("accounts:profile")
+
+
+# --- Chat channels (Slack, Microsoft Teams) -----------------------------------------
+
+
+def _chat_page(request, *, department: Department | None):
+    """The chat targets of the person (``department`` None) or of a department, and the form that sets one:
+    a refused address comes back on the form as typed, with the reason."""
+    owner = {"department": department} if department is not None else {"user": request.user}
+    form = ChatTargetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = services.chat_target_save(actor=request.user, **form.cleaned_data, **owner)
+        except DomainError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, f"{target.get_kind_display()} is set: notifications go to {target.host}.")
+            return redirect(request.path)
+    managed = []
+    if department is None:  # the departments the person manages, linked (IT reaches any from its members page)
+        roles = permissions.department_roles(request.user)
+        managed = Department.objects.filter(pk__in=sorted(pk for pk, role in roles.items() if role == Role.MANAGER))
+    return render(
+        request,
+        "notifications/chat.html",
+        {
+            "department": department,
+            "targets": ChatTarget.objects.filter(**owner).order_by("kind"),
+            "form": form,
+            "managed": managed,
+        },
+    )
+
+
+@login_required
+def chat_targets(request):
+    return _chat_page(request, department=None)
+
+
+@login_required
+def department_chat_targets(request, pk):
+    department = Department.objects.filter(pk=pk).first()
+    if department is None:
+        raise Http404("No such department.")
+    if not permissions.can_manage_department(request.user, department):
+        raise PermissionDenied("Only the department's managers or IT set its chat channels.")
+    return _chat_page(request, department=department)
+
+
+@login_required
+@require_POST
+def chat_target_remove(request, pk):
+    target = ChatTarget.objects.select_related("department").filter(pk=pk).first()
+    if target is None or (target.user_id is not None and target.user_id != request.user.pk):
+        raise Http404("No such chat channel.")
+    if target.department_id and not permissions.can_manage_department(request.user, target.department):
+        raise PermissionDenied("Only the department's managers or IT set its chat channels.")
+    services.chat_target_remove(actor=request.user, target=target)
+    messages.success(request, f"{target.get_kind_display()} removed: nothing more is sent there.")
+    if target.department_id:
+        return redirect("notifications:department_chat", pk=target.department_id)
+    return redirect("notifications:chat")

@@ -41,6 +41,7 @@ AUDITOR_OWN_WRITES = {
     ("notifications:mark_all_read", "post"),
     ("notification-read-all", "post"),
     ("notifications:preferences", "post"),
+    ("notifications:chat", "post"),  # one's own Slack or Teams channel
     ("policies:content_check", "post"),
     ("content-check", "post"),
     ("policies:course_detail", "post"),  # attest one's own training

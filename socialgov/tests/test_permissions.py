@@ -135,6 +135,7 @@ def all_tables() -> list[Any]:
     from accounts.tests.routes import MEMBER_ROUTES
     from approvals.tests.permission_table import ROWS as APPROVALS
     from channels_registry.tests.test_permission_table import ROUTES as REGISTRY
+    from notifications.tests.routes import CHAT_ROUTES
     from policies.tests.routes import POLICY_ROUTES
     from records.tests.routes import RECORD_ROUTES
     from reports.tests.routes import REPORT_ROUTES
@@ -144,6 +145,7 @@ def all_tables() -> list[Any]:
     return [
         *ROUTES,
         *MEMBER_ROUTES,
+        *CHAT_ROUTES,
         *POLICY_ROUTES,
         *REGISTRY,
         *APPROVALS,

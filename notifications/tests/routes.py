@@ -1,0 +1,58 @@
+"""The chat channels' rows of the permission table (socialgov/tests/test_permissions.py reads them).
+
+The table's manager belongs to Marketing; "Legal" is a department none of them manages; the employee has a Slack
+channel of their own, Marketing a Teams channel."""
+
+from __future__ import annotations
+
+from socialgov.testing.permissions import Route, only, page
+
+MANAGERS = {"manager", "it_security", "superuser"}  # Marketing's manager, and IT in every department
+EVERYWHERE = {"it_security", "superuser"}
+HOOK = "https://93.184.215.14/services/T0/B0/x"  # a public address literal: no name to resolve
+
+
+def department_chat(o, department="department"):
+    return f"/notifications/chat/departments/{o[department].pk}/"
+
+
+CHAT_ROUTES: list[Route] = [
+    Route("notifications:chat", "get", lambda o: "/notifications/chat/", page()),
+    Route(
+        "notifications:chat",
+        "post",
+        lambda o: "/notifications/chat/",
+        page(ok=302),
+        data={"kind": "slack", "url": HOOK},
+    ),
+    Route("notifications:department_chat", "get", department_chat, only(MANAGERS)),
+    Route("notifications:department_chat", "get", lambda o: department_chat(o, "legal"), only(EVERYWHERE)),
+    Route("notifications:department_chat", "get", lambda o: "/notifications/chat/departments/999999/", page(ok=404)),
+    Route(
+        "notifications:department_chat",
+        "post",
+        department_chat,
+        only(MANAGERS, ok=302),
+        data={"kind": "teams", "url": HOOK},
+    ),
+    Route(
+        "notifications:department_chat",
+        "post",
+        lambda o: department_chat(o, "legal"),
+        only(EVERYWHERE, ok=302),
+        data={"kind": "slack", "url": HOOK},
+    ),
+    # the employee's own channel: theirs alone (404 to everyone else)
+    Route(
+        "notifications:chat_remove",
+        "post",
+        lambda o: f"/notifications/chat/{o['own_chat'].pk}/remove/",
+        page(ok=404, employee=302),
+    ),
+    Route(
+        "notifications:chat_remove",
+        "post",
+        lambda o: f"/notifications/chat/{o['department_chat'].pk}/remove/",
+        only(MANAGERS, ok=302),
+    ),
+]
