@@ -21,8 +21,29 @@ class EmailListField(forms.CharField):
         return [found[e] for e in emails]
 
 
+class PlatformSelect(forms.Select):
+    """A platform select whose platforms IT blocked are offered disabled, saying who decided and why.
+
+    ``blocked``: platform id -> the text shown after its name."""
+
+    def __init__(self, attrs=None, choices=(), blocked=None):
+        super().__init__(attrs, choices)
+        self.blocked = blocked or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        why = self.blocked.get(getattr(value, "value", value))
+        if why:
+            option["attrs"]["disabled"] = True
+            option["label"] = f"{label}: {why}"
+        return option
+
+
 class ChannelRegisterForm(forms.Form):
-    platform = forms.ModelChoiceField(queryset=Platform.objects.filter(is_active=True))
+    """What registering asks; none of it is a secret (the credentials field is where they are kept, a vault
+    reference, never the password), so a draft of it may be kept in the session."""
+
+    platform = forms.ModelChoiceField(queryset=Platform.objects.filter(is_active=True), widget=PlatformSelect)
     handle = forms.CharField(max_length=300, help_text="As the platform shows it, e.g. @acme.")
     url = forms.CharField(label="Address (URL)", max_length=500)
     display_name = forms.CharField(max_length=200)
@@ -44,9 +65,14 @@ class ChannelRegisterForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="Schedulers, analytics, bots …"
     )
 
-    def __init__(self, *args, departments=None, **kwargs):
+    def __init__(self, *args, departments=None, blocked=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments if departments is not None else Department.objects.none()
+        self.fields["platform"].widget.blocked = blocked or {}
+
+    def draft(self) -> dict[str, str]:
+        """What was typed, field by field, as it came (kept while the person fixes a blocker)."""
+        return {name: self.data[name] for name in self.fields if name in self.data}
 
 
 class ReasonForm(forms.Form):

@@ -37,10 +37,17 @@ from channels_registry.forms import (
     TriageForm,
 )
 from channels_registry.models import AccessGrant, Channel
-from policies.gates import decision_for, may_register_channel
+from policies.choices import DecisionOutcome
+from policies.gates import (
+    Blocker,
+    decision_for,
+    decisions_in_force,
+    may_register_channel,
+    registration_blockers_up_front,
+)
 from records import selectors as records_selectors
 from socialgov.errors import DomainError, Forbidden, GateClosed
-from socialgov.pagekit import errors_to_form, filtered_page, run_from_button
+from socialgov.pagekit import errors_to_form, filtered_page, run_from_button, safe_url, with_next
 
 # --- The registry -------------------------------------------------------------------------
 
@@ -69,17 +76,52 @@ def _register_departments(user):
     return Department.objects.filter(memberships__user=user)
 
 
+DRAFT_KEY = "channel_register_draft"
+
+
+def _blocked_platforms(department_ids) -> dict[int, str]:
+    """Platform id -> "blocked by IT: why (who, when)" for the platforms IT blocked in every one of
+    ``department_ids`` (decisions in force; one blocked for only some stays offered, and is refused on submit
+    for those)."""
+    if not department_ids:
+        return {}
+    decisions = decisions_in_force(department_ids=department_ids)
+    blocked = {}
+    for platform_id in {p for p, _ in decisions}:
+        found = [decisions.get((platform_id, d)) for d in sorted(department_ids)]
+        if all(x is not None and x.outcome == DecisionOutcome.BLOCKED for x in found):
+            decision = found[0]
+            blocked[platform_id] = (
+                f"blocked by IT: {decision.rationale.strip()} "
+                f"({decision.decided_by.get_full_name() or decision.decided_by.email}, "
+                f"{decision.effective_from:%Y-%m-%d})"
+            )
+    return blocked
+
+
 @login_required
 def channel_register(request):
+    """Register a channel. What the person lacks is listed before the form, each with a "Save and go fix"
+    button that keeps what was typed in the session and comes back with ``?resume=1``; platforms IT blocked
+    for their departments are offered disabled, with who decided and why."""
     if not permissions.can_register(request.user):
         raise PermissionDenied("Only members of a department register its channels.")
     departments = _register_departments(request.user)
-    initial = {k: request.GET[k] for k in ("url", "handle") if k in request.GET}
-    if "platform" in request.GET:
-        initial["platform"] = request.GET["platform"]
-    form = ChannelRegisterForm(request.POST or None, departments=departments, initial=initial)
+    department_ids = list(departments.values_list("pk", flat=True))
+    back = reverse("channels_registry:channel_register") + "?resume=1"
+    kwargs = {"departments": departments, "blocked": _blocked_platforms(department_ids)}
+    if request.method == "POST":
+        form = ChannelRegisterForm(request.POST, **kwargs)
+        if "fix" in request.POST:
+            request.session[DRAFT_KEY] = form.draft()
+            return redirect(safe_url(request, request.POST["fix"]) or back)
+    elif request.GET.get("resume") and DRAFT_KEY in request.session:
+        form = ChannelRegisterForm(initial=request.session[DRAFT_KEY], **kwargs)
+    else:
+        initial = {k: request.GET[k] for k in ("url", "handle", "platform") if k in request.GET}
+        form = ChannelRegisterForm(initial=initial, **kwargs)
     duplicate = None
-    reasons = []
+    reasons, intro = [], "You cannot register a channel yet. First:"
     if request.method == "POST" and form.is_valid():
         try:
             channel = services.channel_register(actor=request.user, **form.cleaned_data)
@@ -91,6 +133,7 @@ def channel_register(request):
             errors_to_form(form, exc)
             duplicate = getattr(exc, "existing", None)
         else:
+            request.session.pop(DRAFT_KEY, None)
             messages.success(
                 request,
                 f"{channel.display_name} is registered. " + channel.deciders.told("its approval"),
@@ -99,10 +142,14 @@ def channel_register(request):
             if gate.conditions:
                 messages.warning(request, f"IT allows {channel.platform.name} on conditions: {gate.conditions}")
             return redirect("channels_registry:channel_detail", pk=channel.pk)
+    if not reasons:
+        reasons, intro = registration_blockers_up_front(user=request.user), "Before you can register a channel:"
+    reasons = [{"message": r.message, "fix_url": r.fix_url} if isinstance(r, Blocker) else r for r in reasons]
+    fixes = [{"message": r["message"], "href": with_next(r["fix_url"], back) if r["fix_url"] else ""} for r in reasons]
     return render(
         request,
         "channels_registry/channel_register.html",
-        {"form": form, "duplicate": duplicate, "reasons": reasons},
+        {"form": form, "duplicate": duplicate, "reasons": fixes, "intro": intro},
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,14 +37,43 @@ def decision_for(*, platform: Platform, department: Department, on: date | None 
     then the latest."""
     on = on or timezone.localdate()
     candidates = (
-        PlatformDecision.objects.filter(platform=platform, effective_from__lte=on, ended_at__isnull=True)
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+        PlatformDecision.objects.filter(_in_force(on), platform=platform)
         .filter(Q(departments=department) | Q(departments__isnull=True))
         .annotate(named=Count("departments", filter=Q(departments=department)))
         .select_related("decided_by")
         .order_by("-named", "-effective_from", "-id")
     )
     return candidates.first()
+
+
+def _in_force(on: date) -> Q:
+    """Decisions in force on ``on``: begun, not ended, not past their expiry (``PlatformDecision.in_force``)."""
+    return Q(effective_from__lte=on, ended_at__isnull=True) & (Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+
+
+def decisions_in_force(*, department_ids, on: date | None = None) -> dict[tuple[int, int], PlatformDecision]:
+    """``decision_for`` for every platform and each of ``department_ids`` at once, in two queries:
+    ``{(platform_id, department_id): decision}`` (no key: no decision, allowed)."""
+    on = on or timezone.localdate()
+    department_ids = set(department_ids)
+    rows = list(
+        PlatformDecision.objects.filter(_in_force(on))
+        .filter(Q(departments__in=department_ids) | Q(departments__isnull=True))
+        .distinct()
+        .select_related("decided_by")
+        .prefetch_related(Prefetch("departments", queryset=Department.objects.only("pk")))
+        .order_by("-effective_from", "-id")
+    )
+    named: dict[tuple[int, int], PlatformDecision] = {}
+    everyone: dict[int, PlatformDecision] = {}
+    for decision in rows:  # latest first: the first one found for a key is the one in force
+        names = {d.pk for d in decision.departments.all()}
+        if not names:
+            everyone.setdefault(decision.platform_id, decision)
+        for department_id in names & department_ids:
+            named.setdefault((decision.platform_id, department_id), decision)
+    found = {(p, d): decision for p, decision in everyone.items() for d in department_ids}
+    return found | named
 
 
 def may_register_channel(*, department: Department, platform: Platform, on: date | None = None) -> GateResult:
@@ -121,6 +150,18 @@ def registration_blockers(*, user, department: Department, platform: Platform) -
     blockers += _platform_blockers(department=department, platform=platform, registering=True)
     blockers += _policy_blockers(user, "required_to_register")
     blockers += _training_blockers(user, "required_to_hold_credentials", [department.pk])
+    return blockers
+
+
+def registration_blockers_up_front(*, user) -> list[Blocker]:
+    """What ``user`` lacks to register any channel, whatever its platform: the policies required for
+    registering and the courses required for holding credentials in their own departments (shown before the
+    form; ``registration_blockers`` still decides on submit, with the platform and the department chosen)."""
+    blockers = _person_blockers(user)
+    if blockers:
+        return blockers
+    blockers += _policy_blockers(user, "required_to_register")
+    blockers += _training_blockers(user, "required_to_hold_credentials", selectors.person_facts(user).department_ids)
     return blockers
 
 

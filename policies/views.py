@@ -29,7 +29,7 @@ from policies.permissions import (
     can_read_rules,
 )
 from socialgov.errors import DomainError
-from socialgov.pagekit import errors_to_form, filtered_rows, paged
+from socialgov.pagekit import errors_to_form, filtered_rows, paged, safe_next, with_next
 
 PAGE_SIZE = 50
 
@@ -193,6 +193,7 @@ def policy_detail(request, slug):
         request,
         "policies/policy_detail.html",
         {
+            **_back(request),
             "policy": policy,
             "version": version,
             "ack": ack,
@@ -216,7 +217,14 @@ def policy_acknowledge(request, slug):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"You acknowledged “{policy.title}” (version {policy.current_version.number}).")
-    return redirect("policies:policy_detail", slug=slug)
+    return redirect(with_next(reverse("policies:policy_detail", args=[slug]), safe_next(request)))
+
+
+def _back(request) -> dict:
+    """Where the page was opened from (a safe ``next``) and the words of the link back there."""
+    target = safe_next(request)
+    registering = target.startswith(reverse("channels_registry:channel_register"))
+    return {"next": target, "back_label": "Back to your registration" if registering else "Back to where you were"}
 
 
 def _managed_departments(user) -> set[int]:
@@ -300,7 +308,7 @@ def course_detail(request, slug):
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, f"Completion of “{course.title}” recorded.")
-                return redirect("policies:course_detail", slug=slug)
+                return redirect(with_next(reverse("policies:course_detail", args=[slug]), safe_next(request)))
         if recording:
             record_form = form
         else:
@@ -310,6 +318,7 @@ def course_detail(request, slug):
         request,
         "policies/course_detail.html",
         {
+            **_back(request),
             "course": course,
             "mine": mine,
             "attest_form": attest_form,

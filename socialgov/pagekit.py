@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from socialgov.errors import DomainError, Forbidden, NotFound
 from socialgov.paging import CappedPaginator, keyset_page, pager_query
@@ -79,3 +80,25 @@ def errors_to_form(form, exc: DomainError) -> None:
             placed = True
     if not placed:
         form.add_error(None, exc.message)
+
+
+def safe_url(request, target: str) -> str:
+    """``target`` when it is a path into this site (never another host, never a scheme); else ""."""
+    target = target or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+def safe_next(request) -> str:
+    """The ``next`` a page was given (form or query), when it leads back into this site; else ""."""
+    return safe_url(request, request.POST.get("next") or request.GET.get("next") or "")
+
+
+def with_next(url: str, target: str) -> str:
+    """``url`` carrying ``next=target`` (unchanged when there is no target)."""
+    if not target:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{urlencode({'next': target})}"
