@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from accounts.models import Department, User
@@ -31,6 +32,18 @@ def platforms(*, active_only: bool = False) -> QuerySet[Platform]:
 
 def decisions() -> QuerySet[PlatformDecision]:
     return PlatformDecision.objects.select_related("platform", "decided_by", "ended_by").prefetch_related("departments")
+
+
+def decisions_due(*, by: date, today: date) -> QuerySet[PlatformDecision]:
+    """The decisions due again by ``by``, as the IT decision register dates them (``socialgov.decisions``): in
+    force on ``today`` (``PlatformDecision.in_force``: not ended, not past their expiry), due at their review date
+    or at their expiry when that comes first, annotated ``due``."""
+    due = Coalesce(Least("review_by", "expires_on"), "review_by", "expires_on")  # LEAST is NULL on SQLite if one is
+    return (
+        PlatformDecision.objects.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today), ended_at__isnull=True)
+        .annotate(due=due)
+        .filter(due__lte=by)
+    )
 
 
 def content_rules() -> QuerySet[ContentRule]:

@@ -58,6 +58,7 @@ from channels_registry.models import (
     SecurityReview,
 )
 from channels_registry.permissions import managed_department_ids
+from policies import selectors as policy_selectors
 from policies.models import PlatformDecision
 from socialgov import decisions
 
@@ -226,10 +227,10 @@ def it_security_desk_parts(*, today) -> list[QuerySet]:
     return [
         *(_count(qs(), kind) for kind, qs in DESK_COUNTS.items()),
         _part(
-            PlatformDecision.objects.filter(review_by__lte=limit),
+            policy_selectors.decisions_due(by=limit, today=today),
             decisions.Kind.PLATFORM,
             ref=F("pk"),
-            day=F("review_by"),
+            day=F("due"),
             day2=F("effective_from"),
             t1=F("platform__name"),
             t2=Subquery(departments),

@@ -113,3 +113,23 @@ def test_the_auditor_card_shows_the_ten_newest_decisions_and_recent_anomalies(
     assert len(anomalies) == 10 and {a["action"] for a in anomalies} == {"lockdown.started"}
     assert [a["created_at"] for a in anomalies] == sorted((a["created_at"] for a in anomalies), reverse=True)
     assert anomalies[0]["actor_label"] == manager.email  # the label the trail recorded
+
+
+def test_the_it_desk_card_leaves_out_ended_and_expired_decisions_and_dues_one_at_its_expiry(it_security, department):
+    # given a decision ended, one expired, one expiring before its review, and one due at its review
+    today = timezone.localdate()
+    PlatformDecisionFactory(platform=platform("x"), review_by=today + timedelta(days=3), ended_at=timezone.now())
+    PlatformDecisionFactory(
+        platform=platform("linkedin"), review_by=today + timedelta(days=3), expires_on=today - timedelta(days=1)
+    )
+    PlatformDecisionFactory(
+        platform=platform("blog"), review_by=today + timedelta(days=60), expires_on=today + timedelta(days=5)
+    )
+    PlatformDecisionFactory(platform=platform("forum"), review_by=today + timedelta(days=7))
+
+    desk = cards_for(it_security)["it_desk"]
+
+    # then the card lists what the register says is due, and only that
+    due = decisions.decisions(due_within_days=decisions.EXPIRY_WARNING_DAYS)
+    assert [(d.id, d.review_by) for d in desk["expiring_decisions"]] == [(d.id, d.review_by) for d in due]
+    assert [d.review_by for d in due] == [today + timedelta(days=5), today + timedelta(days=7)]
