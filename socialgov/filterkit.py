@@ -28,6 +28,8 @@ from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, Q, QuerySet
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 LIMIT = 10  # suggestions per answer
 MAX_QUERY = 100  # characters of a search read
@@ -124,12 +126,16 @@ class PickerWidget(forms.TextInput):
         self.kind = kind
         self.chosen: Model | None = None
 
+    def chosen_label(self) -> str | None:
+        """The resolved object's name (None when nothing was resolved)."""
+        return kind_named(self.kind).label(self.chosen) if self.chosen is not None else None
+
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         kind = kind_named(self.kind)
         widget = context["widget"]
         if self.chosen is not None:  # what it was given (an id or a name), resolved: show the name
-            widget["value"] = kind.label(self.chosen)
+            widget["value"] = self.chosen_label()
         widget.update(picked_id=self.chosen.pk if self.chosen is not None else "", url=kind.url(), noun=kind.noun)
         widget["attrs"].setdefault("autocomplete", "off")
         return context
@@ -171,6 +177,7 @@ class PickerField(forms.ModelChoiceField):
         return str(initial or "") != str(data or "")
 
 
+@extend_schema_field(OpenApiTypes.STR)  # a name or an id
 class PickerFilter(django_filters.filters.QuerySetRequestMixin, django_filters.Filter):
     """A FilterSet filter picked by name: its rows are the kind's scope for the request's person."""
 
@@ -196,8 +203,8 @@ def filter_summary(form) -> list[tuple[str, str]]:
         value = cleaned.get(name)
         if value in (None, "", [], ()) or name in form.errors:
             continue
-        if isinstance(f, PickerField):
-            text = kind_named(f.kind).label(value)
+        if isinstance(f.widget, PickerWidget) and f.widget.chosen is not None:
+            text = f.widget.chosen_label()
         elif isinstance(f, forms.NullBooleanField) or isinstance(value, bool):
             text = "Yes" if value else "No"
         elif hasattr(f, "choices") and not isinstance(value, Model):

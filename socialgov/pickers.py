@@ -27,6 +27,9 @@ def _person_label(person) -> str:
     return f"{person.full_name} <{person.email}>" if person.full_name else person.email
 
 
+KINDS_REGISTERED = ("channel", "person", "post", "lockdown", "department", "platform", "policy", "course")
+
+
 def register_kinds() -> None:
     from accounts import selectors as accounts
     from accounts.models import Department
@@ -116,6 +119,8 @@ def register_kinds() -> None:
             label=lambda course: course.title,
         )
     )
+
+    assert tuple(KINDS) == KINDS_REGISTERED, "name each kind in KINDS_REGISTERED (the permission table reads it)"
 
 
 @require_safe
