@@ -8,7 +8,7 @@ from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 
 from audit.models import AuditEvent
-from socialgov.filterkit import KINDS, PickerFilter, PickerWidget, kind_of_model
+from socialgov.filterkit import KINDS, MAX_ID, PickerFilter, PickerWidget, kind_of_model
 
 CHANNEL = "channels_registry.channel"
 # What belongs to a channel and is the target of events of its own (model label, its foreign key to the channel):
@@ -120,7 +120,8 @@ class AuditEventForm(forms.Form):
         if kind is not None:
             rows = kind.scope(getattr(self.request, "user", None))
             if text.isdigit():  # an id (links, the API): kept as given, even for a record since deleted
-                widget.chosen, widget.chosen_kind = rows.filter(pk=int(text)).first(), kind
+                if int(text) <= MAX_ID:
+                    widget.chosen, widget.chosen_kind = rows.filter(pk=int(text)).first(), kind
                 return data
             try:
                 chosen = kind.resolve(rows, text)

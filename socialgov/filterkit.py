@@ -18,7 +18,7 @@ This module is kit: it imports no app (apps register their kinds into it).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -33,6 +33,7 @@ from drf_spectacular.utils import extend_schema_field
 
 LIMIT = 10  # suggestions per answer
 MAX_QUERY = 100  # characters of a search read
+MAX_ID = 2**63 - 1  # digits beyond a database's integer are a name, never an id (no overflow)
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,6 @@ class Kind:
     label: Callable[[Any], str] = str  # the name shown for one row
     model: str = ""  # the model's label (``app.model``), for the audit trail's targets
     plural: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def nouns(self) -> str:
@@ -70,7 +70,7 @@ class Kind:
         """The one row of ``rows`` that ``text`` names: its id, else an exact name (any case), else the only name
         containing it; ``forms.ValidationError`` (saying what to do) when none or several do."""
         text = text.strip()
-        if text.isdigit():
+        if text.isdigit() and int(text) <= MAX_ID:
             found = rows.filter(pk=int(text)).first()
             if found is not None:
                 return found

@@ -219,3 +219,28 @@ def test_the_trail_s_channel_filter_shows_the_channel_s_name(client, auditor, em
     assert 'value="Marketing on X (Twitter)"' in page
     page = client.get("/audit/", {"channel": "marketing"}).content.decode()
     assert "<strong>Marketing on X (Twitter)</strong>" in page
+
+
+def test_a_huge_number_is_a_name_not_an_overflow(client, employee):
+    client.force_login(employee)
+    response = client.get("/posts/", {"channel": "9" * 30})
+    assert response.status_code == 200 and "No channel you may see is called" in response.content.decode()
+
+
+def test_a_name_holding_markup_is_shown_escaped_in_the_picker(client, employee, department):
+    channel = channel_for(employee, department=department, display_name='<img src=x onerror="alert(1)">')
+    client.force_login(employee)
+    page = client.get("/posts/", {"channel": str(channel.pk)}).content.decode()
+    assert "<img src=x" not in page
+    assert 'value="&lt;img src=x onerror=&quot;alert(1)&quot;&gt; on X (Twitter)"' in page
+
+
+def test_the_api_takes_a_channel_by_name_and_says_why_not(client, employee, department):
+    channel = channel_for(employee, department=department, display_name="Marketing")
+    draft(employee, channel, body="Named")
+    client.force_login(employee)
+    found = client.get("/api/v1/posts/", {"channel": "marketing"})
+    assert found.status_code == 200 and [p["body"] for p in found.json()["results"]] == ["Named"]
+    refused = client.get("/api/v1/posts/", {"channel": "nowhere"})
+    assert refused.status_code == 400
+    assert refused.json()["fields"]["channel"] == ["No channel you may see is called “nowhere”."]
