@@ -79,6 +79,8 @@
       if (!options.length) {
         const li = document.createElement("li");
         li.className = "picker-empty";
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-disabled", "true");
         li.textContent = `No ${box.dataset.pickerNoun || "match"} matches.`;
         list.append(li);
       }
