@@ -57,12 +57,12 @@ class Kind:
         return reverse("search", args=[self.slug])
 
     def matching(self, user: Any, text: str) -> QuerySet:
-        text = text.strip()[:MAX_QUERY]
+        text = text.replace("\x00", "").strip()[:MAX_QUERY]  # no NUL: PostgreSQL refuses it in a query
         return self.scope(user).filter(reduce(or_, (Q(**{f"{f}__icontains": text}) for f in self.fields)))
 
     def suggestions(self, user: Any, text: str) -> list[dict[str, Any]]:
         """At most ``LIMIT`` rows whose name contains ``text``: ``{"id", "label"}`` each (one query)."""
-        if not text.strip():
+        if not text.replace("\x00", "").strip():
             return []
         return [{"id": row.pk, "label": self.label(row)} for row in self.matching(user, text)[:LIMIT]]
 
@@ -164,6 +164,8 @@ class PickerField(forms.ModelChoiceField):
     def to_python(self, value):
         if value in self.empty_values or not str(value).strip():
             return None
+        if "\x00" in str(value):
+            raise forms.ValidationError("Null characters are not allowed.", code="null_characters_not_allowed")
         kind = kind_named(self.kind)
         rows = self.queryset if self.queryset is not None else kind.scope(None)
         chosen = kind.resolve(rows, str(value))

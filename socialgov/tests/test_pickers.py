@@ -244,3 +244,10 @@ def test_the_api_takes_a_channel_by_name_and_says_why_not(client, employee, depa
     refused = client.get("/api/v1/posts/", {"channel": "nowhere"})
     assert refused.status_code == 400
     assert refused.json()["fields"]["channel"] == ["No channel you may see is called “nowhere”."]
+
+
+def test_a_nul_character_is_refused_never_sent_to_the_database(client, employee):
+    client.force_login(employee)
+    assert results(client.get("/search/channel/", {"q": "a\x00b"})) == []
+    response = client.get("/posts/", {"channel": "a\x00b"})
+    assert response.status_code == 200 and "Null characters are not allowed." in response.content.decode()
