@@ -251,3 +251,11 @@ def test_a_nul_character_is_refused_never_sent_to_the_database(client, employee)
     assert results(client.get("/search/channel/", {"q": "a\x00b"})) == []
     response = client.get("/posts/", {"channel": "a\x00b"})
     assert response.status_code == 200 and "Null characters are not allowed." in response.content.decode()
+
+
+def test_the_trail_names_each_row_s_target_type(client, auditor, employee, department):
+    channel = channel_for(employee, department=department, display_name="Marketing")
+    audit.record(actor=employee, action="test.one", target=channel)
+    client.force_login(auditor)
+    page = client.get("/audit/", {"action": "test."}).content.decode()
+    assert f"(Channel {channel.pk})" in page and "channels_registry.channel" not in page.split("<table", 1)[1]
