@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import Department
+from socialgov.filterkit import PickerField
 
 DEFAULT_DAYS = 182
 MAX_DAYS = 366 * 5
@@ -48,4 +49,8 @@ class CalendarFilterForm(forms.Form):
     department = forms.ModelChoiceField(
         queryset=Department.objects.order_by("name"), to_field_name="slug", required=False, empty_label="Any department"
     )
-    channel = forms.IntegerField(required=False, min_value=1, label="Channel number")
+    channel = PickerField("channel", required=False, label="Channel")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].for_user(user)
