@@ -20,13 +20,22 @@ from socialgov.testing.permissions import Route
 
 PHONE = {"width": 390, "height": 844}
 
-# The widest element (the one reaching furthest right, the outermost of equals) with a CSS-like path.
+# The widest element: the one reaching furthest right (the outermost of equals) that no scrolling box of its
+# own clips, with a CSS-like path.
 WIDEST = """() => {
   const vw = window.innerWidth;
+  const clipped = (el) => {  // by a scrolling ancestor (one that is positioned, for an absolute element)
+    const absolute = ["absolute", "fixed"].includes(getComputedStyle(el).position);
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      const style = getComputedStyle(up);
+      if (style.overflowX !== "visible" && (!absolute || style.position !== "static")) return true;
+    }
+    return false;
+  };
   let best = null, right = vw;
   for (const el of document.body.querySelectorAll("*")) {
     const r = el.getBoundingClientRect();
-    if (r.width && r.right > right + 0.5) { best = el; right = r.right; }
+    if (r.width && r.right > right + 0.5 && !clipped(el)) { best = el; right = r.right; }
   }
   if (!best) return null;
   const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
