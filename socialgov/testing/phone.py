@@ -75,7 +75,7 @@ def assert_pages_fit_a_phone(routes: list[Route], objects: Any, *, request: pyte
     try:
         for route, role in rows:
             if role not in contexts:
-                contexts[role] = _signed_in_context(browser, base, request, role)
+                contexts[role] = signed_in_context(browser, base, request, role)
             tab = contexts[role].pages[0]
             url = route.url(objects)
             try:
@@ -98,12 +98,13 @@ def assert_pages_fit_a_phone(routes: list[Route], objects: Any, *, request: pyte
     return opened
 
 
-def _signed_in_context(browser, base: str, request: pytest.FixtureRequest, role: str):
+def signed_in_context(browser, base: str, request: pytest.FixtureRequest, role: str, viewport=PHONE):
+    """A browser context (with one tab) signed in as ``role`` (a fixture name): force_login's session cookie."""
     from django.test import Client
 
     client = Client()
     client.force_login(request.getfixturevalue(role))
-    context = browser.new_context(viewport=PHONE)
+    context = browser.new_context(viewport=viewport)
     context.add_cookies(
         [
             {
