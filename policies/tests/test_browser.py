@@ -51,7 +51,7 @@ def test_it_security_blocks_a_platform_and_registration_refuses_it(browser, demo
     tab.click("main button:has-text('Record the decision')")
     tab.wait_for_url("**/policies/platforms/?platform=chirp")
     assert "Recorded" in tab.locator(".messages").inner_text()
-    decisions = tab.locator("#dec-h + form + table").inner_text()
+    decisions = tab.locator("#dec-h ~ table").inner_text()
     assert "Chirp" in decisions and "Blocked" in decisions
     decision = PlatformDecision.objects.get(platform=chirp)
     assert (decision.outcome, [d.slug for d in decision.departments.all()]) == ("blocked", ["marketing"])

@@ -4,13 +4,13 @@
   const rows = [...document.querySelectorAll("tr[data-queue-row]")];
   if (!rows.length) return;
   let current = 0;
-  const select = (i) => {
+  const select = (i, scroll = true) => {
     rows[current].classList.remove("is-current");
     current = Math.max(0, Math.min(rows.length - 1, i));
     rows[current].classList.add("is-current");
-    rows[current].scrollIntoView({ block: "nearest" });
+    if (scroll) rows[current].scrollIntoView({ block: "nearest" });
   };
-  select(0);
+  select(0, false); // marked, not scrolled to: on a phone the first post is below the fold, the page stays at its top
   document.addEventListener("keydown", (event) => {
     const tag = (event.target.tagName || "").toLowerCase();
     if (tag === "textarea" || tag === "input" || tag === "select" || event.ctrlKey || event.metaKey || event.altKey) return;
