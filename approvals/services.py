@@ -392,6 +392,18 @@ def _with_delegates(people: list[User], now: datetime) -> list[User]:
     return people + [d for d in delegates if d.pk not in ids]
 
 
+def _still_asked(stage: StageReview, now: datetime) -> set[int]:
+    """Who is still asked to decide an open stage: its eligible reviewers whose part is not done (by them or by a
+    delegate on their behalf), and those reviewers' delegates, except anyone who has decided it already."""
+    decided: set[int] = set()
+    covered: set[int] = set()
+    for reviewer, principal in stage.decisions.values_list("reviewer_id", "on_behalf_of_id"):
+        decided.add(reviewer)
+        covered.update(p for p in (reviewer, principal) if p is not None)
+    waiting = [u for u in eligible_users(stage) if u.pk not in covered]
+    return {u.pk for u in _with_delegates(waiting, now)} - decided
+
+
 def stage_decision(stage: StageReview) -> duties.Decision:
     """What deciding ``stage`` is, for separation of duties: its post's author is a party, and (when the route asks
     for distinct reviewers) so is everyone who decided another stage of the same revision, in their own name or
@@ -577,7 +589,8 @@ def stage_decide(*, actor: User, stage_review: StageReview, outcome: str, commen
         stage.approvals += 1
         if stage.approvals < stage.required:
             stage.save(update_fields=["approvals"])
-            notifications_done(key=review_key(post), recipients=[actor.pk, principal])  # their part is done
+            # their part is done, and so is that of their delegates who decide for nobody still to decide
+            notifications_done(key=review_key(post), keep=_still_asked(stage, now))
             _tell_author_of_approval(
                 post,
                 decision,
@@ -1405,8 +1418,8 @@ def _remind_one(pk: int, now: datetime) -> int:
             return 0
         stage.reminded_at = now
         stage.save(update_fields=["reminded_at"])
-        decided = set(stage.decisions.values_list("reviewer_id", flat=True))
-        people = [p for p in _with_delegates(eligible_users(stage), now) if p.pk not in decided]
+        asked = _still_asked(stage, now)  # not who decided, nor the delegates of those whose part is done
+        people = list(User.objects.filter(pk__in=sorted(asked)).order_by("pk"))
         post = stage.post
         notify(
             event="post.review_reminder",

@@ -96,6 +96,16 @@ def request_key(request: AccessRequest | int) -> str:
     return f"access_request:{getattr(request, 'pk', request)}:decide"
 
 
+def grant_review_key(grant: AccessGrant | int) -> str:
+    """What IT's reminder that a grant is due for review asks: done when it is recertified or revoked."""
+    return f"access_grant:{getattr(grant, 'pk', grant)}:review"
+
+
+def security_review_key(channel: Channel | int) -> str:
+    """What IT's reminder that a channel's security review is due asks: done by the channel's next review."""
+    return f"channel:{getattr(channel, 'pk', channel)}:security_review"
+
+
 RECERTIFY_KEY = "access.recertify"  # the recertification notes; payload["grants"]: the grants they ask about
 
 
@@ -547,6 +557,7 @@ def security_review_decide(
         data={"review": review.pk, "outcome": review.outcome, "checklist": clean, "note": note},
     )
     notifications_done(key=decide_key(channel))  # IT's requests to review it
+    notifications_done(key=security_review_key(channel))  # and the reminder that its last review is due again
     notify(
         event="channel.activated" if passed else "channel.rejected",
         recipients=[channel.registered_by, *_owners_including_ended(channel)],
@@ -1490,6 +1501,7 @@ def grant_revoke(*, actor: User | None, grant: AccessGrant, reason: str) -> Acce
         subject=grant.user_id,
     )
     _flag_orphans(actor, [grant.channel_id])
+    notifications_done(key=grant_review_key(grant))  # IT's reminder that it is due for review
     if recertifying:
         _recertifications_done()
     notify(
@@ -1645,6 +1657,7 @@ def recertification_decide(
             subject=grant.user_id,
         )
         _recertifications_done()
+        notifications_done(key=grant_review_key(grant))  # IT's reminder that it is due for review
         notify(
             event="access.recertified",
             recipients=[grant.user],

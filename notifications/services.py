@@ -219,11 +219,13 @@ def notifications_done(
     *,
     key: str,
     recipients: Iterable[Any] | None = None,
+    keep: Iterable[Any] = (),
     items: str = "",
     still_open: Callable[[set[Any]], Iterable[Any]] | None = None,
 ) -> int:
     """The action ``key`` names is done: mark read the unread notifications that asked for it, of ``recipients``
-    (users or ids) or of everyone. Called in the transaction of the service that did it.
+    (users or ids) or of everyone but ``keep`` (users or ids still asked: the reviewers of an "all" stage who have
+    not decided, and their delegates). Called in the transaction of the service that did it.
 
     A notification asking for several things (their ids in ``payload[items]``: a weekly reminder of three
     policies) is done only when ``still_open``, given every id those notifications ask for, returns none of its
@@ -232,6 +234,8 @@ def notifications_done(
     asked = Notification.objects.filter(action_key=key, read_at__isnull=True)
     if recipients is not None:
         asked = asked.filter(recipient_id__in=sorted({getattr(r, "pk", r) for r in recipients}))
+    if keep := sorted({getattr(r, "pk", r) for r in keep}):
+        asked = asked.exclude(recipient_id__in=keep)
     if items and still_open is not None:
         rows = [
             (pk, who, set((payload or {}).get(items) or []))

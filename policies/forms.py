@@ -1,8 +1,10 @@
+import re
+
 from django import forms
 
 from accounts.models import Department, User
-from policies.choices import DecisionOutcome
-from policies.models import Platform
+from policies.choices import Audience, DecisionOutcome
+from policies.models import ContentRule, Platform, Policy, TrainingCourse
 
 
 class AttestForm(forms.Form):
@@ -74,3 +76,121 @@ class PlatformDecisionForm(forms.Form):
 
 class DecisionEndForm(forms.Form):
     reason = forms.CharField(max_length=300, label="Why it ends", widget=forms.TextInput(attrs={"size": 60}))
+
+
+# --- What communications and IT security write -------------------------------------------------------------------
+
+
+class PolicyForm(forms.ModelForm):
+    """A policy's title, address and what it is required for; its text is written as versions."""
+
+    class Meta:
+        model = Policy
+        fields = ["title", "slug", "summary", "required_to_author", "required_to_review", "required_to_register"]
+        help_texts = {"slug": "Its address: /policies/<this>/. Letters, digits and hyphens."}
+
+
+class PolicyVersionForm(forms.Form):
+    """A new draft version of a policy (it binds no one until it is published)."""
+
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 14}), max_length=100_000, strip=False, help_text="Markdown."
+    )
+    change_note = forms.CharField(
+        required=False, max_length=300, label="What changed", help_text="Shown to everyone asked to acknowledge it."
+    )
+    audience_everyone = forms.BooleanField(required=False, initial=True, label="Everyone must acknowledge it")
+    audience_departments = forms.ModelMultipleChoiceField(
+        queryset=Department.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Or these departments",
+    )
+    audience_roles = forms.MultipleChoiceField(
+        choices=Audience.choices, required=False, widget=forms.CheckboxSelectMultiple, label="And these roles"
+    )
+    acknowledge_by = _date("Acknowledge by", "Empty: no date; the weekly reminder still asks.")
+
+
+def _emails(value: str) -> list[str]:
+    return sorted({e.strip().lower() for e in re.split(r"[\s,;]+", value or "") if e.strip()})
+
+
+class TrainingCourseForm(forms.ModelForm):
+    """A course: what it is, how long a completion lasts, what it is required for and who trains it."""
+
+    url = forms.URLField(required=False, assume_scheme="https", help_text="Where the course material is.")
+    trainers = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="E-mail addresses, comma-separated: they record others' completions.",
+    )
+
+    class Meta:
+        model = TrainingCourse
+        fields = [
+            "title",
+            "slug",
+            "description",
+            "url",
+            "validity_days",
+            "required_to_author",
+            "required_to_review",
+            "required_to_hold_credentials",
+            "departments",
+            "is_active",
+        ]
+        widgets = {"departments": forms.CheckboxSelectMultiple, "description": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"departments": "None ticked: required everywhere."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["departments"].queryset = Department.objects.order_by("name")
+        if self.instance.pk and not self.is_bound:
+            self.initial["trainers"] = ", ".join(u.email for u in self.instance.trainers.order_by("email"))
+
+    def clean_trainers(self):
+        emails = _emails(self.cleaned_data.get("trainers", ""))
+        found = list(User.objects.filter(email__in=emails, is_active=True))
+        if unknown := sorted(set(emails) - {u.email.lower() for u in found}):
+            raise forms.ValidationError(f"No active person with the address {', '.join(unknown)}.")
+        return found
+
+
+class ContentRuleForm(forms.ModelForm):
+    """A content rule (the model checks what each kind and severity needs, and that a pattern is safe)."""
+
+    class Meta:
+        model = ContentRule
+        fields = [
+            "name",
+            "kind",
+            "severity",
+            "message",
+            "terms",
+            "pattern",
+            "link_mode",
+            "max_length",
+            "departments",
+            "platforms",
+            "route_label",
+            "route_group",
+            "route_department",
+            "route_role",
+            "is_active",
+        ]
+        widgets = {
+            "departments": forms.CheckboxSelectMultiple,
+            "platforms": forms.CheckboxSelectMultiple,
+            "terms": forms.Textarea(attrs={"rows": 4}),
+            "message": forms.TextInput(attrs={"size": 60}),
+        }
+        help_texts = {"departments": "None ticked: every department.", "platforms": "None ticked: every platform."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["departments"].queryset = Department.objects.order_by("name")
+        self.fields["platforms"].queryset = Platform.objects.filter(is_active=True).order_by("name")
+        self.fields["route_department"].queryset = Department.objects.order_by("name")

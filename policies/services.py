@@ -44,6 +44,22 @@ from socialgov import objects
 from socialgov.errors import Conflict, InvalidInput, ensure, ensure_state
 
 MAX_TEXT = 5000
+# Addresses under /policies/ (and /policies/training/) that are pages: no policy or course may take one as its slug.
+RESERVED_POLICY_SLUGS = frozenset({"new", "mine", "rules", "training", "platforms"})
+RESERVED_COURSE_SLUGS = frozenset({"new"})
+
+
+def _full_clean(obj: Any, what: str, reserved: frozenset[str] = frozenset()) -> None:
+    """The model's validation, and no slug that is a page's address, as field errors."""
+    errors: dict[str, list[str]] = {}
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        errors = dict(exc.message_dict)
+    if getattr(obj, "slug", None) in reserved:
+        errors.setdefault("slug", []).append(f"“{obj.slug}” is the address of another page: choose another.")
+    if errors:
+        raise InvalidInput(f"The {what} is not valid.", fields=errors)
 
 
 @transaction.atomic
@@ -194,6 +210,11 @@ def platform_decision_record(
     return decision
 
 
+def decision_review_key(decision: PlatformDecision | int) -> str:
+    """What IT's reminder that a decision is due for review asks: done when it is changed or ended."""
+    return f"platform_decision:{getattr(decision, 'pk', decision)}:review"
+
+
 def _lock_decision(decision: PlatformDecision) -> PlatformDecision:
     return (
         PlatformDecision.objects.select_for_update(of=("self",))
@@ -271,6 +292,7 @@ def platform_decision_change(
         target=decision.platform,
         data={"decision": decision.pk, "changes": changes},
     )
+    notifications_done(key=decision_review_key(decision))  # reviewed: the reminders that it is due are done
     scope = _scope(departments)
     _tell_it(
         actor=actor,
@@ -312,6 +334,7 @@ def platform_decision_end(*, actor: Any, decision: PlatformDecision, reason: str
         target=decision.platform,
         data={"decision": decision.pk, "outcome": decision.outcome, "departments": scope, "reason": reason},
     )
+    notifications_done(key=decision_review_key(decision))
     _tell_it(
         actor=actor,
         event="platform.decision_ended",
@@ -389,10 +412,7 @@ def policy_create(
         required_to_review=required_to_review,
         required_to_register=required_to_register,
     )
-    try:
-        policy.full_clean()
-    except ValidationError as exc:
-        raise InvalidInput("The policy is not valid.", fields=exc.message_dict) from exc
+    _full_clean(policy, "policy", RESERVED_POLICY_SLUGS)
     policy.save()
     audit.record(actor=actor, action="policy.created", target=policy, data={"slug": policy.slug})
     return policy
@@ -593,10 +613,7 @@ def policy_save(*, actor: Any, policy: Policy, changed: list[str] | None = None)
             required_to_review=policy.required_to_review,
             required_to_register=policy.required_to_register,
         )
-    try:
-        policy.full_clean()
-    except ValidationError as exc:
-        raise InvalidInput("The policy is not valid.", fields=exc.message_dict) from exc
+    _full_clean(policy, "policy", RESERVED_POLICY_SLUGS)
     policy.save()
     audit.record(actor=actor, action="policy.changed", target=policy, data={"changed": sorted(changed or [])})
     objects.bump_org()  # what it requires of everyone
@@ -615,10 +632,7 @@ def course_save(
     ensure(can_manage_policies(actor), "Only communications and IT security manage training courses.")
     ensure_mfa(actor)
     creating = course.pk is None
-    try:
-        course.full_clean()
-    except ValidationError as exc:
-        raise InvalidInput("The course is not valid.", fields=exc.message_dict) from exc
+    _full_clean(course, "course", RESERVED_COURSE_SLUGS)
     course.save()
     if departments is not None:
         course.departments.set(departments)

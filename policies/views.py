@@ -16,11 +16,15 @@ from policies.filters import ContentRuleFilter, PlatformDecisionFilter, PolicyFi
 from policies.forms import (
     AttestForm,
     ContentCheckForm,
+    ContentRuleForm,
     DecisionEndForm,
     PlatformDecisionForm,
+    PolicyForm,
+    PolicyVersionForm,
     RecordCompletionForm,
+    TrainingCourseForm,
 )
-from policies.models import Acknowledgement
+from policies.models import Acknowledgement, ContentRule, TrainingCourse
 from policies.permissions import (
     can_decide_platforms,
     can_manage_policies,
@@ -326,6 +330,7 @@ def course_detail(request, slug):
             "may_record": course.trainers.filter(pk=request.user.pk).exists()
             or bool(_managed_departments(request.user))
             or can_manage_policies(request.user),
+            "can_manage": can_manage_policies(request.user),
         },
     )
 
@@ -368,3 +373,155 @@ def content_check(request):
             "blocked": bool(findings) and any(f.severity == Severity.BLOCK for f in findings),
         },
     )
+
+
+# --- Writing policies, courses and rules (communications and IT security) ------------------------------------
+
+
+def _may_manage(request, may=can_manage_policies) -> None:
+    if not may(request.user):
+        raise PermissionDenied("Only communications and IT security write these.")
+
+
+@login_required
+def policy_new(request):
+    """A new policy (its text comes as a first version, drafted next)."""
+    _may_manage(request)
+    form = PolicyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        policy = _decided(form, lambda: services.policy_create(actor=request.user, **data))
+        if policy is not None:
+            messages.success(request, f"Created “{policy.title}”. Now write its first version.")
+            return redirect("policies:policy_version_new", slug=policy.slug)
+    return render(request, "policies/policy_form.html", {"form": form, "policy": None})
+
+
+@login_required
+def policy_edit(request, slug):
+    """A policy's title, summary and what it is required for (its text changes by new versions)."""
+    policy = get_object_or_404(selectors.policies(), slug=slug)
+    _may_manage(request)
+    form = PolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        saved = _decided(
+            form, lambda: services.policy_save(actor=request.user, policy=form.instance, changed=form.changed_data)
+        )
+        if saved is not None:
+            messages.success(request, f"Saved “{saved.title}”.")
+            return redirect("policies:policy_detail", slug=saved.slug)
+    policy.refresh_from_db()  # the heading names the policy as it is, not as typed
+    return render(request, "policies/policy_form.html", {"form": form, "policy": policy})
+
+
+@login_required
+def policy_version_new(request, slug):
+    """Draft a new version, starting from the current one's text and audience."""
+    policy = get_object_or_404(selectors.policies(), slug=slug)
+    _may_manage(request)
+    base = policy.current_version
+    initial = {}
+    if base is not None:
+        initial = {
+            "body": base.body,
+            "audience_everyone": base.audience_everyone,
+            "audience_departments": [d.slug for d in base.audience_departments.all()],
+            "audience_roles": base.audience_roles,
+        }
+    form = PolicyVersionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        version = _decided(
+            form, lambda: services.policy_version_draft(actor=request.user, policy=policy, **form.cleaned_data)
+        )
+        if version is not None:
+            messages.success(
+                request, f"Version {version.number} is a draft: it binds no one until you publish it below."
+            )
+            return redirect(reverse("policies:policy_detail", args=[slug]) + "#hist-h")
+    return render(request, "policies/policy_version_form.html", {"form": form, "policy": policy, "base": base})
+
+
+@login_required
+@require_POST
+def policy_version_publish(request, slug, number):
+    """Publish a draft: it becomes current, and its audience is asked to acknowledge it."""
+    policy = get_object_or_404(selectors.policies(), slug=slug)
+    version = get_object_or_404(policy.versions.all(), number=number)
+    _may_manage(request)
+    try:
+        services.policy_version_publish(actor=request.user, version=version)
+    except DomainError as exc:
+        if exc.status == 403:
+            raise PermissionDenied(exc.message) from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Published version {number} of “{policy.title}”: its audience is asked to read it.")
+    return redirect("policies:policy_detail", slug=slug)
+
+
+@login_required
+def course_new(request):
+    _may_manage(request)
+    return _course_form(request, TrainingCourse())
+
+
+@login_required
+def course_edit(request, slug):
+    course = get_object_or_404(selectors.courses(), slug=slug)
+    _may_manage(request)
+    return _course_form(request, course)
+
+
+def _course_form(request, course):
+    creating = course.pk is None
+    form = TrainingCourseForm(request.POST or None, instance=course)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = _decided(
+            form,
+            lambda: services.course_save(
+                actor=request.user,
+                course=form.instance,
+                departments=data["departments"],
+                trainers=data["trainers"],
+                changed=form.changed_data,
+            ),
+        )
+        if saved is not None:
+            messages.success(request, f"{'Created' if creating else 'Saved'} the course “{saved.title}”.")
+            return redirect("policies:course_detail", slug=saved.slug)
+    if not creating:
+        course.refresh_from_db()
+    return render(request, "policies/course_form.html", {"form": form, "course": None if creating else course})
+
+
+@login_required
+def rule_new(request):
+    _may_manage(request, can_manage_rules)
+    return _rule_form(request, ContentRule())
+
+
+@login_required
+def rule_edit(request, pk):
+    _may_manage(request, can_manage_rules)
+    rule = get_object_or_404(selectors.content_rules(), pk=pk)
+    return _rule_form(request, rule)
+
+
+def _rule_form(request, rule):
+    creating = rule.pk is None
+    form = ContentRuleForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = _decided(
+            form,
+            lambda: services.content_rule_save(
+                actor=request.user, rule=form.instance, departments=data["departments"], platforms=data["platforms"]
+            ),
+        )
+        if saved is not None:
+            messages.success(request, f"{'Created' if creating else 'Saved'} the rule “{saved.name}”.")
+            return redirect("policies:rule_list")
+    if not creating:
+        rule.refresh_from_db()
+    return render(request, "policies/rule_form.html", {"form": form, "rule": None if creating else rule})

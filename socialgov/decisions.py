@@ -18,8 +18,10 @@ from accounts.permissions import is_auditor, is_it_security
 from accounts.selectors import users_in_group
 from channels_registry.choices import AccessRequestState, ReviewOutcome
 from channels_registry.models import AccessGrant, AccessRequest, SecurityReview
+from channels_registry.services import grant_review_key, security_review_key
 from notifications.services import notify
 from policies import selectors as policy_selectors
+from policies.services import decision_review_key
 
 SECURITY_REVIEW_VALID_DAYS = 365  # a passed security review is due again after a year
 EXPIRY_WARNING_DAYS = 14  # the daily reminder covers decisions due within this many days
@@ -46,6 +48,7 @@ class Decision:
     url: str
     change_url: str = ""  # where IT changes it (platform decisions in force)
     end_url: str = ""  # where IT ends it
+    action_key: str = ""  # what the review reminder asks: done by the service that records the review
 
     @property
     def kind_label(self) -> str:
@@ -105,6 +108,7 @@ def _platform_decisions() -> list[Decision]:
                 f"{url}?platform={d.platform.slug}",
                 change_url,
                 end_url,
+                decision_review_key(d),
             )
         )
     return rows
@@ -126,6 +130,7 @@ def _security_reviews() -> list[Decision]:
                 r.decided_at,
                 timezone.localdate(r.decided_at) + timedelta(days=SECURITY_REVIEW_VALID_DAYS) if passed else None,
                 reverse("channels_registry:channel_detail", args=[r.channel_id]),
+                action_key=security_review_key(r.channel_id),
             )
         )
     return rows
@@ -149,6 +154,7 @@ def _access_decisions() -> list[Decision]:
                 g.granted_at,
                 g.review_by,
                 reverse("channels_registry:channel_detail", args=[g.channel_id]),
+                action_key=grant_review_key(g),
             )
         )
     refusals = AccessRequest.objects.filter(state=AccessRequestState.REFUSED).select_related(
@@ -234,6 +240,7 @@ def remind_expiring(*, today: date | None = None) -> int:
             body=d.rationale,
             url=reverse("it_decisions") + f"?kind={d.kind}",
             data={"key": key, "kind": d.kind, "id": d.id, "review_by": d.review_by},
+            action_key=d.action_key,
         )
         sent += 1
     return sent

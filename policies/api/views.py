@@ -185,6 +185,17 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         policy = services.policy_create(actor=request.user, **data.validated_data)
         return Response(PolicySerializer(selectors.policies().get(pk=policy.pk)).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=PolicyInput, responses={200: PolicySerializer})
+    def partial_update(self, request, slug=None):
+        """Change a policy's title, address, summary or what it is required for (its text changes by drafts)."""
+        policy = self.get_object()
+        data = PolicyInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        for field, value in data.validated_data.items():
+            setattr(policy, field, value)
+        policy = services.policy_save(actor=request.user, policy=policy, changed=sorted(data.validated_data))
+        return Response(PolicySerializer(selectors.policies().get(pk=policy.pk)).data)
+
     @extend_schema(request=PolicyDraftInput, responses={201: PolicyVersionSerializer})
     @action(detail=True, methods=["post"])
     def draft(self, request, slug=None):
