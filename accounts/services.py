@@ -13,6 +13,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import permissions
 from accounts.choices import Group, Role, TokenScope
@@ -45,7 +48,7 @@ def token_create(*, actor: User, name: str, scope: str, days: int | None = None)
     if not 1 <= days <= 366:
         raise InvalidInput("A token lives 1 to 366 days.", fields={"days": ["Choose 1 to 366 days."]})
     ensure(actor.is_active, "Inactive people cannot create tokens.")
-    for _ in range(5):
+    for _attempt in range(5):
         prefix = secrets.token_hex(4)
         secret = secrets.token_urlsafe(32)
         try:
@@ -227,6 +230,25 @@ def user_rename(*, actor: User | None, user: User, full_name: str, source: str =
         target=user,
         data={"changed": ["full_name"], "source": source, "values": audit.personal({"from": before, "to": full_name})},
     )
+    return user
+
+
+@transaction.atomic
+def user_language_set(*, actor: User, user: User, language: str) -> User:
+    """Set the language of a person's pages, e-mails and chat messages ("" : their browser's). Only they choose it.
+    Audited; a no-op is silent."""
+    ensure(actor.pk == user.pk, _("Only the person themself chooses their language."))
+    if language and language not in dict(settings.LANGUAGES):
+        raise InvalidInput(
+            _("Choose one of the languages offered."), fields={"language": [_("Not a language socialgov speaks.")]}
+        )
+    user = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
+    if user.language == language:
+        return user
+    before = user.language
+    user.language = language
+    user.save(update_fields=["language"])
+    audit.record(actor=actor, action="user.language_changed", target=user, data={"from": before, "to": language})
     return user
 
 
@@ -425,7 +447,10 @@ def user_role_set(*, actor: User | None, user: User, role: str, held: bool, sour
     notify(
         event="user.roles_changed",
         recipients=[user],
-        title=f"You are now {label}" if held else f"You are no longer {label}",
+        title=format_lazy(
+            gettext_lazy("You are now {role}") if held else gettext_lazy("You are no longer {role}"),
+            role=ROLE_GROUP_NAMES.get(role, label),
+        ),
         target=user,
         data=data,
     )
@@ -480,6 +505,21 @@ def _valid_role(role: str) -> None:
         raise InvalidInput("Unknown role.", fields={"role": [f"Choose one of {', '.join(Role.values)}."]})
 
 
+# What a person is told, in their language (notifications.services.in_language): one sentence per role, since
+# German and French do not lower-case a role's name in a sentence as English does.
+MEMBERSHIP_TITLES = {
+    Role.MEMBER: gettext_lazy("You are now member of {department}"),
+    Role.REVIEWER: gettext_lazy("You are now reviewer of {department}"),
+    Role.MANAGER: gettext_lazy("You are now manager of {department}"),
+}
+ROLE_GROUP_NAMES = {
+    Group.COMMUNICATIONS: gettext_lazy("Communications"),
+    Group.IT_SECURITY: gettext_lazy("IT security"),
+    Group.AUDITOR: gettext_lazy("Auditor"),
+    Group.COMPLIANCE: gettext_lazy("Compliance"),
+}
+
+
 def _membership_changed(
     *, actor: User | None, membership: Membership, user: User, department: Department, before: str | None
 ) -> Membership:
@@ -498,8 +538,8 @@ def _membership_changed(
     notify(
         event="membership.set",
         recipients=[user],
-        title=f"You are now {membership.get_role_display().lower()} of {department.name}",
-        body=f"Changed by {actor}." if actor is not None else "",
+        title=format_lazy(MEMBERSHIP_TITLES[membership.role], department=department.name),
+        body=format_lazy(gettext_lazy("Changed by {person}."), person=actor) if actor is not None else "",
         url=reverse("dashboard"),
         target=membership,
         data={"department": department.slug, "role": membership.role, "before": before},
