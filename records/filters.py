@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
 from channels_registry.models import Channel
@@ -11,9 +12,9 @@ from socialgov.filtersets import BooleanFilter
 
 
 class LegalHoldFilter(django_filters.FilterSet):
-    active = BooleanFilter(field_name="released_at", lookup_expr="isnull", label="In force")
+    active = BooleanFilter(field_name="released_at", lookup_expr="isnull", label=_("In force"))
     channel = django_filters.ModelChoiceFilter(
-        queryset=Channel.objects.all(), widget=forms.NumberInput, label="Channel (number)"
+        queryset=Channel.objects.all(), widget=forms.NumberInput, label=_("Channel (number)")
     )
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), to_field_name="slug")
 
@@ -25,7 +26,7 @@ class LegalHoldFilter(django_filters.FilterSet):
 class SubjectRequestFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=RequestKind.choices)
     state = django_filters.ChoiceFilter(choices=RequestState.choices)
-    person = django_filters.NumberFilter(field_name="person_id", label="Person (number)")
+    person = django_filters.NumberFilter(field_name="person_id", label=_("Person (number)"))
 
     class Meta:
         model = SubjectRequest

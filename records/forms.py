@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
 from channels_registry.models import Channel
@@ -35,31 +36,35 @@ class ChannelNumberField(forms.ModelChoiceField):
 
 
 class HoldForm(forms.Form):
-    channel = ChannelNumberField(required=False, label="Channel (number)")
+    channel = ChannelNumberField(required=False, label=_("Channel (number)"))
     department = forms.ModelChoiceField(queryset=Department.objects.all(), to_field_name="slug", required=False)
-    person = PersonField(required=False, label="Person (e-mail or number)", max_length=254)
+    person = PersonField(required=False, label=_("Person (e-mail or number)"), max_length=254)
     date_from = forms.DateField(
-        required=False, label="Records dated from", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("Records dated from"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, help_text="The matter or case.")
+    date_to = forms.DateField(required=False, label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, help_text=_("The matter or case.")
+    )
 
 
 class ReleaseForm(forms.Form):
-    release_reason = forms.CharField(label="Why release it", max_length=2000)
+    release_reason = forms.CharField(label=_("Why release it"), max_length=2000)
 
 
 class RetentionForm(forms.Form):
-    record_type = forms.ChoiceField(choices=[(k, t.label) for k, t in RECORD_TYPES.items()], label="Kind of record")
-    keep_days = forms.IntegerField(min_value=1, max_value=36500, label="Keep for (days)")
+    record_type = forms.ChoiceField(choices=[(k, t.label) for k, t in RECORD_TYPES.items()], label=_("Kind of record"))
+    keep_days = forms.IntegerField(min_value=1, max_value=36500, label=_("Keep for (days)"))
 
 
 class ArchiveForm(forms.Form):
-    channel = ChannelNumberField(label="Channel (number)")
-    date_from = forms.DateField(label="Posts created from", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="to", widget=forms.DateInput(attrs={"type": "date"}))
+    channel = ChannelNumberField(label=_("Channel (number)"))
+    date_from = forms.DateField(label=_("Posts created from"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class SubjectForm(forms.Form):
-    person = PersonField(label="Person (e-mail or number)", max_length=254)
-    reference = forms.CharField(required=False, max_length=100, help_text="The request's ticket or letter reference.")
+    person = PersonField(label=_("Person (e-mail or number)"), max_length=254)
+    reference = forms.CharField(
+        required=False, max_length=100, help_text=_("The request's ticket or letter reference.")
+    )

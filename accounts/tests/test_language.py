@@ -94,6 +94,7 @@ def test_choosing_a_language_on_the_profile_keeps_it_audits_it_and_sets_the_cook
     assert response.redirect_chain == [(reverse("accounts:profile"), 302)]
     assert _messages(response) == ["Vos pages et vos e-mails s’affichent désormais dans cette langue : Français."]
     assert "Mon profil" in response.text
+    assert "a changé la langue de ses pages et e-mails" in response.text  # the history panel, in French too
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fr"
     event = AuditEvent.objects.get(action="user.language_changed")
     assert (event.actor_id, event.target_id, event.data) == (employee.pk, str(employee.pk), {"from": "", "to": "fr"})
