@@ -1,6 +1,8 @@
 """Languages: a person's choice on the profile (audited), the pages in it, Accept-Language for everyone else, and
 e-mails in the recipient's language whoever caused them."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.conf import settings
 from django.core import mail
@@ -8,10 +10,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.services import membership_add, user_language_set
 from accounts.tests.factories import UserFactory
 from audit.models import AuditEvent
+from audit.sentences import describe
 from notifications import services as notifications
 from notifications.choices import EmailMode
 from notifications.models import Notification, NotificationPreference
@@ -188,3 +192,24 @@ def test_a_script_is_answered_in_its_tokens_owners_language(token_client, employ
     # then: the language shows, and DRF's own refusal speaks German
     assert me.json()["language"] == "de" and me.headers["Content-Language"] == "de"
     assert refused.status_code == 405 and refused.json()["detail"] == 'Methode "POST" nicht erlaubt.'
+
+
+def test_the_audit_trail_reads_in_the_readers_language():
+    # given: an event as the trail's selector annotates it
+    event = SimpleNamespace(
+        action="membership.set",
+        actor_label="Ann",
+        target_type="accounts.membership",
+        details={"user": "bob@example.com", "department": "marketing", "before": "member", "after": "reviewer"},
+    )
+    # when / then: the same row, read by a German, a French and an English reader
+    with translation.override("de"):
+        assert describe(event).sentence == (
+            "Ann hat bob@example.com in der Abteilung „marketing“ die Rolle „reviewer“ gegeben (vorher „member“)"
+        )
+    with translation.override("fr"):
+        assert describe(event).sentence == (
+            "Ann a donné à bob@example.com le rôle « reviewer » dans le service « marketing » (auparavant « member »)"
+        )
+    english = describe(event).sentence
+    assert english == "Ann made bob@example.com “reviewer” in the department “marketing” (was “member”)"
