@@ -33,6 +33,14 @@ def compiled_catalogues():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _back_to_the_site_language():
+    # A request leaves its language active in the thread (the next request's LocaleMiddleware sets its own): the
+    # tests after these ones, calling services directly, read English again.
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def _messages(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
 
