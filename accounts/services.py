@@ -254,6 +254,7 @@ def user_language_set(*, actor: User, user: User, language: str) -> User:
     user.language = language
     user.save(update_fields=["language"])
     audit.record(actor=actor, action="user.language_changed", target=user, data={"from": before, "to": language})
+    objects.bump_person(user.pk)  # what is kept for them (their gates' messages) was said in the old language
     return user
 
 
