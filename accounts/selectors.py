@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from django.apps import apps
-from django.db.models import Aggregate, CharField, Exists, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Aggregate, CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value
 
 from accounts.models import ApiToken, Department, Membership, User
 
@@ -121,3 +121,25 @@ def token_with_user(prefix: str) -> ApiToken | None:
 
 def group_names_from(text: str | None) -> frozenset[str]:
     return frozenset(text.split(_GROUP_SEPARATOR)) if text else frozenset()
+
+
+def people_visible_to(user: User) -> QuerySet[User]:
+    """The people ``user`` may find by name (a picker's rows): everyone (departed people too) for IT security,
+    administrators, auditors and compliance; for anyone else, the colleagues of their own departments and themselves."""
+    from accounts import permissions
+    from accounts.choices import Group
+
+    rows = User.objects.order_by("full_name", "email", "pk")
+    if not getattr(user, "is_authenticated", False):
+        return rows.none()
+    if (
+        permissions.is_it_security(user)
+        or user.is_staff
+        or permissions.is_auditor(user)
+        or Group.COMPLIANCE in permissions.group_names(user)
+    ):
+        return rows  # departed people included: the record names them too
+    rows = rows.filter(is_active=True)
+    departments = list(permissions.department_roles(user))
+    colleague = Membership.objects.filter(user=OuterRef("pk"), department_id__in=departments)
+    return rows.filter(Q(pk=user.pk) | Exists(colleague))

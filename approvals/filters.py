@@ -3,14 +3,13 @@
 from datetime import timedelta
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Department
 from approvals.choices import DriftKind, PostState
 from approvals.models import Delegation, DriftFinding, Lockdown, Post, StageReview
-from channels_registry.models import Channel
+from socialgov.filterkit import PickerFilter
 from socialgov.filtersets import BooleanFilter
 
 
@@ -20,10 +19,8 @@ class PostFilter(django_filters.FilterSet):
     department = django_filters.ModelChoiceFilter(
         field_name="channel__department", queryset=Department.objects.all(), to_field_name="slug"
     )
-    # a channel's number, not a list of every channel (100,000 options at scale: most of the page's time)
-    channel = django_filters.ModelChoiceFilter(
-        queryset=Channel.objects.all(), widget=forms.NumberInput, label="Channel (number)"
-    )
+    # a picker by name, not a list of every channel (100,000 options at scale: most of the page's time)
+    channel = PickerFilter("channel", label="Channel")
     tag = django_filters.CharFilter(method="filter_tag", label="Tag")
 
     class Meta:
@@ -44,9 +41,7 @@ class StageReviewFilter(django_filters.FilterSet):
     department = django_filters.ModelChoiceFilter(
         field_name="post__channel__department", queryset=Department.objects.all(), to_field_name="slug"
     )
-    channel = django_filters.ModelChoiceFilter(
-        field_name="post__channel", queryset=Channel.objects.all(), widget=forms.NumberInput, label="Channel (number)"
-    )
+    channel = PickerFilter("channel", field_name="post__channel", label="Channel")
     stage = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Stage")
     older_than = django_filters.NumberFilter(method="filter_age", label="Waiting more than (hours)")
     overdue = BooleanFilter(method="filter_overdue", label="Overdue")
@@ -96,9 +91,7 @@ class LockdownFilter(django_filters.FilterSet):
 
 class DriftFindingFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=DriftKind.choices, label="What")
-    channel = django_filters.ModelChoiceFilter(
-        queryset=Channel.objects.all(), widget=forms.NumberInput, label="Channel (number)"
-    )
+    channel = PickerFilter("channel", label="Channel")
     department = django_filters.ModelChoiceFilter(
         field_name="channel__department", queryset=Department.objects.all(), to_field_name="slug"
     )

@@ -16,7 +16,7 @@ PAGE_SIZE = 50
 def _filtered(request):
     if not can_read_trail(request.user):
         raise PermissionDenied
-    return AuditEventFilter(request.GET or None, queryset=trail())
+    return AuditEventFilter(request.GET or None, queryset=trail(), request=request)
 
 
 @login_required

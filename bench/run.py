@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -301,7 +301,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, env: dict[str, str], extra: list[str] = ()) -> subprocess.Popen:
     cmd = [
         sys.executable,
         "-m",
@@ -313,9 +313,10 @@ def start_gunicorn(port: int, workers: int, env: dict[str, str]) -> subprocess.P
         str(workers),
         "--log-level",
         "warning",
+        *extra,
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a busy machine boots workers slowly
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310
@@ -334,6 +335,8 @@ def run_wrk(
     method: str = "GET",
     body: dict | None = None,
     cycle: list[str] | None = None,
+    cookies: list[str] | None = None,
+    header: str = "Cookie",
 ) -> dict[str, Any]:
     script = REPORT_LUA
     if method != "GET":
@@ -341,13 +344,18 @@ def run_wrk(
             f'wrk.method = "{method}"\nwrk.body = {json.dumps(json.dumps(body or {}))}\n'
             'wrk.headers["Content-Type"] = "application/json"\n' + script
         )
-    if cycle:
-        # Each request goes to the next path of the list (e.g. a different post to decide), round and round.
-        paths = ", ".join(json.dumps(p) for p in cycle)
+    if cycle or cookies:
+        # Each request goes to the next path of the list (e.g. a different post to decide), round and round, and
+        # with ``cookies`` (or another ``header``'s values) as the next person (the n-th path with the n-th person's
+        # cookie: pairs that belong together).
+        paths = ", ".join(json.dumps(p) for p in cycle or [urlsplit(url)._replace(scheme="", netloc="").geturl()])
+        people = ", ".join(json.dumps(c) for c in cookies or [])
         script += (
-            f"\nlocal paths = {{{paths}}}\nlocal n = 0\n"
-            "request = function()\n  n = n % #paths + 1\n"
-            "  return wrk.format(nil, paths[n])\nend\n"
+            f"\nlocal paths = {{{paths}}}\nlocal cookies = {{{people}}}\nlocal n = 0\n"
+            "request = function()\n  n = n + 1\n"
+            "  local headers = nil\n"
+            f'  if #cookies > 0 then headers = {{["{header}"] = cookies[(n - 1) % #cookies + 1]}} end\n'
+            "  return wrk.format(nil, paths[(n - 1) % #paths + 1], headers)\nend\n"
         )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)

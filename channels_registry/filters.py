@@ -26,6 +26,7 @@ from channels_registry.models import (
 )
 from channels_registry.selectors import security_gap_q
 from policies.models import Platform
+from socialgov.filterkit import PickerFilter
 from socialgov.filtersets import BooleanFilter
 
 
@@ -64,7 +65,7 @@ class ChannelFilter(django_filters.FilterSet):
 class AccessRequestFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=AccessRequestKind.choices)
     state = django_filters.ChoiceFilter(choices=AccessRequestState.choices)
-    channel = django_filters.NumberFilter(field_name="channel_id", label="Channel id")
+    channel = PickerFilter("channel", label="Channel")
 
     class Meta:
         model = AccessRequest
@@ -73,7 +74,7 @@ class AccessRequestFilter(django_filters.FilterSet):
 
 class RecertificationFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=RecertificationState.choices)
-    channel = django_filters.NumberFilter(field_name="grant__channel_id", label="Channel id")
+    channel = PickerFilter("channel", field_name="grant__channel", label="Channel")
 
     class Meta:
         model = Recertification
@@ -82,7 +83,7 @@ class RecertificationFilter(django_filters.FilterSet):
 
 class RotationTaskFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=RotationState.choices)
-    channel = django_filters.NumberFilter(field_name="channel_id", label="Channel id")
+    channel = PickerFilter("channel", label="Channel")
 
     class Meta:
         model = RotationTask
@@ -99,7 +100,7 @@ class ReportedAccountFilter(django_filters.FilterSet):
 
 
 class ChannelActivityFilter(django_filters.FilterSet):
-    channel = django_filters.NumberFilter(field_name="channel_id", label="Channel id")
+    channel = PickerFilter("channel", label="Channel")
     kind = django_filters.ChoiceFilter(choices=ActivityKind.choices)
     since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
 
@@ -109,7 +110,7 @@ class ChannelActivityFilter(django_filters.FilterSet):
 
 
 class DormancyFindingFilter(django_filters.FilterSet):
-    channel = django_filters.NumberFilter(field_name="channel_id", label="Channel id")
+    channel = PickerFilter("channel", label="Channel")
     state = django_filters.ChoiceFilter(choices=FindingState.choices)
 
     class Meta:
@@ -118,7 +119,7 @@ class DormancyFindingFilter(django_filters.FilterSet):
 
 
 class AccessGrantFilter(django_filters.FilterSet):
-    channel = django_filters.NumberFilter(field_name="channel_id", label="Channel id")
+    channel = PickerFilter("channel", label="Channel")
     live = BooleanFilter(field_name="revoked_at", lookup_expr="isnull", label="Live")
     review_due_by = django_filters.DateFilter(field_name="review_by", lookup_expr="lte")
 

@@ -230,7 +230,8 @@ class TrainingCourseAdmin(admin.ModelAdmin):
     list_filter = ["required_to_author", "required_to_review", "required_to_hold_credentials", "is_active"]
     search_fields = ["title", "description"]
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["departments", "trainers"]
+    filter_horizontal = ["departments"]
+    autocomplete_fields = ["trainers"]  # people: a table that grows
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "url":

@@ -1,21 +1,18 @@
 """One FilterSet per listed model, shared by the pages and the API."""
 
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
-from channels_registry.models import Channel
 from records.choices import RequestKind, RequestState
 from records.models import LegalHold, SubjectRequest
+from socialgov.filterkit import PickerFilter
 from socialgov.filtersets import BooleanFilter
 
 
 class LegalHoldFilter(django_filters.FilterSet):
     active = BooleanFilter(field_name="released_at", lookup_expr="isnull", label=_("In force"))
-    channel = django_filters.ModelChoiceFilter(
-        queryset=Channel.objects.all(), widget=forms.NumberInput, label=_("Channel (number)")
-    )
+    channel = PickerFilter("channel", label=_("Channel"))
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), to_field_name="slug")
 
     class Meta:
@@ -26,7 +23,7 @@ class LegalHoldFilter(django_filters.FilterSet):
 class SubjectRequestFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=RequestKind.choices)
     state = django_filters.ChoiceFilter(choices=RequestState.choices)
-    person = django_filters.NumberFilter(field_name="person_id", label=_("Person (number)"))
+    person = PickerFilter("person", label=_("Person"))
 
     class Meta:
         model = SubjectRequest

@@ -1,44 +1,27 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
-from channels_registry.models import Channel
 from records.registry import RECORD_TYPES
-
-User = get_user_model()
-
-
-class PersonField(forms.CharField):
-    """A person by e-mail address or number (no list of everyone)."""
-
-    def clean(self, value):
-        value = super().clean(value)
-        if not value:
-            return None
-        person = (
-            User.objects.filter(pk=int(value)).first()
-            if value.isdigit()
-            else User.objects.filter(email__iexact=value).first()
-        )
-        if person is None:
-            raise forms.ValidationError("No such person.")
-        return person
+from socialgov.filterkit import PickerField
 
 
-class ChannelNumberField(forms.ModelChoiceField):
-    widget = forms.NumberInput
+class PickedForm(forms.Form):
+    """A form whose pickers (a channel, a person by name) find only what ``user`` may see."""
 
-    def __init__(self, **kwargs):
-        super().__init__(queryset=Channel.objects.select_related("platform", "department"), **kwargs)
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, PickerField):
+                field.for_user(user)
 
 
-class HoldForm(forms.Form):
-    channel = ChannelNumberField(required=False, label=_("Channel (number)"))
+class HoldForm(PickedForm):
+    channel = PickerField("channel", required=False, label=_("Channel"))
     department = forms.ModelChoiceField(queryset=Department.objects.all(), to_field_name="slug", required=False)
-    person = PersonField(required=False, label=_("Person (e-mail or number)"), max_length=254)
+    person = PickerField("person", required=False, label=_("Person"), help_text=_("A name or an e-mail address."))
     date_from = forms.DateField(
         required=False, label=_("Records dated from"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -57,14 +40,14 @@ class RetentionForm(forms.Form):
     keep_days = forms.IntegerField(min_value=1, max_value=36500, label=_("Keep for (days)"))
 
 
-class ArchiveForm(forms.Form):
-    channel = ChannelNumberField(label=_("Channel (number)"))
+class ArchiveForm(PickedForm):
+    channel = PickerField("channel", label=_("Channel"))
     date_from = forms.DateField(label=_("Posts created from"), widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class SubjectForm(forms.Form):
-    person = PersonField(label=_("Person (e-mail or number)"), max_length=254)
+class SubjectForm(PickedForm):
+    person = PickerField("person", label=_("Person"), help_text=_("A name or an e-mail address."))
     reference = forms.CharField(
         required=False, max_length=100, help_text=_("The request's ticket or letter reference.")
     )

@@ -99,7 +99,7 @@ def retention_run(request):
 def holds(request):
     user = request.user
     _readers_only(user)
-    form = HoldForm(request.POST or None)
+    form = HoldForm(request.POST or None, user=user)
     if request.method == "POST":
         _keepers_only(user)
         if form.is_valid():
@@ -162,7 +162,7 @@ def hold_release(request, pk):
 def archive(request):
     user = request.user
     _readers_only(user)
-    form = ArchiveForm(request.GET or None)
+    form = ArchiveForm(request.GET or None, user=request.user)
     if form.is_bound and form.is_valid():
         try:
             export, bundle = bundles.archive_export(actor=user, **form.cleaned_data)
@@ -183,8 +183,8 @@ def _requests_page(request, *, export_form=None, erase_form=None, status=200):
     user = request.user
     ctx = filtered_page(request, SubjectRequestFilter, selectors.subject_requests())
     ctx.update(
-        export_form=export_form or SubjectForm(prefix="export"),
-        erase_form=erase_form or SubjectForm(prefix="erase"),
+        export_form=export_form or SubjectForm(prefix="export", user=request.user),
+        erase_form=erase_form or SubjectForm(prefix="erase", user=request.user),
         can_keep=permissions.can_keep_records(user),
         can_erase=permissions.can_erase(user),
     )
@@ -202,7 +202,7 @@ def requests(request):
 def request_export(request):
     user = request.user
     _keepers_only(user)
-    form = SubjectForm(request.POST, prefix="export")
+    form = SubjectForm(request.POST, prefix="export", user=request.user)
     if form.is_valid():
         try:
             entry, document = subjects.subject_access_export(actor=user, **form.cleaned_data)
@@ -222,7 +222,7 @@ def request_erase(request):
     user = request.user
     if not permissions.can_erase(user):
         raise PermissionDenied(_("Only IT security erases a person's data."))
-    form = SubjectForm(request.POST, prefix="erase")
+    form = SubjectForm(request.POST, prefix="erase", user=request.user)
     if not form.is_valid():
         return _requests_page(request, erase_form=form)
     return run_from_button(

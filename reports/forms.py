@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
+from socialgov.filterkit import PickerField
 
 DEFAULT_DAYS = 182
 MAX_DAYS = 366 * 5
@@ -52,4 +53,8 @@ class CalendarFilterForm(forms.Form):
         required=False,
         empty_label=_("Any department"),
     )
-    channel = forms.IntegerField(required=False, min_value=1, label=_("Channel number"))
+    channel = PickerField("channel", required=False, label=_("Channel"))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].for_user(user)

@@ -88,7 +88,7 @@ def report_csv(request, slug):
 @login_required
 def calendar(request):
     """Approved, scheduled and published posts of one month (or one week), by week and day."""
-    form = CalendarFilterForm(request.GET or None)
+    form = CalendarFilterForm(request.GET or None, user=request.user)
     values = form.cleaned_data if form.is_bound and form.is_valid() else {}
     today = timezone.localdate()
     if values.get("week"):
@@ -103,7 +103,7 @@ def calendar(request):
     if values.get("department"):
         qs = qs.filter(channel__department=values["department"])
     if values.get("channel"):
-        qs = qs.filter(channel_id=values["channel"])
+        qs = qs.filter(channel=values["channel"])
     posts = list(qs[:500])
     previous_month = (month - timedelta(days=1)).replace(day=1)
     next_month = (month + timedelta(days=32)).replace(day=1)

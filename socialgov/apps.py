@@ -10,4 +10,7 @@ class SocialgovConfig(AppConfig):
             checks,  # registers the deploy check of collected static files
             context_processors,  # has the layout's cache keys read along with a page's kept values
             middleware,  # connects the sign-in receiver
+            pickers,
         )
+
+        pickers.register_kinds()  # the kinds people pick by name (filters' pickers, /search/<kind>/)

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from socialgov import decision_views, views
+from socialgov import decision_views, pickers, views
 
 handler400 = "socialgov.views.bad_request"
 handler403 = "socialgov.views.permission_denied"
@@ -34,6 +34,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("records/", include("records.urls")),
     path("decisions/", decision_views.decision_register, name="it_decisions"),
+    path("search/<slug:kind>/", pickers.search, name="search"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("socialgov.api.urls")),
     path("scim/v2/", include("scim.urls")),

@@ -2,6 +2,7 @@ import json
 
 from django import template
 
+from audit.filters import target_types
 from audit.sentences import describe as describe_event
 
 register = template.Library()
@@ -20,3 +21,9 @@ def as_json(value) -> str:
 def describe(event):
     """``{% describe e as d %}``: the event's sentence and changed fields (plain text; the template escapes it)."""
     return describe_event(event)
+
+
+@register.filter
+def target_kind(label: str) -> str:
+    """``approvals.post`` as people read it ("Post"); a label we do not know, as it is."""
+    return dict(target_types()).get(label, label)

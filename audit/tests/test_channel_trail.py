@@ -65,8 +65,9 @@ def test_the_channel_trail_page_costs_the_same_queries(
         audit.record(actor=employee, action="test.more", target=(mine, post, lockdown)[i % 3], data={"i": i})
         audit.record(actor=employee, action="test.more", target=other, data={"i": i})
     client.force_login(auditor)
-    # the user with their groups, the view permission, events, unread count, lockdowns in force (banner)
-    with django_assert_num_queries(5):
+    # the user with their groups, the view permission, the channel (its name, in the filter's picker), events,
+    # unread count, lockdowns in force (banner)
+    with django_assert_num_queries(6):
         response = client.get(f"/audit/?channel={mine.pk}")
     assert len(response.context["events"]) == rows + 4
 

@@ -79,3 +79,44 @@ def test_a_changelist_costs_the_same_with_3_or_30_rows(
         # then
         assert response.status_code == 200
         assert response.context["cl"].result_count >= n
+
+
+# The tables an admin form may offer whole, as a select: a company has tens of these, not millions.
+SMALL_TABLES = {
+    "accounts.Department",
+    "auth.Permission",
+    "policies.Platform",
+    "policies.Policy",
+    "django_celery_beat.IntervalSchedule",
+    "django_celery_beat.CrontabSchedule",
+    "django_celery_beat.SolarSchedule",
+    "django_celery_beat.ClockedSchedule",
+}
+
+
+def test_no_admin_form_lists_a_table_that_grows_in_a_select(rf, superuser):
+    from django import forms
+    from django.contrib import admin
+    from django.contrib.admin.widgets import (
+        AutocompleteMixin,
+        ForeignKeyRawIdWidget,
+        ManyToManyRawIdWidget,
+        RelatedFieldWidgetWrapper,
+    )
+
+    request = rf.get("/admin/")
+    request.user = superuser
+    selects = []
+    for model, model_admin in admin.site._registry.items():
+        if not (model_admin.has_add_permission(request) or model_admin.has_change_permission(request)):
+            continue
+        for name, field in model_admin.get_form(request).base_fields.items():
+            if not isinstance(field, forms.ModelChoiceField):
+                continue
+            widget = field.widget.widget if isinstance(field.widget, RelatedFieldWidgetWrapper) else field.widget
+            if isinstance(widget, (AutocompleteMixin, ForeignKeyRawIdWidget, ManyToManyRawIdWidget)):
+                continue
+            if field.queryset.model._meta.label not in SMALL_TABLES:
+                selects.append(f"{model._meta.label}.{name} lists every {field.queryset.model._meta.label}")
+
+    assert selects == []

@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.services import token_create
 from notifications.models import Notification
+from socialgov.pickers import KINDS_REGISTERED as KINDS
 from socialgov.testing.hostile import assert_takes_no_form_post, read_only_pages, walk, walkable
 from socialgov.testing.permissions import (
     AUDITOR_OWN_WRITES,
@@ -64,6 +65,10 @@ ROUTES: list[Route] = [
     # the checkpoints' public key: public, signed in or not
     Route("audit:public_key", "get", lambda o: "/audit/checkpoints/public-key.pem", page(anon=200)),
     Route("admin:index", "get", lambda o: "/admin/", page(ok=302, superuser=200)),
+    # the pickers' searches (socialgov/pickers.py): every signed-in person, each within their own scope
+    # (socialgov/tests/test_pickers.py checks what each finds)
+    *(Route("search", "get", lambda o, k=kind: f"/search/{k}/?q=a", page(), id=f"get-search-{kind}") for kind in KINDS),
+    Route("search", "get", lambda o: "/search/spaceship/?q=a", page(ok=404), id="get-search-unknown"),
     # API
     Route("me", "get", lambda o: "/api/v1/me/", page(anon=401), api=True),
     Route("notification-list", "get", lambda o: "/api/v1/notifications/", page(anon=401), api=True),
