@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: run test bench lint check migrate seed clean
+.PHONY: run test bench lint check migrate seed clean messages compilemessages
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(BIN)/.installed: requirements.txt
 run: export DEBUG ?= 1
 run: export SITE_URL ?= http://localhost:$(PORT)
 run: export PATH := $(CURDIR)/$(BIN):$(PATH)
-run: $(BIN)/.installed
+run: $(BIN)/.installed compilemessages
 	python manage.py migrate --noinput
 	@mkdir -p var
 	python manage.py seed_demo > var/demo-logins.txt  # printed by the banner, once everything is up
@@ -33,7 +33,7 @@ testidp/node_modules/.package-lock.json: testidp/package-lock.json
 ## Run the whole test suite (browser tests need /usr/bin/chromium, the SSO tests node, npm and xmlsec1:
 ## apt-get install -y chromium nodejs npm xmlsec1).
 test: export SECRET_KEY ?= make-test-only-$(shell od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
-test: check testidp/node_modules/.package-lock.json
+test: check compilemessages testidp/node_modules/.package-lock.json
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## The quick checks `make test` starts with: Django's system checks, migrations, the OpenAPI schema, ruff.
@@ -43,6 +43,17 @@ check: $(BIN)/.installed
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/ruff check .
+
+## The German and French catalogues (locale/*/LC_MESSAGES/django.po) compiled to the .mo files Django reads (not
+## committed); msgfmt comes with GNU gettext (apt-get install -y gettext).
+compilemessages: export SECRET_KEY ?= make-i18n-only-$(shell od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+compilemessages: $(BIN)/.installed
+	$(BIN)/python manage.py compilemessages --verbosity 0
+
+## After marking or changing strings: the catalogues updated from the code (the new messages then need translating).
+messages: export SECRET_KEY ?= make-i18n-only-$(shell od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+messages: $(BIN)/.installed
+	$(BIN)/python manage.py makemessages --locale de --locale fr
 
 ## Benchmarks (PostgreSQL + Redis + wrk): `make bench` writes BENCHMARKS.md; BENCH=--small for a quick run.
 bench: $(BIN)/.installed

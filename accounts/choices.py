@@ -1,15 +1,16 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    MEMBER = "member", "Member"
-    REVIEWER = "reviewer", "Reviewer"
-    MANAGER = "manager", "Manager"
+    MEMBER = "member", _("Member")
+    REVIEWER = "reviewer", _("Reviewer")
+    MANAGER = "manager", _("Manager")
 
 
 class TokenScope(models.TextChoices):
-    READ = "read", "Read only"
-    WRITE = "write", "Read and write"
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
 
 
 class Group:

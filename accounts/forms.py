@@ -1,12 +1,26 @@
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role, TokenScope
 
 
 class TokenCreateForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. “publishing script”.")
-    scope = forms.ChoiceField(choices=TokenScope.choices, initial=TokenScope.READ)
-    days = forms.IntegerField(min_value=1, max_value=366, initial=90, label="Valid for (days)")
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. “publishing script”.")
+    )
+    scope = forms.ChoiceField(label=_("Scope"), choices=TokenScope.choices, initial=TokenScope.READ)
+    days = forms.IntegerField(min_value=1, max_value=366, initial=90, label=_("Valid for (days)"))
+
+
+class LanguageForm(forms.Form):
+    """The language of the person's pages, e-mails and chat messages; empty: whatever their browser asks for."""
+
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("As my browser asks"))] + list(settings.LANGUAGES),
+        required=False,
+    )
 
 
 def _roles_for(actor) -> list[tuple[str, str]]:
@@ -19,11 +33,11 @@ def _roles_for(actor) -> list[tuple[str, str]]:
 class MemberAddForm(forms.Form):
     email = forms.CharField(
         max_length=254,
-        label="E-mail address",
-        help_text="The address the person signs in with.",
+        label=_("E-mail address"),
+        help_text=_("The address the person signs in with."),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -31,7 +45,7 @@ class MemberAddForm(forms.Form):
 
 
 class MemberRoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)

@@ -37,6 +37,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True, help_text="Unticking offboards the person.")
     date_joined = models.DateTimeField(default=timezone.now)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # The language of their pages, e-mails and chat messages; empty: their browser's (Accept-Language), else the
+    # site's LANGUAGE_CODE. Set through accounts.services.user_language_set.
+    language = models.CharField("language", max_length=10, blank=True, default="")
 
     objects = UserManager()
 

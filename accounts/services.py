@@ -12,7 +12,10 @@ from importlib import import_module
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import permissions
 from accounts.choices import Group, Role, TokenScope
@@ -38,14 +41,17 @@ def token_create(*, actor: User, name: str, scope: str, days: int | None = None)
     """Create a personal token. Returns it with its key, which is never shown again."""
     name = (name or "").strip()
     if not name:
-        raise InvalidInput("Give the token a name.", fields={"name": ["This field is required."]})
+        raise InvalidInput(_("Give the token a name."), fields={"name": [_("This field is required.")]})
     if scope not in TokenScope.values:
-        raise InvalidInput("Unknown scope.", fields={"scope": [f"Choose one of {', '.join(TokenScope.values)}."]})
+        raise InvalidInput(
+            _("Unknown scope."),
+            fields={"scope": [_("Choose one of %(choices)s.") % {"choices": ", ".join(TokenScope.values)}]},
+        )
     days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
     if not 1 <= days <= 366:
-        raise InvalidInput("A token lives 1 to 366 days.", fields={"days": ["Choose 1 to 366 days."]})
-    ensure(actor.is_active, "Inactive people cannot create tokens.")
-    for _ in range(5):
+        raise InvalidInput(_("A token lives 1 to 366 days."), fields={"days": [_("Choose 1 to 366 days.")]})
+    ensure(actor.is_active, _("Inactive people cannot create tokens."))
+    for _attempt in range(5):
         prefix = secrets.token_hex(4)
         secret = secrets.token_urlsafe(32)
         try:
@@ -67,7 +73,7 @@ def token_create(*, actor: User, name: str, scope: str, days: int | None = None)
         except IntegrityError:
             continue  # prefix collision: draw again
         return token, f"{TOKEN_PREFIX}_{prefix}_{secret}"
-    raise Conflict("Could not create a token; try again.")
+    raise Conflict(_("Could not create a token; try again."))
 
 
 def token_authenticate(key: str) -> ApiToken | None:
@@ -92,7 +98,7 @@ def token_authenticate(key: str) -> ApiToken | None:
 @transaction.atomic
 def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     token = ApiToken.objects.select_for_update(of=("self",)).get(pk=token.pk)
-    ensure(token.user_id == actor.pk or permissions.can_deactivate_users(actor), "You cannot revoke this token.")
+    ensure(token.user_id == actor.pk or permissions.can_deactivate_users(actor), _("You cannot revoke this token."))
     if token.revoked_at is not None:
         return token
     token.revoked_at = timezone.now()
@@ -129,9 +135,9 @@ def _forget_sessions(keys: list[str]) -> None:
 def user_deactivate(*, actor: User | None, user: User, reason: str = "") -> User:
     """Switch a person off: no sign-in, no session, no token. ``actor`` None is the system."""
     if actor is not None:
-        ensure(permissions.can_deactivate_users(actor), "Only IT security or administrators deactivate people.")
+        ensure(permissions.can_deactivate_users(actor), _("Only IT security or administrators deactivate people."))
         permissions.ensure_mfa(actor)
-        ensure(actor.pk != user.pk, "You cannot deactivate yourself.")
+        ensure(actor.pk != user.pk, _("You cannot deactivate yourself."))
     user = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
     if not user.is_active and user.deactivated_at is not None:
         return user
@@ -151,7 +157,7 @@ def user_deactivate(*, actor: User | None, user: User, reason: str = "") -> User
     notify(
         event="user.deactivated",
         recipients=users_in_group(Group.IT_SECURITY).exclude(pk=getattr(actor, "pk", None)),
-        title=f"{user.email} was deactivated",
+        title=format_lazy(gettext_lazy("{person} was deactivated"), person=user.email),
         body=reason,
         target=user,
         data={"user": user.email},
@@ -164,7 +170,7 @@ def user_reactivate(*, actor: User | None, user: User, reason: str = "") -> User
     """Let a person sign in again. What offboarding ended (channel access, grants, tokens) stays ended. ``actor``
     None is the system (the identity provider over SCIM)."""
     if actor is not None:
-        ensure(permissions.can_deactivate_users(actor), "Only IT security or administrators reactivate people.")
+        ensure(permissions.can_deactivate_users(actor), _("Only IT security or administrators reactivate people."))
         permissions.ensure_mfa(actor)
     user = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
     if user.is_active:
@@ -185,7 +191,9 @@ def _valid_email(email: str) -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise InvalidInput("Not an e-mail address.", fields={"email": ["Enter a valid e-mail address."]}) from None
+        raise InvalidInput(
+            _("Not an e-mail address."), fields={"email": [_("Enter a valid e-mail address.")]}
+        ) from None
     return email
 
 
@@ -197,7 +205,7 @@ def user_provision(*, email: str, full_name: str = "", source: str) -> User:
 
     email = _valid_email(email)
     if User.objects.filter(email__iexact=email).exists() or EmailAddress.objects.filter(email__iexact=email).exists():
-        raise Conflict("Someone already signs in with that address.", code="uniqueness")
+        raise Conflict(_("Someone already signs in with that address."), code="uniqueness")
     user = User.objects.create_user(email=email, full_name=(full_name or "").strip()[:150])
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
     audit.record(
@@ -213,7 +221,7 @@ def user_provision(*, email: str, full_name: str = "", source: str) -> User:
 def user_rename(*, actor: User | None, user: User, full_name: str, source: str = "") -> User:
     """Change the name a person is shown by (``actor`` None: the identity provider). Audited; a no-op is silent."""
     if actor is not None:
-        ensure(actor.is_staff or permissions.is_it_security(actor), "Only administrators rename people.")
+        ensure(actor.is_staff or permissions.is_it_security(actor), _("Only administrators rename people."))
     full_name = (full_name or "").strip()[:150]
     user = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
     if user.full_name == full_name:
@@ -231,10 +239,30 @@ def user_rename(*, actor: User | None, user: User, full_name: str, source: str =
 
 
 @transaction.atomic
+def user_language_set(*, actor: User, user: User, language: str) -> User:
+    """Set the language of a person's pages, e-mails and chat messages ("" : their browser's). Only they choose it.
+    Audited; a no-op is silent."""
+    ensure(actor.pk == user.pk, _("Only the person themself chooses their language."))
+    if language and language not in dict(settings.LANGUAGES):
+        raise InvalidInput(
+            _("Choose one of the languages offered."), fields={"language": [_("Not a language socialgov speaks.")]}
+        )
+    user = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
+    if user.language == language:
+        return user
+    before = user.language
+    user.language = language
+    user.save(update_fields=["language"])
+    audit.record(actor=actor, action="user.language_changed", target=user, data={"from": before, "to": language})
+    objects.bump_person(user.pk)  # what is kept for them (their gates' messages) was said in the old language
+    return user
+
+
+@transaction.atomic
 def user_admin_save(*, actor: User, user: User, changed: list[str], creating: bool) -> User:
     """Save a person edited by an administrator; the password itself is never logged. A changed sign-in address
     goes through ``user_email_change`` (audited, both addresses told, allauth's address kept in step)."""
-    ensure(actor.is_staff, "Only administrators edit people.")
+    ensure(actor.is_staff, _("Only administrators edit people."))
     new_email = user.email.lower()
     if not creating and "email" in changed:
         user.email = User.objects.filter(pk=user.pk).values_list("email", flat=True).get()
@@ -266,14 +294,13 @@ def _tell_old_address(address: str, user: User, new: str) -> None:
     from django.core.mail import send_mail
 
     def send() -> None:
-        send_mail(
-            f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Your sign-in address was changed",
-            f"The socialgov account that signed in as {address} now signs in as {new}.\n"
-            "If you did not ask for this, tell IT security at once.",
-            None,
-            [address],
-            fail_silently=True,
-        )
+        with translation.override(user.language or settings.LANGUAGE_CODE):  # the person's language, not the actor's
+            subject = _("Your sign-in address was changed")
+            body = _(
+                "The socialgov account that signed in as %(old)s now signs in as %(new)s.\n"
+                "If you did not ask for this, tell IT security at once."
+            ) % {"old": address, "new": new}
+        send_mail(f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}", body, None, [address], fail_silently=True)
 
     transaction.on_commit(send, robust=True)
 
@@ -286,7 +313,7 @@ def user_email_change(*, actor: User | None, user: User, email: str) -> User:
     from allauth.account.models import EmailAddress
 
     if actor is not None:  # None: the identity provider (SCIM)
-        ensure(actor.is_staff or permissions.is_it_security(actor), "Only administrators change sign-in addresses.")
+        ensure(actor.is_staff or permissions.is_it_security(actor), _("Only administrators change sign-in addresses."))
         permissions.ensure_mfa(actor)
     email = _valid_email(email)
     user = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
@@ -295,7 +322,7 @@ def user_email_change(*, actor: User | None, user: User, email: str) -> User:
         return user
     taken = User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists()
     if taken or EmailAddress.objects.filter(email__iexact=email).exclude(user=user).exists():
-        raise InvalidInput("That address is taken.", fields={"email": ["Someone else signs in with it."]})
+        raise InvalidInput(_("That address is taken."), fields={"email": [_("Someone else signs in with it.")]})
     user.email = email
     user.save(update_fields=["email"])
     EmailAddress.objects.filter(user=user).exclude(email__iexact=email).delete()
@@ -306,8 +333,12 @@ def user_email_change(*, actor: User | None, user: User, email: str) -> User:
     notify(
         event="user.email_changed",
         recipients=[user],
-        title="Your sign-in address was changed",
-        body=f"You now sign in as {email} (it was {old}). If you did not ask for this, tell IT security.",
+        title=gettext_lazy("Your sign-in address was changed"),
+        body=format_lazy(
+            gettext_lazy("You now sign in as {new} (it was {old}). If you did not ask for this, tell IT security."),
+            new=email,
+            old=old,
+        ),
         target=user,
         data={"from": old, "to": email},
     )
@@ -343,13 +374,13 @@ def authenticator_remove(*, actor: User, authenticator) -> None:
     one's own (the two-factor page does that, after reauthentication); audited; the person is told."""
     from allauth.mfa.models import Authenticator
 
-    ensure(actor.is_staff or permissions.is_it_security(actor), "Only IT security or administrators do this.")
+    ensure(actor.is_staff or permissions.is_it_security(actor), _("Only IT security or administrators do this."))
     permissions.ensure_mfa(actor)
     authenticator = (
         Authenticator.objects.select_for_update(of=("self",)).select_related("user").get(pk=authenticator.pk)
     )
     user = authenticator.user
-    ensure(user.pk != actor.pk, "Remove your own second factor on your two-factor page.")
+    ensure(user.pk != actor.pk, _("Remove your own second factor on your two-factor page."))
     kind = authenticator.type
     authenticator.delete()
     remaining = set(Authenticator.objects.filter(user=user).values_list("type", flat=True))
@@ -359,8 +390,10 @@ def authenticator_remove(*, actor: User, authenticator) -> None:
     notify(
         event="user.authenticator_removed",
         recipients=[user],
-        title="Your second factor was removed",
-        body=f"IT removed your {kind} second factor: you enrol again at your next sign-in.",
+        title=gettext_lazy("Your second factor was removed"),
+        body=format_lazy(
+            gettext_lazy("IT removed your {kind} second factor: you enrol again at your next sign-in."), kind=kind
+        ),
         target=user,
         data={"type": kind},
     )
@@ -371,7 +404,7 @@ def session_end(*, actor: User, session) -> None:
     """End one of a person's sessions (allauth's ``UserSession``): audited."""
     from allauth.usersessions.models import UserSession
 
-    ensure(actor.is_staff or permissions.is_it_security(actor), "Only IT security or administrators do this.")
+    ensure(actor.is_staff or permissions.is_it_security(actor), _("Only IT security or administrators do this."))
     session = UserSession.objects.select_related("user").get(pk=session.pk)
     user = session.user
     session.end()
@@ -404,11 +437,13 @@ def user_role_set(*, actor: User | None, user: User, role: str, held: bool, sour
     provider (SCIM role groups, which check ``SCIM_PRIVILEGED_ROLE_GROUPS`` first); a person acting is IT security,
     never on their own roles. Locks the person's row only; audited as the User admin's change is."""
     if role not in Group.ALL:
-        raise InvalidInput("Unknown role.", fields={"role": [f"Choose one of {', '.join(Group.ALL)}."]})
+        raise InvalidInput(
+            _("Unknown role."), fields={"role": [_("Choose one of %(choices)s.") % {"choices": ", ".join(Group.ALL)}]}
+        )
     if actor is not None:
-        ensure(permissions.is_it_security(actor), "Only IT security gives company roles.")
+        ensure(permissions.is_it_security(actor), _("Only IT security gives company roles."))
         permissions.ensure_mfa(actor)
-        ensure(actor.pk != user.pk, "Nobody changes their own roles.")
+        ensure(actor.pk != user.pk, _("Nobody changes their own roles."))
     user = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
     group = user.groups.model.objects.get(name=role)
     if user.groups.filter(pk=group.pk).exists() == held:
@@ -425,7 +460,10 @@ def user_role_set(*, actor: User | None, user: User, role: str, held: bool, sour
     notify(
         event="user.roles_changed",
         recipients=[user],
-        title=f"You are now {label}" if held else f"You are no longer {label}",
+        title=format_lazy(
+            gettext_lazy("You are now {role}") if held else gettext_lazy("You are no longer {role}"),
+            role=ROLE_GROUP_NAMES.get(role, label),
+        ),
         target=user,
         data=data,
     )
@@ -439,7 +477,7 @@ def user_role_set(*, actor: User | None, user: User, role: str, held: bool, sour
 def department_save(*, actor: User | None, department: Department, changed: list[str] | None = None) -> Department:
     """``actor`` None is the identity provider (SCIM groups)."""
     if actor is not None:
-        ensure(permissions.is_it_security(actor) or actor.is_staff, "Only IT administrators manage departments.")
+        ensure(permissions.is_it_security(actor) or actor.is_staff, _("Only IT administrators manage departments."))
     creating = department.pk is None
     department.full_clean()
     department.save()
@@ -464,20 +502,38 @@ def _ensure_may_manage(actor: User, department: Department, user: User, *roles: 
     an administrator), with their second factor, not their own membership, and only roles they may give and take
     (``roles``: the one it had, the one it gets)."""
     ensure(
-        permissions.can_manage_department(actor, department), "Only the department's managers or IT manage its members."
+        permissions.can_manage_department(actor, department),
+        _("Only the department's managers or IT manage its members."),
     )
     permissions.ensure_mfa(actor)
     duties.ensure_may_decide(actor, _membership_decision(department, user))
     for role in roles:
         if role and not permissions.can_grant_role(actor, role):
             raise Forbidden(
-                "Only IT security or administrators make someone a manager or change a manager's membership."
+                _("Only IT security or administrators make someone a manager or change a manager's membership.")
             )
 
 
 def _valid_role(role: str) -> None:
     if role not in Role.values:
-        raise InvalidInput("Unknown role.", fields={"role": [f"Choose one of {', '.join(Role.values)}."]})
+        raise InvalidInput(
+            _("Unknown role."), fields={"role": [_("Choose one of %(choices)s.") % {"choices": ", ".join(Role.values)}]}
+        )
+
+
+# What a person is told, in their language (notifications.services.in_language): one sentence per role, since
+# German and French do not lower-case a role's name in a sentence as English does.
+MEMBERSHIP_TITLES = {
+    Role.MEMBER: gettext_lazy("You are now member of {department}"),
+    Role.REVIEWER: gettext_lazy("You are now reviewer of {department}"),
+    Role.MANAGER: gettext_lazy("You are now manager of {department}"),
+}
+ROLE_GROUP_NAMES = {
+    Group.COMMUNICATIONS: gettext_lazy("Communications"),
+    Group.IT_SECURITY: gettext_lazy("IT security"),
+    Group.AUDITOR: gettext_lazy("Auditor"),
+    Group.COMPLIANCE: gettext_lazy("Compliance"),
+}
 
 
 def _membership_changed(
@@ -498,8 +554,8 @@ def _membership_changed(
     notify(
         event="membership.set",
         recipients=[user],
-        title=f"You are now {membership.get_role_display().lower()} of {department.name}",
-        body=f"Changed by {actor}." if actor is not None else "",
+        title=format_lazy(MEMBERSHIP_TITLES[membership.role], department=department.name),
+        body=format_lazy(gettext_lazy("Changed by {person}."), person=actor) if actor is not None else "",
         url=reverse("dashboard"),
         target=membership,
         data={"department": department.slug, "role": membership.role, "before": before},
@@ -533,7 +589,9 @@ def membership_set(*, actor: User | None, user: User, department: Department, ro
 
 def _ensure_active(user: User) -> None:
     if not user.is_active:
-        message = f"{user.email} is deactivated: IT reactivates people before they join a department."
+        message = _("%(person)s is deactivated: IT reactivates people before they join a department.") % {
+            "person": user.email
+        }
         raise Conflict(message, fields={"email": [message]}, code="deactivated")
 
 
@@ -542,7 +600,10 @@ def _membership_create(*, user: User, department: Department, role: str) -> Memb
         with transaction.atomic():  # a savepoint: the same person added twice at once fails one of them cleanly
             return Membership.objects.create(user=user, department=department, role=role)
     except IntegrityError:
-        message = f"{user.email} is already a member of {department.name}."
+        message = _("%(person)s is already a member of %(department)s.") % {
+            "person": user.email,
+            "department": department.name,
+        }
         raise Conflict(message, fields={"email": [message]}, code="already_member") from None
 
 
@@ -554,19 +615,25 @@ def membership_add(*, actor: User, department: Department, email: str, role: str
     someone already a member (409)."""
     _valid_role(role)
     ensure(
-        permissions.can_manage_department(actor, department), "Only the department's managers or IT manage its members."
+        permissions.can_manage_department(actor, department),
+        _("Only the department's managers or IT manage its members."),
     )
     address = (email or "").strip()
     if not address:
-        raise InvalidInput("Give the person's e-mail address.", fields={"email": ["This field is required."]})
+        raise InvalidInput(_("Give the person's e-mail address."), fields={"email": [_("This field is required.")]})
     user = User.objects.filter(email__iexact=address).first()
     if user is None:
-        message = f"Nobody signs in as {address}. Check the address, or ask IT to create the account."
+        message = _("Nobody signs in as %(address)s. Check the address, or ask IT to create the account.") % {
+            "address": address
+        }
         raise InvalidInput(message, fields={"email": [message]})
     _ensure_may_manage(actor, department, user, role)
     _ensure_active(user)
     if Membership.objects.filter(user=user, department=department).exists():
-        message = f"{user.email} is already a member of {department.name}: change their role in the list."
+        message = _("%(person)s is already a member of %(department)s: change their role in the list.") % {
+            "person": user.email,
+            "department": department.name,
+        }
         raise Conflict(message, fields={"email": [message]}, code="already_member")
     membership = _membership_create(user=user, department=department, role=role)
     return _membership_changed(actor=actor, membership=membership, user=user, department=department, before=None)
@@ -584,7 +651,7 @@ def membership_change_role(*, actor: User, membership: Membership, role: str) ->
         .first()
     )
     if membership is None:
-        raise NotFound("This person is no longer a member.")
+        raise NotFound(_("This person is no longer a member."))
     before = membership.role
     _ensure_may_manage(actor, membership.department, membership.user, before, role)
     if before == role:
@@ -611,7 +678,7 @@ def membership_remove(*, actor: User | None, membership: Membership) -> None:
     if membership is None:
         if actor is None:
             return
-        raise NotFound("This person is no longer a member.")
+        raise NotFound(_("This person is no longer a member."))
     user, department = membership.user, membership.department
     if actor is not None:
         _ensure_may_manage(actor, department, user, membership.role)
@@ -627,8 +694,8 @@ def membership_remove(*, actor: User | None, membership: Membership) -> None:
     notify(
         event="membership.removed",
         recipients=[user],
-        title=f"You are no longer a member of {department.name}",
-        body=f"Removed by {actor}." if actor is not None else "",
+        title=format_lazy(gettext_lazy("You are no longer a member of {department}"), department=department.name),
+        body=format_lazy(gettext_lazy("Removed by {person}."), person=actor) if actor is not None else "",
         url=reverse("dashboard"),
         target=department,
         data={"department": department.slug, "role": role},

@@ -1,14 +1,17 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import permissions, selectors, services
 from accounts.choices import Role
-from accounts.forms import MemberAddForm, MemberRoleForm, TokenCreateForm
+from accounts.forms import LanguageForm, MemberAddForm, MemberRoleForm, TokenCreateForm
 from accounts.models import ApiToken, Department, Membership
 from audit.selectors import events_for
 from notifications.forms import PreferenceForm
@@ -32,7 +35,10 @@ def profile(request):
             else:
                 # Shown once, on the next page, never stored in clear.
                 request.session["new_token_key"] = key
-                messages.success(request, f"Token “{token.name}” created. Copy it now: it will not be shown again.")
+                messages.success(
+                    request,
+                    _("Token “%(name)s” created. Copy it now: it will not be shown again.") % {"name": token.name},
+                )
                 return redirect("accounts:profile")
     return render(
         request,
@@ -42,6 +48,7 @@ def profile(request):
             "tokens": selectors.tokens_of(request.user),
             "token_form": token_form,
             "new_key": new_key,
+            "language_form": LanguageForm(initial={"language": request.user.language}),
             "pref_form": PreferenceForm(initial={"email_mode": preference_of(request.user)}),
             "events": events_for(request.user, limit=20),  # the history panel
         },
@@ -53,8 +60,47 @@ def profile(request):
 def token_revoke(request, pk):
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     services.token_revoke(actor=request.user, token=token)
-    messages.success(request, f"Token “{token.name}” revoked.")
+    messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def language_set(request):
+    """The language chosen on the profile: kept on the person (their e-mails follow it) and in Django's language
+    cookie, so the pages stay in it after they sign out; "as my browser asks" clears both."""
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the languages offered."))
+        return redirect("accounts:profile")
+    try:
+        user = services.user_language_set(actor=request.user, user=request.user, language=form.cleaned_data["language"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:profile")
+    language = user.language or translation.get_language_from_request(request)
+    translation.activate(language)
+    messages.success(request, _("Your pages and e-mails are now in %(language)s.") % {"language": _language_name()})
+    response = redirect("accounts:profile")
+    if user.language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH)
+    return response
+
+
+def _language_name() -> str:
+    """The active language as named in itself ("Deutsch")."""
+    return dict(settings.LANGUAGES).get(translation.get_language(), translation.get_language())
 
 
 # --- Departments and their members -----------------------------------------------------------------------------
@@ -83,26 +129,26 @@ def _department_for_members(request, pk: int, *, manage: bool) -> Department:
     members (auditors)."""
     department = Department.objects.filter(pk=pk).first()
     if department is None:
-        raise Http404("No such department.")
+        raise Http404(_("No such department."))
     allowed = permissions.can_manage_department if manage else permissions.can_read_members
     if not allowed(request.user, department):
-        raise PermissionDenied("Only the department's managers or IT manage its members.")
+        raise PermissionDenied(_("Only the department's managers or IT manage its members."))
     return department
 
 
 def _membership_in(department: Department, pk: int) -> Membership:
     membership = Membership.objects.select_related("user", "department").filter(pk=pk, department=department).first()
     if membership is None:
-        raise Http404("This person is not a member of the department.")
+        raise Http404(_("This person is not a member of the department."))
     return membership
 
 
 def _manageable(actor, membership: Membership) -> str:
     """Why ``actor`` may not change this membership, or "" when they may (read from what the page holds)."""
     if membership.user_id == actor.pk:
-        return "Your own membership: someone else changes it."
+        return _("Your own membership: someone else changes it.")
     if not permissions.can_grant_role(actor, membership.role):
-        return "Managers are changed by IT security."
+        return _("Managers are changed by IT security.")
     return ""
 
 
@@ -120,10 +166,16 @@ def department_members(request, pk):
         except DomainError as exc:  # an unknown address, a deactivated person, oneself: said on the form as typed
             errors_to_form(form, exc)
         else:
-            messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
+            messages.success(
+                request,
+                _("%(person)s is now %(role)s.")
+                % {"person": membership.user, "role": membership.get_role_display().lower()},
+            )
             return redirect("departments:members", pk=department.pk)
     page, query = paged(request, selectors.department_members(department.pk), per_page=25)
-    rows = [{"membership": m, "locked": _manageable(user, m) if can_manage else "read only"} for m in page.object_list]
+    rows = [
+        {"membership": m, "locked": _manageable(user, m) if can_manage else _("read only")} for m in page.object_list
+    ]
     return render(
         request,
         "accounts/members.html",
@@ -147,13 +199,14 @@ def member_role(request, pk, membership_pk):
     form = MemberRoleForm(request.POST, actor=request.user)
     back = reverse("departments:members", args=[department.pk])
     if not form.is_valid():
-        messages.error(request, "Choose a role you may give: " + " ".join(form.errors.get("role", [])))
+        why = " ".join(form.errors.get("role", []))
+        messages.error(request, _("Choose a role you may give: %(why)s") % {"why": why})
         return redirect(back)
     role = form.cleaned_data["role"]
     return run_from_button(
         request,
         lambda: services.membership_change_role(actor=request.user, membership=membership, role=role),
-        ok=f"{membership.user} is now {Role(role).label.lower()}.",
+        ok=_("%(person)s is now %(role)s.") % {"person": membership.user, "role": Role(role).label.lower()},
         back=back,
     )
 
@@ -179,6 +232,7 @@ def member_remove(request, pk, membership_pk):
     return run_from_button(
         request,
         lambda: services.membership_remove(actor=request.user, membership=membership),
-        ok=f"{membership.user} is no longer a member of {department.name}.",
+        ok=_("%(person)s is no longer a member of %(department)s.")
+        % {"person": membership.user, "department": department.name},
         back=reverse("departments:members", args=[department.pk]),
     )

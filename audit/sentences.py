@@ -18,13 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.services import ERASED
 
-OUTCOME_VERBS = {
-    "approve": "approved",
-    "request_changes": "asked for changes at",
-    "reject": "rejected",
+# Read in the reader's language: the trail's pages describe events when they are shown (describe makes no query).
+STAGE_OUTCOMES = {
+    "approve": gettext_lazy("%(actor)s approved the %(stage)s stage"),
+    "request_changes": gettext_lazy("%(actor)s asked for changes at the %(stage)s stage"),
+    "reject": gettext_lazy("%(actor)s rejected the %(stage)s stage"),
 }
 
 
@@ -36,14 +39,14 @@ class Description:
 
 def _quote(value: Any) -> str:
     if value is None or value == "":
-        return "nothing"
+        return _("nothing")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, list | tuple):
-        return ", ".join(_quote(v) for v in value) if value else "none"
+        return ", ".join(_quote(v) for v in value) if value else _("none")
     if isinstance(value, dict):
-        return ", ".join(f"{_field(k)} {_quote(v)}" for k, v in value.items()) if value else "nothing"
-    return f"“{value}”"
+        return ", ".join(f"{_field(k)} {_quote(v)}" for k, v in value.items()) if value else _("nothing")
+    return _("“%(value)s”") % {"value": value}
 
 
 def _field(name: str) -> str:
@@ -72,7 +75,15 @@ def humanise(action: str) -> str:
 
 
 def _pair_changes(pairs: dict) -> list[str]:
-    return [f"{_field(k)} from {_quote(v[0])} to {_quote(v[1])}" for k, v in pairs.items()]
+    return [_from_to(_field(k), v[0], v[1]) for k, v in pairs.items()]
+
+
+def _from_to(name: str, before: Any, after: Any) -> str:
+    return _("%(field)s from %(before)s to %(after)s") % {
+        "field": name,
+        "before": _quote(before),
+        "after": _quote(after),
+    }
 
 
 def changes_of(details: dict) -> list[str]:
@@ -86,19 +97,21 @@ def changes_of(details: dict) -> list[str]:
     found += _pair_changes(pairs)
     for old, new in (("before", "after"), ("from", "to")):
         if old in details and new in details and not isinstance(details[new], list):
-            found.append(f"from {_quote(details[old])} to {_quote(details[new])}")
+            found.append(
+                _("from %(before)s to %(after)s") % {"before": _quote(details[old]), "after": _quote(details[new])}
+            )
     values = details.get("values") if isinstance(details.get("values"), dict) else {}
     if isinstance(details.get("changed"), list):
         for name in details["changed"]:
             if name in values:
-                found.append(f"{_field(name)} to {_quote(values[name])}")
+                found.append(_("%(field)s to %(value)s") % {"field": _field(name), "value": _quote(values[name])})
             elif "from" in values and "to" in values and len(details["changed"]) == 1:
-                found.append(f"{_field(name)} from {_quote(values['from'])} to {_quote(values['to'])}")
+                found.append(_from_to(_field(name), values["from"], values["to"]))
             else:
                 found.append(_field(name))
-    for key, word in (("added", "added"), ("removed", "removed")):
+    for key, said in (("added", gettext_lazy("added %(values)s")), ("removed", gettext_lazy("removed %(values)s"))):
         if details.get(key):
-            found.append(f"{word} {_quote(details[key])}")
+            found.append(str(said) % {"values": _quote(details[key])})
     return found
 
 
@@ -111,95 +124,158 @@ def _is_pair(value: Any) -> bool:
 
 
 def _stage_decided(e: Any, d: dict) -> str:
-    verb = OUTCOME_VERBS.get(d.get("outcome", ""), "decided")
-    text = f"{e.actor_label} {verb} the {_value(d, 'stage', 'unnamed')} stage"
-    return text + (" on someone's behalf" if d.get("on_behalf_of") else "")
+    sentence = STAGE_OUTCOMES.get(d.get("outcome", ""), gettext_lazy("%(actor)s decided the %(stage)s stage"))
+    text = str(sentence) % {"actor": e.actor_label, "stage": _value(d, "stage", _("unnamed"))}
+    return _("%(decision)s on someone's behalf") % {"decision": text} if d.get("on_behalf_of") else text
 
 
 def _with(text: str, d: dict, key: str, lead: str) -> str:
-    return f"{text}{lead}{_quote(d[key])}" if d.get(key) else text
+    """``text``, and when the event holds ``key`` its value after ``lead`` (": %(value)s", " as %(value)s")."""
+    return text + str(lead) % {"value": _quote(d[key])} if d.get(key) else text
 
 
 def _roles(e: Any, d: dict) -> str:
-    parts = []
-    if d.get("added"):
-        parts.append(f"gave the role(s) {_quote(d['added'])}")
-    if d.get("removed"):
-        parts.append(f"took away the role(s) {_quote(d['removed'])}")
-    return f"{e.actor_label} " + (" and ".join(parts) or "changed the roles")
+    added, removed = d.get("added"), d.get("removed")
+    values = {"actor": e.actor_label, "added": _quote(added), "removed": _quote(removed)}
+    if added and removed:
+        return _("%(actor)s gave the role(s) %(added)s and took away the role(s) %(removed)s") % values
+    if added:
+        return _("%(actor)s gave the role(s) %(added)s") % values
+    if removed:
+        return _("%(actor)s took away the role(s) %(removed)s") % values
+    return _("%(actor)s changed the roles") % values
 
 
 def _membership_set(e: Any, d: dict) -> str:
-    before = f" (was {_quote(d['before'])})" if d.get("before") else ""
-    return (
-        f"{e.actor_label} made {_value(d, 'user')} {_quote(d.get('after'))} "
-        f"in the department {_quote(d.get('department'))}{before}"
-    )
+    values = {
+        "actor": e.actor_label,
+        "person": _value(d, "user"),
+        "role": _quote(d.get("after")),
+        "department": _quote(d.get("department")),
+        "before": _quote(d.get("before")),
+    }
+    if d.get("before"):
+        return _("%(actor)s made %(person)s %(role)s in the department %(department)s (was %(before)s)") % values
+    return _("%(actor)s made %(person)s %(role)s in the department %(department)s") % values
 
 
 def _admin_changed(e: Any, d: dict) -> str:
     pairs = d.get("changes") if isinstance(d.get("changes"), dict) else {}
-    said = " and ".join(_pair_changes({k: v for k, v in pairs.items() if _is_pair(v)}))
-    return f"{e.actor_label} changed the {_kind(e)}'s {said}" if said else f"{e.actor_label} changed the {_kind(e)}"
+    said = _(" and ").join(_pair_changes({k: v for k, v in pairs.items() if _is_pair(v)}))
+    values = {"actor": e.actor_label, "kind": _kind(e), "changes": said}
+    return (
+        _("%(actor)s changed the %(kind)s's %(changes)s") % values
+        if said
+        else _("%(actor)s changed the %(kind)s") % values
+    )
 
 
 def _lockdown_ended(e: Any, d: dict) -> str:
-    return "The lockdown ended at its set time" if d.get("automatic") else f"{e.actor_label} ended the lockdown"
+    if d.get("automatic"):
+        return _("The lockdown ended at its set time")
+    return _("%(actor)s ended the lockdown") % {"actor": e.actor_label}
 
 
 Sentence = Callable[[Any, dict], str]
 
+
+def _say(sentence: Any, e: Any, **values: Any) -> str:
+    """A marked sentence in the reader's language, ``%(actor)s`` the event's actor."""
+    return str(sentence) % {"actor": e.actor_label, **values}
+
+
+REASON = gettext_lazy(": %(value)s")
+DUE = gettext_lazy(", due %(value)s")
+AT = gettext_lazy(" at %(value)s")
+AS = gettext_lazy(" as %(value)s")
+KIND = gettext_lazy(": %(value)s")
+
+
+def _channel_registered(e: Any, d: dict) -> str:
+    return _say(
+        _("%(actor)s registered the channel %(handle)s on %(platform)s for the department %(department)s"),
+        e,
+        handle=_quote(d.get("handle")),
+        platform=_quote(d.get("platform")),
+        department=_quote(d.get("department")),
+    )
+
+
+def _security_reviewed(e: Any, d: dict) -> str:
+    if d.get("outcome") == "passed":
+        return _say(_("%(actor)s reviewed the channel's security: passed"), e)
+    return _say(_("%(actor)s reviewed the channel's security: failed"), e)
+
+
 SENTENCES: dict[str, Sentence] = {
-    "post.created": lambda e, d: f"{e.actor_label} created the post",
-    "post.revised": lambda e, d: f"{e.actor_label} revised the post (revision {_value(d, 'revision', '?')})",
-    "post.submitted": lambda e, d: f"{e.actor_label} submitted the post for review",
-    "post.resubmitted": lambda e, d: f"{e.actor_label} resubmitted the post for review",
+    "post.created": lambda e, d: _say(_("%(actor)s created the post"), e),
+    "post.revised": lambda e, d: _say(
+        _("%(actor)s revised the post (revision %(revision)s)"), e, revision=_value(d, "revision", "?")
+    ),
+    "post.submitted": lambda e, d: _say(_("%(actor)s submitted the post for review"), e),
+    "post.resubmitted": lambda e, d: _say(_("%(actor)s resubmitted the post for review"), e),
     "post.stage_decided": _stage_decided,
-    "post.approved": lambda e, d: f"{e.actor_label} approved the post",
-    "post.scheduled": lambda e, d: _with(f"{e.actor_label} approved the post", d, "scheduled_at", ", due "),
-    "post.rejected": lambda e, d: f"{e.actor_label} rejected the post",
-    "post.changes_requested": lambda e, d: f"{e.actor_label} asked for changes to the post",
-    "post.withdrawn": lambda e, d: _with(f"{e.actor_label} withdrew the post", d, "reason", ": "),
-    "post.published": lambda e, d: _with(f"{e.actor_label} recorded the post as published", d, "url", " at "),
-    "post.released": lambda e, d: "The post was released for publishing",
-    "post.expired": lambda e, d: "The post expired before it was published",
-    "post.commented": lambda e, d: f"{e.actor_label} commented on the post",
-    "channel.registered": lambda e, d: (
-        f"{e.actor_label} registered the channel {_quote(d.get('handle'))} on {_quote(d.get('platform'))} "
-        f"for the department {_quote(d.get('department'))}"
+    "post.approved": lambda e, d: _say(_("%(actor)s approved the post"), e),
+    "post.scheduled": lambda e, d: _with(_say(_("%(actor)s approved the post"), e), d, "scheduled_at", DUE),
+    "post.rejected": lambda e, d: _say(_("%(actor)s rejected the post"), e),
+    "post.changes_requested": lambda e, d: _say(_("%(actor)s asked for changes to the post"), e),
+    "post.withdrawn": lambda e, d: _with(_say(_("%(actor)s withdrew the post"), e), d, "reason", REASON),
+    "post.published": lambda e, d: _with(_say(_("%(actor)s recorded the post as published"), e), d, "url", AT),
+    "post.released": lambda e, d: _("The post was released for publishing"),
+    "post.expired": lambda e, d: _("The post expired before it was published"),
+    "post.commented": lambda e, d: _say(_("%(actor)s commented on the post"), e),
+    "channel.registered": _channel_registered,
+    "channel.approved": lambda e, d: _with(_say(_("%(actor)s approved the channel"), e), d, "note", REASON),
+    "channel.rejected": lambda e, d: _with(_say(_("%(actor)s rejected the channel"), e), d, "reason", REASON),
+    "channel.suspended": lambda e, d: _with(_say(_("%(actor)s suspended the channel"), e), d, "reason", REASON),
+    "channel.reinstated": lambda e, d: _with(_say(_("%(actor)s reinstated the channel"), e), d, "state", AS),
+    "channel.retired": lambda e, d: _with(_say(_("%(actor)s retired the channel"), e), d, "reason", REASON),
+    "channel.security_reviewed": _security_reviewed,
+    "channel.activity_recorded": lambda e, d: _with(_("Activity was recorded on the channel"), d, "kind", KIND),
+    "access.requested": lambda e, d: _say(_("%(actor)s asked for access"), e),
+    "access.granted": lambda e, d: _say(
+        _("%(actor)s granted %(person)s the access they asked for"), e, person=_value(d, "requester")
     ),
-    "channel.approved": lambda e, d: _with(f"{e.actor_label} approved the channel", d, "note", ": "),
-    "channel.rejected": lambda e, d: _with(f"{e.actor_label} rejected the channel", d, "reason", ": "),
-    "channel.suspended": lambda e, d: _with(f"{e.actor_label} suspended the channel", d, "reason", ": "),
-    "channel.reinstated": lambda e, d: _with(f"{e.actor_label} reinstated the channel", d, "state", " as "),
-    "channel.retired": lambda e, d: _with(f"{e.actor_label} retired the channel", d, "reason", ": "),
-    "channel.security_reviewed": lambda e, d: (
-        f"{e.actor_label} reviewed the channel's security: {'passed' if d.get('outcome') == 'passed' else 'failed'}"
+    "access.refused": lambda e, d: _say(
+        _("%(actor)s refused %(person)s the access they asked for"), e, person=_value(d, "requester")
     ),
-    "channel.activity_recorded": lambda e, d: _with("Activity was recorded on the channel", d, "kind", ": "),
-    "access.requested": lambda e, d: f"{e.actor_label} asked for access",
-    "access.granted": lambda e, d: f"{e.actor_label} granted {_value(d, 'requester')} the access they asked for",
-    "access.refused": lambda e, d: f"{e.actor_label} refused {_value(d, 'requester')} the access they asked for",
-    "access.granted_role": lambda e, d: (
-        f"{e.actor_label} gave {_value(d, 'user')} the role {_quote(d.get('role'))} on the channel"
+    "access.granted_role": lambda e, d: _say(
+        _("%(actor)s gave %(person)s the role %(role)s on the channel"),
+        e,
+        person=_value(d, "user"),
+        role=_quote(d.get("role")),
     ),
     "access.revoked": lambda e, d: _with(
-        f"{e.actor_label} revoked the {_quote(d.get('role'))} access of {_value(d, 'user')}", d, "reason", ": "
+        _say(
+            _("%(actor)s revoked the %(role)s access of %(person)s"),
+            e,
+            role=_quote(d.get("role")),
+            person=_value(d, "user"),
+        ),
+        d,
+        "reason",
+        REASON,
     ),
     "membership.set": _membership_set,
-    "membership.removed": lambda e, d: (
-        f"{e.actor_label} removed {_value(d, 'user')} from the department {_quote(d.get('department'))}"
+    "membership.removed": lambda e, d: _say(
+        _("%(actor)s removed %(person)s from the department %(department)s"),
+        e,
+        person=_value(d, "user"),
+        department=_quote(d.get("department")),
     ),
-    "policy.acknowledged": lambda e, d: (
-        f"{e.actor_label} acknowledged version {_value(d, 'version', '?')} of the policy"
+    "policy.acknowledged": lambda e, d: _say(
+        _("%(actor)s acknowledged version %(version)s of the policy"), e, version=_value(d, "version", "?")
     ),
-    "policy.published": lambda e, d: f"{e.actor_label} published version {_value(d, 'number', '?')} of the policy",
-    "lockdown.started": lambda e, d: _with(f"{e.actor_label} started a lockdown", d, "reason", ": "),
+    "policy.published": lambda e, d: _say(
+        _("%(actor)s published version %(version)s of the policy"), e, version=_value(d, "number", "?")
+    ),
+    "lockdown.started": lambda e, d: _with(_say(_("%(actor)s started a lockdown"), e), d, "reason", REASON),
     "lockdown.ended": _lockdown_ended,
     "user.roles_changed": _roles,
+    "user.language_changed": lambda e, d: _say(_("%(actor)s changed the language of their pages and e-mails"), e),
     "admin.changed": _admin_changed,
-    "admin.created": lambda e, d: f"{e.actor_label} created the {_kind(e)}",
-    "admin.deleted": lambda e, d: f"{e.actor_label} deleted the {_kind(e)}",
+    "admin.created": lambda e, d: _say(_("%(actor)s created the %(kind)s"), e, kind=_kind(e)),
+    "admin.deleted": lambda e, d: _say(_("%(actor)s deleted the %(kind)s"), e, kind=_kind(e)),
 }
 
 # Whose wording already says what changed: their change list would repeat it.
@@ -213,4 +289,7 @@ def describe(event: Any) -> Description:
     if write is not None:
         changes = [] if event.action in SAID_IN_FULL else changes_of(details)
         return Description(write(event, details), changes)
-    return Description(f"{humanise(event.action)} by {event.actor_label}", changes_of(details))
+    return Description(
+        _("%(action)s by %(actor)s") % {"action": humanise(event.action), "actor": event.actor_label},
+        changes_of(details),
+    )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from notifications.choices import ChatKind
 
 # Slack: a section's text holds at most 3,000 characters, the fallback text 40,000 (kept far shorter here);
@@ -70,7 +72,7 @@ def slack_payload(*, title: str, body: str, url: str) -> dict[str, Any]:
                 "elements": [
                     {
                         "type": "button",
-                        "text": {"type": "plain_text", "text": "Open in socialgov", "emoji": False},
+                        "text": {"type": "plain_text", "text": _("Open in socialgov"), "emoji": False},
                         "url": url,
                         "action_id": "open",
                     }
@@ -99,7 +101,7 @@ def teams_payload(*, title: str, body: str, url: str) -> dict[str, Any]:
                     "type": "AdaptiveCard",
                     "version": "1.4",
                     "body": blocks,
-                    "actions": [{"type": "Action.OpenUrl", "title": "Open", "url": url}],
+                    "actions": [{"type": "Action.OpenUrl", "title": _("Open"), "url": url}],
                 },
             }
         ],

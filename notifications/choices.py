@@ -1,25 +1,26 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class EmailMode(models.TextChoices):
-    IMMEDIATE = "immediate", "Each notification as it happens"
-    DIGEST = "digest", "One daily digest"
+    IMMEDIATE = "immediate", _("Each notification as it happens")
+    DIGEST = "digest", _("One daily digest")
 
 
 class EmailState(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    DIGEST = "digest", "Waiting for the daily digest"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-    SKIPPED = "skipped", "Not sent by e-mail"
+    PENDING = "pending", _("Waiting to be sent")
+    DIGEST = "digest", _("Waiting for the daily digest")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Not sent by e-mail")
 
 
 class DeliveryState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SUCCEEDED = "succeeded", "Delivered"
-    FAILED = "failed", "Gave up"
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Delivered")
+    FAILED = "failed", _("Gave up")
 
 
 class ChatKind(models.TextChoices):
-    SLACK = "slack", "Slack (incoming webhook)"
-    TEAMS = "teams", "Microsoft Teams (workflow webhook)"
+    SLACK = "slack", _("Slack (incoming webhook)")
+    TEAMS = "teams", _("Microsoft Teams (workflow webhook)")

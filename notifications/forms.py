@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from notifications.choices import ChatKind, EmailMode
 from notifications.models import WebhookEndpoint
@@ -6,7 +7,7 @@ from socialgov import outbound
 
 
 class PreferenceForm(forms.Form):
-    email_mode = forms.ChoiceField(choices=EmailMode.choices, widget=forms.RadioSelect, label="E-mail me")
+    email_mode = forms.ChoiceField(choices=EmailMode.choices, widget=forms.RadioSelect, label=_("E-mail me"))
 
 
 class WebhookEndpointForm(forms.ModelForm):
@@ -28,12 +29,14 @@ class WebhookEndpointForm(forms.ModelForm):
 class ChatTargetForm(forms.Form):
     """A Slack or Teams channel's webhook address (the service checks where it leads)."""
 
-    kind = forms.ChoiceField(choices=ChatKind.choices, label="Where")
+    kind = forms.ChoiceField(choices=ChatKind.choices, label=_("Where"))
     url = forms.URLField(
         max_length=500,
-        label="Webhook URL",
+        label=_("Webhook URL"),
         assume_scheme="https",
-        help_text="Slack: the channel's incoming webhook (https://hooks.slack.com/services/…). Teams: the URL of "
-        "the workflow “Post to a channel when a webhook request is received”.",
+        help_text=_(
+            "Slack: the channel's incoming webhook (https://hooks.slack.com/services/…). Teams: the URL of "
+            "the workflow “Post to a channel when a webhook request is received”."
+        ),
         widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )

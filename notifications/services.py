@@ -30,7 +30,10 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from audit import services as audit
 from notifications import chat
@@ -69,6 +72,7 @@ class Message:
     body: str = ""
     url: str = ""
     data: dict[str, Any] | None = None
+    language: str = ""  # the recipient's (their chat card's buttons); "": the site's LANGUAGE_CODE
 
 
 def notify(
@@ -86,16 +90,42 @@ def notify(
 
     ``action_key``: what the notification asks its recipients to do; the service that sees it done calls
     ``notifications_done`` with the same key, and the request leaves their unread."""
-    people = sorted({u.pk for u in recipients if u is not None and getattr(u, "is_active", False)})
+    people = {u.pk: u for u in recipients if u is not None and getattr(u, "is_active", False)}
     return notify_each(
         event=event,
-        messages=[Message(pk, title, body, url, data) for pk in people],
+        messages=[
+            Message(pk, *in_language(people[pk], title, body), url, data, language=language_of(people[pk]))
+            for pk in sorted(people)
+        ],
         target=target,
-        webhook_title=title,
+        webhook_title=site_text(title),
         webhook_url=url,
         webhook_data=data,
         action_key=action_key,
     )
+
+
+def language_of(user: Any) -> str:
+    """The language a person reads their notifications in: their profile's choice, else the site's."""
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+
+
+def in_language(user: Any, *texts: Any) -> list[str]:
+    """``texts`` as ``user`` reads them: marked ones (``gettext_lazy``, ``format_lazy``) translated into their
+    language, plain strings as they are (already written for them, or text a person typed)."""
+    if not any(isinstance(t, Promise) for t in texts):
+        return [str(t) for t in texts]
+    with translation.override(language_of(user)):
+        return [str(t) for t in texts]
+
+
+def site_text(text: Any) -> str:
+    """A marked text in the site's language (LANGUAGE_CODE): webhooks and a department's chat channels are read by
+    systems and many people, not one person."""
+    if not isinstance(text, Promise):
+        return str(text)
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
 
 
 def notify_each(
@@ -193,9 +223,11 @@ def _chat_deliveries(
     for t in targets:
         if t.user_id is not None:
             m = by_person[t.user_id]
-            card = chat.payload_for(t.kind, title=m.title, body=m.body, url=chat_link(m.url))
+            with translation.override(m.language or settings.LANGUAGE_CODE):
+                card = chat.payload_for(t.kind, title=m.title, body=m.body, url=chat_link(m.url))
         else:
-            card = chat.payload_for(t.kind, title=title, body="", url=chat_link(url))
+            with translation.override(settings.LANGUAGE_CODE):
+                card = chat.payload_for(t.kind, title=title, body="", url=chat_link(url))
         rows.append(WebhookDelivery(chat_target=t, event=event, payload=card))
     return WebhookDelivery.objects.bulk_create(rows)
 
@@ -302,7 +334,7 @@ def enqueue_later(task: Any, *args: Any, countdown: int) -> bool:
 def notification_mark_read(*, actor: Any, notification: Notification) -> Notification:
     """Personal reading state: not an audited decision."""
     notification = Notification.objects.select_for_update(of=("self",)).get(pk=notification.pk)
-    ensure(notification.recipient_id == actor.pk, "This notification is not yours.")
+    ensure(notification.recipient_id == actor.pk, _("This notification is not yours."))
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
@@ -356,13 +388,14 @@ def notification_deliver_email(notification_id: int) -> bool:
         Notification.objects.filter(pk=n.pk).update(email_state=EmailState.SKIPPED, delivered_at=timezone.now())
         return False
     try:
-        _send_email(
-            recipient.email,
-            f"[socialgov] {n.title}",
-            "notifications/email/notification",
-            {"n": n},
-            headers=_identity_headers(n),
-        )
+        with translation.override(language_of(recipient)):
+            _send_email(
+                recipient.email,
+                f"[socialgov] {n.title}",
+                "notifications/email/notification",
+                {"n": n},
+                headers=_identity_headers(n),
+            )
     except Exception as exc:  # noqa: BLE001 - SMTP and socket errors: the sweep retries after a backoff
         gave_up = n.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
         # Back off like webhooks: an SMTP outage of a few minutes must not use up every attempt.
@@ -404,17 +437,19 @@ def notifications_deliver_email(notification_ids: Iterable[int]) -> int:
         n.attempts += 1
     skipped = [n.pk for n in claimed if not n.recipient.is_active or not n.recipient.email]
     sent: list[int] = []
-    # The notification template reads only the title, body and url: a fan-out's batch shares one text,
-    # so each distinct text is rendered once per batch, not once per recipient.
-    rendered: dict[tuple[str, str, str], tuple[str, str]] = {}
+    # The notification template reads only the title, body, url and language: a fan-out's batch shares one text,
+    # so each distinct text is rendered once per batch and language, not once per recipient.
+    rendered: dict[tuple[str, str, str, str], tuple[str, str]] = {}
     with get_connection() as mail_connection:
         for n in claimed:
             if n.pk in skipped:
                 continue
             try:
-                key = (n.title, n.body, n.url)
+                language = language_of(n.recipient)
+                key = (n.title, n.body, n.url, language)
                 if key not in rendered:
-                    rendered[key] = _render_email("notifications/email/notification", {"n": n})
+                    with translation.override(language):
+                        rendered[key] = _render_email("notifications/email/notification", {"n": n})
                 _send_rendered(
                     n.recipient.email,
                     f"[socialgov] {n.title}",
@@ -518,12 +553,17 @@ def _digest_send_to(user_id: int) -> int:
         recipient = items[0].recipient
         sent = 0
         if recipient.is_active and recipient.email:
-            _send_email(
-                recipient.email,
-                f"[socialgov] {len(items)} notification(s) today",
-                "notifications/email/digest",
-                {"items": items, "recipient": recipient},
-            )
+            with translation.override(language_of(recipient)):
+                count = len(items)
+                subject = ngettext("%(count)d notification today", "%(count)d notifications today", count) % {
+                    "count": count
+                }
+                _send_email(
+                    recipient.email,
+                    f"[socialgov] {subject}",
+                    "notifications/email/digest",
+                    {"items": items, "recipient": recipient},
+                )
             sent = 1
         Notification.objects.filter(pk__in=[n.pk for n in items]).update(
             email_state=EmailState.SENT if sent else EmailState.SKIPPED, delivered_at=timezone.now(), attempts=1
@@ -654,7 +694,7 @@ def webhook_deliver(delivery_id: int) -> int | None:
 @transaction.atomic
 def webhook_endpoint_save(*, actor: Any, endpoint: WebhookEndpoint, changed: list[str]) -> WebhookEndpoint:
     """Create or change an endpoint (IT, from the admin). The secret is never written to the trail."""
-    ensure(actor.is_staff, "Only administrators manage webhooks.")
+    ensure(actor.is_staff, _("Only administrators manage webhooks."))
     try:
         outbound.check_url(endpoint.url, unresolved_ok=True)
     except outbound.OutboundRefused as exc:
@@ -705,10 +745,10 @@ def _ensure_may_manage_chat(actor: Any, *, user: Any = None, department: Any = N
     if department is not None:
         ensure(
             permissions.can_manage_department(actor, department),
-            "Only the department's managers or IT set its chat channels.",
+            _("Only the department's managers or IT set its chat channels."),
         )
     else:
-        ensure(user is not None and user.pk == actor.pk and actor.is_active, "You set only your own chat channels.")
+        ensure(user is not None and user.pk == actor.pk and actor.is_active, _("You set only your own chat channels."))
 
 
 @transaction.atomic

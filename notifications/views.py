@@ -4,6 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
@@ -53,7 +55,11 @@ def mark_read(request, pk):
 @require_POST
 def mark_all_read(request):
     count = services.notifications_mark_all_read(actor=request.user)
-    messages.success(request, f"{count} notification(s) marked as read.")
+    messages.success(
+        request,
+        ngettext("%(count)d notification marked as read.", "%(count)d notifications marked as read.", count)
+        % {"count": count},
+    )
     return redirect("notifications:list")
 
 
@@ -63,9 +69,9 @@ def preferences(request):
     form = PreferenceForm(request.POST)
     if form.is_valid():
         services.preference_set(actor=request.user, email_mode=form.cleaned_data["email_mode"])
-        messages.success(request, "Your e-mail preference is saved.")
+        messages.success(request, _("Your e-mail preference is saved."))
     else:
-        messages.error(request, "Choose how you want to be e-mailed.")
+        messages.error(request, _("Choose how you want to be e-mailed."))
     return redirect("accounts:profile")
 
 
@@ -83,7 +89,11 @@ def _chat_page(request, *, department: Department | None):
         except DomainError as exc:
             errors_to_form(form, exc)
         else:
-            messages.success(request, f"{target.get_kind_display()} is set: notifications go to {target.host}.")
+            messages.success(
+                request,
+                _("%(kind)s is set: notifications go to %(host)s.")
+                % {"kind": target.get_kind_display(), "host": target.host},
+            )
             return redirect(request.path)
     managed = []
     if department is None:  # the departments the person manages, linked (IT reaches any from its members page)
@@ -110,9 +120,9 @@ def chat_targets(request):
 def department_chat_targets(request, pk):
     department = Department.objects.filter(pk=pk).first()
     if department is None:
-        raise Http404("No such department.")
+        raise Http404(_("No such department."))
     if not permissions.can_manage_department(request.user, department):
-        raise PermissionDenied("Only the department's managers or IT set its chat channels.")
+        raise PermissionDenied(_("Only the department's managers or IT set its chat channels."))
     return _chat_page(request, department=department)
 
 
@@ -121,11 +131,11 @@ def department_chat_targets(request, pk):
 def chat_target_remove(request, pk):
     target = ChatTarget.objects.select_related("department").filter(pk=pk).first()
     if target is None or (target.user_id is not None and target.user_id != request.user.pk):
-        raise Http404("No such chat channel.")
+        raise Http404(_("No such chat channel."))
     if target.department_id and not permissions.can_manage_department(request.user, target.department):
-        raise PermissionDenied("Only the department's managers or IT set its chat channels.")
+        raise PermissionDenied(_("Only the department's managers or IT set its chat channels."))
     services.chat_target_remove(actor=request.user, target=target)
-    messages.success(request, f"{target.get_kind_display()} removed: nothing more is sent there.")
+    messages.success(request, _("%(kind)s removed: nothing more is sent there.") % {"kind": target.get_kind_display()})
     if target.department_id:
         return redirect("notifications:department_chat", pk=target.department_id)
     return redirect("notifications:chat")

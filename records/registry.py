@@ -23,6 +23,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 DAY = 1
 YEAR = 365
@@ -104,7 +105,7 @@ def _post_before_delete(posts: QuerySet) -> list[tuple[Any, str]]:
 register_record_type(
     RecordType(
         key="post",
-        label=(
+        label=_(
             "Posts (with their revisions, reviews, decisions, comments, attachments, receipts, "
             "publication reports and drift findings)"
         ),
@@ -121,7 +122,7 @@ register_record_type(
 register_record_type(
     RecordType(
         key="notification",
-        label="Notifications",
+        label=_("Notifications"),
         model="notifications.Notification",
         date_field="created_at",
         default_days=YEAR,
@@ -131,7 +132,7 @@ register_record_type(
 register_record_type(
     RecordType(
         key="webhook_delivery",
-        label="Webhook deliveries (with their attempts)",
+        label=_("Webhook deliveries (with their attempts)"),
         model="notifications.WebhookDelivery",
         date_field="created_at",
         default_days=90 * DAY,
@@ -140,7 +141,7 @@ register_record_type(
 register_record_type(
     RecordType(
         key="channel_activity",
-        label="Channel activity (with the drift findings of feed entries no approved post matched)",
+        label=_("Channel activity (with the drift findings of feed entries no approved post matched)"),
         model="channels_registry.ChannelActivity",
         date_field="occurred_at",
         default_days=2 * YEAR,

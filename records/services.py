@@ -13,6 +13,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Department
 from accounts.permissions import ensure_mfa
@@ -31,19 +33,27 @@ RETENTION_BATCH = 500
 
 def ensure_not_own(actor: User, person: User | None, what: str) -> None:
     """Nobody keeps or handles the record about themselves (separation of duties: the subject rule). Not one of
-    ``audit.duties``' kinds, whose refusals feed a partial index of the trail: a new kind there is a migration."""
+    ``audit.duties``' kinds, whose refusals feed a partial index of the trail: a new kind there is a migration.
+    ``what``: an English phrase marked with gettext_noop (callers may keep it), said here in the actor's language."""
     if person is not None and actor.pk == person.pk:
-        raise Forbidden(f"{what} concerns you: someone else must do it.", code="separation_of_duties")
+        raise Forbidden(
+            _("%(what)s concerns you: someone else must do it.") % {"what": _(what)}, code="separation_of_duties"
+        )
 
 
 def _clean_reason(reason: str, *, field: str = "reason", required: bool = True) -> str:
     reason = (reason or "").strip()
     if required and not reason:
-        raise InvalidInput("Give a reason.", fields={field: ["Say why (the matter, the case, the request)."]})
+        raise InvalidInput(_("Give a reason."), fields={field: [_("Say why (the matter, the case, the request).")]})
     if "\x00" in reason:
-        raise InvalidInput("Null characters are not allowed.", fields={field: ["Null characters are not allowed."]})
+        raise InvalidInput(
+            _("Null characters are not allowed."), fields={field: [_("Null characters are not allowed.")]}
+        )
     if len(reason) > MAX_REASON:
-        raise InvalidInput("The reason is too long.", fields={field: [f"Keep it under {MAX_REASON} characters."]})
+        raise InvalidInput(
+            _("The reason is too long."),
+            fields={field: [_("Keep it under %(count)d characters.") % {"count": MAX_REASON}]},
+        )
     return reason
 
 
@@ -66,17 +76,17 @@ def hold_set(
     date_to: dt.date | None = None,
 ) -> LegalHold:
     """Put a legal hold on everything that matches every criterion given (at least one)."""
-    ensure(permissions.can_keep_records(actor), "Only compliance and IT security set legal holds.")
+    ensure(permissions.can_keep_records(actor), _("Only compliance and IT security set legal holds."))
     ensure_mfa(actor)
     reason = _clean_reason(reason)
     if not any([channel, department, person, date_from, date_to]):
         raise InvalidInput(
-            "Say what the hold covers.",
-            fields={"channel": ["Name a channel, a department, a person or a date range."]},
+            _("Say what the hold covers."),
+            fields={"channel": [_("Name a channel, a department, a person or a date range.")]},
         )
     if date_from and date_to and date_from > date_to:
-        raise InvalidInput("The date range is backwards.", fields={"date_to": ["End on or after the start."]})
-    ensure_not_own(actor, person, "This legal hold")
+        raise InvalidInput(_("The date range is backwards."), fields={"date_to": [_("End on or after the start.")]})
+    ensure_not_own(actor, person, gettext_noop("This legal hold"))
     hold = LegalHold.objects.create(
         channel=channel,
         department=department,
@@ -108,12 +118,12 @@ def hold_set(
 @transaction.atomic
 def hold_release(*, actor: User, hold: LegalHold, reason: str) -> LegalHold:
     """End a hold: what it covered follows its retention period again."""
-    ensure(permissions.can_keep_records(actor), "Only compliance and IT security release legal holds.")
+    ensure(permissions.can_keep_records(actor), _("Only compliance and IT security release legal holds."))
     ensure_mfa(actor)
     reason = _clean_reason(reason, field="release_reason")
     hold = LegalHold.objects.select_for_update(of=("self",)).get(pk=hold.pk)
     if hold.released_at is not None:
-        raise Conflict("This legal hold was already released.", code="invalid_state")
+        raise Conflict(_("This legal hold was already released."), code="invalid_state")
     hold.released_at = timezone.now()
     hold.released_by = actor
     hold.release_reason = reason
@@ -140,12 +150,14 @@ def retention_days() -> dict[str, int]:
 
 @transaction.atomic
 def retention_rule_set(*, actor: User, record_type: str, keep_days: int) -> RetentionRule:
-    ensure(permissions.can_set_retention(actor), "Only compliance and IT security set retention periods.")
+    ensure(permissions.can_set_retention(actor), _("Only compliance and IT security set retention periods."))
     ensure_mfa(actor)
     if record_type not in RECORD_TYPES:
-        raise InvalidInput("No such kind of record.", fields={"record_type": ["Choose a kind of record."]})
+        raise InvalidInput(_("No such kind of record."), fields={"record_type": [_("Choose a kind of record.")]})
     if not isinstance(keep_days, int) or keep_days < 1 or keep_days > 100 * 365:
-        raise InvalidInput("Keep records between a day and a hundred years.", fields={"keep_days": ["1 to 36500."]})
+        raise InvalidInput(
+            _("Keep records between a day and a hundred years."), fields={"keep_days": [_("1 to 36500.")]}
+        )
     rule = RetentionRule.objects.select_for_update(of=("self",)).filter(record_type=record_type).first()
     before = rule.keep_days if rule else RECORD_TYPES[record_type].default_days
     if rule is None:
@@ -188,7 +200,7 @@ def retention_apply(*, actor: User | None = None, now: dt.datetime | None = None
     the counts per kind (past their time, deleted, held). Batched: each batch its own short transaction, so the
     run locks little at a time and a second run at once deletes nothing twice. ``actor`` None is the task."""
     if actor is not None:
-        ensure(permissions.can_set_retention(actor), "Only compliance and IT security run retention.")
+        ensure(permissions.can_set_retention(actor), _("Only compliance and IT security run retention."))
         ensure_mfa(actor)
     now = now or timezone.now()
     run = RetentionRun.objects.create(started_at=now)

@@ -26,6 +26,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.permissions import ensure_mfa
 from audit import services as audit
@@ -253,7 +254,7 @@ def subject_access_export(*, actor: User, person: User, reference: str = "") -> 
     """Article 15: everything about ``person`` as one JSON document (UTF-8), and the request on the log."""
     ensure(permissions.can_keep_records(actor), "Only compliance and IT security answer data-subject requests.")
     ensure_mfa(actor)
-    ensure_not_own(actor, person, "This data-subject request")
+    ensure_not_own(actor, person, gettext_noop("This data-subject request"))
     reference = _scrub(_clean_reference(reference), _needles(person))  # the trail keeps it: name nobody in it
     data = subject_data(person)
     counts = {k: len(v) for k, v in data.items() if isinstance(v, list)}
@@ -380,7 +381,7 @@ def subject_erase(*, actor: User, person: User, reference: str = "") -> SubjectR
     """Article 17: erase ``person``'s personal data (see the module). Refused, on the log, under a legal hold."""
     ensure(permissions.can_erase(actor), "Only IT security erases a person's data.")
     ensure_mfa(actor)
-    ensure_not_own(actor, person, "This erasure")
+    ensure_not_own(actor, person, gettext_noop("This erasure"))
     person = User.objects.get(pk=person.pk)  # as it is now (an offboarding may have just switched it off)
     reference = _scrub(_clean_reference(reference), _needles(person))  # the trail keeps it: name nobody in it
     if person.is_active:

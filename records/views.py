@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.selectors import events_for
@@ -23,12 +24,12 @@ from socialgov.pagekit import errors_to_form, filtered_page, run_from_button
 
 def _readers_only(user) -> None:
     if not permissions.can_read_records(user):
-        raise PermissionDenied("Only compliance, IT security and auditors read the record.")
+        raise PermissionDenied(_("Only compliance, IT security and auditors read the record."))
 
 
 def _keepers_only(user) -> None:
     if not permissions.can_keep_records(user):
-        raise PermissionDenied("Only compliance and IT security change the record.")
+        raise PermissionDenied(_("Only compliance and IT security change the record."))
 
 
 def _refused(exc: DomainError) -> None:
@@ -69,12 +70,12 @@ def retention_set(request):
     _keepers_only(request.user)
     form = RetentionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a kind of record and a period of 1 to 36,500 days.")
+        messages.error(request, _("Choose a kind of record and a period of 1 to 36,500 days."))
         return redirect("records:index")
     return run_from_button(
         request,
         lambda: services.retention_rule_set(actor=request.user, **form.cleaned_data),
-        ok="Retention period set.",
+        ok=_("Retention period set."),
         back=reverse("records:index"),
     )
 
@@ -86,7 +87,7 @@ def retention_run(request):
     return run_from_button(
         request,
         lambda: services.retention_apply(actor=request.user),
-        ok="Retention applied: the run's counts are below.",
+        ok=_("Retention applied: the run's counts are below."),
         back=reverse("records:index"),
     )
 
@@ -108,7 +109,7 @@ def holds(request):
                 _refused(exc)
                 errors_to_form(form, exc)
             else:
-                messages.success(request, f"Legal hold #{hold.pk} is in force.")
+                messages.success(request, _("Legal hold #%(number)s is in force.") % {"number": hold.pk})
                 return redirect("records:hold_detail", pk=hold.pk)
     ctx = filtered_page(request, LegalHoldFilter, selectors.holds())
     ctx.update(form=form, can_keep=permissions.can_keep_records(user))
@@ -121,7 +122,7 @@ def hold_detail(request, pk):
     _readers_only(user)
     hold = selectors.holds().filter(pk=pk).first()
     if hold is None:
-        raise Http404("No such legal hold.")
+        raise Http404(_("No such legal hold."))
     counts = selectors.covered_counts(hold)
     covered = [(RECORD_TYPES[k].label, n) for k, n in counts.items()]
     return render(
@@ -143,13 +144,13 @@ def hold_release(request, pk):
     _keepers_only(request.user)
     hold = LegalHold.objects.filter(pk=pk).first()
     if hold is None:
-        raise Http404("No such legal hold.")
+        raise Http404(_("No such legal hold."))
     form = ReleaseForm(request.POST)
     reason = form.cleaned_data["release_reason"] if form.is_valid() else ""
     return run_from_button(
         request,
         lambda: services.hold_release(actor=request.user, hold=hold, reason=reason),
-        ok="Released: what it kept follows its retention period again.",
+        ok=_("Released: what it kept follows its retention period again."),
         back=reverse("records:hold_detail", args=[hold.pk]),
     )
 
@@ -220,13 +221,13 @@ def request_export(request):
 def request_erase(request):
     user = request.user
     if not permissions.can_erase(user):
-        raise PermissionDenied("Only IT security erases a person's data.")
+        raise PermissionDenied(_("Only IT security erases a person's data."))
     form = SubjectForm(request.POST, prefix="erase", user=request.user)
     if not form.is_valid():
         return _requests_page(request, erase_form=form)
     return run_from_button(
         request,
         lambda: subjects.subject_erase(actor=user, **form.cleaned_data),
-        ok="Erased: the request is on the log.",
+        ok=_("Erased: the request is on the log."),
         back=reverse("records:requests"),
     )

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.permissions import can_read_audit, is_auditor, is_it_security
 from approvals import selectors as post_selectors
@@ -179,7 +180,7 @@ def export_index(request):
 def export(request, dataset, fmt):
     data = DATASETS.get(dataset)
     if data is None or fmt not in FORMATS:
-        raise Http404("No such export.")
+        raise Http404(_("No such export."))
     if not data.allowed(request.user):
         raise PermissionDenied
     columns = data.columns(request.user)

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
 from socialgov.filterkit import PickerField
@@ -13,10 +14,10 @@ MAX_DAYS = 366 * 5
 
 
 class ReportFilterForm(forms.Form):
-    start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
     department = forms.ModelChoiceField(
-        queryset=Department.objects.none(), to_field_name="slug", required=False, empty_label="All my departments"
+        queryset=Department.objects.none(), to_field_name="slug", required=False, empty_label=_("All my departments")
     )
 
     def __init__(self, *args, department_ids=None, **kwargs):
@@ -44,12 +45,15 @@ def period(values: dict) -> tuple[date, date]:
 
 
 class CalendarFilterForm(forms.Form):
-    month = forms.DateField(required=False, input_formats=["%Y-%m"], label="Month (YYYY-MM)")
-    week = forms.DateField(required=False, label="Only the week of", widget=forms.DateInput(attrs={"type": "date"}))
+    month = forms.DateField(required=False, input_formats=["%Y-%m"], label=_("Month (YYYY-MM)"))
+    week = forms.DateField(required=False, label=_("Only the week of"), widget=forms.DateInput(attrs={"type": "date"}))
     department = forms.ModelChoiceField(
-        queryset=Department.objects.order_by("name"), to_field_name="slug", required=False, empty_label="Any department"
+        queryset=Department.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Any department"),
     )
-    channel = PickerField("channel", required=False, label="Channel")
+    channel = PickerField("channel", required=False, label=_("Channel"))
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

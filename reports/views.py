@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -40,9 +41,9 @@ def _report(slug: str, user) -> Report:
     try:
         report = REPORTS[slug]
     except KeyError:
-        raise Http404("No such report.") from None
+        raise Http404(_("No such report.")) from None
     if not report.readable_by(user):
-        raise PermissionDenied("This report is for auditors and IT security.")
+        raise PermissionDenied(_("This report is for auditors and IT security."))
     return report
 
 
@@ -135,7 +136,7 @@ def calendar_feed_create(request):
 @require_POST
 def calendar_feed_revoke(request):
     if services.calendar_feed_revoke(actor=request.user):
-        messages.success(request, "Your calendar feed is revoked; calendar apps using it get nothing more.")
+        messages.success(request, _("Your calendar feed is revoked; calendar apps using it get nothing more."))
     return redirect("reports:calendar")
 
 
@@ -144,7 +145,7 @@ def calendar_ics(request, token):
     """The feed, for calendar apps (no session): the secret token in the address is the credential."""
     feed = services.calendar_feed_for_token(token)
     if feed is None:
-        raise Http404("No such feed.")
+        raise Http404(_("No such feed."))
     CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
     body = ics(feed.user, base_url=request.build_absolute_uri("/")[:-1])
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

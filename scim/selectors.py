@@ -110,7 +110,7 @@ def company_role_groups() -> QuerySet[AuthGroup]:
 
 def department_role_groups(role: str) -> QuerySet[Department]:
     """One group per department for ``role``: the people holding that role there are the members."""
-    label = Role(role).label.lower()
+    label = Role(role).value  # "member", "reviewer", "manager": the same in every language (SCIM names are data)
     return (
         Department.objects.exclude(scim_link__deleted_at__isnull=False)
         .alias(role_memberships=FilteredRelation("memberships", condition=Q(memberships__role=role)))

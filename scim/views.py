@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
@@ -69,5 +70,7 @@ def token_revoke(request, pk):
         services.scim_token_revoke(actor=request.user, token=token)
     except DomainError as exc:
         raise PermissionDenied(exc.message) from None
-    messages.success(request, f"SCIM token “{token.name}” revoked: its provider is refused from now on.")
+    messages.success(
+        request, _("SCIM token “%(name)s” revoked: its provider is refused from now on.") % {"name": token.name}
+    )
     return redirect("scim_pages:provisioning")

@@ -95,9 +95,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "socialgov.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # after sessions, before CommonMiddleware (Django's documented place): Accept-Language (or the language cookie)
+    # for everyone; accounts.middleware.UserLanguageMiddleware below then switches to a signed-in person's choice
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",  # the language on the person's profile, when they chose one
     "socialgov.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -251,7 +255,19 @@ SOCIALACCOUNT_STORE_TOKENS = False
 USERSESSIONS_TRACK_ACTIVITY = False
 
 # --- Internationalisation ---------------------------------------------------
-LANGUAGE_CODE = "en-gb"
+# Pages, e-mails and chat messages in British English, German or French: the signed-in person's choice on their
+# profile (User.language), else what their browser asks for (Accept-Language), else LANGUAGE_CODE. Each language is
+# named in itself on the language menu. Catalogues: locale/<code>/LC_MESSAGES/django.po, compiled by `make run` and
+# `make test` (README, "Languages").
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en-gb")
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+]
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}, not {LANGUAGE_CODE!r}.")
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

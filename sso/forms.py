@@ -3,6 +3,7 @@ from __future__ import annotations
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.socialaccount.providers.base.constants import AuthProcess
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from accounts.models import Department
@@ -49,67 +50,68 @@ class ProviderForm(forms.Form):
     PROTOCOL_CHOICES = [("openid_connect", "OpenID Connect"), ("saml", "SAML 2.0")]
 
     protocol = forms.ChoiceField(choices=PROTOCOL_CHOICES)
-    name = forms.CharField(max_length=40, help_text="Shown to people, e.g. “Okta”.")
+    name = forms.CharField(max_length=40, help_text=_("Shown to people, e.g. “Okta”."))
     slug = forms.SlugField(
-        max_length=40, help_text="Part of the sign-in URLs, e.g. okta: /accounts/oidc/okta/… or /accounts/saml/okta/…"
+        max_length=40,
+        help_text=_("Part of the sign-in URLs, e.g. okta: /accounts/oidc/okta/… or /accounts/saml/okta/…"),
     )
     # OIDC
     issuer = forms.URLField(
         assume_scheme="https",
         required=False,
         max_length=400,
-        label="Issuer URL",
-        help_text="OIDC: e.g. https://example.okta.com",
+        label=_("Issuer URL"),
+        help_text=_("OIDC: e.g. https://example.okta.com"),
     )
-    client_id = forms.CharField(required=False, max_length=191, label="Client id", help_text="OIDC")
+    client_id = forms.CharField(required=False, max_length=191, label=_("Client id"), help_text=_("OIDC"))
     secret = forms.CharField(
         required=False,
         max_length=191,
         widget=forms.PasswordInput(render_value=False),
-        label="Client secret",
-        help_text="OIDC. Left empty when editing: the secret stays as it is.",
+        label=_("Client secret"),
+        help_text=_("OIDC. Left empty when editing: the secret stays as it is."),
     )
     scope = forms.CharField(
         required=False,
         max_length=200,
         initial="openid email profile",
-        help_text="OIDC: space separated; add groups (Okta, Keycloak) for a groups claim.",
+        help_text=_("OIDC: space separated; add groups (Okta, Keycloak) for a groups claim."),
     )
     mfa_amr = forms.CharField(
         required=False,
         max_length=200,
         initial="mfa otp hwk",
-        label="amr values that are a second factor",
-        help_text="OIDC: space separated.",
+        label=_("amr values that are a second factor"),
+        help_text=_("OIDC: space separated."),
     )
     # SAML
-    idp_entity_id = forms.CharField(required=False, max_length=400, label="IdP entity id", help_text="SAML")
+    idp_entity_id = forms.CharField(required=False, max_length=400, label=_("IdP entity id"), help_text=_("SAML"))
     metadata_url = forms.URLField(
-        assume_scheme="https", required=False, max_length=400, label="IdP metadata URL", help_text="SAML"
+        assume_scheme="https", required=False, max_length=400, label=_("IdP metadata URL"), help_text=_("SAML")
     )
     sso_url = forms.URLField(
         assume_scheme="https",
         required=False,
         max_length=400,
-        label="IdP sign-in URL",
-        help_text="SAML, when no metadata URL is given",
+        label=_("IdP sign-in URL"),
+        help_text=_("SAML, when no metadata URL is given"),
     )
     x509cert = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="IdP signing certificate",
-        help_text="SAML, PEM, when no metadata URL is given",
+        label=_("IdP signing certificate"),
+        help_text=_("SAML, PEM, when no metadata URL is given"),
     )
     sp_entity_id = forms.CharField(
-        required=False, max_length=400, label="Our entity id", help_text="SAML: empty means our metadata URL."
+        required=False, max_length=400, label=_("Our entity id"), help_text=_("SAML: empty means our metadata URL.")
     )
-    email_attribute = forms.CharField(required=False, max_length=200, label="E-mail attribute", help_text="SAML")
-    name_attribute = forms.CharField(required=False, max_length=200, label="Name attribute", help_text="SAML")
+    email_attribute = forms.CharField(required=False, max_length=200, label=_("E-mail attribute"), help_text=_("SAML"))
+    name_attribute = forms.CharField(required=False, max_length=200, label=_("Name attribute"), help_text=_("SAML"))
     mfa_authn_contexts = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="AuthnContextClassRefs that are a second factor",
-        help_text="SAML: one a line.",
+        label=_("AuthnContextClassRefs that are a second factor"),
+        help_text=_("SAML: one a line."),
     )
 
     def __init__(self, *args, editing: bool = False, **kwargs):
@@ -142,13 +144,13 @@ class ProviderForm(forms.Form):
 
 
 class DomainForm(forms.Form):
-    domain = forms.CharField(max_length=253, help_text="e.g. example.com")
-    sso_required = forms.BooleanField(required=False, initial=True, label="SSO required (no password)")
-    create_accounts = forms.BooleanField(required=False, initial=True, label="Create accounts at first sign-in")
+    domain = forms.CharField(max_length=253, help_text=_("e.g. example.com"))
+    sso_required = forms.BooleanField(required=False, initial=True, label=_("SSO required (no password)"))
+    create_accounts = forms.BooleanField(required=False, initial=True, label=_("Create accounts at first sign-in"))
 
 
 class RuleForm(forms.Form):
-    claim = forms.CharField(max_length=200, help_text="e.g. groups, department")
+    claim = forms.CharField(max_length=200, help_text=_("e.g. groups, department"))
     value = forms.CharField(max_length=200)
     department = forms.ModelChoiceField(queryset=Department.objects.order_by("name"))
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)

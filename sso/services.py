@@ -9,6 +9,7 @@ from typing import Any
 from allauth.socialaccount.models import SocialApp
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.choices import Role
@@ -24,7 +25,7 @@ _RANK = {Role.MEMBER: 0, Role.REVIEWER: 1, Role.MANAGER: 2}
 
 
 def _ensure_it(actor: User) -> None:
-    ensure(permissions.is_it_security(actor), "Only IT security manages single sign-on.")
+    ensure(permissions.is_it_security(actor), _("Only IT security manages single sign-on."))
     permissions.ensure_mfa(actor)
 
 
@@ -36,7 +37,7 @@ def provider_save(*, actor: User, app: SocialApp, changed: list[str] | None = No
     """Create or change an identity provider (allauth's SocialApp: OIDC or SAML). The secret is never audited."""
     _ensure_it(actor)
     if app.provider not in PROTOCOLS:
-        raise InvalidInput("Unknown protocol.", fields={"provider": ["Choose OpenID Connect or SAML."]})
+        raise InvalidInput(_("Unknown protocol."), fields={"provider": [_("Choose OpenID Connect or SAML.")]})
     creating = app.pk is None
     if not creating:
         SocialApp.objects.select_for_update(of=("self",)).get(pk=app.pk)
@@ -74,13 +75,15 @@ def domain_save(*, actor: User, app: SocialApp, domain: str, sso_required: bool,
     domain = (domain or "").strip().lower().lstrip("@")
     if not domain or "." not in domain or "@" in domain or len(domain) > 253:
         raise InvalidInput(
-            "Enter a domain such as example.com.", fields={"domain": ["Enter a domain such as example.com."]}
+            _("Enter a domain such as example.com."), fields={"domain": [_("Enter a domain such as example.com.")]}
         )
     row = SsoDomain.objects.select_for_update(of=("self",)).filter(domain=domain).first()
     if row is not None and row.app_id != app.pk:
         raise InvalidInput(
-            "This domain signs in through another provider.",
-            fields={"domain": [f"{domain} is bound to another provider: remove it there first."]},
+            _("This domain signs in through another provider."),
+            fields={
+                "domain": [_("%(domain)s is bound to another provider: remove it there first.") % {"domain": domain}]
+            },
         )
     before = None if row is None else {"sso_required": row.sso_required, "create_accounts": row.create_accounts}
     if row is None:
@@ -113,19 +116,19 @@ def rule_add(*, actor: User, app: SocialApp, claim: str, value: str, department:
     claim, value = (claim or "").strip(), (value or "").strip()
     errors = {}
     if not claim:
-        errors["claim"] = ["Name the claim or attribute."]
+        errors["claim"] = [_("Name the claim or attribute.")]
     if not value:
-        errors["value"] = ["Give the value it must have."]
+        errors["value"] = [_("Give the value it must have.")]
     if role not in Role.values:
-        errors["role"] = [f"Choose one of {', '.join(Role.values)}."]
+        errors["role"] = [_("Choose one of %(choices)s.") % {"choices": ", ".join(Role.values)}]
     if errors:
-        raise InvalidInput("Check the mapping line.", fields=errors)
+        raise InvalidInput(_("Check the mapping line."), fields=errors)
     try:
         with transaction.atomic():
             rule = ClaimRule.objects.create(app=app, claim=claim, value=value, department=department, role=role)
     except IntegrityError:
         raise InvalidInput(
-            "This line is already in the mapping.", fields={"value": ["This line is already in the mapping."]}
+            _("This line is already in the mapping."), fields={"value": [_("This line is already in the mapping.")]}
         ) from None
     audit.record(
         actor=actor,

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_it_security
@@ -23,7 +24,7 @@ from sso.models import ClaimRule, SsoDomain
 
 def _it_only(request) -> None:
     if not is_it_security(request.user):
-        raise PermissionDenied("Only IT security manages single sign-on.")
+        raise PermissionDenied(_("Only IT security manages single sign-on."))
 
 
 def _provider_or_404(pk: int) -> SocialApp:
@@ -32,7 +33,7 @@ def _provider_or_404(pk: int) -> SocialApp:
     except SocialApp.DoesNotExist:
         from django.http import Http404
 
-        raise Http404("No such identity provider.") from None
+        raise Http404(_("No such identity provider.")) from None
 
 
 @login_required
@@ -45,13 +46,13 @@ def _sp_values(request, app: SocialApp) -> list[tuple[str, str]]:
     """What the IdP needs from us."""
     if app.provider == "openid_connect":
         callback = reverse("openid_connect_callback", kwargs={"provider_id": app.provider_id})
-        return [("Redirect (callback) URI", request.build_absolute_uri(callback))]
+        return [(_("Redirect (callback) URI"), request.build_absolute_uri(callback))]
     slug = app.client_id
     metadata = request.build_absolute_uri(reverse("saml_metadata", args=[slug]))
     return [
-        ("Entity id (audience)", (app.settings.get("sp") or {}).get("entity_id") or metadata),
-        ("Assertion consumer service (ACS)", request.build_absolute_uri(reverse("saml_acs", args=[slug]))),
-        ("Our metadata", metadata),
+        (_("Entity id (audience)"), (app.settings.get("sp") or {}).get("entity_id") or metadata),
+        (_("Assertion consumer service (ACS)"), request.build_absolute_uri(reverse("saml_acs", args=[slug]))),
+        (_("Our metadata"), metadata),
     ]
 
 
@@ -176,7 +177,7 @@ def provider_edit(request, pk=None):
             .exists()
         )
         if slug_taken:
-            form.add_error("slug", "Another provider uses this slug.")
+            form.add_error("slug", _("Another provider uses this slug."))
         else:
             changed = _apply(app, form.cleaned_data)
             try:
@@ -186,7 +187,9 @@ def provider_edit(request, pk=None):
             except DomainError as exc:
                 errors_to_form(form, exc)
             else:
-                messages.success(request, f"Provider “{app.name}” saved. Test it, then bind its e-mail domains.")
+                messages.success(
+                    request, _("Provider “%(name)s” saved. Test it, then bind its e-mail domains.") % {"name": app.name}
+                )
                 return redirect("sso:provider", pk=app.pk)
     return render(request, "sso/provider_form.html", {"form": form, "app": app if pk else None})
 
@@ -199,7 +202,7 @@ def provider_delete(request, pk):
     return run_from_button(
         request,
         lambda: services.provider_delete(actor=request.user, app=app),
-        ok=f"Provider “{app.name}” deleted: its domains sign in with passwords again.",
+        ok=_("Provider “%(name)s” deleted: its domains sign in with passwords again.") % {"name": app.name},
         back=reverse("sso:providers"),
     )
 
@@ -218,10 +221,11 @@ def _test(app: SocialApp) -> tuple[bool, str]:
             provider = app.get_provider(None)
             config = _fetch(provider.server_url).json()
             if not isinstance(config, dict) or not config.get("authorization_endpoint"):
-                return False, "The discovery document has no authorization endpoint."
+                return False, _("The discovery document has no authorization endpoint.")
             return (
                 True,
-                f"Discovery read: issuer {config.get('issuer')}, authorization at {config['authorization_endpoint']}.",
+                _("Discovery read: issuer %(issuer)s, authorization at %(endpoint)s.")
+                % {"issuer": config.get("issuer"), "endpoint": config["authorization_endpoint"]},
             )
         idp = (app.settings or {}).get("idp") or {}
         if idp.get("metadata_url"):
@@ -233,15 +237,17 @@ def _test(app: SocialApp) -> tuple[bool, str]:
             )
             found = parsed.get("idp") or {}
             if not found.get("singleSignOnService", {}).get("url"):
-                return False, "The metadata names no sign-in service for this entity id."
-            return True, f"Metadata read: sign-in at {found['singleSignOnService']['url']}, signing certificate found."
-        return True, "No metadata URL: the sign-in URL and certificate are used as entered."
+                return False, _("The metadata names no sign-in service for this entity id.")
+            return True, _("Metadata read: sign-in at %(url)s, signing certificate found.") % {
+                "url": found["singleSignOnService"]["url"]
+            }
+        return True, _("No metadata URL: the sign-in URL and certificate are used as entered.")
     except OutboundRefused as exc:
-        return False, f"Not reached: {exc}"
+        return False, _("Not reached: %(error)s") % {"error": exc}
     except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
-        return False, f"Could not read it: {exc}"
+        return False, _("Could not read it: %(error)s") % {"error": exc}
     except Exception as exc:  # noqa: BLE001 - a metadata parser's own errors: shown, never a 500
-        return False, f"Could not read it: {exc}"
+        return False, _("Could not read it: %(error)s") % {"error": exc}
 
 
 @login_required
@@ -265,7 +271,7 @@ def domain_add(request, pk):
         DomainForm(request.POST),
         form_name="domain_form",
         save=lambda data: services.domain_save(actor=request.user, app=app, **data),
-        ok=lambda data: f"{data['domain']} now signs in through {app.name}.",
+        ok=lambda data: _("%(domain)s now signs in through %(name)s.") % {"domain": data["domain"], "name": app.name},
     )
 
 
@@ -277,7 +283,7 @@ def domain_remove(request, pk, domain_pk):
     return run_from_button(
         request,
         lambda: services.domain_remove(actor=request.user, domain=domain),
-        ok=f"{domain.domain} removed: its people sign in with passwords.",
+        ok=_("%(domain)s removed: its people sign in with passwords.") % {"domain": domain.domain},
         back=reverse("sso:provider", args=[pk]),
     )
 
@@ -293,7 +299,7 @@ def rule_add(request, pk):
         RuleForm(request.POST),
         form_name="rule_form",
         save=lambda data: services.rule_add(actor=request.user, app=app, **data),
-        ok=lambda data: "Mapping line added: it applies to accounts created from now on.",
+        ok=lambda data: _("Mapping line added: it applies to accounts created from now on."),
     )
 
 
@@ -305,6 +311,6 @@ def rule_remove(request, pk, rule_pk):
     return run_from_button(
         request,
         lambda: services.rule_remove(actor=request.user, rule=rule),
-        ok="Mapping line removed.",
+        ok=_("Mapping line removed."),
         back=reverse("sso:provider", args=[pk]),
     )

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -23,6 +25,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         token = token_authenticate(key)
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
+        if token.user.language in dict(settings.LANGUAGES):
+            # a script answers in its owner's language, as their pages do (accounts.middleware.UserLanguageMiddleware)
+            translation.activate(token.user.language)
         return token.user, token
 
     def authenticate_header(self, request):

@@ -22,7 +22,19 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "full_name", "is_staff", "groups", "memberships", "mfa_enabled", "token_scope"]
+        fields = [
+            "id",
+            "email",
+            "full_name",
+            "language",
+            "is_staff",
+            "groups",
+            "memberships",
+            "mfa_enabled",
+            "token_scope",
+        ]
+        # the language is chosen on the profile page (accounts.services.user_language_set); "" leaves it to the browser
+        read_only_fields = ["language"]
 
     def get_groups(self, obj) -> list[str]:
         return sorted(group_names(obj))

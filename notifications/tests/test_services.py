@@ -281,7 +281,7 @@ def test_digest_recipients_get_no_immediate_mail_and_one_digest_with_all_items(
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["daily@example.com"]
-    assert "2 notification(s)" in message.subject
+    assert "2 notifications" in message.subject
     assert "First item" in message.body and "Second item" in message.body
     assert set(Notification.objects.filter(recipient=daily).values_list("email_state", flat=True)) == {EmailState.SENT}
 

@@ -173,7 +173,7 @@ def test_mark_all_read_marks_only_mine(client, employee, outsider):
 
     # then
     assert response.status_code == 302
-    assert _messages(response) == ["3 notification(s) marked as read."]
+    assert _messages(response) == ["3 notifications marked as read."]
     assert not Notification.objects.filter(recipient=employee, read_at__isnull=True).exists()
     assert Notification.objects.filter(recipient=outsider, read_at__isnull=True).count() == 2
 

@@ -38,6 +38,7 @@ WRITE_METHODS = {"post", "put", "patch", "delete"}
 # content check (a POST that stores nothing). Every other write answers the auditor 403 or 404.
 AUDITOR_OWN_WRITES = {
     ("accounts:profile", "post"),  # create one's own API token
+    ("accounts:language", "post"),  # choose one's own language
     ("notifications:mark_all_read", "post"),
     ("notification-read-all", "post"),
     ("notifications:preferences", "post"),

@@ -36,6 +36,8 @@ ROUTES: list[Route] = [
     Route(
         "accounts:profile", "post", lambda o: "/profile/", page(ok=302), data={"name": "t", "scope": "read", "days": 5}
     ),
+    # one's own language, whoever one is (accounts.services.user_language_set)
+    Route("accounts:language", "post", lambda o: "/profile/language/", page(ok=302), data={"language": "de"}),
     # someone else's token: 404 for everyone (it is the employee's own only)
     Route(
         "accounts:token_revoke",
