@@ -17,6 +17,7 @@ from channels_registry.models import AccessRequest
 from channels_registry.tests.factories import ReportedAccountFactory
 from channels_registry.tests.test_permission_table import world  # noqa: F401 - fixture
 from policies.tests.test_permissions import objects as policy_objects  # noqa: F401 - fixture
+from sso.tests.test_pages import objects as sso_objects  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -94,4 +95,10 @@ def test_help_texts_are_where_the_fields_say(client, approval_objects, it_securi
     user = it_security if "decisions" in url else employee
     html = _page(client, user, url)
     assert "_helptext" in html
+    assert_ids_sound(html)
+
+
+def test_a_providers_domain_and_mapping_forms_show_their_help(client, sso_objects, it_security):  # noqa: F811
+    html = _page(client, it_security, f"/sso/{sso_objects['app'].pk}/")
+    assert 'id="id_domain_helptext"' in html
     assert_ids_sound(html)
