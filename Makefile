@@ -30,10 +30,14 @@ run: $(BIN)/.installed compilemessages
 testidp/node_modules/.package-lock.json: testidp/package-lock.json
 	npm ci --prefix testidp --no-audit --no-fund --loglevel=error
 
-## Run the whole test suite (browser tests need /usr/bin/chromium, the SSO tests node, npm and xmlsec1:
+# What the browser tests load into the pages they open (testtools/): axe-core from npm, by its lock file.
+testtools/node_modules/.package-lock.json: testtools/package-lock.json
+	npm ci --prefix testtools --no-audit --no-fund --loglevel=error
+
+## Run the whole test suite (browser tests need /usr/bin/chromium, and npm for axe-core; the SSO tests node, npm and xmlsec1:
 ## apt-get install -y chromium nodejs npm xmlsec1).
 test: export SECRET_KEY ?= make-test-only-$(shell od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
-test: check compilemessages testidp/node_modules/.package-lock.json
+test: check compilemessages testidp/node_modules/.package-lock.json testtools/node_modules/.package-lock.json
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## The quick checks `make test` starts with: Django's system checks, migrations, the OpenAPI schema, ruff.

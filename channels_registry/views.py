@@ -187,7 +187,7 @@ def channel_detail(request, pk):
     ctx["feed"] = feed
     if permissions.can_manage_access(user, channel):
         initial = {"url": feed.url, "kind": feed.kind, "requires_approval": feed.requires_approval} if feed else {}
-        ctx["feed_form"] = FeedForm(initial=initial)
+        ctx["feed_form"] = FeedForm(initial=initial, auto_id="id_feed_%s")  # "kind" is the activity form's too
     ctx.update(records_selectors.hold_notice(channel, user))
     return render(request, "channels_registry/channel_detail.html", ctx)
 
@@ -422,7 +422,8 @@ def access_request_list(request):
     ctx = filtered_page(request, AccessRequestFilter, selectors.access_requests_visible_to(request.user))
     ctx.pop("rows")
     ctx["form"] = form
-    ctx["decide_form"] = DecideForm()
+    for r in ctx["page"].object_list:  # a form in each row: ids of its own (a label names one field)
+        r.decide_form = DecideForm(auto_id=f"id_decide_{r.pk}_%s")
     return render(request, "channels_registry/access_request_list.html", ctx)
 
 
@@ -517,7 +518,8 @@ def reported_account_list(request):
     ctx = filtered_page(request, ReportedAccountFilter, selectors.reported_accounts_visible_to(request.user))
     ctx.pop("rows")
     ctx["form"] = form
-    ctx["triage_form"] = TriageForm()
+    for r in ctx["page"].object_list:  # a form in each row: ids of its own (a label names one field)
+        r.triage_form = TriageForm(auto_id=f"id_triage_{r.pk}_%s")
     ctx["can_triage"] = permissions.is_it_decider(request.user)
     return render(request, "channels_registry/reported_account_list.html", ctx)
 

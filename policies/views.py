@@ -288,13 +288,17 @@ def course_list(request):
     )
 
 
+# the two forms on a course's page share "completed_on": the second's ids apart (a label names one field)
+RECORD_IDS = "id_record_%s"
+
+
 @login_required
 def course_detail(request, slug):
     course = get_object_or_404(selectors.courses(), slug=slug)
-    attest_form, record_form = AttestForm(), RecordCompletionForm()
+    attest_form, record_form = AttestForm(), RecordCompletionForm(auto_id=RECORD_IDS)
     if request.method == "POST":
         recording = "user" in request.POST
-        form = RecordCompletionForm(request.POST) if recording else AttestForm(request.POST)
+        form = RecordCompletionForm(request.POST, auto_id=RECORD_IDS) if recording else AttestForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:

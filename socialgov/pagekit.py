@@ -43,6 +43,9 @@ def filtered_page(
     long list: its last key unique) the page is read by keyset (``?after=`` / ``?before=``, ``shown`` turning its
     queryset into the rows shown), else by number with a capped count."""
     filterset = filterset_class(request.GET or None, queryset=qs, request=request)
+    # the filter's ids apart from those of a form of the page's own that shares a field name (label for= and
+    # aria-describedby point at one element each)
+    filterset.form.auto_id = "id_filter_%s"
     rows = filtered_rows(filterset, qs)
     if order:
         get = request.GET.get
