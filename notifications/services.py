@@ -122,10 +122,7 @@ def in_language(user: Any, *texts: Any) -> list[str]:
 def site_text(text: Any) -> str:
     """A marked text in the site's language (LANGUAGE_CODE): webhooks and a department's chat channels are read by
     systems and many people, not one person."""
-    if not isinstance(text, Promise):
-        return str(text)
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(text)
+    return in_language(None, text)[0]
 
 
 def notify_each(

@@ -33,7 +33,7 @@ from policies.permissions import (
     can_read_rules,
 )
 from socialgov.errors import DomainError
-from socialgov.pagekit import errors_to_form, filtered_rows, paged, safe_next, with_next
+from socialgov.pagekit import errors_to_form, filtered_rows, paged, run_from_button, safe_next, with_next
 
 PAGE_SIZE = 50
 
@@ -452,15 +452,12 @@ def policy_version_publish(request, slug, number):
     policy = get_object_or_404(selectors.policies(), slug=slug)
     version = get_object_or_404(policy.versions.all(), number=number)
     _may_manage(request)
-    try:
-        services.policy_version_publish(actor=request.user, version=version)
-    except DomainError as exc:
-        if exc.status == 403:
-            raise PermissionDenied(exc.message) from exc
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Published version {number} of “{policy.title}”: its audience is asked to read it.")
-    return redirect("policies:policy_detail", slug=slug)
+    return run_from_button(
+        request,
+        lambda: services.policy_version_publish(actor=request.user, version=version),
+        ok=f"Published version {number} of “{policy.title}”: its audience is asked to read it.",
+        back=reverse("policies:policy_detail", args=[slug]),
+    )
 
 
 @login_required
