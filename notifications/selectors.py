@@ -14,6 +14,11 @@ def notifications_for(user) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
 
 
+def reminded_today(event: str, *, today) -> set:
+    """The keys (``data["key"]``) of the ``event`` reminders written on ``today``: a daily reminder skips them."""
+    return set(Notification.objects.filter(event=event, created_at__date=today).values_list("payload__key", flat=True))
+
+
 def preference_of(user) -> str:
     mode = NotificationPreference.objects.filter(user=user).values_list("email_mode", flat=True).first()
     return mode or EmailMode.IMMEDIATE

@@ -35,7 +35,7 @@ def decisions() -> QuerySet[PlatformDecision]:
 
 
 def decisions_due(*, by: date, today: date) -> QuerySet[PlatformDecision]:
-    """The decisions due again by ``by``, as the IT decision register dates them (``socialgov.decisions``): in
+    """The decisions due again by ``by``, as the IT decision register dates them (``it_decisions.selectors``): in
     force on ``today`` (``PlatformDecision.in_force``: not ended, not past their expiry), due at their review date
     or at their expiry when that comes first, annotated ``due``."""
     due = Coalesce(Least("review_by", "expires_on"), "review_by", "expires_on")  # LEAST is NULL on SQLite if one is

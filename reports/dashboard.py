@@ -58,9 +58,9 @@ from channels_registry.models import (
     SecurityReview,
 )
 from channels_registry.permissions import managed_department_ids
+from it_decisions import selectors as decisions
 from policies import selectors as policy_selectors
 from policies.models import PlatformDecision
-from socialgov import decisions
 
 LIMIT = 10
 IN_PROGRESS = (

@@ -25,7 +25,7 @@ from approvals.models import Decision
 from audit.selectors import EXPORT_COLUMNS as AUDIT_COLUMNS
 from audit.selectors import trail
 from channels_registry import selectors as registry
-from socialgov import decisions
+from it_decisions import selectors as decisions
 from socialgov.exports import rows_of, stream_csv, stream_json, stream_jsonl
 
 CHUNK = 2000
@@ -139,8 +139,8 @@ def _review_decisions(user: Any) -> Iterable[Any]:
 
 
 def _decisions(user: Any) -> Iterable[Any]:
-    # The register merges three small sources in Python (socialgov/decisions.py): it is not streamed from one cursor.
-    return decisions.decisions()
+    # The register is one compound query (it_decisions.selectors.register), read CHUNK rows at a time
+    return decisions.every_decision(chunk=CHUNK)
 
 
 def _audit(user: Any) -> Iterable[Any]:

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "policies",
     "channels_registry",
     "approvals",
+    "it_decisions",
     "records",
     "reports",
     "scim",

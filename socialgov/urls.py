@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from socialgov import decision_views, pickers, views
+from socialgov import pickers, views
 
 handler400 = "socialgov.views.bad_request"
 handler403 = "socialgov.views.permission_denied"
@@ -33,7 +33,7 @@ urlpatterns = [
     path("posts/", include("approvals.urls")),
     path("reports/", include("reports.urls")),
     path("records/", include("records.urls")),
-    path("decisions/", decision_views.decision_register, name="it_decisions"),
+    path("decisions/", include("it_decisions.urls")),
     path("search/<slug:kind>/", pickers.search, name="search"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("socialgov.api.urls")),

@@ -16,11 +16,11 @@ from channels_registry import services as registry
 from channels_registry.choices import CHECKLIST, ChannelState, ReviewOutcome
 from channels_registry.models import AccessGrant, Recertification, SecurityReview
 from channels_registry.tests.factories import ChannelFactory, add_custodian
+from it_decisions import services as decisions
 from notifications.models import Notification
 from policies import services as policies
 from policies.choices import DecisionOutcome
 from policies.tests.factories import PlatformDecisionFactory, platform
-from socialgov import decisions
 
 pytestmark = pytest.mark.django_db
 

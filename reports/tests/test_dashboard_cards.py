@@ -15,9 +15,9 @@ from audit import services as audit
 from channels_registry.choices import ChannelState, ReviewOutcome, RotationState
 from channels_registry.models import AccessGrant, RotationTask, SecurityReview
 from channels_registry.tests.factories import ChannelFactory, add_custodian
+from it_decisions import selectors as decisions
 from policies.tests.factories import PlatformDecisionFactory, platform
 from reports.dashboard import cards_for
-from socialgov import decisions
 
 pytestmark = pytest.mark.django_db
 

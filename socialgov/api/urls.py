@@ -5,6 +5,7 @@ from accounts.api.views import MembershipViewSet, MeView
 from approvals.api import views as approvals
 from audit.api import AuditEventViewSet
 from channels_registry.api import views as registry
+from it_decisions.api import DecisionRegisterView
 from notifications.api.views import NotificationViewSet
 from policies.api.views import (
     AcknowledgementViewSet,
@@ -17,7 +18,6 @@ from policies.api.views import (
 )
 from records.api import views as records
 from socialgov.api.checks import ContentCheckView, GateView
-from socialgov.decision_views import DecisionRegisterView
 
 router = DefaultRouter()
 router.register("notifications", NotificationViewSet, basename="notification")

@@ -28,7 +28,7 @@ FILTER_MODULES = [
 FILTER_FORMS = [
     ("reports.forms", "CalendarFilterForm"),
     ("reports.forms", "ReportFilterForm"),
-    ("socialgov.decision_views", "DecisionFilterForm"),
+    ("it_decisions.forms", "DecisionFilterForm"),
     ("records.forms", "ArchiveForm"),
     ("records.forms", "HoldForm"),
     ("records.forms", "SubjectForm"),

@@ -1,4 +1,4 @@
-"""The IT decision register, the expiring-decision reminder, and the checks that need a channel."""
+"""The IT decision register and the expiring-decision reminder."""
 
 from __future__ import annotations
 
@@ -12,16 +12,11 @@ from accounts.tests.factories import UserFactory
 from channels_registry.choices import AccessRequestKind, AccessRequestState, ReviewOutcome
 from channels_registry.models import AccessRequest, SecurityReview
 from channels_registry.tests.factories import ChannelFactory, add_custodian
+from it_decisions import selectors as decisions
+from it_decisions import tasks
 from notifications.models import Notification
 from policies.choices import DecisionOutcome
-from policies.tests.factories import (
-    ContentRuleFactory,
-    PlatformDecisionFactory,
-    TrainingCourseFactory,
-    platform,
-    published_policy,
-)
-from socialgov import decisions, tasks
+from policies.tests.factories import PlatformDecisionFactory, platform
 
 pytestmark = pytest.mark.django_db
 
@@ -79,26 +74,65 @@ def test_the_daily_reminder_tells_it_security_once(it_security, department):
     assert note.url == "/decisions/?kind=platform"
 
 
-@pytest.mark.parametrize("rows", [3, 30])
-def test_register_page_constant_queries(client, it_security, department, rows, django_assert_num_queries):
+# The page: the person with their groups and MFA, the unread count, the lockdown banner (4); the register's count
+# and its page, one compound query each (2); then each kind of row on the page read in full: platform decisions
+# (+ their departments), security reviews, grants, refusals. 3 of each: all four kinds on the page (6 + 5); 30 of
+# each: the first 50 by review date are the 30 platform decisions and 20 grants (6 + 3), whatever the total.
+@pytest.mark.parametrize("rows,queries", [(3, 11), (30, 9)])
+def test_register_page_queries(client, it_security, department, rows, queries, django_assert_num_queries):
     make_decisions(rows, department, it_security)
     client.force_login(it_security)
-    # the user with their groups and MFA, unread count; platform decisions + departments, reviews, grants, refusals
-    with django_assert_num_queries(9):  # + lockdowns in force (banner)
+    with django_assert_num_queries(queries):
         response = client.get(reverse("it_decisions"))
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(4 * rows, 50)
 
 
-@pytest.mark.parametrize("rows", [3, 30])
-def test_register_api_constant_queries(api_client, auditor, department, it_security, rows, django_assert_num_queries):
+# The endpoint: the count and the page (2), then the kinds on it: all four with 3 of each (2 + 5), the 20 soonest
+# platform decisions with 30 of each (2 + 2).
+@pytest.mark.parametrize("rows,queries", [(3, 7), (30, 4)])
+def test_register_api_queries(api_client, auditor, department, it_security, rows, queries, django_assert_num_queries):
     make_decisions(rows, department, it_security)
     api_client.force_authenticate(auditor)
     api_client.get("/api/v1/it-decisions/")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(queries):
         response = api_client.get("/api/v1/it-decisions/?limit=20")
     assert response.json()["count"] == 4 * rows
     assert len(response.json()["results"]) == min(20, 4 * rows)
+
+
+def test_the_register_is_paged_in_its_order(client, it_security, department):
+    make_decisions(15, department, it_security)  # 60 decisions: two pages of 50
+    client.force_login(it_security)
+    first = client.get(reverse("it_decisions")).context["page"]
+    second = client.get(reverse("it_decisions") + "?page=2").context["page"]
+    shown = [(d.kind, d.id, d.subject) for d in [*first.object_list, *second.object_list]]
+    assert shown == [(d.kind, d.id, d.subject) for d in decisions.decisions()]
+    assert len(second.object_list) == 10 and len(set(shown)) == 60  # grants and refusals share ids, not subjects
+
+
+def test_the_register_filters_in_the_database(it_security, department):
+    make_decisions(1, department, it_security)
+    other = ChannelFactory().department
+    everyone = PlatformDecisionFactory(platform=platform("linkedin"), departments=[], decided_by=it_security)
+    ended = PlatformDecisionFactory(
+        platform=platform("youtube"), departments=[other], decided_by=it_security, review_by=timezone.localdate()
+    )
+    ended.ended_at = timezone.now()
+    ended.end_reason = "Closed."
+    ended.save()
+    mine = decisions.decisions(department=department.slug)
+    # the department's own four, and the one about every department; not the other department's
+    assert sorted(d.kind for d in mine) == ["access", "access", "platform", "platform", "security_review"]
+    assert everyone.pk in {d.id for d in mine if d.kind == "platform"}
+    theirs = {d.id: d for d in decisions.decisions(kind="platform", department=other.slug)}
+    assert set(theirs) == {everyone.pk, ended.pk}
+    assert theirs[ended.pk].review_by is None and theirs[ended.pk].outcome.endswith(": Closed.)")
+    assert theirs[ended.pk].change_url == ""
+    # due within 14 days: the platform decision due in 10; the ended one is not due at all
+    assert [(d.kind, d.review_by) for d in decisions.decisions(due_within_days=14)] == [
+        ("platform", timezone.localdate() + timedelta(days=10))
+    ]
 
 
 def test_register_is_for_it_and_auditors(api_client, employee, client):
@@ -106,29 +140,3 @@ def test_register_is_for_it_and_auditors(api_client, employee, client):
     assert api_client.get("/api/v1/it-decisions/").status_code == 403
     client.force_login(employee)
     assert client.get(reverse("it_decisions")).status_code == 403
-
-
-# --- Checks by channel ----------------------------------------------------------------
-
-
-def test_content_check_by_channel(api_client, employee, department):
-    channel = ChannelFactory(department=department, platform=platform("linkedin"))
-    ContentRuleFactory(terms="giveaway", platforms=[platform("linkedin")], departments=[department])
-    api_client.force_authenticate(employee)
-    response = api_client.post("/api/v1/content-check/", {"text": "A giveaway!", "channel": channel.pk})
-    assert response.status_code == 200
-    assert response.json()["blocked"] is True
-    assert api_client.post("/api/v1/content-check/", {"text": "x", "channel": 999999}).status_code == 400
-
-
-def test_gate_by_channel(api_client, employee, department):
-    channel = ChannelFactory(department=department)
-    published_policy(required_to_author=True)
-    TrainingCourseFactory(slug="social-101", required_to_author=True, departments=[department])
-    api_client.force_authenticate(employee)
-    response = api_client.get(f"/api/v1/gates/?action=author&channel={channel.pk}")
-    assert response.status_code == 403
-    assert [r["fix_url"] for r in response.json()["reasons"]] == [
-        "/policies/social-media/",
-        "/policies/training/social-101/",
-    ]
