@@ -586,7 +586,9 @@ def main(argv: list[str] | None = None) -> int:
 
     started = machine()
     if scale == "small":
-        call_command("seed_scale", small=True, no_progress=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        from bench.seed_scale import Command as SeedScale
+
+        call_command(SeedScale(), small=True, no_progress=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
     data = f"{Channel.objects.count():,} channels, {AuditEvent.objects.count():,} audit events"
     res: dict[str, Any] = {"scale": scale, "when": f"{timezone.now():%Y-%m-%d %H:%M} UTC", "machine": started}
     res["data"] = data

@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://… REDIS_URL=redis://… python -m bench.crowd [--people 300] [--writes-per-second 5]
         [--seconds 20] [--connections 16] [--workers 3] [--modes read-only,mixed] [--out FILE]
 
-Seed first (``manage.py seed_scale``; ``--small`` for a quick run). The app runs as ``bench.run`` starts it
+Seed first (``python -m bench.seed``; ``--small`` for a quick run). The app runs as ``bench.run`` starts it
 (gunicorn, 3 sync workers, DEBUG off) with ``bench/gunicorn_probe.py`` as its configuration, which measures each
 request's CPU and queries inside the worker. wrk (16 connections, from a second process) sends each request of a
 page as the next of ``--people`` distinct signed-in people (employees, reviewers and managers of the seeded

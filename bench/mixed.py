@@ -8,7 +8,7 @@ request by another of ``--people`` people (employees, reviewers and managers of 
 thread commenting on posts (``comment_add``, audited) at ``--writes-per-second`` the whole time. The object cache
 (``OBJECT_CACHE_URL``) is a Redis of the run's own, started with ``maxmemory`` and ``allkeys-lru``; ``--no-objects``
 runs the same with nothing kept (``dummycache://``), for the gain the cache brings. Seed first with
-``manage.py seed_scale``. Prints a Markdown table.
+``python -m bench.seed``. Prints a Markdown table.
 """
 
 from __future__ import annotations

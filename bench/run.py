@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import contextlib
 import json
 import os
 import platform
@@ -95,9 +94,6 @@ SCALES = {
         decisions=6_000,
     ),
 }
-
-# Reports (another branch) register timings here: name -> callable returning seconds for one report.
-REPORT_HOOKS: dict[str, Callable[[], float]] = {}
 
 
 def cursor(position: int) -> str:
@@ -189,12 +185,13 @@ def seed(scale: Scale, log) -> dict[str, Any]:
     from accounts.models import User
     from approvals.models import Post
     from audit.models import AuditEvent
+    from bench.seed_scale import Command as SeedScale
     from notifications.models import Notification
 
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     t0 = time.monotonic()
     call_command(
-        "seed_scale",
+        SeedScale(),
         users=scale.users,
         channels=scale.channels,
         posts=scale.posts,
@@ -270,7 +267,7 @@ def open_reviews(n: int) -> list[int]:
     """``n`` fresh posts in review (one open stage each), for the decision POST to decide one by one."""
     from django.db import transaction
 
-    from accounts.management.commands.seed_scale import Command as SeedScale
+    from bench.seed_scale import Command as SeedScale
 
     seeder = SeedScale()
     seeder.progress = False
@@ -438,13 +435,11 @@ def time_dormancy_audit() -> dict[str, Any]:
 
 
 def time_reports() -> dict[str, Any]:
-    """Each report registered in REPORT_HOOKS (the reports work adds its own), timed once warm."""
-    import bench.run  # the registry reports.bench fills: not this module's globals when run as __main__
+    """Each report of the catalogue (``bench.reports.hooks``), timed once warm."""
+    from bench.reports import hooks
 
     out = {}
-    with contextlib.suppress(ImportError):
-        import reports.bench  # noqa: F401 - registers its hooks, when the reports app has landed
-    for name, hook in bench.run.REPORT_HOOKS.items():
+    for name, hook in hooks().items():
         hook()
         out[name] = round(hook(), 3)
     return out
@@ -559,7 +554,7 @@ def write_report(
         f"App: gunicorn, {workers} sync workers, DEBUG off; load: wrk, 1 thread, {connections} connections, "
         f"{scale.seconds} s a target after {scale.warmup} s of uncounted load (the decision POST: none), from a second "
         "process on the same machine.",
-        f"Data: `seed_scale --users {scale.users} --channels {scale.channels} --posts {scale.posts} "
+        f"Data: `python -m bench.seed --users {scale.users} --channels {scale.channels} --posts {scale.posts} "
         f"--audit-events {scale.audit_events}` ({ctx['counts']}); {scale.users * scale.notifications_per_user} "
         f"notifications for the reader; the notifications deep cursor is {ctx['deep_pages']} pages in, the posts "
         f"deep cursor {ctx['posts_deep_pages']} pages in. Users: the auditor (reads everything) for pages and API "
@@ -621,7 +616,7 @@ def write_report(
     for name, seconds in jobs.get("reports", {}).items():
         lines.append(f"| report: {name} | {seconds} s | under 1 s {'✅' if seconds < 1 else '❌'} |")
     if "reports" in jobs and not jobs["reports"]:
-        lines.append("| reports over every post | not measured: none registered in `REPORT_HOOKS` yet | under 1 s |")
+        lines.append("| reports over every post | not measured: no report in the catalogue | under 1 s |")
     fo = jobs.get("fanout")
     if fo:
         lines.append(

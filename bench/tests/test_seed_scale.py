@@ -5,10 +5,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from accounts.management.commands.seed_scale import Command as SeedScale
 from approvals.choices import PostState, StageState
 from approvals.models import Decision, Post, StageReview
 from audit.models import AuditEvent
+from bench.seed_scale import Command as SeedScale
 from channels_registry.models import Channel, ChannelMembership
 from socialgov.testing.audit import assert_chain_intact
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def _seed(**sizes):
     out = StringIO()
-    call_command("seed_scale", no_progress=True, stdout=out, **sizes)
+    call_command(SeedScale(), no_progress=True, stdout=out, **sizes)
     return out.getvalue()
 
 

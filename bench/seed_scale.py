@@ -1,7 +1,7 @@
 """Seed a large company for benchmarks: people, channels, posts with revisions and reviews, audit events.
 
-    manage.py seed_scale --users 5000 --channels 100000 --posts 1000000 --audit-events 5000000
-    manage.py seed_scale --small          # a few thousand rows: works on SQLite too (tests)
+    python -m bench.seed --users 5000 --channels 100000 --posts 1000000 --audit-events 5000000
+    python -m bench.seed --small          # a few thousand rows: works on SQLite too (tests)
 
 Rows are written in bulk: COPY on PostgreSQL, ``bulk_create`` elsewhere, with ids chosen up front so
 that posts, revisions, stage reviews and decisions can point at each other without reading anything back.

@@ -1,7 +1,7 @@
 """Time every report over a large number of posts (PostgreSQL only; never run by the test suite).
 
     DATABASE_URL=postgres://.../sg_reports_big manage.py migrate
-    DATABASE_URL=postgres://.../sg_reports_big manage.py reports_bench --posts 1000000
+    DATABASE_URL=postgres://.../sg_reports_big python -m bench.reports_big --posts 1000000
 
 Posts are written by one ``INSERT ... SELECT generate_series`` (a few seconds for a million rows),
 spread over two years, 8 departments and 16 channels; most are submitted and approved with a
@@ -10,18 +10,14 @@ random lead time. Then each report runs over the whole period and its wall time 
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from datetime import date, timedelta
 
+import django
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-
-from accounts.tests.factories import DepartmentFactory, UserFactory
-from approvals.models import Post
-from channels_registry.tests.factories import ChannelFactory
-from reports.catalogue import REPORTS
-from reports.forms import DEFAULT_DAYS
-from reports.selectors import Scope
 
 INSERT = """
 INSERT INTO approvals_post (channel_id, author_id, state, body, links, tags, sponsored, created_at, updated_at,
@@ -47,6 +43,13 @@ class Command(BaseCommand):
         parser.add_argument("--skip-insert", action="store_true")
 
     def handle(self, *args, posts, skip_insert, **options):
+        from accounts.tests.factories import DepartmentFactory, UserFactory
+        from approvals.models import Post
+        from channels_registry.tests.factories import ChannelFactory
+        from reports.catalogue import REPORTS
+        from reports.forms import DEFAULT_DAYS
+        from reports.selectors import Scope
+
         if connection.vendor != "postgresql":
             raise CommandError("The bench runs on PostgreSQL (set DATABASE_URL).")
         if not skip_insert:
@@ -74,3 +77,9 @@ class Command(BaseCommand):
                 table = report.figures(scope)
                 elapsed = time.perf_counter() - started
                 self.stdout.write(f"{report.slug:14} {len(table.rows):6} rows  {elapsed * 1000:8.0f} ms")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialgov.settings")
+    django.setup()
+    Command().run_from_argv(["python -m bench.reports_big", "reports_big", *sys.argv[1:]])
