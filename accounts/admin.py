@@ -13,9 +13,9 @@ from django.core.exceptions import PermissionDenied
 from accounts import services
 from accounts.models import ApiToken, Department, Membership, User
 from audit.admin import AuditedAdmin, ReadOnlyAdmin
-from socialgov.adminkit import LargeTableAdmin
-from socialgov.adminkit import run_service as _run
-from socialgov.errors import DomainError
+from core.adminkit import LargeTableAdmin
+from core.adminkit import run_service as _run
+from core.errors import DomainError
 
 
 class MembershipInline(admin.TabularInline):

@@ -27,13 +27,13 @@ def remember(user: Any, *, groups: frozenset[str], mfa: bool) -> None:
 def membership_rows(user: Any) -> list[tuple[int, str, str]]:
     """(department id, department name, role) per membership, by department name: read once per user object
     (the registry's ``department_roles``, policies' ``person_facts`` and the dashboard's card share it), kept
-    under the person's version (``socialgov.objects``: ``membership_set`` / ``membership_remove`` bump it,
+    under the person's version (``core.objects``: ``membership_set`` / ``membership_remove`` bump it,
     ``department_save`` the organisation's)."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_sg_memberships", None)
     if cached is None:
-        from socialgov import objects
+        from core import objects
 
         cached = objects.of_person(user, "memberships", lambda: (_memberships_of(user.pk), None))
         user._sg_memberships = cached
@@ -128,7 +128,7 @@ def mfa_satisfied(user: Any, request: Any = None) -> bool:
 
 def ensure_mfa(user: Any) -> None:
     """Deciding anything needs two-factor sign-in when the role requires it (403 otherwise)."""
-    from socialgov.errors import Forbidden
+    from core.errors import Forbidden
 
     if not mfa_satisfied(user):
         raise Forbidden("Set up two-factor authentication before deciding anything.", code="mfa_required")

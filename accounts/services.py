@@ -23,9 +23,9 @@ from accounts.models import ApiToken, Department, Membership, User
 from accounts.selectors import group_names_from, token_with_user, users_in_group
 from audit import duties
 from audit import services as audit
+from core import objects
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, ensure
 from notifications.services import notify
-from socialgov import objects
-from socialgov.errors import Conflict, Forbidden, InvalidInput, NotFound, ensure
 
 TOKEN_PREFIX = "sg"
 

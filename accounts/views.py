@@ -14,10 +14,10 @@ from accounts.choices import Role
 from accounts.forms import LanguageForm, MemberAddForm, MemberRoleForm, TokenCreateForm
 from accounts.models import ApiToken, Department, Membership
 from audit.selectors import events_for
+from core.errors import DomainError
+from core.pagekit import errors_to_form, paged, run_from_button
 from notifications.forms import PreferenceForm
 from notifications.selectors import preference_of
-from socialgov.errors import DomainError
-from socialgov.pagekit import errors_to_form, paged, run_from_button
 
 
 @login_required

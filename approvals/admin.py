@@ -24,8 +24,8 @@ from approvals.models import (
     RouteStage,
     StageReview,
 )
-from socialgov.adminkit import LargeTableAdmin
-from socialgov.adminkit import run_service as _run
+from core.adminkit import LargeTableAdmin
+from core.adminkit import run_service as _run
 
 
 class ReadOnlyAdmin(LargeTableAdmin):
@@ -172,7 +172,7 @@ def _service(fn):
     """A refusal is a 403 in the admin, as on the pages (the form's own validation has run already)."""
     from django.core.exceptions import PermissionDenied
 
-    from socialgov.errors import DomainError
+    from core.errors import DomainError
 
     try:
         return fn()

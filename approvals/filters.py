@@ -9,8 +9,8 @@ from django.utils import timezone
 from accounts.models import Department
 from approvals.choices import DriftKind, PostState
 from approvals.models import Delegation, DriftFinding, Lockdown, Post, StageReview
-from socialgov.filterkit import PickerFilter
-from socialgov.filtersets import BooleanFilter
+from core.filterkit import PickerFilter
+from core.filtersets import BooleanFilter
 
 
 class PostFilter(django_filters.FilterSet):

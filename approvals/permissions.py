@@ -17,8 +17,8 @@ from accounts.permissions import group_names, is_auditor, is_communications, is_
 from approvals.choices import EDITABLE_STATES, SUBMITTABLE_STATES, WITHDRAWABLE_STATES, PostState, StageState
 from channels_registry.choices import ChannelRole, ChannelState
 from channels_registry.permissions import department_roles, live_memberships, may_act
-from socialgov import objects
-from socialgov.db import AnyOf
+from core import objects
+from core.db import AnyOf
 
 AUTHOR_ROLES = tuple(ChannelRole.values)  # every channel role may contribute
 PUBLISHER_ROLES = (ChannelRole.OWNER, ChannelRole.ADMIN, ChannelRole.PUBLISHER)

@@ -29,8 +29,8 @@ from approvals.models import (
 )
 from audit.selectors import events_for
 from channels_registry.models import Channel
-from socialgov import objects
-from socialgov.errors import NotFound
+from core import objects
+from core.errors import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def post_detail_for(user: Any, pk: Any) -> Post:
     The scope is decided on the row for its author and its department's reviewers (no scope query to build);
     anyone else is asked the whole scope, as ``post_for`` asks it. The post's history (its audit events, newest
     first) is its version: every change to the post, its review or its comments is recorded against it, so the
-    rest of the page is kept under the newest event's id (``socialgov.objects``) and read again after any change."""
+    rest of the page is kept under the newest event's id (``core.objects``) and read again after any change."""
     try:
         pk = int(pk)
     except (ValueError, TypeError):

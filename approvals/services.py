@@ -61,11 +61,11 @@ from audit.hashing import stamp
 from channels_registry.choices import ActivityKind, ActivitySource, ChannelRole, ChannelState
 from channels_registry.models import Channel, ChannelActivity
 from channels_registry.services import activity_record
+from core import objects
+from core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, ensure, ensure_state
 from notifications.services import decided_by, notifications_done, notify
 from policies import content, gates
 from policies.choices import PlatformKind
-from socialgov import objects
-from socialgov.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, ensure, ensure_state
 
 MAX_LINKS = 10
 MAX_TAGS = 10

@@ -1,4 +1,4 @@
-"""Periodic work: ids in, a service call, idempotent. Queues come from socialgov.queues.ROUTES."""
+"""Periodic work: ids in, a service call, idempotent. Queues come from core.queues.ROUTES."""
 
 from celery import shared_task
 

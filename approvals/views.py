@@ -34,16 +34,16 @@ from approvals.forms import (
 from approvals.models import ApprovalRoute, Attachment, Lockdown, RouteStage
 from channels_registry import selectors as registry_selectors
 from channels_registry.models import Channel
-from policies import gates
-from records import selectors as records_selectors
-from socialgov.errors import DomainError, Forbidden, NotFound
-from socialgov.exports import rows_of, stream_csv
-from socialgov.pagekit import (
+from core.errors import DomainError, Forbidden, NotFound
+from core.exports import rows_of, stream_csv
+from core.pagekit import (
     errors_to_form,
     filtered_page,
     filtered_rows,
     run_from_button,
 )
+from policies import gates
+from records import selectors as records_selectors
 
 
 def _refused_text(request, *values: str) -> bool:

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from audit.models import AuditEvent
 from audit.selectors import with_people
-from socialgov.adminkit import LargeTableAdmin
+from core.adminkit import LargeTableAdmin
 
 
 @admin.register(AuditEvent)

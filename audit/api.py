@@ -4,7 +4,7 @@ from rest_framework.settings import api_settings
 from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from audit.selectors import can_read_trail, trail
-from socialgov.api.filtering import FilterBackend
+from core.api.filtering import FilterBackend
 
 
 class CanReadTrail(permissions.BasePermission):

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import models, transaction
 
 from audit import services as audit
-from socialgov.errors import ensure
+from core.errors import ensure
 
 SECRET_FIELDS = {"password", "secret", "secret_hash", "data"}
 

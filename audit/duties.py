@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from socialgov.errors import Forbidden
+from core.errors import Forbidden
 
 # kind -> (what is decided, for the messages; the audit action of a refused attempt)
 KINDS: dict[str, tuple[str, str]] = {

@@ -8,7 +8,7 @@ from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 
 from audit.models import AuditEvent
-from socialgov.filterkit import KINDS, MAX_ID, PickerFilter, PickerWidget, kind_of_model
+from core.filterkit import KINDS, MAX_ID, PickerFilter, PickerWidget, kind_of_model
 
 CHANNEL = "channels_registry.channel"
 # What belongs to a channel and is the target of events of its own (model label, its foreign key to the channel):

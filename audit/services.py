@@ -36,7 +36,7 @@ from django.utils import timezone
 from audit import context
 from audit.hashing import GENESIS, LEAF_PREFIX, canonical_json, commitment, leaf_hash, link_hash, stamp
 from audit.models import AuditEvent, AuditPersonal, ChainLink, PendingEvent
-from socialgov.errors import Forbidden, ensure
+from core.errors import Forbidden, ensure
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from django.views.decorators.http import require_safe
 from audit import signing
 from audit.filters import AuditEventFilter
 from audit.selectors import EXPORT_COLUMNS, can_read_trail, trail
-from socialgov.exports import rows_of, stream_csv, stream_jsonl
-from socialgov.pagekit import filtered_rows
+from core.exports import rows_of, stream_csv, stream_jsonl
+from core.pagekit import filtered_rows
 
 PAGE_SIZE = 50
 

@@ -22,8 +22,8 @@ from channels_registry.models import (
     RotationTask,
     SecurityReview,
 )
-from socialgov.adminkit import LargeTableAdmin
-from socialgov.adminkit import run_service as _run
+from core.adminkit import LargeTableAdmin
+from core.adminkit import run_service as _run
 
 
 class ReadOnlyAdmin(LargeTableAdmin):

@@ -25,9 +25,9 @@ from channels_registry.models import (
     RotationTask,
 )
 from channels_registry.selectors import security_gap_q
+from core.filterkit import PickerFilter
+from core.filtersets import BooleanFilter
 from policies.models import Platform
-from socialgov.filterkit import PickerFilter
-from socialgov.filtersets import BooleanFilter
 
 
 class ChannelFilter(django_filters.FilterSet):

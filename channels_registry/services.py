@@ -62,14 +62,14 @@ from channels_registry.models import (
     SecurityReview,
 )
 from channels_registry.validation import corporate_domains, is_corporate_address, vault_reference_problem
+from core.errors import Conflict, InvalidInput, ensure, ensure_state
+from core.outbound import OutboundRefused, check_url
 from notifications.services import Message, decided_by, notifications_done, notify, notify_each
 from policies import services as policy_services
 from policies.choices import DecisionOutcome
 from policies.gates import ensure_open, may_register_channel, registration_blockers
 from policies.handles import normalise_handle, normalise_url
 from policies.models import Platform
-from socialgov.errors import Conflict, InvalidInput, ensure, ensure_state
-from socialgov.outbound import OutboundRefused, check_url
 
 log = logging.getLogger(__name__)
 

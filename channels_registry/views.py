@@ -37,6 +37,8 @@ from channels_registry.forms import (
     TriageForm,
 )
 from channels_registry.models import AccessGrant, Channel
+from core.errors import DomainError, Forbidden, GateClosed
+from core.pagekit import errors_to_form, filtered_page, run_from_button, safe_url, with_next
 from policies.choices import DecisionOutcome
 from policies.gates import (
     Blocker,
@@ -46,8 +48,6 @@ from policies.gates import (
     registration_blockers_up_front,
 )
 from records import selectors as records_selectors
-from socialgov.errors import DomainError, Forbidden, GateClosed
-from socialgov.pagekit import errors_to_form, filtered_page, run_from_button, safe_url, with_next
 
 # --- The registry -------------------------------------------------------------------------
 

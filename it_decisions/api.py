@@ -6,8 +6,8 @@ from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.views import APIView
 
+from core.errors import Forbidden
 from it_decisions import selectors
-from socialgov.errors import Forbidden
 
 
 class ITDecisionSerializer(serializers.Serializer):

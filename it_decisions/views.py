@@ -4,10 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
+from core.pagekit import paged
 from it_decisions import selectors
 from it_decisions.forms import DecisionFilterForm
 from policies.permissions import can_decide_platforms
-from socialgov.pagekit import paged
 
 
 @login_required

@@ -1,9 +1,9 @@
 from django.contrib import admin
 
+from core.adminkit import LargeTableAdmin
 from notifications import services
 from notifications.forms import WebhookEndpointForm
 from notifications.models import Notification, NotificationPreference, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from socialgov.adminkit import LargeTableAdmin
 
 
 @admin.register(Notification)

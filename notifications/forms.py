@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core import outbound
 from notifications.choices import ChatKind, EmailMode
 from notifications.models import WebhookEndpoint
-from socialgov import outbound
 
 
 class PreferenceForm(forms.Form):

@@ -36,6 +36,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from audit import services as audit
+from core import outbound
+from core.errors import InvalidInput, ensure
 from notifications import chat
 from notifications.choices import DeliveryState, EmailMode, EmailState
 from notifications.models import (
@@ -47,8 +49,6 @@ from notifications.models import (
     WebhookEndpoint,
 )
 from notifications.selectors import forget_unread
-from socialgov import outbound
-from socialgov.errors import InvalidInput, ensure
 
 log = logging.getLogger(__name__)
 

@@ -11,13 +11,13 @@ from django.views.decorators.http import require_POST
 from accounts import permissions
 from accounts.choices import Role
 from accounts.models import Department
+from core.errors import DomainError
+from core.pagekit import errors_to_form
+from core.paging import keyset_page, pager_query
 from notifications import services
 from notifications.forms import ChatTargetForm, PreferenceForm
 from notifications.models import ChatTarget, Notification
 from notifications.selectors import notifications_for
-from socialgov.errors import DomainError
-from socialgov.pagekit import errors_to_form
-from socialgov.paging import keyset_page, pager_query
 
 PAGE_SIZE = 30
 

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from core.errors import DomainError, Forbidden
 from policies import services
 from policies.models import (
     Acknowledgement,
@@ -14,7 +15,6 @@ from policies.models import (
     TrainingCompletion,
     TrainingCourse,
 )
-from socialgov.errors import DomainError, Forbidden
 
 
 class PlatformDecisionForm(forms.ModelForm):

@@ -1,6 +1,7 @@
 import django_filters
 
 from accounts.models import Department
+from core.filtersets import BooleanFilter
 from policies.choices import DecisionOutcome, PlatformKind, RuleKind, RuleSeverity
 from policies.models import (
     Acknowledgement,
@@ -11,7 +12,6 @@ from policies.models import (
     TrainingCompletion,
     TrainingCourse,
 )
-from socialgov.filtersets import BooleanFilter
 
 
 class PlatformFilter(django_filters.FilterSet):

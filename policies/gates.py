@@ -3,7 +3,7 @@
 ``may_register_channel`` answers for a department and platform (IT's decisions);
 the ``*_blockers`` functions answer for a person: each returns the list of what is
 missing (empty: go ahead), with a link to where it is fixed. Pages show the list;
-the API answers 403 ``{"code": "gate", "reasons": [...]}`` (``socialgov.errors.GateClosed``).
+the API answers 403 ``{"code": "gate", "reasons": [...]}`` (``core.errors.GateClosed``).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Department
+from core import objects
+from core.errors import GateClosed
 from policies import selectors
 from policies.choices import DecisionOutcome
 from policies.models import Acknowledgement, Platform, PlatformDecision, Policy
-from socialgov import objects
-from socialgov.errors import GateClosed
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
+from core.errors import InvalidInput
 from policies.models import Platform
-from socialgov.errors import InvalidInput
 
 
 def _has_control_characters(text: str) -> bool:

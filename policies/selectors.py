@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Department, User
 from accounts.permissions import group_names, membership_rows
+from core import objects
 from policies.choices import VersionState
 from policies.models import (
     Acknowledgement,
@@ -22,7 +23,6 @@ from policies.models import (
     TrainingCompletion,
     TrainingCourse,
 )
-from socialgov import objects
 
 
 def platforms(*, active_only: bool = False) -> QuerySet[Platform]:

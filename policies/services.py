@@ -18,6 +18,8 @@ from accounts.permissions import ensure_mfa, mfa_satisfied
 from accounts.selectors import users_in_group
 from audit import duties
 from audit import services as audit
+from core import objects
+from core.errors import Conflict, InvalidInput, ensure, ensure_state
 from notifications.services import notifications_done, notify
 from policies import selectors
 from policies.choices import Audience, CompletionMethod, DecisionOutcome, VersionState
@@ -40,8 +42,6 @@ from policies.permissions import (
 )
 from policies.rendering import render_markdown
 from policies.selectors import audience_of
-from socialgov import objects
-from socialgov.errors import Conflict, InvalidInput, ensure, ensure_state
 
 MAX_TEXT = 5000
 # Addresses under /policies/ (and /policies/training/) that are pages: no policy or course may take one as its slug.

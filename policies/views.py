@@ -10,6 +10,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from accounts.models import Membership
+from core.errors import DomainError
+from core.pagekit import errors_to_form, filtered_rows, paged, run_from_button, safe_next, with_next
 from policies import gates, selectors, services
 from policies.content import Severity, check_text
 from policies.filters import ContentRuleFilter, PlatformDecisionFilter, PolicyFilter, TrainingCourseFilter
@@ -32,8 +34,6 @@ from policies.permissions import (
     can_read_coverage,
     can_read_rules,
 )
-from socialgov.errors import DomainError
-from socialgov.pagekit import errors_to_form, filtered_rows, paged, run_from_button, safe_next, with_next
 
 PAGE_SIZE = 50
 

@@ -29,10 +29,10 @@ from audit import services as audit
 from audit import signing
 from audit.hashing import canonical_json
 from channels_registry.models import Channel
+from core.errors import InvalidInput, ensure
 from records import permissions
 from records.models import ArchiveExport
 from records.registry import ARCHIVE_SECTIONS
-from socialgov.errors import InvalidInput, ensure
 
 User = get_user_model()
 

@@ -4,10 +4,10 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
+from core.filterkit import PickerFilter
+from core.filtersets import BooleanFilter
 from records.choices import RequestKind, RequestState
 from records.models import LegalHold, SubjectRequest
-from socialgov.filterkit import PickerFilter
-from socialgov.filtersets import BooleanFilter
 
 
 class LegalHoldFilter(django_filters.FilterSet):

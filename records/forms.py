@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
+from core.filterkit import PickerField
 from records.registry import RECORD_TYPES
-from socialgov.filterkit import PickerField
 
 
 class PickedForm(forms.Form):

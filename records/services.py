@@ -20,10 +20,10 @@ from accounts.models import Department
 from accounts.permissions import ensure_mfa
 from audit import services as audit
 from channels_registry.models import Channel
+from core.errors import Conflict, Forbidden, InvalidInput, ensure
 from records import permissions
 from records.models import LegalHold, RetentionRule, RetentionRun
 from records.registry import RECORD_TYPES, RecordType
-from socialgov.errors import Conflict, Forbidden, InvalidInput, ensure
 
 User = get_user_model()
 

@@ -31,12 +31,12 @@ from django.utils.translation import gettext_noop
 from accounts.permissions import ensure_mfa
 from audit import services as audit
 from audit.models import AuditEvent, AuditPersonal
+from core.errors import Conflict, InvalidInput, ensure
 from records import permissions
 from records.choices import RequestKind, RequestState
 from records.models import LegalHold, SubjectRequest
 from records.registry import RECORD_TYPES
 from records.services import active_holds, ensure_not_own
-from socialgov.errors import Conflict, InvalidInput, ensure
 
 User = get_user_model()
 

@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.selectors import events_for
+from core.errors import DomainError, Forbidden, NotFound
+from core.pagekit import errors_to_form, filtered_page, run_from_button
 from records import bundles, permissions, selectors, services, subjects
 from records.filters import LegalHoldFilter, SubjectRequestFilter
 from records.forms import ArchiveForm, HoldForm, ReleaseForm, RetentionForm, SubjectForm
 from records.models import LegalHold
 from records.registry import RECORD_TYPES
-from socialgov.errors import DomainError, Forbidden, NotFound
-from socialgov.pagekit import errors_to_form, filtered_page, run_from_button
 
 
 def _readers_only(user) -> None:

@@ -25,8 +25,8 @@ from approvals.models import Decision
 from audit.selectors import EXPORT_COLUMNS as AUDIT_COLUMNS
 from audit.selectors import trail
 from channels_registry import selectors as registry
+from core.exports import rows_of, stream_csv, stream_json, stream_jsonl
 from it_decisions import selectors as decisions
-from socialgov.exports import rows_of, stream_csv, stream_json, stream_jsonl
 
 CHUNK = 2000
 Columns = list[tuple[str, Callable[[Any], Any]]]

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
-from socialgov.filterkit import PickerField
+from core.filterkit import PickerField
 
 DEFAULT_DAYS = 182
 MAX_DAYS = 366 * 5

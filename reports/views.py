@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from core.exports import stream_csv
 from reports import services
 from reports.calendar import calendar_posts, ics, month_bounds, weeks_of
 from reports.catalogue import REPORTS, Report
@@ -22,7 +23,6 @@ from reports.forms import CalendarFilterForm, ReportFilterForm, period
 from reports.models import CalendarFeed
 from reports.permissions import can_read_reports, report_departments
 from reports.selectors import Scope
-from socialgov.exports import stream_csv
 
 
 def _scope(request) -> tuple[ReportFilterForm, Scope]:

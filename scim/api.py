@@ -33,8 +33,8 @@ from scim2_models import (
 )
 
 from accounts.models import Department, User
+from core.errors import Conflict, DomainError, Forbidden, NotFound
 from scim import resources, selectors, services
-from socialgov.errors import Conflict, DomainError, Forbidden, NotFound
 
 SCIM_JSON = "application/scim+json"
 # What real clients send: Entra ID's remove with a value, its add/replace on a filter that matches nothing yet;

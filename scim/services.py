@@ -24,10 +24,10 @@ from accounts.choices import Group, Role
 from accounts.models import Department, Membership, User
 from audit import services as audit
 from channels_registry.services import user_offboard
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, ensure
 from scim import resources
 from scim.models import ScimGroupLink, ScimIdentity, ScimRequest, ScimToken
 from scim.selectors import ROLE_NAME_PREFIX, db_id, role_members
-from socialgov.errors import Conflict, Forbidden, InvalidInput, NotFound, ensure
 
 TOKEN_PREFIX = "scim"
 MAX_TEXT = 254

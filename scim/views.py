@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
+from core.errors import DomainError
+from core.paging import CappedPaginator
 from scim import selectors, services
 from scim.forms import RequestFilterForm, ScimTokenForm
 from scim.models import ScimToken
-from socialgov.errors import DomainError
-from socialgov.paging import CappedPaginator
 
 PER_PAGE = 50
 

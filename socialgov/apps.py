@@ -7,7 +7,6 @@ class SocialgovConfig(AppConfig):
 
     def ready(self):
         from socialgov import (  # noqa: F401
-            checks,  # registers the deploy check of collected static files
             context_processors,  # has the layout's cache keys read along with a page's kept values
             middleware,  # connects the sign-in receiver
             pickers,

@@ -5,7 +5,7 @@ from celery import Celery
 from celery.signals import beat_init, worker_ready
 from kombu import Queue as KombuQueue
 
-from socialgov.queues import ROUTES, Queue
+from core.queues import ROUTES, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialgov.settings")
 

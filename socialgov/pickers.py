@@ -1,4 +1,4 @@
-"""The kinds people pick by name (``socialgov.filterkit``) and their search endpoint, ``/search/<kind>/?q=``.
+"""The kinds people pick by name (``core.filterkit``) and their search endpoint, ``/search/<kind>/?q=``.
 
 The project shell composes the apps here, as the context processors do: each kind's rows are its app's selector for
 the person asking, so a search finds only what that person may see (the registry's public facts are everyone's; a
@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.views.decorators.http import require_safe
 
-from socialgov.filterkit import KINDS, Kind, register
+from core.filterkit import KINDS, Kind, register
 
 
 def _channel_label(channel) -> str:

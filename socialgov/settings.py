@@ -45,7 +45,7 @@ if not DEBUG and SECRET_KEY in (DEVELOPMENT_SECRET_KEY, "change-me"):
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 # Reverse proxies in front of gunicorn that append the client's address to X-Forwarded-For and set
 # X-Forwarded-Proto. 0 (the default): nobody is trusted, both headers are ignored. allauth's rate limits, the API's
-# throttles and the audit trail all read the client's address from the same place (socialgov.middleware.client_ip).
+# throttles and the audit trail all read the client's address from the same place (core.http.client_ip).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}.")
@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "django_celery_beat",
+    "core",
     "socialgov",
     "audit",
     "notifications",
@@ -167,7 +168,7 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
-# Values kept per object under its version (socialgov/objects.py): a person's facts, a post page's rows. Only what
+# Values kept per object under its version (core/objects.py): a person's facts, a post page's rows. Only what
 # can be computed again lives there, so it may evict: point it at a Redis with a memory bound and an LRU policy
 # (maxmemory, maxmemory-policy allkeys-lru), apart from the default cache, whose rate-limit counters, throttles and
 # sessions must not be evicted. Empty: the default Redis (REDIS_URL), or this process's memory (bounded, LRU) without
@@ -294,7 +295,7 @@ MEDIA_URL = "/media/"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set by the line above
-    EMAIL_BACKEND = "socialgov.mail.ConsoleBackend"  # one line each on the console, whole under var/mail/
+    EMAIL_BACKEND = "core.mail.ConsoleBackend"  # one line each on the console, whole under var/mail/
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="socialgov <socialgov@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -355,7 +356,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SILENCED_SYSTEM_CHECKS.append("models.W040")
 
 # --- REST API ---------------------------------------------------------------
-# django-filter: a choice filter left empty reads "Any" (boolean filters: socialgov.filtersets.BooleanFilter)
+# django-filter: a choice filter left empty reads "Any" (boolean filters: core.filtersets.BooleanFilter)
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
 
 REST_FRAMEWORK = {
@@ -373,21 +374,21 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "socialgov.api.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
-    # DRF's anon/user rates, counted a window in one cache command (socialgov/api/throttling.py) instead of
+    # DRF's anon/user rates, counted a window in one cache command (core/api/throttling.py) instead of
     # DRF's list of every request's time read and written back on each request.
     "DEFAULT_THROTTLE_CLASSES": [
-        "socialgov.api.throttling.AnonRateThrottle",
-        "socialgov.api.throttling.UserRateThrottle",
+        "core.api.throttling.AnonRateThrottle",
+        "core.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/min"),
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
         "content_check": env.str("API_THROTTLE_CONTENT_CHECK", default="120/min"),
     },
-    "EXCEPTION_HANDLER": "socialgov.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "socialgov.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -463,9 +464,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 # django-celery-beat's scheduler (the schedule in the database), sending only while it holds the beat lock
-# in Redis: a second beat stands by (socialgov/scheduler.py). Each sent task's last run is written at once,
+# in Redis: a second beat stands by (core/scheduler.py). Each sent task's last run is written at once,
 # so a standby that takes over knows what the leader already sent.
-CELERY_BEAT_SCHEDULER = "socialgov.scheduler:LeaderScheduler"
+CELERY_BEAT_SCHEDULER = "core.scheduler:LeaderScheduler"
 CELERY_BEAT_SYNC_EVERY = 1
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -476,7 +477,7 @@ WEBHOOK_BACKOFF_BASE = env.int("WEBHOOK_BACKOFF_BASE", default=30)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 OUTBOX_SWEEP_AFTER = timedelta(seconds=env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=60))
 # Networks outbound requests (webhooks) may reach although they are loopback, private or link-local
-# (socialgov/outbound.py): on-premises receivers, e.g. 10.20.0.0/16. Empty: public addresses only.
+# (core/outbound.py): on-premises receivers, e.g. 10.20.0.0/16. Empty: public addresses only.
 OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
 for _network in OUTBOUND_ALLOWED_NETWORKS:
     try:
@@ -491,7 +492,7 @@ AUDIT_SIGNING_KEY_FILE = env.str("AUDIT_SIGNING_KEY_FILE", default="")
 AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY", default="")
 
 # Feed connectors (channels_registry.feeds): each read's time limit and the largest feed read (the addresses
-# they may reach: socialgov.outbound, OUTBOUND_ALLOWED_NETWORKS).
+# they may reach: core.outbound, OUTBOUND_ALLOWED_NETWORKS).
 FEED_TIMEOUT_SECONDS = env.float("FEED_TIMEOUT_SECONDS", default=10.0)
 FEED_MAX_BYTES = env.int("FEED_MAX_BYTES", default=5 * 1024 * 1024)
 AUDIT_CHECKPOINT_DIR = env.str("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "audit-checkpoints"))

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from accounts.models import Department
-from socialgov.outbound import OutboundRefused, check_url
+from core.outbound import OutboundRefused, check_url
 from sso.selectors import route_for_email
 
 NEEDS_PASSWORD = "Enter your password (your company does not sign you in through an identity provider)."

@@ -15,7 +15,7 @@ from accounts import permissions
 from accounts.choices import Role
 from accounts.models import Department, Membership, User
 from audit import services as audit
-from socialgov.errors import InvalidInput, ensure
+from core.errors import InvalidInput, ensure
 from sso.claims import claims_of, values_of
 from sso.models import ClaimRule, SamlAssertion, SsoDomain
 from sso.selectors import PROTOCOLS

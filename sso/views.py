@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_it_security
-from socialgov import outbound
-from socialgov.errors import DomainError, Forbidden
-from socialgov.outbound import OutboundRefused
-from socialgov.pagekit import errors_to_form, run_from_button
+from core import outbound
+from core.errors import DomainError, Forbidden
+from core.outbound import OutboundRefused
+from core.pagekit import errors_to_form, run_from_button
 from sso import selectors, services
 from sso.forms import DomainForm, ProviderForm, RuleForm
 from sso.models import ClaimRule, SsoDomain

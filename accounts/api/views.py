@@ -14,7 +14,7 @@ from accounts.api.serializers import (
 )
 from accounts.filters import MembershipFilter
 from accounts.models import Membership
-from socialgov.api.filtering import FilterBackend
+from core.api.filtering import FilterBackend
 
 
 class MeView(APIView):

@@ -16,10 +16,10 @@ from accounts.services import membership_add, user_language_set
 from accounts.tests.factories import UserFactory
 from audit.models import AuditEvent
 from audit.sentences import describe
+from core.errors import Forbidden, InvalidInput
 from notifications import services as notifications
 from notifications.choices import EmailMode
 from notifications.models import Notification, NotificationPreference
-from socialgov.errors import Forbidden, InvalidInput
 
 pytestmark = pytest.mark.django_db
 

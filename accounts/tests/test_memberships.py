@@ -8,8 +8,8 @@ from accounts.models import Membership
 from accounts.services import membership_add, membership_change_role, membership_remove, membership_set
 from audit.duties import SeparationOfDuties
 from audit.models import AuditEvent
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from notifications.models import Notification
-from socialgov.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from .factories import DepartmentFactory, UserFactory, add_member, enrol_totp
 

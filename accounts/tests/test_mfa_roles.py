@@ -58,7 +58,7 @@ def test_one_setting_names_the_roles(client, groups):
 def test_a_deciding_service_refuses_without_it(groups, employee, department):
     from channels_registry import services
     from channels_registry.tests.factories import channel_with_custodians
-    from socialgov.errors import Forbidden
+    from core.errors import Forbidden
 
     manager = add_member(UserFactory(email="m2@example.com"), department, "manager")
     colleague = add_member(UserFactory(email="c2@example.com"), department, "member")

@@ -13,8 +13,8 @@ from django.test import override_settings
 from accounts.models import ApiToken, Department, Membership, User
 from accounts.services import membership_set, token_create, user_deactivate, user_reactivate
 from audit.models import AuditEvent
+from core.errors import Forbidden
 from notifications.models import Notification
-from socialgov.errors import Forbidden
 
 from .factories import PASSWORD, UserFactory, totp_code
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import ApiToken
 from accounts.services import token_authenticate, token_create, token_revoke
 from audit.models import AuditEvent
-from socialgov.errors import Forbidden, InvalidInput
+from core.errors import Forbidden, InvalidInput
 
 pytestmark = pytest.mark.django_db
 

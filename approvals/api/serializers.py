@@ -19,7 +19,7 @@ from approvals.models import (
     StageReview,
 )
 from channels_registry.models import Channel
-from socialgov.api.deciders import DecidersSerializer, deciders_of
+from core.api.deciders import DecidersSerializer, deciders_of
 
 _EMAIL = {"slug_field": "email", "read_only": True}
 _NULLABLE_EMAIL = {**_EMAIL, "allow_null": True}

@@ -15,9 +15,9 @@ from approvals.choices import StageState
 from approvals.filters import DelegationFilter, LockdownFilter, PostFilter, StageReviewFilter
 from approvals.models import ApprovalRoute, Delegation, Lockdown, Post, PostRevision, RouteStage, StageReview
 from channels_registry.choices import ActivitySource
-from socialgov.api.filtering import FilterBackend
-from socialgov.api.pagination import CursorPagination
-from socialgov.errors import Conflict, Forbidden, NotFound
+from core.api.filtering import FilterBackend
+from core.api.pagination import CursorPagination
+from core.errors import Conflict, Forbidden, NotFound
 
 DEFAULTS = api_settings.DEFAULT_PERMISSION_CLASSES
 

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from socialgov.beat import ensure_periodic_task, remove_periodic_task
+from core.beat import ensure_periodic_task, remove_periodic_task
 
 TASKS = [
     {"name": "Release due posts", "task": "approvals.release_due", "every_minutes": 1},

@@ -12,7 +12,7 @@ from approvals.choices import PostState, StageState
 from approvals.models import Decision
 from approvals.tests.factories import channel_for, open_stage, submitted
 from audit.models import AuditEvent
-from socialgov.errors import InvalidInput
+from core.errors import InvalidInput
 
 pytestmark = pytest.mark.django_db
 
@@ -201,7 +201,7 @@ def test_a_manager_of_another_department_decides_nothing_there(api_client, posts
 
 
 def test_a_read_only_role_is_refused_the_bulk_decision_as_a_whole(client, auditor, posts):
-    from socialgov.errors import Forbidden
+    from core.errors import Forbidden
 
     with pytest.raises(Forbidden):
         services.stages_decide(actor=auditor, stage_ids=_stages(posts, "first"), outcome="approve")

@@ -6,8 +6,8 @@ from approvals import services
 from approvals.models import ApprovalRoute, RouteStage
 from approvals.tests.factories import channel_for
 from audit.models import AuditEvent
+from core.errors import Conflict, Forbidden
 from notifications.models import Notification
-from socialgov.errors import Conflict, Forbidden
 
 pytestmark = pytest.mark.django_db
 

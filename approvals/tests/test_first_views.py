@@ -1,5 +1,5 @@
 """The first views people see most (dashboard, review queue, registry, a post) cost at most five queries, with 3 rows
-as with 30, right after an audited write elsewhere; and what ``socialgov.objects`` keeps changes no byte of a page."""
+as with 30, right after an audited write elsewhere; and what ``core.objects`` keeps changes no byte of a page."""
 
 from __future__ import annotations
 

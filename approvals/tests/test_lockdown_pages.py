@@ -104,7 +104,7 @@ def test_the_post_page_does_not_offer_mark_as_published_while_its_channel_is_loc
 
 
 def test_the_service_refuses_a_release_while_a_lockdown_holds_the_post(approved, it_security, communications):
-    from socialgov.errors import Conflict
+    from core.errors import Conflict
 
     services.lockdown_start(actor=communications, scope="channel", channel=approved.channel, reason="Hold")
     with pytest.raises(Conflict) as refused:

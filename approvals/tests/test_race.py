@@ -11,8 +11,8 @@ from accounts.tests.factories import UserFactory, add_member, enrol_totp
 from approvals import services
 from approvals.models import Decision, RouteStage, StageReview
 from approvals.tests.factories import channel_for, open_stage, submitted
+from core.errors import Conflict
 from policies.tests.factories import PlatformFactory
-from socialgov.errors import Conflict
 from socialgov.testing.audit import assert_chain_intact
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

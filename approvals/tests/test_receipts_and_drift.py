@@ -286,7 +286,7 @@ def test_a_report_for_another_channel_is_refused_and_kept(api_client, approved, 
 
 def test_a_second_report_answers_409(approved, publisher):
     services.publication_report(actor=publisher, post=approved, receipt=_token(approved))
-    from socialgov.errors import Conflict
+    from core.errors import Conflict
 
     with pytest.raises(Conflict):
         services.publication_report(actor=publisher, post=approved, receipt=_token(approved))
@@ -324,7 +324,7 @@ def test_the_out_of_policy_list_costs_the_same_queries_for_many_rows(
         assert client.get(reverse("approvals:drift_list")).status_code == 200
 
 
-# 1 the session's user and groups (the posts' scope: the reader's delegators kept, socialgov.objects), 2 the
+# 1 the session's user and groups (the posts' scope: the reader's delegators kept, core.objects), 2 the
 # count, 3 the departments of the filter, 4 the page of findings with their channel, platform, post and entry
 LIST_QUERIES = 4
 

@@ -14,9 +14,9 @@ from approvals.choices import PostState, StageState
 from approvals.models import Decision, PostRevision
 from approvals.tests.factories import PDF, PNG, approve_all, channel_for, draft, open_stage, submitted
 from audit.models import AuditEvent
+from core.errors import Conflict, Forbidden, InvalidInput
 from notifications.models import Notification
 from policies import content
-from socialgov.errors import Conflict, Forbidden, InvalidInput
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ writes checkpoints.
 
 from django.db import migrations
 
-from socialgov.beat import ensure_periodic_task, remove_periodic_task
+from core.beat import ensure_periodic_task, remove_periodic_task
 
 CREATE = """
 CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS $$

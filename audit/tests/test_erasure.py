@@ -7,7 +7,7 @@ from accounts.services import membership_set, user_email_changed
 from audit import services as audit
 from audit.models import AuditEvent, AuditPersonal
 from audit.selectors import events_for, trail
-from socialgov.errors import Forbidden
+from core.errors import Forbidden
 
 pytestmark = pytest.mark.django_db
 

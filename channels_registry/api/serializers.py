@@ -21,8 +21,8 @@ from channels_registry.models import (
     RotationTask,
     SecurityReview,
 )
+from core.api.deciders import DecidersSerializer, deciders_of
 from policies.models import Platform
-from socialgov.api.deciders import DecidersSerializer, deciders_of
 
 _EMAIL = {"slug_field": "email", "read_only": True}
 

@@ -19,8 +19,8 @@ from django.utils.html import strip_tags
 
 from channels_registry.choices import FeedStatus
 from channels_registry.feeds import Entry, Result
-from socialgov.outbound import OutboundRefused
-from socialgov.outbound import get as outbound_get
+from core.outbound import OutboundRefused
+from core.outbound import get as outbound_get
 
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from socialgov.beat import ensure_periodic_task, remove_periodic_task
+from core.beat import ensure_periodic_task, remove_periodic_task
 
 TASKS = [
     {"name": "Dormancy audit", "task": "channels_registry.audit_dormancy", "crontab": {"minute": "30", "hour": "5"}},

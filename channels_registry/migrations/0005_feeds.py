@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from socialgov.beat import ensure_periodic_task, remove_periodic_task
+from core.beat import ensure_periodic_task, remove_periodic_task
 
 READ_FEEDS = {"name": "Read channel feeds", "task": "socialgov.read_feeds", "every_minutes": 5}
 
@@ -17,69 +17,106 @@ def backwards(apps, schema_editor):
     remove_periodic_task(apps, name=READ_FEEDS["name"])
 
 
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('channels_registry', '0004_channel_approved_by'),
-        ('django_celery_beat', '0019_alter_periodictasks_options'),
+        ("channels_registry", "0004_channel_approved_by"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChannelFeed',
+            name="ChannelFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(help_text='The connector: rss, youtube, mastodon, bluesky.', max_length=16)),
-                ('url', models.URLField(max_length=500)),
-                ('requires_approval', models.BooleanField(default=True, help_text='An entry that matches no approved post is a “published without approval” finding.')),
-                ('status', models.CharField(choices=[('never', 'Not read yet'), ('ok', 'Read'), ('not_modified', 'Read: not modified'), ('malformed', 'Not a well-formed feed'), ('too_large', 'Too large'), ('timeout', 'Timed out'), ('unreachable', 'Unreachable'), ('http_error', 'The server answered with an error'), ('too_many_redirects', 'Too many redirects'), ('blocked', 'Refused: internal address'), ('failed', 'Failed')], default='never', max_length=24)),
-                ('message', models.CharField(blank=True, max_length=300)),
-                ('etag', models.CharField(blank=True, max_length=200)),
-                ('last_modified', models.CharField(blank=True, max_length=100)),
-                ('checked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_ok_at', models.DateTimeField(blank=True, null=True)),
-                ('entries_recorded', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(help_text="The connector: rss, youtube, mastodon, bluesky.", max_length=16)),
+                ("url", models.URLField(max_length=500)),
+                (
+                    "requires_approval",
+                    models.BooleanField(
+                        default=True,
+                        help_text="An entry that matches no approved post is a “published without approval” finding.",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("never", "Not read yet"),
+                            ("ok", "Read"),
+                            ("not_modified", "Read: not modified"),
+                            ("malformed", "Not a well-formed feed"),
+                            ("too_large", "Too large"),
+                            ("timeout", "Timed out"),
+                            ("unreachable", "Unreachable"),
+                            ("http_error", "The server answered with an error"),
+                            ("too_many_redirects", "Too many redirects"),
+                            ("blocked", "Refused: internal address"),
+                            ("failed", "Failed"),
+                        ],
+                        default="never",
+                        max_length=24,
+                    ),
+                ),
+                ("message", models.CharField(blank=True, max_length=300)),
+                ("etag", models.CharField(blank=True, max_length=200)),
+                ("last_modified", models.CharField(blank=True, max_length=100)),
+                ("checked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_ok_at", models.DateTimeField(blank=True, null=True)),
+                ("entries_recorded", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['channel'],
+                "ordering": ["channel"],
             },
         ),
         migrations.AddField(
-            model_name='channelactivity',
-            name='content',
+            model_name="channelactivity",
+            name="content",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='channelactivity',
-            name='external_id',
+            model_name="channelactivity",
+            name="external_id",
             field=models.CharField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name='channelactivity',
-            name='url',
+            model_name="channelactivity",
+            name="url",
             field=models.URLField(blank=True, max_length=500),
         ),
         migrations.AlterField(
-            model_name='channelactivity',
-            name='source',
-            field=models.CharField(choices=[('page', 'Logged on the page'), ('api', 'Integration'), ('publishing', 'Published post'), ('feed', "The channel's feed")], max_length=16),
+            model_name="channelactivity",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("page", "Logged on the page"),
+                    ("api", "Integration"),
+                    ("publishing", "Published post"),
+                    ("feed", "The channel's feed"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='channelactivity',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('channel', 'external_id'), name='activity_one_per_feed_entry'),
+            model_name="channelactivity",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("channel", "external_id"),
+                name="activity_one_per_feed_entry",
+            ),
         ),
         migrations.AddField(
-            model_name='channelfeed',
-            name='channel',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='feed', to='channels_registry.channel'),
+            model_name="channelfeed",
+            name="channel",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE, related_name="feed", to="channels_registry.channel"
+            ),
         ),
         migrations.AddIndex(
-            model_name='channelfeed',
-            index=models.Index(fields=['checked_at'], name='feed_checked_idx'),
+            model_name="channelfeed",
+            index=models.Index(fields=["checked_at"], name="feed_checked_idx"),
         ),
         migrations.RunPython(forwards, backwards),
     ]

@@ -7,10 +7,10 @@ from audit.duties import SeparationOfDuties
 from channels_registry import services
 from channels_registry.models import AccessGrant, ChannelMembership, Recertification
 from channels_registry.tests.factories import ReportedAccountFactory, channel_with_custodians
+from core.errors import Conflict, Forbidden, InvalidInput
 from notifications.models import Notification
 from policies.gates import may_register_channel
 from policies.tests.factories import PlatformDecisionFactory, platform
-from socialgov.errors import Conflict, Forbidden, InvalidInput
 
 pytestmark = pytest.mark.django_db
 

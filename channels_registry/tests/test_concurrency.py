@@ -8,7 +8,7 @@ from django.db import connection, connections
 from accounts.tests.factories import enrol_totp
 from channels_registry import services
 from channels_registry.tests.factories import channel_with_custodians
-from socialgov.errors import Conflict
+from core.errors import Conflict
 from socialgov.testing.audit import assert_chain_intact
 
 pytestmark = [

@@ -24,10 +24,10 @@ from channels_registry import feeds, services
 from channels_registry.choices import ChannelRole, ChannelState
 from channels_registry.models import ChannelActivity, ChannelFeed
 from channels_registry.tests.factories import ChannelFactory
+from core.errors import InvalidInput
 from notifications.models import Notification
 from policies.tests.factories import platform
 from socialgov import tasks
-from socialgov.errors import InvalidInput
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from audit.models import AuditEvent
 from channels_registry import services
 from channels_registry.models import AccessGrant, ChannelMembership, RotationTask
 from channels_registry.tests.factories import ChannelFactory, add_custodian, channel_with_custodians
+from core.errors import Conflict, Forbidden
 from notifications.models import Notification
-from socialgov.errors import Conflict, Forbidden
 
 pytestmark = pytest.mark.django_db
 

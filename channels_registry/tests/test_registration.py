@@ -4,9 +4,9 @@ from audit.models import AuditEvent
 from channels_registry import services
 from channels_registry.choices import ChannelState
 from channels_registry.models import AccessGrant, Channel, ChannelMembership
+from core.errors import Forbidden, InvalidInput
 from notifications.models import Notification
 from policies.tests.factories import PlatformDecisionFactory, platform
-from socialgov.errors import Forbidden, InvalidInput
 
 pytestmark = pytest.mark.django_db
 

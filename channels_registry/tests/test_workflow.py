@@ -10,8 +10,8 @@ from channels_registry import services
 from channels_registry.choices import CHECKLIST, ChannelState
 from channels_registry.models import DormancyFinding
 from channels_registry.tests.factories import ChannelFactory, channel_with_custodians
+from core.errors import Conflict, Forbidden, InvalidInput
 from notifications.models import Notification
-from socialgov.errors import Conflict, Forbidden, InvalidInput
 
 pytestmark = pytest.mark.django_db
 

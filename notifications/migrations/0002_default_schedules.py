@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from socialgov.beat import ensure_periodic_task, remove_periodic_task
+from core.beat import ensure_periodic_task, remove_periodic_task
 
 TASKS = [
     {"name": "Outbox sweep", "task": "notifications.sweep_outbox", "every_minutes": 2},

@@ -20,11 +20,11 @@ from django.utils import timezone
 from accounts.tests.factories import DepartmentFactory, UserFactory, add_member
 from approvals.tests.factories import channel_for, submitted
 from audit.models import AuditEvent
+from core.errors import DomainError, Forbidden, InvalidInput
 from notifications import chat, services
 from notifications.choices import DeliveryState
 from notifications.models import ChatTarget, WebhookDelivery
 from notifications.tests.routes import CHAT_ROUTES
-from socialgov.errors import DomainError, Forbidden, InvalidInput
 from socialgov.testing.hostile import walk, walkable
 from socialgov.testing.permissions import cases, check
 

@@ -12,10 +12,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from core.queues import Queue
 from notifications import services, tasks
 from notifications.choices import EmailMode, EmailState
 from notifications.models import Notification, NotificationPreference
-from socialgov.queues import Queue
 
 pytestmark = pytest.mark.django_db
 

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from core.errors import Conflict, Forbidden
 from policies import selectors, services
 from policies.api.serializers import (
     AcknowledgementSerializer,
@@ -42,7 +43,6 @@ from policies.permissions import (
     can_read_coverage,
     can_read_rules,
 )
-from socialgov.errors import Conflict, Forbidden
 
 
 class ItWrites(permissions.BasePermission):

@@ -5,10 +5,10 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from core.errors import Conflict
 from policies import services
 from policies.models import Acknowledgement
 from policies.tests.factories import published_policy
-from socialgov.errors import Conflict
 from socialgov.testing.audit import assert_chain_intact
 
 pytestmark = [

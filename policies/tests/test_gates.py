@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import DepartmentFactory
+from core.errors import GateClosed
 from policies import gates, services
 from policies.choices import DecisionOutcome
 from policies.tests.factories import (
@@ -18,7 +19,6 @@ from policies.tests.factories import (
     platform,
     published_policy,
 )
-from socialgov.errors import GateClosed
 
 pytestmark = pytest.mark.django_db
 

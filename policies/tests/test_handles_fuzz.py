@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.errors import InvalidInput
 from policies.handles import normalise_handle, normalise_url
 from policies.models import Platform
 from policies.seed import PLATFORMS
-from socialgov.errors import InvalidInput
 
 CATALOGUE = [
     Platform(

@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from audit.duties import SeparationOfDuties
 from audit.models import AuditEvent
+from core.errors import Conflict, Forbidden, InvalidInput
 from notifications.models import Notification
 from policies import services
 from policies.gates import decision_for, may_register_channel
 from policies.tests.factories import PlatformDecisionFactory, platform
-from socialgov.errors import Conflict, Forbidden, InvalidInput
 
 pytestmark = pytest.mark.django_db
 

@@ -4,12 +4,12 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from core.errors import Forbidden, InvalidInput
 from policies import services
 from policies.gates import decision_for, may_register_channel
 from policies.handles import normalise_handle, normalise_url
 from policies.models import Platform
 from policies.tests.factories import PlatformDecisionFactory, platform
-from socialgov.errors import Forbidden, InvalidInput
 
 pytestmark = pytest.mark.django_db
 

@@ -10,13 +10,13 @@ from django.utils import timezone
 
 from accounts.tests.factories import DepartmentFactory, UserFactory, add_member
 from audit.models import AuditEvent
+from core.errors import Conflict, Forbidden, InvalidInput
 from notifications.models import Notification
 from policies import selectors, services
 from policies.choices import VersionState
 from policies.models import Acknowledgement, Policy, TrainingCompletion
 from policies.rendering import render_markdown
 from policies.tests.factories import TrainingCourseFactory, completed, published_policy
-from socialgov.errors import Conflict, Forbidden, InvalidInput
 
 pytestmark = pytest.mark.django_db
 

@@ -7,12 +7,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from core.api.filtering import FilterBackend
 from records import selectors, services
 from records.api import serializers as s
 from records.filters import LegalHoldFilter, SubjectRequestFilter
 from records.models import LegalHold, SubjectRequest
 from records.permissions import can_read_records
-from socialgov.api.filtering import FilterBackend
 
 
 class CanReadRecords(permissions.BasePermission):

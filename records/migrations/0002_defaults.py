@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from socialgov.beat import ensure_periodic_task, remove_periodic_task
+from core.beat import ensure_periodic_task, remove_periodic_task
 
 TASKS = [
     {"name": "Apply retention periods", "task": "records.apply_retention", "crontab": {"minute": "40", "hour": "3"}},

@@ -15,8 +15,8 @@ from approvals import services as approvals
 from approvals.tests.factories import approve_all, join, submitted
 from audit import signing
 from audit.models import AuditEvent
+from core.errors import Forbidden, InvalidInput
 from records.bundles import archive_export, verify_bundle
-from socialgov.errors import Forbidden, InvalidInput
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,11 @@ from approvals import services as approvals
 from approvals.models import ApprovalReceipt, Comment, DriftFinding, Post, PostRevision, PublicationReport
 from approvals.tests.factories import approve_all, channel_for, draft, join, submitted
 from audit.models import AuditEvent
+from core.errors import Conflict, Forbidden, InvalidInput
 from notifications.models import Notification
 from records import selectors, services
 from records.models import LegalHold, RetentionRun
 from records.tests.conftest import aged, withdrawn_post
-from socialgov.errors import Conflict, Forbidden, InvalidInput
 
 pytestmark = pytest.mark.django_db
 

@@ -19,11 +19,11 @@ from audit.models import AuditEvent, AuditPersonal
 from channels_registry.models import ChannelMembership
 from channels_registry.services import user_offboard
 from channels_registry.tests.factories import ChannelFactory, add_custodian
+from core.errors import Conflict, Forbidden
 from notifications.models import WebhookEndpoint
 from records import services
 from records.models import SubjectRequest
 from records.subjects import subject_access_export, subject_erase
-from socialgov.errors import Conflict, Forbidden
 
 pytestmark = pytest.mark.django_db
 

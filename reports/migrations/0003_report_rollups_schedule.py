@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from socialgov.beat import ensure_periodic_task, remove_periodic_task
+from core.beat import ensure_periodic_task, remove_periodic_task
 
 TASK = {
     "name": "Report rollups of closed weeks and months (hourly)",

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from socialgov.beat import ensure_periodic_task, remove_periodic_task
+from core.beat import ensure_periodic_task, remove_periodic_task
 
 TASKS = [{"name": "Forget old SCIM requests", "task": "scim.prune_log", "crontab": {"minute": "15", "hour": "4"}}]
 

@@ -8,8 +8,8 @@ from accounts.models import Membership
 from accounts.services import user_role_set
 from accounts.tests.factories import DepartmentFactory, UserFactory
 from audit.models import AuditEvent
+from core.errors import Forbidden
 from notifications.models import Notification
-from socialgov.errors import Forbidden
 
 pytestmark = pytest.mark.django_db
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"

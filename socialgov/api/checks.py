@@ -10,12 +10,12 @@ from rest_framework.views import APIView
 from accounts.api.permissions import MfaSatisfied
 from accounts.models import Department
 from channels_registry.models import Channel
+from core.api.throttling import UserRateThrottle
+from core.errors import InvalidInput
 from policies import gates
 from policies.api.serializers import ContentCheckInput, ContentCheckResult
 from policies.content import Severity, check_text
 from policies.models import Platform
-from socialgov.api.throttling import UserRateThrottle
-from socialgov.errors import InvalidInput
 
 
 def _channel(pk):

@@ -25,7 +25,7 @@ import pytest
 from django import forms
 from django.db import transaction
 
-from socialgov.filterkit import PickerWidget
+from core.filterkit import PickerWidget
 from socialgov.testing.permissions import WRITE_METHODS, Route
 
 SCRIPT = "<script>alert(1)</script><img src=x onerror=alert(2)>"
@@ -166,7 +166,7 @@ def _page_text_fields(client, route: Route, url: str, base: dict[str, Any], monk
     for form in built:
         if form.is_bound:
             for name, field in form.fields.items():
-                # text, and the pickers that take a typed name (socialgov.filterkit)
+                # text, and the pickers that take a typed name (core.filterkit)
                 texty = isinstance(field, forms.CharField) or isinstance(field.widget, PickerWidget)
                 if texty and not isinstance(field.widget, forms.PasswordInput):
                     fields[form.add_prefix(name)] = "string"

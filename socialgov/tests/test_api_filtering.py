@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from audit.services import record
-from socialgov.api.filtering import FilterBackend
+from core.api.filtering import FilterBackend
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ def test_a_required_filter_or_a_filterset_that_filters_itself_goes_the_generic_w
         def filter_queryset(self, queryset):
             return queryset.none()
 
-    from socialgov.api.filtering import _input_free
+    from core.api.filtering import _input_free
 
     assert _input_free(AuditEventFilter, {}) and not _input_free(AuditEventFilter, {"action_x": "1"})
     assert not _input_free(Required, {}) and not _input_free(Itself, {})

@@ -13,7 +13,7 @@ from django.core.cache import cache as default_cache
 from django.utils import timezone
 from django_redis.cache import RedisCache
 
-from socialgov.api.throttling import UserRateThrottle
+from core.api.throttling import UserRateThrottle
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 

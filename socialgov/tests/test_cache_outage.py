@@ -12,8 +12,8 @@ import pytest
 from django.conf import settings as django_settings
 from django_redis.cache import RedisCache
 
+from core.api.throttling import UserRateThrottle
 from notifications.tests.conftest import closed_port
-from socialgov.api.throttling import UserRateThrottle
 from socialgov.tests.test_api_throttling import _request
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,7 @@ def test_a_throttle_lets_a_request_through_when_redis_does_not_answer(redis_down
     request = _request()
 
     # when the same person asks twice
-    with caplog.at_level(logging.WARNING, logger="socialgov.api.throttling"):
+    with caplog.at_level(logging.WARNING, logger="core.api.throttling"):
         answers = [throttle().allow_request(request, None) for _ in range(2)]
 
     # then both pass (uncounted, logged) rather than fail

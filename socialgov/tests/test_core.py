@@ -67,8 +67,8 @@ def test_api_404_and_405_use_the_error_format(api_client, employee):
 def test_domain_errors_map_to_status_codes():
     from rest_framework.test import APIRequestFactory
 
-    from socialgov.api.errors import exception_handler
-    from socialgov.errors import Conflict, Forbidden, InvalidInput, NotFound
+    from core.api.errors import exception_handler
+    from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 
     request = APIRequestFactory().get("/")
     cases = [
@@ -90,7 +90,7 @@ def test_validation_errors_list_field_messages():
     from rest_framework import serializers
     from rest_framework.exceptions import ValidationError
 
-    from socialgov.api.errors import exception_handler
+    from core.api.errors import exception_handler
 
     class S(serializers.Serializer):
         name = serializers.CharField(max_length=3)
@@ -155,11 +155,11 @@ def test_sqlite_runs_immediate_transactions():
 
 
 def test_every_task_is_routed_to_a_queue_by_name():
+    from core.queues import ROUTES, Queue
     from socialgov.celery import app
-    from socialgov.queues import ROUTES, Queue
 
     app.loader.import_default_modules()
     ours = {name for name in app.tasks if not name.startswith("celery.")}
     assert ours, "no tasks were discovered"
-    assert ours - set(ROUTES) == set(), "add these task names to socialgov.queues.ROUTES"
+    assert ours - set(ROUTES) == set(), "add these task names to core.queues.ROUTES"
     assert {r["queue"] for r in ROUTES.values()} <= set(Queue)

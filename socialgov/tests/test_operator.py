@@ -58,7 +58,7 @@ def test_env_example_copied_as_it_is_passes_the_checks(tmp_path):
         "FileBasedCache",
         str(tmp_path / "var"),
         str(tmp_path / "var" / "media"),
-        "socialgov.mail.ConsoleBackend",
+        "core.mail.ConsoleBackend",
         "True",
     ]
 
@@ -207,7 +207,7 @@ def test_behind_a_trusted_proxy_the_audit_trail_and_throttles_use_the_real_clien
     from rest_framework.test import APIRequestFactory
 
     from audit.selectors import trail
-    from socialgov.api.throttling import AnonRateThrottle
+    from core.api.throttling import AnonRateThrottle
 
     # given
     settings.TRUSTED_PROXY_COUNT = settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
@@ -539,7 +539,7 @@ def test_console_email_is_one_line_with_the_whole_message_in_a_file(settings, tm
 
     from django.core.mail import EmailMultiAlternatives
 
-    from socialgov.mail import ConsoleBackend
+    from core.mail import ConsoleBackend
 
     # given
     settings.VAR_DIR = tmp_path

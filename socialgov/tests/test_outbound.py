@@ -8,9 +8,9 @@ import socket
 import pytest
 from django.urls import reverse
 
+from core import outbound
 from notifications.choices import DeliveryState
 from notifications.models import WebhookDelivery, WebhookEndpoint
-from socialgov import outbound
 
 PUBLIC = "93.184.215.14"
 

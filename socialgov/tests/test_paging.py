@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
+from core.paging import CappedPaginator
 from notifications.models import Notification
-from socialgov.paging import CappedPaginator
 
 
 def test_a_short_list_is_counted_exactly():

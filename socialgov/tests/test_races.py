@@ -17,7 +17,7 @@ from audit.models import AuditEvent
 from channels_registry import services as registry
 from channels_registry.choices import CHECKLIST, ChannelState
 from channels_registry.tests.factories import channel_with_custodians
-from socialgov.errors import Conflict
+from core.errors import Conflict
 from socialgov.testing.audit import assert_chain_intact
 
 pytestmark = [

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
+from core.scheduler import BEAT_LOCK_KEY, LeaderScheduler
 from socialgov.celery import app as celery_app
-from socialgov.scheduler import BEAT_LOCK_KEY, LeaderScheduler
 
 LOCK_DB = os.environ.get("TEST_WORKER_BROKER_URL", "redis://127.0.0.1:6379/14")
 

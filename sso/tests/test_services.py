@@ -8,7 +8,7 @@ from allauth.socialaccount.models import SocialApp
 from accounts.models import Membership
 from accounts.tests.factories import DepartmentFactory, UserFactory
 from audit.models import AuditEvent
-from socialgov.errors import Forbidden, InvalidInput
+from core.errors import Forbidden, InvalidInput
 from sso import services
 from sso.claims import second_factor_asserted
 from sso.models import ClaimRule, SsoDomain

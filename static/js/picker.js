@@ -1,4 +1,4 @@
-// Pickers by name (socialgov/filterkit.py): a text input that shows a channel's, a person's... name becomes a
+// Pickers by name (core/filterkit.py): a text input that shows a channel's, a person's... name becomes a
 // combobox offering the matches of a server-side search as the person types; the form submits the picked id.
 // Without this script the input submits what was typed and the server resolves the name (or says why not).
 // Suggestions are rendered with textContent only: names are people's text.

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from channels_registry.services import user_offboard
-from socialgov.errors import DomainError
+from core.errors import DomainError
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """What the apps' page views share: a filtered list page, a service run from a button, a refusal on a form.
 
-The page-side twin of ``socialgov.adminkit``: views stay thin, the services decide.
+The page-side twin of ``core.adminkit``: views stay thin, the services decide.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from socialgov.errors import DomainError, Forbidden, NotFound
-from socialgov.paging import CappedPaginator, keyset_page, pager_query
+from core.errors import DomainError, Forbidden, NotFound
+from core.paging import CappedPaginator, keyset_page, pager_query
 
 
 def filtered_rows(filterset, qs):

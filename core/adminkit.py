@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
-from socialgov.errors import DomainError
+from core.errors import DomainError
 
 
 def run_service(request, fn: Callable[[], object], ok_message: str) -> None:

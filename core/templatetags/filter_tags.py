@@ -1,6 +1,6 @@
 from django import template
 
-from socialgov.filterkit import filter_summary
+from core.filterkit import filter_summary
 
 register = template.Library()
 

@@ -21,7 +21,7 @@ from django_redis.cache import RedisCache
 from redis.exceptions import RedisError
 from rest_framework import throttling
 
-from socialgov.middleware import client_ip
+from core.http import client_ip
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The OpenAPI schema documents the error answers every operation can give (socialgov.api.errors)."""
+"""The OpenAPI schema documents the error answers every operation can give (core.api.errors)."""
 
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from drf_spectacular.utils import OpenApiResponse

@@ -7,7 +7,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from socialgov.errors import DomainError, GateClosed
+from core.errors import DomainError, GateClosed
 
 
 def _flatten(detail):
