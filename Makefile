@@ -40,13 +40,15 @@ test: export SECRET_KEY ?= make-test-only-$(shell od -An -N24 -tx1 /dev/urandom 
 test: check compilemessages testidp/node_modules/.package-lock.json testtools/node_modules/.package-lock.json
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-## The quick checks `make test` starts with: Django's system checks, migrations, the OpenAPI schema, ruff.
+## The quick checks `make test` starts with: Django's system checks, migrations, the OpenAPI schema, ruff, and
+## the import contracts (.importlinter: the kit imports no app; no app imports the benchmarks).
 check: export SECRET_KEY ?= make-check-only-$(shell od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
 check: $(BIN)/.installed
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 ## The German and French catalogues (locale/*/LC_MESSAGES/django.po) compiled to the .mo files Django reads (not
 ## committed); msgfmt comes with GNU gettext (apt-get install -y gettext).
@@ -66,6 +68,7 @@ bench: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 migrate: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput
