@@ -13,7 +13,7 @@ from audit.models import AuditEvent
 from notifications.models import Notification
 from records import selectors, services
 from records.models import LegalHold, RetentionRun
-from records.tests.conftest import aged, withdrawn_post
+from records.tests.factories import aged, withdrawn_post
 from socialgov.errors import Conflict, Forbidden, InvalidInput
 
 pytestmark = pytest.mark.django_db
