@@ -12,9 +12,9 @@ Each app's tests live in ``<app>/tests/`` (the project's own in ``socialgov/test
   builds, or of the operation's OpenAPI body) and the POST probe of each page with only a GET row.
 - ``factories.py``: builders of test data (factory_boy factories and plain functions that make rows); other apps'
   tests import them from there.
-- ``conftest.py``: fixtures only, among them the table's ``objects`` (imported from ``permissions.py``). The
-  people of the nine roles (``employee``, ``reviewer``, ``manager``, ``communications``, ``it_security``,
-  ``auditor``, ``superuser``, ``outsider``) and ``department`` are the root ``conftest.py``'s.
+- ``conftest.py``: fixtures only, among them the table's ``objects`` (imported from ``permissions.py``). A person
+  for each signed-in role of the table (``employee``, ``reviewer``, ``manager``, ``communications``,
+  ``it_security``, ``auditor``, ``superuser``, ``outsider``) and ``department`` are the root ``conftest.py``'s.
 - ``test_<what it does>.py``: everything else, as given / when / then, asserting what a person or a client sees.
 
 Found by ``socialgov.testing.permissions.all_tables`` (every installed app of ours with a ``tests/permissions.py``),
