@@ -73,8 +73,10 @@ class PostForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    outcome = forms.ChoiceField(choices=Outcome.choices)
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    """A stage's decision from its page or a queue row, as typed: the service refuses an outcome it does not know."""
+
+    outcome = forms.CharField(required=False, strip=False)
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, strip=False)
 
 
 class IdListField(forms.Field):

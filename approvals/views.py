@@ -40,6 +40,7 @@ from core.pagekit import (
     errors_to_form,
     filtered_page,
     filtered_rows,
+    form_refused,
     run_from_button,
 )
 from policies import gates
@@ -454,13 +455,12 @@ def _report(*, actor, post, **values):
 def comment_add(request, pk):
     post = _post(request, pk)
     form = CommentForm(request.POST)
-    body = request.POST.get("body", "")
-    del form
-    if _refused_text(request, body):
+    form.fields["body"].required = False  # an empty comment is the service's to refuse, with its own message
+    if form_refused(request, form):
         return redirect(_back(post) + "#comments")
     return run_from_button(
         request,
-        lambda: services.comment_add(actor=request.user, post=post, body=body),
+        lambda: services.comment_add(actor=request.user, post=post, body=form.cleaned_data["body"]),
         ok="Comment added.",
         back=_back(post) + "#comments",
     )
@@ -473,16 +473,15 @@ def stage_decide(request, pk):
         stage = selectors.stage_for(request.user, pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    form = DecideForm(request.POST)
-    outcome = request.POST.get("outcome", "")
     # the queue's rows share one form: each row's comment is named after its stage
     comment = request.POST.get(f"comment-{stage.pk}") or request.POST.get("comment", "")
-    del form
+    form = DecideForm({"outcome": request.POST.get("outcome", ""), "comment": comment})
     back = request.POST.get("next") or _back(stage.post)
     if not url_has_allowed_host_and_scheme(back, allowed_hosts=None) or not back.startswith("/"):
         back = _back(stage.post)
-    if _refused_text(request, outcome, comment):
+    if form_refused(request, form):
         return redirect(back)
+    outcome, comment = form.cleaned_data["outcome"], form.cleaned_data["comment"]
     labels = {"approve": "Approved.", "request_changes": "Sent back to the author.", "reject": "Rejected."}
     return run_from_button(
         request,

@@ -38,7 +38,7 @@ from channels_registry.forms import (
 )
 from channels_registry.models import AccessGrant, Channel
 from core.errors import DomainError, Forbidden, GateClosed
-from core.pagekit import errors_to_form, filtered_page, run_from_button, safe_url, with_next
+from core.pagekit import errors_to_form, filtered_page, form_refused, run_from_button, safe_url, with_next
 from policies.choices import DecisionOutcome
 from policies.gates import (
     Blocker,
@@ -229,9 +229,9 @@ def _channel_action(request, pk, fn, ok):
     channel = selectors.channel_for(request.user, pk)
     back = reverse("channels_registry:channel_detail", args=[channel.pk])
     form = ReasonForm(request.POST)
-    form.is_valid()
-    reason = form.cleaned_data.get("reason", "")
-    return run_from_button(request, lambda: fn(channel, reason), ok=ok, back=back)
+    if form_refused(request, form):
+        return redirect(back)
+    return run_from_button(request, lambda: fn(channel, form.cleaned_data["reason"]), ok=ok, back=back)
 
 
 @login_required
@@ -367,13 +367,15 @@ def channel_grant(request, pk):
 @require_POST
 def grant_revoke(request, pk):
     grant = get_object_or_404(AccessGrant.objects.select_related("channel"), pk=pk)
+    back = reverse("channels_registry:channel_security", args=[grant.channel_id])
     form = ReasonForm(request.POST)
-    form.is_valid()
+    if form_refused(request, form):
+        return redirect(back)
     return run_from_button(
         request,
-        lambda: services.grant_revoke(actor=request.user, grant=grant, reason=form.cleaned_data.get("reason", "")),
+        lambda: services.grant_revoke(actor=request.user, grant=grant, reason=form.cleaned_data["reason"]),
         ok="Access revoked.",
-        back=reverse("channels_registry:channel_security", args=[grant.channel_id]),
+        back=back,
     )
 
 
@@ -491,13 +493,15 @@ def rotation_task_close(request, pk):
     if not permissions.can_see_it_desk(request.user):
         raise Http404
     task = get_object_or_404(selectors.rotation_tasks(), pk=pk)
+    back = reverse("channels_registry:rotation_task_list")
     form = NoteForm(request.POST)
-    form.is_valid()
+    if form_refused(request, form):
+        return redirect(back)
     return run_from_button(
         request,
-        lambda: services.rotation_task_close(actor=request.user, task=task, note=form.cleaned_data.get("note", "")),
+        lambda: services.rotation_task_close(actor=request.user, task=task, note=form.cleaned_data["note"]),
         ok="Rotation recorded as done.",
-        back=reverse("channels_registry:rotation_task_list"),
+        back=back,
     )
 
 

@@ -74,6 +74,15 @@ def run_from_button(request, fn: Callable[[], Any], *, ok: str, back: str):
     return redirect(back)
 
 
+def form_refused(request, form) -> bool:
+    """A button's form refused what was typed (text that cannot be stored, too long): its first message, so that
+    the service is not run with what the form threw away."""
+    if form.is_valid():
+        return False
+    messages.error(request, next(iter(form.errors.values()))[0])
+    return True
+
+
 def errors_to_form(form, exc: DomainError) -> None:
     """A service's refusal on the form: each field's messages on that field, the rest on the form."""
     placed = False

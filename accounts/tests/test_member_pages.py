@@ -1,47 +1,16 @@
-"""The members pages and the memberships API: the permission table's rows, then what each page and endpoint does."""
+"""The members pages and the memberships API: what each page and endpoint does (the permission table's rows are in
+permissions.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from accounts.models import Membership
-from accounts.tests.factories import DepartmentFactory, UserFactory, add_member, enrol_totp
-from accounts.tests.routes import MEMBER_ROUTES
+from accounts.tests.factories import UserFactory, add_member, enrol_totp
 from audit.models import AuditEvent
 from notifications.models import Notification
-from socialgov.testing.hostile import assert_takes_no_form_post, read_only_pages, walk, walkable
-from socialgov.testing.permissions import cases, check
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def objects(department):
-    legal = DepartmentFactory(name="Legal", slug="legal")
-    target = add_member(UserFactory(email="target@example.com", full_name="Tara Target"), department, "member")
-    other = add_member(UserFactory(email="counsel@example.com"), legal, "member")
-    UserFactory(email="newcomer@example.com", full_name="Nia Newcomer")
-    return {
-        "department": department,
-        "legal": legal,
-        "target": Membership.objects.get(user=target),
-        "legal_member": Membership.objects.get(user=other),
-    }
-
-
-@pytest.mark.parametrize(("route", "role"), cases(MEMBER_ROUTES))
-def test_permission_table(route, role, objects, request):
-    check(route, role, objects, request=request)
-
-
-@pytest.mark.parametrize("route", walkable(MEMBER_ROUTES))
-def test_hostile_text_is_refused_or_kept_escaped(route, objects, request):
-    walk(route, objects, request=request)
-
-
-@pytest.mark.parametrize("route", read_only_pages(MEMBER_ROUTES))
-def test_a_page_with_only_a_get_row_takes_no_form_post(route, objects, request):
-    assert_takes_no_form_post(route, objects, request=request)
 
 
 # --- the members page -------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import pytest
 
 from accounts.tests.factories import UserFactory, add_member, enrol_totp
 from approvals.tests.factories import channel_for
+from approvals.tests.permissions import objects  # noqa: F401 - the permission table's objects, for every test here
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 import pytest
 
 from accounts.tests.factories import DepartmentFactory, UserFactory, add_member
+from channels_registry.tests.permissions import objects  # noqa: F401 - the permission table's objects, for every test here
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from channels_registry.tests.world import build_world
+from channels_registry.tests.factories import build_world
 
 pytestmark = pytest.mark.django_db
 

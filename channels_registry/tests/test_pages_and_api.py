@@ -199,6 +199,20 @@ def test_approve_button_moves_the_channel_to_security_review(client, manager, em
     assert channel.state == "in_security_review"
 
 
+def test_a_reason_or_note_the_form_refuses_is_said_and_nothing_is_done(client, it_security, employee, colleague):
+    # given an active channel, and IT security on its page
+    channel = channel_with_custodians(employee, colleague, state="active")
+    client.force_login(it_security)
+
+    # when the reason to suspend it carries a NUL (it cannot be stored)
+    response = client.post(f"/registry/channels/{channel.pk}/suspend/", {"reason": "before\x00after"}, follow=True)
+
+    # then the form's message shows and the channel is as it was (not suspended without its reason)
+    assert "Null characters are not allowed." in response.content.decode()
+    channel.refresh_from_db()
+    assert channel.state == "active"
+
+
 def test_channel_page_shows_decision_custodians_and_activity_by_month(
     client, employee, colleague, department, it_security
 ):

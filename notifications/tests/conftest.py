@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from conftest import use_broker
+from notifications.tests.permissions import objects  # noqa: F401 - the permission table's objects, for every test here
 from socialgov.celery import app as celery_app
 
 CLOSED_BROKER = "redis://127.0.0.1:1/0"

@@ -24,9 +24,6 @@ from core.errors import DomainError, Forbidden, InvalidInput
 from notifications import chat, services
 from notifications.choices import DeliveryState
 from notifications.models import ChatTarget, WebhookDelivery
-from notifications.tests.routes import CHAT_ROUTES
-from socialgov.testing.hostile import walk, walkable
-from socialgov.testing.permissions import cases, check
 
 pytestmark = pytest.mark.django_db
 
@@ -359,29 +356,6 @@ def test_another_departments_manager_may_not(department):
 
 
 # --- The pages ------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def objects(department, employee, manager):
-    legal = DepartmentFactory(name="Legal", slug="legal")
-    return {
-        "department": department,
-        "legal": legal,
-        "own_chat": services.chat_target_save(actor=employee, kind="slack", url=f"https://{PUBLIC}/e", user=employee),
-        "department_chat": services.chat_target_save(
-            actor=manager, kind="teams", url=f"https://{PUBLIC}/m", department=department
-        ),
-    }
-
-
-@pytest.mark.parametrize(("route", "role"), cases(CHAT_ROUTES))
-def test_permission_table(route, role, objects, request):
-    check(route, role, objects, request=request)
-
-
-@pytest.mark.parametrize("route", walkable(CHAT_ROUTES))
-def test_hostile_text_is_refused_or_kept_escaped(route, objects, request):
-    walk(route, objects, request=request)
 
 
 def test_a_refused_address_is_a_form_error_that_keeps_what_was_typed(client, settings, employee):

@@ -1,12 +1,8 @@
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from accounts.tests.factories import UserFactory, enrol_totp
-from approvals import services as approvals
-from approvals.models import Post
-from approvals.tests.factories import channel_for, draft
+from approvals.tests.factories import channel_for
+from records.tests.permissions import objects  # noqa: F401 - the permission table's objects, for every test here
 
 
 @pytest.fixture
@@ -17,16 +13,3 @@ def compliance(groups):
 @pytest.fixture
 def channel(employee, department):
     return channel_for(employee, department=department)
-
-
-def aged(obj, days, field="created_at"):
-    """Move a row's date back ``days`` days (test set-up: the services stamp the present)."""
-    type(obj).objects.filter(pk=obj.pk).update(**{field: timezone.now() - dt.timedelta(days=days)})
-    obj.refresh_from_db()
-    return obj
-
-
-def withdrawn_post(author, channel, *, days_old, body="An old announcement."):
-    post = draft(author, channel, body)
-    approvals.post_withdraw(actor=author, post=post)
-    return aged(Post.objects.get(pk=post.pk), days_old)

@@ -14,7 +14,7 @@ from core.errors import Conflict, Forbidden, InvalidInput
 from notifications.models import Notification
 from records import selectors, services
 from records.models import LegalHold, RetentionRun
-from records.tests.conftest import aged, withdrawn_post
+from records.tests.factories import aged, withdrawn_post
 
 pytestmark = pytest.mark.django_db
 

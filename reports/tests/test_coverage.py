@@ -15,7 +15,7 @@ from policies.models import Acknowledgement, Policy, PolicyVersion
 from policies.tests.factories import published_policy
 from reports import selectors
 from reports.selectors import Scope
-from reports.tests.fixtures import at
+from reports.tests.factories import at
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from policies.models import Acknowledgement
 from policies.tests.factories import published_policy
 from reports.catalogue import REPORTS
 from reports.services import report_rollups_refresh
-from reports.tests.fixtures import make_post
+from reports.tests.factories import make_post
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from reports.models import LeadTimeWeek, PostsDay, RollupMark, SlaDay
 from reports.selectors import Scope
 from reports.services import report_rollups_refresh
 from reports.tasks import refresh_rollups
-from reports.tests.fixtures import at, make_post
+from reports.tests.factories import at, make_post
 
 pytestmark = pytest.mark.django_db
 

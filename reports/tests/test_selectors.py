@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from approvals.models import Post
 from reports import selectors
 from reports.selectors import Scope
-from reports.tests.fixtures import at, lead_time_world, make_post
+from reports.tests.factories import at, lead_time_world, make_post
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from approvals.tests.factories import channel_for, draft, submitted
 from audit.models import AuditEvent
 from reports.models import CalendarFeed
 from reports.services import calendar_feed_create, token_hash
-from reports.tests.fixtures import lead_time_world, make_post
+from reports.tests.factories import lead_time_world, make_post
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,9 @@ import json
 import pytest
 
 from scim.services import scim_token_create
+from scim.tests.permissions import objects  # noqa: F401 - the permission table's objects, for every test here
 
 SCIM = "application/scim+json"
-USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 
@@ -46,14 +46,3 @@ def scim_token(it_security):
 @pytest.fixture
 def scim(client, scim_token):
     return ScimClient(client, scim_token[1])
-
-
-def user_body(user_name="ada@example.com", **extra):
-    return {
-        "schemas": [USER_SCHEMA],
-        "userName": user_name,
-        "name": {"givenName": "Ada", "familyName": "Lovelace"},
-        "emails": [{"value": user_name, "type": "work", "primary": True}],
-        "active": True,
-        **extra,
-    }

@@ -4,7 +4,7 @@ the URL, with each hostile value: a SCIM Error (400 / 409 / 404) or the value ke
 import pytest
 from django.db import transaction
 
-from scim.tests.conftest import USER_SCHEMA, user_body
+from scim.tests.factories import USER_SCHEMA, user_body
 from socialgov.testing.hostile import HOSTILE
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,8 @@ import pytest
 
 from audit.models import AuditEvent
 from scim.models import ScimRequest, ScimToken
-from scim.tests.conftest import ScimClient, user_body
+from scim.tests.conftest import ScimClient
+from scim.tests.factories import user_body
 
 pytestmark = pytest.mark.django_db
 

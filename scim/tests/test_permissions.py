@@ -1,24 +1,6 @@
-import pytest
+"""Every SCIM route and IT's provisioning pages, for every role (the table is in permissions.py)."""
 
-from scim.tests.routes import SCIM_PAGE_ROUTES, SCIM_ROUTES
-from socialgov.testing.hostile import walk, walkable
-from socialgov.testing.permissions import cases, check
+from scim.tests.permissions import ROUTES
+from socialgov.testing.permissions import table_tests
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def objects(superuser):
-    from scim.services import scim_token_create
-
-    return {"scim_token": scim_token_create(actor=superuser, name="Okta")[0]}
-
-
-@pytest.mark.parametrize(("route", "role"), cases([*SCIM_ROUTES, *SCIM_PAGE_ROUTES]))
-def test_permission_table(route, role, objects, request):
-    check(route, role, objects, request=request)
-
-
-@pytest.mark.parametrize("route", walkable(SCIM_PAGE_ROUTES))
-def test_hostile_text_is_refused_or_kept_escaped(route, objects, request):
-    walk(route, objects, request=request)
+globals().update(table_tests(ROUTES))

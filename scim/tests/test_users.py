@@ -6,7 +6,7 @@ from accounts.models import User
 from accounts.services import token_create
 from audit.models import AuditEvent
 from scim.models import ScimRequest
-from scim.tests.conftest import USER_SCHEMA, user_body
+from scim.tests.factories import USER_SCHEMA, user_body
 
 pytestmark = pytest.mark.django_db
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"

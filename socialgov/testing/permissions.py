@@ -1,8 +1,10 @@
-"""The permission table's shared parts: the roles, the Route type, status helpers and one runner.
+"""The permission table's shared parts: the roles, the Route type, status helpers, the runner and the discovery.
 
-Each app keeps its rows beside its tests (``<app>/tests/...``) and a fixture ``objects`` that
-builds what the rows' URLs point at; ``socialgov/tests/test_permissions.py`` collects every table
-(``all_tables``) and fails when a URL the project serves is in none of them.
+Each app keeps its table in ``<app>/tests/permissions.py``: ``ROUTES`` (a list of ``Route``) and the fixture
+``objects`` that builds what the rows' URLs point at (the app's ``tests/conftest.py`` re-exports it). Its
+``tests/test_permissions.py`` runs the table with ``globals().update(table_tests(ROUTES))``. ``all_tables()``
+finds every app's table; ``socialgov/tests/test_permissions.py`` fails when a URL the project serves is in none
+of them, and the phone-layout and accessibility tests open the page rows of each.
 
 A row names every role. Anonymous people are sent to sign in on pages (302) and refused by the
 API (401) unless the row says otherwise; an object outside one's scope answers 404, an action one
@@ -13,11 +15,15 @@ may not take 403. The auditor reads everything and changes nothing: a write answ
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps
+from django.conf import settings
 
 ROLES = [
     "anonymous",
@@ -123,3 +129,80 @@ def check(route: Route, role: str, objects: Any, *, request: pytest.FixtureReque
     assert response.status_code == expected, (
         f"{role} {route.method.upper()} {url}: {response.status_code} != {expected}: {response.content[:300]!r}"
     )
+
+
+def table_tests(routes: list[Route]) -> dict[str, Callable[..., None]]:
+    """The table's tests, parametrized from ``routes``, for a test module's namespace (``globals().update``).
+
+    ``test_permission_table``: every row as every role (``check``); ``test_hostile_text_is_refused_or_kept_escaped``:
+    the hostile-text walk of every write row (``socialgov.testing.hostile.walk``);
+    ``test_a_page_with_only_a_get_row_takes_no_form_post``. A test with no row to run is left out. They use the
+    fixture ``objects`` of the module's app (``<app>/tests/permissions.py``).
+    """
+    from socialgov.testing.hostile import assert_takes_no_form_post, read_only_pages, walk, walkable
+
+    @pytest.mark.django_db
+    @pytest.mark.parametrize(("route", "role"), cases(routes))
+    def test_permission_table(route, role, objects, request):
+        check(route, role, objects, request=request)
+
+    @pytest.mark.django_db
+    @pytest.mark.parametrize("route", walkable(routes))
+    def test_hostile_text_is_refused_or_kept_escaped(route, objects, request):
+        walk(route, objects, request=request)
+
+    @pytest.mark.django_db
+    @pytest.mark.parametrize("route", read_only_pages(routes))
+    def test_a_page_with_only_a_get_row_takes_no_form_post(route, objects, request):
+        assert_takes_no_form_post(route, objects, request=request)
+
+    tests = {
+        test_permission_table: cases(routes),
+        test_hostile_text_is_refused_or_kept_escaped: walkable(routes),
+        test_a_page_with_only_a_get_row_takes_no_form_post: read_only_pages(routes),
+    }
+    return {test.__name__: test for test, params in tests.items() if params}
+
+
+@dataclass(frozen=True)
+class Table:
+    """One app's permission table: its rows and the fixture that builds what their URLs point at."""
+
+    app: str  # the app's label
+    routes: list[Route]
+    objects: Any  # the ``objects`` fixture of ``<app>/tests/permissions.py``
+
+    @property
+    def fixture(self) -> str:
+        """The name ``table_fixtures`` gives this table's ``objects``."""
+        return f"{self.app}_objects"
+
+
+def all_tables() -> list[Table]:
+    """Every table: ``ROUTES`` and ``objects`` of ``<app>/tests/permissions.py`` for each installed app of ours
+    (in ``INSTALLED_APPS`` order) that has one."""
+    ours = Path(settings.BASE_DIR).resolve()
+    tables = []
+    for config in apps.get_app_configs():
+        if Path(config.path).resolve().parent != ours:  # a library's app
+            continue
+        name = f"{config.name}.tests.permissions"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name not in (name, f"{config.name}.tests"):
+                raise
+            continue
+        tables.append(Table(config.label, module.ROUTES, module.objects))
+    return tables
+
+
+def all_routes() -> list[Route]:
+    """The rows of every table."""
+    return [route for table in all_tables() for route in table.routes]
+
+
+def table_fixtures() -> dict[str, Any]:
+    """{``Table.fixture``: that table's ``objects``}: ``globals().update`` it in a test module that builds the
+    objects of several tables (``request.getfixturevalue(table.fixture)``)."""
+    return {table.fixture: table.objects for table in all_tables()}

@@ -1,7 +1,7 @@
 """Every page of a permission table opened at phone width in real Chromium: nothing may scroll sideways.
 
-Each app's ``test_phone_layout.py`` passes its table and its ``objects`` fixture to
-``assert_pages_fit_a_phone``. A page row is a GET row of a page (not the API) that some role gets
+``socialgov/tests/test_phone_layout.py`` passes each table (``socialgov.testing.permissions.all_tables``) and
+its objects to ``assert_pages_fit_a_phone``. A page row is a GET row of a page (not the API) that some role gets
 200 on; it is opened as two roles that get 200 (see ``page_rows``), each signed in by copying a
 session cookie into its browser context, and the page fails when ``document.documentElement.scrollWidth``
 is wider than the viewport. A failure names the page and the element that sticks out the most.

@@ -1,11 +1,12 @@
 """Accessibility: axe-core, in real Chromium, over every page row of the permission tables.
 
-Each table's page rows (GET, not the API) are opened as a role the row answers 200, with the objects that
-table's own ``objects`` fixture builds, at a desktop and a phone viewport. axe-core (testtools/, from npm by its
-lock file) is injected into the page and run; a violation of impact serious or critical fails the test, named by
-page, viewport, rule and the offending nodes, and so does a finding axe leaves for review at those impacts (a
-duplicate id, a reference to an id that is not there), colour contrast it cannot measure aside. A response that
-is not HTML (a CSV, a key, a probe's JSON) has nothing for axe to check and is passed over.
+Each table's page rows (GET, not the API; ``socialgov.testing.permissions.all_tables`` finds the tables) are opened
+as a role the row answers 200, with the objects that table's own ``objects`` fixture builds, at a desktop and a
+phone viewport. axe-core (testtools/, from npm by its lock file) is injected into the page and run; a violation of
+impact serious or critical fails the test, named by page, viewport, rule and the offending nodes, and so does a
+finding axe leaves for review at those impacts (a duplicate id, a reference to an id that is not there), colour
+contrast it cannot measure aside. A response that is not HTML (a CSV, a key, a probe's JSON) has nothing for axe to
+check and is passed over.
 
 One browser for the module; each role signs in by a session cookie (``force_login``), one table per test.
 """
@@ -20,31 +21,11 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-# The tables, and each table's objects under a name of its own here (their modules all call theirs ``objects``).
-from accounts.tests.routes import MEMBER_ROUTES
-from accounts.tests.test_member_pages import objects as member_objects  # noqa: F401 - fixture
-from approvals.tests.permission_table import ROWS as APPROVAL_ROWS
-from approvals.tests.test_permissions import objects as approval_objects  # noqa: F401 - fixture
-from channels_registry.tests.test_permission_table import ROUTES as REGISTRY_ROUTES
-from channels_registry.tests.test_permission_table import world as registry_objects  # noqa: F401 - fixture
-from notifications.tests.routes import CHAT_ROUTES
-from notifications.tests.test_chat import objects as chat_objects  # noqa: F401 - fixture
-from policies.tests.routes import POLICY_ROUTES
-from policies.tests.test_permissions import objects as policy_objects  # noqa: F401 - fixture
-from records.tests.conftest import channel  # noqa: F401 - fixture (records' objects use it)
-from records.tests.routes import RECORD_ROUTES
-from records.tests.test_permission_table import objects as record_objects  # noqa: F401 - fixture
-from reports.tests.routes import REPORT_ROUTES
-from reports.tests.test_permission_table import objects as report_objects  # noqa: F401 - fixture
-from scim.tests.routes import SCIM_PAGE_ROUTES, SCIM_ROUTES
-from scim.tests.test_permissions import objects as scim_objects  # noqa: F401 - fixture
 from socialgov.testing.hostile import ROLE_ORDER
-from socialgov.testing.permissions import Route, page
+from socialgov.testing.permissions import Route, all_tables, page, table_fixtures
 from socialgov.tests.test_browser import browser  # noqa: F401 - the shared Chromium fixture
-from socialgov.tests.test_permissions import ROUTES, all_tables
-from socialgov.tests.test_permissions import objects as core_objects  # noqa: F401 - fixture
-from sso.tests.routes import SSO_ROUTES
-from sso.tests.test_pages import objects as sso_objects  # noqa: F401 - fixture
+
+globals().update(table_fixtures())  # each table's objects, as "<app>_objects"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,18 +43,9 @@ SIGN_IN = [
     Route("account_change_password", "get", lambda o: "/accounts/password/change/", page()),
     Route("account_email", "get", lambda o: "/accounts/email/", page()),
 ]
-# (id, the table's rows, the fixture that builds what its URLs point at)
+# (id, the table's rows, the fixture that builds what its URLs point at): every app's table, and the sign-in pages
 TABLES: list[tuple[str, list[Route], str]] = [
-    ("core", ROUTES, "core_objects"),
-    ("members", MEMBER_ROUTES, "member_objects"),
-    ("chat", CHAT_ROUTES, "chat_objects"),
-    ("policies", POLICY_ROUTES, "policy_objects"),
-    ("registry", REGISTRY_ROUTES, "registry_objects"),
-    ("approvals", APPROVAL_ROWS, "approval_objects"),
-    ("reports", REPORT_ROUTES, "report_objects"),
-    ("records", RECORD_ROUTES, "record_objects"),
-    ("sso", SSO_ROUTES, "sso_objects"),
-    ("scim", [*SCIM_ROUTES, *SCIM_PAGE_ROUTES], "scim_objects"),
+    *((table.app, table.routes, table.fixture) for table in all_tables()),
     ("sign-in", SIGN_IN, "db"),
 ]
 
@@ -85,13 +57,6 @@ def viewing_role(route: Route) -> str | None:
 
 def page_rows(routes: list[Route]) -> list[Route]:
     return [r for r in routes if r.method == "get" and not r.api and viewing_role(r)]
-
-
-def test_every_page_row_of_every_table_is_checked():
-    """A table added to ``all_tables`` needs its objects here too."""
-    checked = {id(r) for _, rows, _ in TABLES for r in page_rows(rows)}
-    missing = [r.id for r in page_rows(all_tables()) if id(r) not in checked]
-    assert missing == []
 
 
 def signed_in(browser, base: str, role: str, request: pytest.FixtureRequest):  # noqa: F811

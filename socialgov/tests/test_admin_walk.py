@@ -63,7 +63,7 @@ def _world(employee, reviewer, manager, it_security, communications, superuser, 
     from accounts.services import token_create
     from approvals import services as approvals
     from approvals.tests.factories import channel_for, submitted
-    from channels_registry.tests.world import build_world
+    from channels_registry.tests.factories import build_world
     from notifications.models import NotificationPreference, WebhookDelivery, WebhookEndpoint
     from notifications.services import notify
     from policies.tests.factories import (

@@ -206,11 +206,10 @@ def test_every_api_operation_that_takes_text_is_walked_with_hostile_text():
     """The walk (socialgov.testing.hostile) covers every write row of the permission tables; here,
     every operation of the OpenAPI schema whose body takes text must be one of those rows."""
     from socialgov.testing.hostile import acting_role, operation_for, text_operations, url_shape
-    from socialgov.testing.permissions import WRITE_METHODS
-    from socialgov.tests.test_permissions import all_tables
+    from socialgov.testing.permissions import WRITE_METHODS, all_routes
 
     walked = set()
-    for route in all_tables():
+    for route in all_routes():
         if route.api and route.method in WRITE_METHODS and acting_role(route):
             walked.add((route.method, operation_for(route.method, url_shape(route))))
     missing = set(text_operations()) - walked

@@ -12,12 +12,12 @@ from html.parser import HTMLParser
 
 import pytest
 
-from approvals.tests.test_permissions import objects as approval_objects  # noqa: F401 - fixture
+from approvals.tests.permissions import objects as approval_objects  # noqa: F401 - fixture
 from channels_registry.models import AccessRequest
 from channels_registry.tests.factories import ReportedAccountFactory
-from channels_registry.tests.test_permission_table import world  # noqa: F401 - fixture
-from policies.tests.test_permissions import objects as policy_objects  # noqa: F401 - fixture
-from sso.tests.test_pages import objects as sso_objects  # noqa: F401 - fixture
+from channels_registry.tests.permissions import objects as world  # noqa: F401 - fixture
+from policies.tests.permissions import objects as policy_objects  # noqa: F401 - fixture
+from sso.tests.permissions import objects as sso_objects  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def test_the_lockdowns_page_a_filter_and_the_start_form_share_scope(client, comm
 
 def test_access_requests_a_decide_form_in_each_row(client, world, it_security):  # noqa: F811
     AccessRequest.objects.create(
-        kind="channel_role", requester=world.colleague, channel=world.ours, role="publisher", reason="Cover"
+        kind="channel_role", requester=world["colleague"], channel=world["ours"], role="publisher", reason="Cover"
     )
     html = _page(client, it_security, "/registry/access-requests/")
     assert html.count('name="decision"') == 2
@@ -72,14 +72,14 @@ def test_access_requests_a_decide_form_in_each_row(client, world, it_security): 
 
 
 def test_reported_accounts_a_triage_form_in_each_row(client, world, it_security):  # noqa: F811
-    ReportedAccountFactory(reported_by=world.employee)
+    ReportedAccountFactory(reported_by=world["employee"])
     html = _page(client, it_security, "/registry/reported/")
     assert html.count('name="outcome"') == 2
     assert_ids_sound(html)
 
 
 def test_a_channel_the_activity_and_feed_forms_share_kind(client, world, it_security):  # noqa: F811
-    html = _page(client, it_security, f"/registry/channels/{world.ours.pk}/")
+    html = _page(client, it_security, f"/registry/channels/{world['ours'].pk}/")
     assert 'name="url"' in html  # the feed form is there
     assert_ids_sound(html)
 

@@ -1,4 +1,5 @@
-"""IT's single sign-on pages: the permission table, hostile input, and what the pages do."""
+"""IT's single sign-on pages: what the pages do (the permission table and the hostile-input walk are in
+test_permissions.py)."""
 
 from __future__ import annotations
 
@@ -6,45 +7,9 @@ import pytest
 from allauth.socialaccount.models import SocialApp
 
 from audit.models import AuditEvent
-from socialgov.testing.hostile import assert_takes_no_form_post, read_only_pages, walk, walkable
-from socialgov.testing.permissions import cases, check
 from sso.models import ClaimRule, SsoDomain
-from sso.tests.routes import SSO_ROUTES
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def objects(department):
-    app = SocialApp.objects.create(
-        provider="openid_connect",
-        provider_id="corp",
-        name="Corp",
-        client_id="socialgov",
-        secret="x",
-        settings={"server_url": "http://127.0.0.1:9"},  # nothing listens there: the test answers at once
-    )
-    return {
-        "app": app,
-        "department": department,
-        "domain": SsoDomain.objects.create(domain="corp.example", app=app),
-        "rule": ClaimRule.objects.create(app=app, claim="groups", value="mkt", department=department, role="member"),
-    }
-
-
-@pytest.mark.parametrize(("route", "role"), cases(SSO_ROUTES))
-def test_permission_table(route, role, objects, request):
-    check(route, role, objects, request=request)
-
-
-@pytest.mark.parametrize("route", walkable(SSO_ROUTES))
-def test_hostile_text_is_refused_or_kept_escaped(route, objects, request):
-    walk(route, objects, request=request)
-
-
-@pytest.mark.parametrize("route", read_only_pages(SSO_ROUTES))
-def test_a_page_with_only_a_get_row_takes_no_form_post(route, objects, request):
-    assert_takes_no_form_post(route, objects, request=request)
 
 
 def test_it_adds_a_saml_provider_binds_a_domain_and_maps_a_group(client, it_security, department):

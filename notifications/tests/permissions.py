@@ -1,22 +1,27 @@
-"""The chat channels' rows of the permission table (socialgov/tests/test_permissions.py reads them).
+"""The chat channels' rows of the permission table, and the objects their URLs point at.
 
 The table's manager belongs to Marketing; "Legal" is a department none of them manages; the employee has a Slack
 channel of their own, Marketing a Teams channel."""
 
 from __future__ import annotations
 
+import pytest
+
+from accounts.tests.factories import DepartmentFactory
+from notifications import services
 from socialgov.testing.permissions import Route, only, page
 
 MANAGERS = {"manager", "it_security", "superuser"}  # Marketing's manager, and IT in every department
 EVERYWHERE = {"it_security", "superuser"}
-HOOK = "https://93.184.215.14/services/T0/B0/x"  # a public address literal: no name to resolve
+PUBLIC = "93.184.215.14"  # a public address literal: no name to resolve
+HOOK = f"https://{PUBLIC}/services/T0/B0/x"
 
 
 def department_chat(o, department="department"):
     return f"/notifications/chat/departments/{o[department].pk}/"
 
 
-CHAT_ROUTES: list[Route] = [
+ROUTES: list[Route] = [
     Route("notifications:chat", "get", lambda o: "/notifications/chat/", page()),
     Route(
         "notifications:chat",
@@ -56,3 +61,16 @@ CHAT_ROUTES: list[Route] = [
         only(MANAGERS, ok=302),
     ),
 ]
+
+
+@pytest.fixture
+def objects(department, employee, manager):
+    legal = DepartmentFactory(name="Legal", slug="legal")
+    return {
+        "department": department,
+        "legal": legal,
+        "own_chat": services.chat_target_save(actor=employee, kind="slack", url=f"https://{PUBLIC}/e", user=employee),
+        "department_chat": services.chat_target_save(
+            actor=manager, kind="teams", url=f"https://{PUBLIC}/m", department=department
+        ),
+    }

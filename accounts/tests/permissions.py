@@ -1,9 +1,13 @@
-"""The departments' and memberships' rows of the permission table (socialgov/tests/test_permissions.py reads them).
+"""The departments' and memberships' rows of the permission table, and the objects their URLs point at.
 
 The table's manager, reviewer and employee belong to Marketing; "Legal" is a department none of them manages."""
 
 from __future__ import annotations
 
+import pytest
+
+from accounts.models import Membership
+from accounts.tests.factories import DepartmentFactory, UserFactory, add_member
 from socialgov.testing.permissions import Route, api, only, page
 
 MANAGERS = {"manager", "it_security", "superuser"}  # Marketing's manager, and IT in every department
@@ -19,7 +23,7 @@ def member(o, suffix, membership="target"):
     return f"{members(o)}{o[membership].pk}/{suffix}"
 
 
-MEMBER_ROUTES: list[Route] = [
+ROUTES: list[Route] = [
     Route("departments:list", "get", lambda o: "/departments/", page()),
     Route("departments:members", "get", members, only(READERS)),
     Route("departments:members", "get", lambda o: f"{members(o)}?page=2", only(READERS)),
@@ -97,3 +101,17 @@ MEMBER_ROUTES: list[Route] = [
         api=True,
     ),
 ]
+
+
+@pytest.fixture
+def objects(department):
+    legal = DepartmentFactory(name="Legal", slug="legal")
+    target = add_member(UserFactory(email="target@example.com", full_name="Tara Target"), department, "member")
+    other = add_member(UserFactory(email="counsel@example.com"), legal, "member")
+    UserFactory(email="newcomer@example.com", full_name="Nia Newcomer")
+    return {
+        "department": department,
+        "legal": legal,
+        "target": Membership.objects.get(user=target),
+        "legal_member": Membership.objects.get(user=other),
+    }

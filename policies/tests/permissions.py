@@ -1,7 +1,8 @@
-"""The policies rows of the permission table, and the IT decision register's (socialgov/tests/test_permissions.py
-reads them)."""
+"""The policies rows of the permission table, and the IT decision register's, and the objects their URLs point at."""
 
 from __future__ import annotations
+
+import pytest
 
 from socialgov.testing import permissions
 from socialgov.testing.permissions import Route, page
@@ -17,7 +18,7 @@ def only(roles: set[str], ok: int = 200, anon: int = 401, denied: int = 403) -> 
     return permissions.only(roles, ok=ok, anon=anon, denied=denied)
 
 
-POLICY_ROUTES: list[Route] = [
+ROUTES: list[Route] = [
     # pages
     Route("policies:policy_list", "get", lambda o: "/policies/", page()),
     Route("policies:my_requirements", "get", lambda o: "/policies/mine/", page()),
@@ -222,3 +223,17 @@ POLICY_ROUTES: list[Route] = [
         api=True,
     ),
 ]
+
+
+@pytest.fixture
+def objects(employee):
+    from policies.models import PolicyVersion
+    from policies.tests.factories import ContentRuleFactory, TrainingCourseFactory, published_policy
+
+    policy = published_policy(slug="social-media", required_to_author=True)
+    PolicyVersion.objects.create(policy=policy, number=2, body="Draft two.")
+    return {
+        "rule": ContentRuleFactory(),
+        "policy": policy,
+        "course": TrainingCourseFactory(slug="social-101", required_to_author=True),
+    }

@@ -1,4 +1,4 @@
-"""A small, hand-countable world for the reports: posts with known timestamps."""
+"""Builders of the reports' test data: posts with known timestamps, and a small, hand-countable world."""
 
 from __future__ import annotations
 

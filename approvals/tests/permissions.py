@@ -1,4 +1,4 @@
-"""The approvals rows of the permission table (``socialgov.tests.test_permissions.all_tables`` includes them).
+"""The approvals rows of the permission table, and the objects their URLs point at.
 
 The objects: a post by the employee on a Marketing channel, in review at the department stage;
 a delegation from the reviewer to the employee; a lockdown in force; Marketing's own route.
@@ -6,6 +6,14 @@ a delegation from the reviewer to the employee; a lockdown in force; Marketing's
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from approvals import services
+from approvals.tests.factories import PNG, channel_for, draft, open_stage, submitted
 from socialgov.testing.permissions import Route, api, page
 
 LOCKDOWN_DECIDERS = {"communications": 302, "it_security": 302, "superuser": 302}
@@ -18,7 +26,7 @@ def _post(o):
     return o["post"].pk
 
 
-ROWS: list[Route] = [
+ROUTES: list[Route] = [
     # Pages
     Route("approvals:my_posts", "get", lambda o: "/posts/", page()),
     Route("approvals:drift_list", "get", lambda o: "/posts/out-of-policy/", page()),
@@ -394,3 +402,41 @@ ROWS: list[Route] = [
         api=True,
     ),
 ]
+
+
+def _their_post():
+    """A post in review in another department (Training): outside Marketing's scope."""
+    from accounts.tests.factories import DepartmentFactory, UserFactory, add_member
+
+    training = DepartmentFactory(name="Training", slug="training")
+    trainer = add_member(UserFactory(email="trainer@example.com"), training, "member")
+    return submitted(trainer, channel_for(trainer, department=training))
+
+
+@pytest.fixture
+def objects(employee, reviewer, manager, department, communications, groups):
+    channel = channel_for(employee, department=department)
+    post = submitted(employee, channel, attachments=[SimpleUploadedFile("photo.png", PNG)])
+    now = timezone.now()
+    delegation = services.delegation_create(
+        actor=reviewer, delegate=employee, starts_at=now + timedelta(days=30), ends_at=now + timedelta(days=40)
+    )
+    lockdown = services.lockdown_start(actor=communications, scope="channel", channel=channel, reason="A crisis.")
+    stage = services.route_stage_add(actor=manager, department=department, name="Legal", role="manager")
+    # a second Marketing channel with its own route (a copy of Marketing's)
+    channel_route = services.route_channel_create(actor=manager, channel=channel_for(employee, department=department))
+    return {
+        "channel_route": channel_route,
+        "channel_route_stage": channel_route.stages.order_by("position").first(),
+        "channel": channel,
+        "post": post,
+        "draft": draft(employee, channel, "Still a draft."),
+        "their_stage": open_stage(_their_post()),
+        "stage": open_stage(post),
+        "attachment": post.attachments.get(),
+        "delegation": delegation,
+        "lockdown": lockdown,
+        "department": department,
+        "route": stage.route,
+        "route_stage": stage,
+    }

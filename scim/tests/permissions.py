@@ -1,9 +1,11 @@
-"""The SCIM app's rows of the permission table (socialgov/tests/test_permissions.py reads them).
+"""The SCIM app's rows of the permission table, and the objects their URLs point at.
 
 ``/scim/v2/`` answers only a SCIM token: a signed-in browser session is not one, so every role gets 401 there (the
 token's own cases are in test_users.py). IT's SCIM pages are IT security's."""
 
 from __future__ import annotations
+
+import pytest
 
 from socialgov.testing.permissions import Route, only, page
 
@@ -14,7 +16,7 @@ def _scim(name: str, method: str, path: str) -> Route:
     return Route(f"scim:{name}", method, lambda o, p=path: f"/scim/v2/{p}", NOBODY, api=True)
 
 
-SCIM_ROUTES: list[Route] = [
+SCIM_API_ROUTES: list[Route] = [
     _scim("service_provider_config", "get", "ServiceProviderConfig"),
     _scim("resource_types", "get", "ResourceTypes"),
     _scim("resourcetype", "get", "ResourceTypes/User"),
@@ -45,3 +47,12 @@ SCIM_PAGE_ROUTES: list[Route] = [
         only(CHANGERS, ok=302),
     ),
 ]
+
+ROUTES: list[Route] = [*SCIM_API_ROUTES, *SCIM_PAGE_ROUTES]
+
+
+@pytest.fixture
+def objects(superuser):
+    from scim.services import scim_token_create
+
+    return {"scim_token": scim_token_create(actor=superuser, name="Okta")[0]}

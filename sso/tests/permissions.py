@@ -1,12 +1,16 @@
-"""The single sign-on pages' rows of the permission table (socialgov/tests/test_permissions.py reads them)."""
+"""The single sign-on pages' rows of the permission table, and the objects their URLs point at."""
 
 from __future__ import annotations
 
+import pytest
+from allauth.socialaccount.models import SocialApp
+
 from socialgov.testing.permissions import Route, only
+from sso.models import ClaimRule, SsoDomain
 
 IT = {"it_security", "superuser"}
 
-SSO_ROUTES: list[Route] = [
+ROUTES: list[Route] = [
     Route("sso:providers", "get", lambda o: "/sso/", only(IT)),
     Route("sso:provider_new", "get", lambda o: "/sso/new/", only(IT)),
     Route(
@@ -65,3 +69,21 @@ SSO_ROUTES: list[Route] = [
     ),
     Route("sso:rule_remove", "post", lambda o: f"/sso/{o['app'].pk}/mapping/{o['rule'].pk}/remove/", only(IT, ok=302)),
 ]
+
+
+@pytest.fixture
+def objects(department):
+    app = SocialApp.objects.create(
+        provider="openid_connect",
+        provider_id="corp",
+        name="Corp",
+        client_id="socialgov",
+        secret="x",
+        settings={"server_url": "http://127.0.0.1:9"},  # nothing listens there: the test answers at once
+    )
+    return {
+        "app": app,
+        "department": department,
+        "domain": SsoDomain.objects.create(domain="corp.example", app=app),
+        "rule": ClaimRule.objects.create(app=app, claim="groups", value="mkt", department=department, role="member"),
+    }

@@ -1,17 +1,24 @@
-"""The records app's rows of the permission table (socialgov/tests/test_permissions.py reads them).
+"""The records app's rows of the permission table, and the objects their URLs point at.
 
 Compliance officers (the ``compliance`` group) are not one of the table's nine roles; they are tested beside it
 (records/tests/test_pages.py)."""
 
 from __future__ import annotations
 
+import pytest
+
+from accounts.tests.factories import UserFactory
+from approvals.tests.factories import channel_for
+from channels_registry.services import user_offboard
+from records import services
+from records.subjects import subject_access_export
 from socialgov.testing.permissions import Route, only
 
 READERS = {"it_security", "auditor", "superuser"}
 KEEPERS = {"it_security", "superuser"}
 TODAY = "2026-12-02"
 
-RECORD_ROUTES: list[Route] = [
+ROUTES: list[Route] = [
     Route("records:index", "get", lambda o: "/records/", only(READERS)),
     Route(
         "records:retention_set",
@@ -91,3 +98,17 @@ RECORD_ROUTES: list[Route] = [
         api=True,
     ),
 ]
+
+
+@pytest.fixture
+def objects(it_security, employee, department):
+    channel = channel_for(employee, department=department)
+    subject = UserFactory(email="leaver@example.com", full_name="Lee Vaughan")
+    user_offboard(actor=it_security, user=subject, reason="Left")
+    request, _ = subject_access_export(actor=it_security, person=subject, reference="DSR-0")
+    return {
+        "channel": channel,
+        "subject": subject,
+        "hold": services.hold_set(actor=it_security, channel=channel, reason="Case 2026-16"),
+        "request": request,
+    }

@@ -1,14 +1,17 @@
-"""The reports app's rows of the permission table (socialgov/tests/test_permissions.py reads them)."""
+"""The reports app's rows of the permission table, and the objects their URLs point at."""
 
 from __future__ import annotations
 
+import pytest
+
+from reports.services import calendar_feed_create
 from socialgov.testing.permissions import Route, audit_readers, only, page
 
 REPORT_READERS = {"manager", "communications", "it_security", "auditor", "superuser"}
 DECISION_READERS = {"it_security", "auditor", "superuser"}
 
 
-REPORT_ROUTES: list[Route] = [
+ROUTES: list[Route] = [
     Route("reports:index", "get", lambda o: "/reports/", page()),
     *[
         Route("reports:detail", "get", lambda o, s=slug: f"/reports/{s}/", only(REPORT_READERS))
@@ -47,3 +50,9 @@ REPORT_ROUTES: list[Route] = [
     Route("reports:export_dataset", "get", lambda o: "/reports/exports/audit.jsonl", audit_readers()),
     Route("reports:export_dataset", "get", lambda o: "/reports/exports/audit.xml", page(ok=404)),
 ]
+
+
+@pytest.fixture
+def objects(employee):
+    _, token = calendar_feed_create(actor=employee)
+    return {"feed_token": token}

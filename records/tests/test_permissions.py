@@ -1,0 +1,6 @@
+"""Every records route, for every role, with the status it must answer (the table is in permissions.py)."""
+
+from records.tests.permissions import ROUTES
+from socialgov.testing.permissions import table_tests
+
+globals().update(table_tests(ROUTES))
