@@ -34,6 +34,7 @@ from approvals.forms import (
 from approvals.models import ApprovalRoute, Attachment, Lockdown, RouteStage
 from channels_registry import selectors as registry_selectors
 from channels_registry.models import Channel
+from core import notices
 from core.errors import DomainError, Forbidden, NotFound
 from core.exports import rows_of, stream_csv
 from core.pagekit import (
@@ -44,7 +45,6 @@ from core.pagekit import (
     run_from_button,
 )
 from policies import gates
-from records import selectors as records_selectors
 
 
 def _refused_text(request, *values: str) -> bool:
@@ -359,7 +359,7 @@ def post_detail(request, pk):
         "events": post.history,
         "preview": _preview_of(post.channel, post.body, "\n".join(post.links), images=_images(post.attachment_list)),
         "obj": post,
-        **records_selectors.hold_notice(post, user),
+        **notices.for_object(post, user),
     }
     return render(request, "approvals/post_detail.html", ctx)
 

@@ -37,6 +37,7 @@ from channels_registry.forms import (
     TriageForm,
 )
 from channels_registry.models import AccessGrant, Channel
+from core import notices
 from core.errors import DomainError, Forbidden, GateClosed
 from core.pagekit import errors_to_form, filtered_page, form_refused, run_from_button, safe_url, with_next
 from policies.choices import DecisionOutcome
@@ -47,7 +48,6 @@ from policies.gates import (
     may_register_channel,
     registration_blockers_up_front,
 )
-from records import selectors as records_selectors
 
 # --- The registry -------------------------------------------------------------------------
 
@@ -188,7 +188,7 @@ def channel_detail(request, pk):
     if permissions.can_manage_access(user, channel):
         initial = {"url": feed.url, "kind": feed.kind, "requires_approval": feed.requires_approval} if feed else {}
         ctx["feed_form"] = FeedForm(initial=initial, auto_id="id_feed_%s")  # "kind" is the activity form's too
-    ctx.update(records_selectors.hold_notice(channel, user))
+    ctx.update(notices.for_object(channel, user))
     return render(request, "channels_registry/channel_detail.html", ctx)
 
 
