@@ -135,3 +135,16 @@ def test_an_admin_changelist_in_german_shows_translated_columns_and_actions(clie
     assert '<option value="reactivate">Ausgewählte Personen reaktivieren</option>' in page
     assert "Vollständiger Name" in page and "Deaktiviert am" in page
     assert "Reactivate selected people" not in page and "Full name" not in page
+
+
+def test_the_picker_script_s_words_come_from_the_page_in_the_reader_s_language(client, auditor):
+    auditor.language = "fr"
+    auditor.save(update_fields=["language"])
+    client.force_login(auditor)
+
+    page = client.get("/audit/").content.decode()
+
+    # static/js/picker.js reads them: whole sentences, the count put in place of {count}
+    assert 'data-picker-none="Aucun résultat."' in page
+    assert 'data-picker-one="1 suggestion ; flèche vers le bas pour choisir."' in page
+    assert 'data-picker-many="{count} suggestions ; flèche vers le bas pour choisir."' in page
