@@ -9,6 +9,8 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import services
 from accounts.models import ApiToken, Department, Membership, User
@@ -38,8 +40,8 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ["is_active", "deactivated_at", "last_login", "date_joined"]
     fieldsets = [
         (None, {"fields": ["email", "password", "full_name"]}),
-        ("Status", {"fields": ["is_active", "deactivated_at", "last_login", "date_joined"]}),
-        ("Roles", {"fields": ["is_staff", "is_superuser", "groups"]}),
+        (gettext_lazy("Status"), {"fields": ["is_active", "deactivated_at", "last_login", "date_joined"]}),
+        (gettext_lazy("Roles"), {"fields": ["is_staff", "is_superuser", "groups"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})]
     filter_horizontal = ["groups"]
@@ -54,7 +56,7 @@ class UserAdmin(BaseUserAdmin):
 
     def user_change_password(self, request, id, form_url=""):
         # An administrator setting someone's password is a takeover path: people reset their own (sign-in page).
-        raise PermissionDenied("People reset their own password from the sign-in page; IT cannot set it.")
+        raise PermissionDenied(_("People reset their own password from the sign-in page; IT cannot set it."))
 
     def save_related(self, request, form, formsets, change):
         before = set(form.instance.groups.values_list("name", flat=True)) if change else set()
@@ -62,22 +64,22 @@ class UserAdmin(BaseUserAdmin):
         after = set(form.instance.groups.values_list("name", flat=True))
         services.user_groups_changed(actor=request.user, user=form.instance, before=before, after=after)
 
-    @admin.action(description="Deactivate (offboard) selected people")
+    @admin.action(description=gettext_lazy("Deactivate (offboard) selected people"))
     def deactivate(self, request, queryset):
         for user in queryset:
             _run(
                 request,
                 lambda u=user: services.user_deactivate(actor=request.user, user=u, reason="Admin action"),
-                f"{user.email} deactivated: sessions ended, tokens revoked.",
+                _("%(email)s deactivated: sessions ended, tokens revoked.") % {"email": user.email},
             )
 
-    @admin.action(description="Reactivate selected people")
+    @admin.action(description=gettext_lazy("Reactivate selected people"))
     def reactivate(self, request, queryset):
         for user in queryset:
             _run(
                 request,
                 lambda u=user: services.user_reactivate(actor=request.user, user=u),
-                f"{user.email} reactivated.",
+                _("%(email)s reactivated.") % {"email": user.email},
             )
 
 
@@ -121,7 +123,7 @@ class MembershipAdmin(LargeTableAdmin):
             _run(
                 request,
                 lambda m=membership: services.membership_remove(actor=request.user, membership=m),
-                f"{membership} ended.",
+                _("%(membership)s ended.") % {"membership": membership},
             )
 
 
@@ -145,10 +147,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description=gettext_lazy("Revoke selected tokens"))
     def revoke(self, request, queryset):
         for token in queryset:
-            _run(request, lambda t=token: services.token_revoke(actor=request.user, token=t), f"{token} revoked.")
+            _run(
+                request,
+                lambda t=token: services.token_revoke(actor=request.user, token=t),
+                _("%(token)s revoked.") % {"token": token},
+            )
 
 
 # --- allauth's and Django's own models: audited, or shown only ---------------------------------------------------
@@ -180,13 +186,13 @@ class AuthenticatorAdmin(ReadOnlyAdmin, BaseAuthenticatorAdmin):
     actions = ["remove"]
     exclude = ["data"]
 
-    @admin.action(description="Remove the selected second factors (the person enrols again)")
+    @admin.action(description=gettext_lazy("Remove the selected second factors (the person enrols again)"))
     def remove(self, request, queryset):
         for authenticator in queryset.select_related("user"):
             _run(
                 request,
                 lambda a=authenticator: services.authenticator_remove(actor=request.user, authenticator=a),
-                f"{authenticator.user}: {authenticator.type} removed.",
+                _("%(person)s: %(factor)s removed.") % {"person": authenticator.user, "factor": authenticator.type},
             )
 
 
@@ -196,11 +202,11 @@ class UserSessionAdmin(ReadOnlyAdmin, BaseUserSessionAdmin):
 
     actions = ["end"]
 
-    @admin.action(description="End the selected sessions")
+    @admin.action(description=gettext_lazy("End the selected sessions"))
     def end(self, request, queryset):
         for session in queryset.select_related("user"):
             _run(
                 request,
                 lambda x=session: services.session_end(actor=request.user, session=x),
-                f"A session of {session.user} ended.",
+                _("A session of %(person)s ended.") % {"person": session.user},
             )

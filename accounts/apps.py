@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "People and departments"
+    verbose_name = _("People and departments")
 
     def ready(self):
         from allauth.account import signals as account

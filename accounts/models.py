@@ -3,6 +3,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role, TokenScope
 
@@ -29,17 +30,19 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    email = models.EmailField("e-mail address", unique=True)
-    full_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(max_length=150, blank=True, verbose_name=_("full name"))
     is_staff = models.BooleanField(
-        "staff status", default=False, help_text="May sign in to the admin (IT administrators)."
+        _("staff status"), default=False, help_text=_("May sign in to the admin (IT administrators).")
     )
-    is_active = models.BooleanField(default=True, help_text="Unticking offboards the person.")
-    date_joined = models.DateTimeField(default=timezone.now)
-    deactivated_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(
+        default=True, help_text=_("Unticking offboards the person."), verbose_name=_("is active")
+    )
+    date_joined = models.DateTimeField(default=timezone.now, verbose_name=_("date joined"))
+    deactivated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("deactivated at"))
     # The language of their pages, e-mails and chat messages; empty: their browser's (Accept-Language), else the
     # site's LANGUAGE_CODE. Set through accounts.services.user_language_set.
-    language = models.CharField("language", max_length=10, blank=True, default="")
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
 
     objects = UserManager()
 
@@ -50,6 +53,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         ordering = ["email"]
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
 
     def __str__(self) -> str:
         return self.full_name or self.email
@@ -62,27 +67,33 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class Department(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=50, unique=True)
-    description = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    slug = models.SlugField(max_length=50, unique=True, verbose_name=_("slug"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
 
     def __str__(self) -> str:
         return self.name
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("department")
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER, verbose_name=_("role"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["department__name", "user__email"]
         constraints = [models.UniqueConstraint(fields=["user", "department"], name="membership_user_department_unique")]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
 
     audit_subject = "user_id"  # whom its label names, for the audit trail's personal rows
 
@@ -93,18 +104,20 @@ class Membership(models.Model):
 class ApiToken(models.Model):
     """A personal API token. Only a SHA-256 of the secret is kept; the key is shown once."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=12, unique=True)
-    secret_hash = models.CharField(max_length=64)
-    scope = models.CharField(max_length=8, choices=TokenScope.choices, default=TokenScope.READ)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    prefix = models.CharField(max_length=12, unique=True, verbose_name=_("prefix"))
+    secret_hash = models.CharField(max_length=64, verbose_name=_("secret hash"))
+    scope = models.CharField(max_length=8, choices=TokenScope.choices, default=TokenScope.READ, verbose_name=_("scope"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     audit_subject = "user_id"  # whom its label names, for the audit trail's personal rows
 

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
 from audit.selectors import with_people
@@ -19,11 +20,11 @@ class AuditEventAdmin(LargeTableAdmin):
     def get_queryset(self, request):
         return with_people(super().get_queryset(request))
 
-    @admin.display(description="actor", ordering="actor_label")
+    @admin.display(description=_("actor"), ordering="actor_label")
     def actor_name(self, obj):  # not "actor": the admin would show the foreign key, a query a row
         return obj.actor_label
 
-    @admin.display(description="target label")
+    @admin.display(description=_("target label"))
     def target(self, obj):
         return obj.target_label
 

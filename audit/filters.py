@@ -6,6 +6,8 @@ from django import forms
 from django.apps import apps
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
 from core.filterkit import KINDS, MAX_ID, PickerFilter, PickerWidget, kind_of_model
@@ -49,19 +51,24 @@ TARGET_APPS = (
     "auth",
     "django_celery_beat",
 )
-TARGET_NAMES = {"accounts.user": "Person"}
+TARGET_NAMES = {"accounts.user": _("Person")}
+
+
+def target_types() -> list[tuple[str, str]]:
+    """Every kind of record an event can target, ``(app.model, "Post")``, by the name people read (in the active
+    language)."""
+    return _target_types(get_language())
 
 
 @cache
-def target_types() -> list[tuple[str, str]]:
-    """Every kind of record an event can target, ``(app.model, "Post")``, by the name people read."""
+def _target_types(language: str) -> list[tuple[str, str]]:
     found = []
     for app in TARGET_APPS:
         if app not in apps.app_configs:
             continue
         for model in apps.get_app_config(app).get_models():
             label = model._meta.label_lower
-            found.append((label, TARGET_NAMES.get(label) or _capitalized(str(model._meta.verbose_name))))
+            found.append((label, str(TARGET_NAMES.get(label, "")) or _capitalized(str(model._meta.verbose_name))))
     names = [name for _, name in found]
     # the same name in two apps (a "Decision"): say whose
     found = [
@@ -98,7 +105,7 @@ class TargetWidget(PickerWidget):
             url="",
             urls_json=dumps(urls),
             kind_from=attrs.get("id", "id_target_id").removesuffix("_id") + "_type",
-            noun="target",
+            noun=_("target"),
         )
         widget["attrs"].setdefault("autocomplete", "off")
         return context
@@ -132,25 +139,26 @@ class AuditEventForm(forms.Form):
             data["target_id"] = str(chosen.pk)
         elif not text.isdigit():
             if not type_:
-                self.add_error("target_id", "Choose the target's type first, then type its name.")
+                self.add_error("target_id", _("Choose the target's type first, then type its name."))
             else:
                 data["target_named"] = text  # a type without a search: the name the trail recorded
         return data
 
 
 class AuditEventFilter(django_filters.FilterSet):
-    action = django_filters.CharFilter(lookup_expr="startswith", label="Action starts with")
-    # the actor's e-mail address lives in the actor's personal row (audit.selectors.with_people annotates it)
-    actor = django_filters.CharFilter(field_name="actor_row__label", lookup_expr="icontains", label="Actor")
-    target_type = django_filters.ChoiceFilter(choices=target_types, label="Target type")
+    action = django_filters.CharFilter(lookup_expr="startswith", label=_("Action starts with"))
+    # the actor picked by name (README, "Filters pick by name"), within the people the reader may find; an id
+    # still reads, for links and the API
+    actor = PickerFilter("person", label=_("Actor"))
+    target_type = django_filters.ChoiceFilter(choices=target_types, label=_("Target type"))
     # the target by name within its type (an id still reads, for links and the API)
-    target_id = django_filters.CharFilter(method="filter_target", label="Target", widget=TargetWidget)
+    target_id = django_filters.CharFilter(method="filter_target", label=_("Target"), widget=TargetWidget)
     channel = PickerFilter(
-        "channel", method="filter_channel", label="Channel (its posts, lockdowns and activity included)"
+        "channel", method="filter_channel", label=_("Channel (its posts, lockdowns and activity included)")
     )
-    request_id = django_filters.CharFilter(label="Request reference")
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="Since")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label="Until")
+    request_id = django_filters.CharFilter(label=_("Request reference"))
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label=_("Since"))
+    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label=_("Until"))
 
     class Meta:
         model = AuditEvent

@@ -14,6 +14,7 @@ personal rows only to be erased (migrations 0002, 0008).
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from audit.duties import REFUSAL_ACTIONS
 
@@ -64,17 +65,24 @@ ANOMALY_ACTIONS = (
 class AuditEvent(AppendOnly):
     """One decision or change. Chained by the sequencer after it commits (``link``)."""
 
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(db_index=True, verbose_name=_("created at"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    action = models.CharField(max_length=80, db_index=True)
-    target_type = models.CharField(max_length=80)
-    target_id = models.CharField(max_length=64)
+    action = models.CharField(max_length=80, db_index=True, verbose_name=_("action"))
+    target_type = models.CharField(max_length=80, verbose_name=_("target type"))
+    target_id = models.CharField(max_length=64, verbose_name=_("target id"))
     # The target's label when it names nobody (a channel, a post); a label naming a person is personal data.
-    target_text = models.CharField(max_length=200, blank=True)
-    data = models.JSONField(default=dict, blank=True)  # what names nobody; marked personal values are apart
-    request_id = models.CharField(max_length=64, blank=True)
+    target_text = models.CharField(max_length=200, blank=True, verbose_name=_("target text"))
+    data = models.JSONField(
+        default=dict, blank=True, verbose_name=_("data")
+    )  # what names nobody; marked personal values are apart
+    request_id = models.CharField(max_length=64, blank=True, verbose_name=_("request id"))
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -86,6 +94,8 @@ class AuditEvent(AppendOnly):
             # PostgreSQL walked the primary key backwards through all 5,000,000 events (1.7 s) when none matched.
             models.Index(fields=["-id"], condition=models.Q(action__in=ANOMALY_ACTIONS), name="audit_anomaly_idx"),
         ]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
 
     def __str__(self) -> str:
         return f"{self.action} {getattr(self, 'target_label', '') or self.target_text or self.target_id}"
@@ -114,6 +124,8 @@ class AuditPersonal(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["event", "ref"], name="audit_personal_event_ref")]
+        verbose_name = _("audit personal")
+        verbose_name_plural = _("audit personals")
 
     def __str__(self) -> str:
         return f"{self.ref} of event {self.event_id}"
@@ -131,6 +143,10 @@ class ChainLink(AppendOnly):
 
     objects = AppendOnlyQuerySet.as_manager()
 
+    class Meta:
+        verbose_name = _("chain link")
+        verbose_name_plural = _("chain links")
+
     def __str__(self) -> str:
         return f"#{self.position}: event {self.event_id}"
 
@@ -139,6 +155,10 @@ class PendingEvent(models.Model):
     """The sequencer's queue: an event committed and not yet chained (written in the event's transaction)."""
 
     event = models.OneToOneField(AuditEvent, primary_key=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("pending event")
+        verbose_name_plural = _("pending events")
 
     def __str__(self) -> str:
         return f"event {self.event_id}"
@@ -162,6 +182,8 @@ class AuditCheckpoint(AppendOnly):
 
     class Meta:
         ordering = ["-id"]
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
 
     def __str__(self) -> str:
         return self.file_name

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 class DomainError(Exception):
     status = 400
@@ -66,4 +68,4 @@ def ensure_state(obj: Any, *allowed: str, field: str = "state") -> None:
     current = getattr(obj, field)
     if current not in allowed:
         label = getattr(obj, f"get_{field}_display", lambda: current)()
-        raise Conflict(f"This cannot be done while it is {label}.", code="invalid_state")
+        raise Conflict(_("This cannot be done while it is %(state)s.") % {"state": label}, code="invalid_state")

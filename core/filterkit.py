@@ -28,6 +28,8 @@ from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -45,6 +47,10 @@ class Kind:
     label: Callable[[Any], str] = str  # the name shown for one row
     model: str = ""  # the model's label (``app.model``), for the audit trail's targets
     plural: str = ""
+    # the refusals, each one whole sentence with ``%(text)s`` (what was typed): a noun glued into a sentence would
+    # not agree with it in German or French
+    none_found: str = gettext_lazy("Nothing you may see is called “%(text)s”.")
+    several: str = gettext_lazy("Several match “%(text)s”: type more of the name, or pick one from the list.")
 
     @property
     def nouns(self) -> str:
@@ -83,16 +89,8 @@ class Kind:
             if len(exact) == 1:
                 return exact[0]
         if not exact:
-            raise forms.ValidationError(
-                "No %(noun)s you may see is called “%(text)s”.",
-                code="invalid_choice",
-                params={"noun": self.noun, "text": text},
-            )
-        raise forms.ValidationError(
-            "Several %(nouns)s match “%(text)s”: type more of the name, or pick one from the list.",
-            code="ambiguous",
-            params={"nouns": self.nouns, "text": text},
-        )
+            raise forms.ValidationError(self.none_found, code="invalid_choice", params={"text": text})
+        raise forms.ValidationError(self.several, code="ambiguous", params={"text": text})
 
 
 KINDS: dict[str, Kind] = {}
@@ -165,7 +163,7 @@ class PickerField(forms.ModelChoiceField):
         if value in self.empty_values or not str(value).strip():
             return None
         if "\x00" in str(value):
-            raise forms.ValidationError("Null characters are not allowed.", code="null_characters_not_allowed")
+            raise forms.ValidationError(_("Null characters are not allowed."), code="null_characters_not_allowed")
         kind = kind_named(self.kind)
         rows = self.queryset if self.queryset is not None else kind.scope(None)
         chosen = kind.resolve(rows, str(value))
@@ -208,7 +206,7 @@ def filter_summary(form) -> list[tuple[str, str]]:
         if isinstance(f.widget, PickerWidget) and f.widget.chosen is not None:
             text = f.widget.chosen_label()
         elif isinstance(f, forms.NullBooleanField) or isinstance(value, bool):
-            text = "Yes" if value else "No"
+            text = _("Yes") if value else _("No")
         elif hasattr(f, "choices") and not isinstance(value, Model):
             text = str(dict((str(k), v) for k, v in f.choices).get(str(value), value))
         else:

@@ -15,6 +15,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -44,12 +46,47 @@ def allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     return [ipaddress.ip_network(n, strict=False) for n in settings.OUTBOUND_ALLOWED_NETWORKS]
 
 
-def address_refusal(ip: Address) -> str | None:
-    """Why socialgov sends nothing to ``ip`` (e.g. "a private address"), or None when it may."""
+def _refused_kind(ip: Address) -> str | None:
+    """What makes ``ip`` internal when no allowed network holds it; None when socialgov may reach it."""
     kind = _kind(ip)
     if kind is None or any(ip in network for network in allowed_networks() if ip.version == network.version):
         return None
-    return f"a {kind} address"
+    return kind
+
+
+def address_refusal(ip: Address) -> str | None:
+    """Why socialgov sends nothing to ``ip`` (e.g. "a private address"), or None when it may."""
+    kind = _refused_kind(ip)
+    return f"a {kind} address" if kind else None
+
+
+# The refusal of an inward address, one whole sentence per kind of address (word order differs between languages)
+REFUSED = {
+    "loopback": gettext_lazy(
+        "%(host)s is a loopback address: socialgov sends nothing inside its own network unless"
+        " OUTBOUND_ALLOWED_NETWORKS names the network."
+    ),
+    "link-local": gettext_lazy(
+        "%(host)s is a link-local address: socialgov sends nothing inside its own network unless"
+        " OUTBOUND_ALLOWED_NETWORKS names the network."
+    ),
+    "multicast": gettext_lazy(
+        "%(host)s is a multicast address: socialgov sends nothing inside its own network unless"
+        " OUTBOUND_ALLOWED_NETWORKS names the network."
+    ),
+    "unspecified": gettext_lazy(
+        "%(host)s is a unspecified address: socialgov sends nothing inside its own network unless"
+        " OUTBOUND_ALLOWED_NETWORKS names the network."
+    ),
+    "reserved": gettext_lazy(
+        "%(host)s is a reserved address: socialgov sends nothing inside its own network unless"
+        " OUTBOUND_ALLOWED_NETWORKS names the network."
+    ),
+    "private": gettext_lazy(
+        "%(host)s is a private address: socialgov sends nothing inside its own network unless"
+        " OUTBOUND_ALLOWED_NETWORKS names the network."
+    ),
+}
 
 
 def resolve(host: str, port: int) -> list[Address]:
@@ -61,7 +98,7 @@ def resolve(host: str, port: int) -> list[Address]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise OutboundRefused(f"{host} does not resolve ({exc}).") from None
+        raise OutboundRefused(_("%(host)s does not resolve (%(error)s).") % {"host": host, "error": exc}) from None
     return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos))
 
 
@@ -75,9 +112,9 @@ def check_url(url: str, *, unresolved_ok: bool = False) -> list[Address]:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
-        raise OutboundRefused(f"Not a valid URL: {exc}.") from None
+        raise OutboundRefused(_("Not a valid URL: %(error)s.") % {"error": exc}) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise OutboundRefused("Only http:// and https:// URLs with a host name are allowed.")
+        raise OutboundRefused(_("Only http:// and https:// URLs with a host name are allowed."))
     host = parts.hostname
     try:
         addresses = resolve(host, port)
@@ -86,13 +123,10 @@ def check_url(url: str, *, unresolved_ok: bool = False) -> list[Address]:
             return []
         raise
     for ip in addresses:
-        reason = address_refusal(ip)
-        if reason:
+        kind = _refused_kind(ip)
+        if kind:
             shown = host if host == str(ip) else f"{host} ({ip})"
-            raise OutboundRefused(
-                f"{shown} is {reason}: socialgov sends nothing inside its own network "
-                "unless OUTBOUND_ALLOWED_NETWORKS names the network."
-            )
+            raise OutboundRefused(str(REFUSED[kind] % {"host": shown}))
     return addresses
 
 
@@ -101,7 +135,7 @@ def get(url: str, *, timeout, max_redirects: int = 5, **kwargs) -> requests.Resp
 
     Raises ``OutboundRefused`` for a refused hop and ``requests.TooManyRedirects`` past ``max_redirects``.
     """
-    for _ in range(max_redirects + 1):
+    for _hop in range(max_redirects + 1):
         check_url(url)
         response = requests.get(url, timeout=timeout, allow_redirects=False, **kwargs)
         if not response.is_redirect:

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.adminkit import LargeTableAdmin
 from notifications import services
@@ -25,11 +26,19 @@ class NotificationAdmin(LargeTableAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Queue e-mail delivery again")
+    @admin.action(description=gettext_lazy("Queue e-mail delivery again"))
     def resend(self, request, queryset):
         ids = list(queryset.filter(delivered_at__isnull=True).values_list("pk", flat=True))
         services.enqueue_deliveries(ids, [])
-        self.message_user(request, f"{len(ids)} undelivered notification(s) queued.")
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d undelivered notification queued.",
+                "%(count)d undelivered notifications queued.",
+                len(ids),
+            )
+            % {"count": len(ids)},
+        )
 
 
 @admin.register(NotificationPreference)
@@ -104,8 +113,11 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Try pending deliveries now")
+    @admin.action(description=gettext_lazy("Try pending deliveries now"))
     def retry(self, request, queryset):
         ids = list(queryset.filter(state="pending").values_list("pk", flat=True))
         services.enqueue_deliveries([], ids)
-        self.message_user(request, f"{len(ids)} deliveries queued.")
+        self.message_user(
+            request,
+            ngettext("%(count)d delivery queued.", "%(count)d deliveries queued.", len(ids)) % {"count": len(ids)},
+        )

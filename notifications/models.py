@@ -2,6 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from notifications.choices import ChatKind, DeliveryState, EmailMode, EmailState
 
@@ -14,27 +15,31 @@ class Notification(models.Model):
     e-mail side done, and the sweep re-enqueues rows still waiting.
     """
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    event = models.CharField(max_length=80)
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
-    url = models.CharField(max_length=500, blank=True)
-    target_type = models.CharField(max_length=80, blank=True)
-    target_id = models.CharField(max_length=64, blank=True)
-    payload = models.JSONField(default=dict, blank=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    event = models.CharField(max_length=80, verbose_name=_("event"))
+    title = models.CharField(max_length=200, verbose_name=_("title"))
+    body = models.TextField(blank=True, verbose_name=_("body"))
+    url = models.CharField(max_length=500, blank=True, verbose_name=_("url"))
+    target_type = models.CharField(max_length=80, blank=True, verbose_name=_("target type"))
+    target_id = models.CharField(max_length=64, blank=True, verbose_name=_("target id"))
+    payload = models.JSONField(default=dict, blank=True, verbose_name=_("payload"))
     # What the notification asks its recipient to do ("post:12:review", "policies.acknowledge"): the service that
     # sees it done marks it read (``notifications_done``). Blank: it only tells.
-    action_key = models.CharField(max_length=100, blank=True)
+    action_key = models.CharField(max_length=100, blank=True, verbose_name=_("action key"))
     # no index of its own: with one, PostgreSQL answered "a person's latest" by walking everyone's by date (see the
     # indexes below; the daily tasks that read by date name the event or the recipients too)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    email_state = models.CharField(max_length=16, choices=EmailState.choices, default=EmailState.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read at"))
+    email_state = models.CharField(
+        max_length=16, choices=EmailState.choices, default=EmailState.PENDING, verbose_name=_("email state")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
     # A claim: a delivery in progress holds the row until then, so two runs send once.
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -57,14 +62,24 @@ class Notification(models.Model):
                 condition=models.Q(read_at__isnull=True) & ~models.Q(action_key=""),
             ),
         ]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
 
     def __str__(self) -> str:
         return f"{self.event} → {self.recipient_id}: {self.title}"
 
 
 class NotificationPreference(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_pref")
-    email_mode = models.CharField(max_length=16, choices=EmailMode.choices, default=EmailMode.IMMEDIATE)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_pref", verbose_name=_("user")
+    )
+    email_mode = models.CharField(
+        max_length=16, choices=EmailMode.choices, default=EmailMode.IMMEDIATE, verbose_name=_("email mode")
+    )
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.email_mode}"
@@ -75,20 +90,35 @@ def _new_secret() -> str:
 
 
 class WebhookEndpoint(models.Model):
-    name = models.CharField(max_length=100)
-    url = models.URLField(max_length=500)
-    secret = models.CharField(max_length=100, default=_new_secret, help_text="Signs every delivery (HMAC-SHA256).")
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    url = models.URLField(max_length=500, verbose_name=_("url"))
+    secret = models.CharField(
+        max_length=100,
+        default=_new_secret,
+        help_text=_("Signs every delivery (HMAC-SHA256)."),
+        verbose_name=_("secret"),
+    )
     events = models.JSONField(
-        default=list, blank=True, help_text='Event names to send, e.g. ["post.due", "channel.*"]; empty sends all.'
+        default=list,
+        blank=True,
+        help_text=_('Event names to send, e.g. ["post.due", "channel.*"]; empty sends all.'),
+        verbose_name=_("events"),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
 
     def __str__(self) -> str:
         return self.name
@@ -107,20 +137,35 @@ class ChatTarget(models.Model):
     department's (its posts' and channels' reviews and decisions). The URL is the channel's incoming webhook:
     whoever knows it can post there, so it is shown shortened and never written to the audit trail."""
 
-    kind = models.CharField(max_length=8, choices=ChatKind.choices)
-    url = models.URLField(max_length=500)
+    kind = models.CharField(max_length=8, choices=ChatKind.choices, verbose_name=_("kind"))
+    url = models.URLField(max_length=500, verbose_name=_("url"))
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="chat_targets"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="chat_targets",
+        verbose_name=_("user"),
     )
     department = models.ForeignKey(
-        "accounts.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="chat_targets"
+        "accounts.Department",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="chat_targets",
+        verbose_name=_("department"),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     audit_subject = "user_id"  # a person's own target names them; a department's names nobody
 
@@ -141,6 +186,8 @@ class ChatTarget(models.Model):
                 name="chat_target_department_kind",
             ),
         ]
+        verbose_name = _("chat target")
+        verbose_name_plural = _("chat targets")
 
     def __str__(self) -> str:
         owner = self.department.name if self.department_id else "a person"
@@ -157,24 +204,36 @@ class WebhookDelivery(models.Model):
     """One request to send: to a webhook endpoint (the signed envelope) or to a chat target (its card)."""
 
     endpoint = models.ForeignKey(
-        WebhookEndpoint, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookEndpoint,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("endpoint"),
     )
     chat_target = models.ForeignKey(
-        ChatTarget, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+        ChatTarget,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("chat target"),
     )
-    event = models.CharField(max_length=80)
-    payload = models.JSONField(default=dict)
-    state = models.CharField(max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    event = models.CharField(max_length=80, verbose_name=_("event"))
+    payload = models.JSONField(default=dict, verbose_name=_("payload"))
+    state = models.CharField(
+        max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING, verbose_name=_("state")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("last status"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "webhook deliveries"
+        verbose_name_plural = _("webhook deliveries")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(endpoint__isnull=False, chat_target__isnull=True)
@@ -189,22 +248,27 @@ class WebhookDelivery(models.Model):
                 condition=models.Q(state="pending"),
             )
         ]
+        verbose_name = _("webhook delivery")
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint if self.endpoint_id else self.chat_target}"
 
 
 class WebhookAttempt(models.Model):
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
-    number = models.PositiveSmallIntegerField()
-    started_at = models.DateTimeField()
-    duration_ms = models.PositiveIntegerField(default=0)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    succeeded = models.BooleanField(default=False)
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log", verbose_name=_("delivery")
+    )
+    number = models.PositiveSmallIntegerField(verbose_name=_("number"))
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    duration_ms = models.PositiveIntegerField(default=0, verbose_name=_("duration ms"))
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("status code"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    succeeded = models.BooleanField(default=False, verbose_name=_("succeeded"))
 
     class Meta:
         ordering = ["delivery", "number"]
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
 
     def __str__(self) -> str:
         return f"attempt {self.number} of {self.delivery_id}"

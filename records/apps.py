@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RecordsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "records"
-    verbose_name = "Records: archive, retention, legal holds, data-subject requests"
+    verbose_name = _("Records: archive, retention, legal holds, data-subject requests")
 
     def ready(self):
         from core import notices

@@ -1,11 +1,12 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class RequestKind(models.TextChoices):
-    ACCESS = "access", "Access (GDPR art. 15): export"
-    ERASURE = "erasure", "Erasure (GDPR art. 17)"
+    ACCESS = "access", _("Access (GDPR art. 15): export")
+    ERASURE = "erasure", _("Erasure (GDPR art. 17)")
 
 
 class RequestState(models.TextChoices):
-    DONE = "done", "Done"
-    REFUSED = "refused", "Refused"
+    DONE = "done", _("Done")
+    REFUSED = "refused", _("Refused")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
 from channels_registry.models import Channel
@@ -23,17 +24,31 @@ class LegalHold(models.Model):
     A hold names one or more of a channel, a department, a person and a date range; it covers a record that
     matches every criterion it names (``records.registry`` says how each kind of record matches)."""
 
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    person = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    date_from = models.DateField(null=True, blank=True, help_text="Records dated on or after this day.")
-    date_to = models.DateField(null=True, blank=True, help_text="Records dated on or before this day.")
-    reason = models.TextField(help_text="The matter, the case or the request that needs the records kept.")
-    set_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
-    released_at = models.DateTimeField(null=True, blank=True)
-    released_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    release_reason = models.TextField(blank=True)
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("channel")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("department")
+    )
+    person = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("person")
+    )
+    date_from = models.DateField(
+        null=True, blank=True, help_text=_("Records dated on or after this day."), verbose_name=_("date from")
+    )
+    date_to = models.DateField(
+        null=True, blank=True, help_text=_("Records dated on or before this day."), verbose_name=_("date to")
+    )
+    reason = models.TextField(
+        help_text=_("The matter, the case or the request that needs the records kept."), verbose_name=_("reason")
+    )
+    set_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("set by"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    released_at = models.DateTimeField(null=True, blank=True, verbose_name=_("released at"))
+    released_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("released by")
+    )
+    release_reason = models.TextField(blank=True, verbose_name=_("release reason"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -48,6 +63,8 @@ class LegalHold(models.Model):
                 name="legalhold_names_a_scope",
             ),
         ]
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
 
     def __str__(self) -> str:
         return f"Legal hold #{self.pk}"
@@ -74,13 +91,17 @@ class LegalHold(models.Model):
 class RetentionRule(models.Model):
     """How long one kind of record is kept (``records.registry`` gives the kinds and their defaults)."""
 
-    record_type = models.CharField(max_length=40, unique=True)
-    keep_days = models.PositiveIntegerField()
-    updated_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    updated_at = models.DateTimeField()
+    record_type = models.CharField(max_length=40, unique=True, verbose_name=_("record type"))
+    keep_days = models.PositiveIntegerField(verbose_name=_("keep days"))
+    updated_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("updated by")
+    )
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["record_type"]
+        verbose_name = _("retention rule")
+        verbose_name_plural = _("retention rules")
 
     def __str__(self) -> str:
         return f"{self.record_type}: {self.keep_days} days"
@@ -89,12 +110,14 @@ class RetentionRule(models.Model):
 class RetentionRun(models.Model):
     """One run of the retention task: per kind of record, how many were past their time, deleted and held."""
 
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    counts = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    counts = models.JSONField(default=dict, blank=True, verbose_name=_("counts"))
 
     class Meta:
         ordering = ["-started_at", "-id"]
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
 
     def __str__(self) -> str:
         return f"Retention run #{self.pk}"
@@ -103,16 +126,18 @@ class RetentionRun(models.Model):
 class ArchiveExport(models.Model):
     """One archive bundle made: for whom, what it covers and the digest of its signed manifest."""
 
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
-    date_from = models.DateField()
-    date_to = models.DateField()
-    made_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
-    manifest_sha256 = models.CharField(max_length=64)
-    counts = models.JSONField(default=dict, blank=True)
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+", verbose_name=_("channel"))
+    date_from = models.DateField(verbose_name=_("date from"))
+    date_to = models.DateField(verbose_name=_("date to"))
+    made_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("made by"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    manifest_sha256 = models.CharField(max_length=64, verbose_name=_("manifest sha256"))
+    counts = models.JSONField(default=dict, blank=True, verbose_name=_("counts"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("archive export")
+        verbose_name_plural = _("archive exports")
 
     def __str__(self) -> str:
         return f"Archive of {self.channel.display_name} {self.date_from}–{self.date_to}"
@@ -121,17 +146,24 @@ class ArchiveExport(models.Model):
 class SubjectRequest(models.Model):
     """The request log auditors read: every data-subject export and erasure, done or refused."""
 
-    kind = models.CharField(max_length=16, choices=RequestKind.choices)
-    person = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    handled_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    reference = models.CharField(max_length=100, blank=True, help_text="The request's ticket or letter reference.")
-    state = models.CharField(max_length=16, choices=RequestState.choices)
-    created_at = models.DateTimeField()
-    counts = models.JSONField(default=dict, blank=True)
-    refusal = models.TextField(blank=True)
+    kind = models.CharField(max_length=16, choices=RequestKind.choices, verbose_name=_("kind"))
+    person = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("person"))
+    handled_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("handled by"))
+    reference = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=_("The request's ticket or letter reference."),
+        verbose_name=_("reference"),
+    )
+    state = models.CharField(max_length=16, choices=RequestState.choices, verbose_name=_("state"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    counts = models.JSONField(default=dict, blank=True, verbose_name=_("counts"))
+    refusal = models.TextField(blank=True, verbose_name=_("refusal"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("subject request")
+        verbose_name_plural = _("subject requests")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for person #{self.person_id}"

@@ -35,7 +35,7 @@ def _lead_chart(t: Table) -> Chart:
 
 
 def _queue_chart(t: Table) -> Chart:
-    labels = t.columns[2:6]
+    labels = t.headings[2:6]
     return bar_chart(
         _("Open review stages by age"), _("stages"), labels, {str(r[0]): [r[2 + i] for i in range(4)] for r in t.rows}
     )

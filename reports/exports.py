@@ -18,6 +18,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.permissions import can_read_audit, is_auditor, is_it_security
 from approvals import selectors as post_selectors
@@ -154,17 +155,23 @@ def _everyone(user: Any) -> bool:
 DATASETS: dict[str, Dataset] = {
     d.slug: d
     for d in [
-        Dataset("channels", "Channel registry", _everyone, _channel_columns, _channels),
-        Dataset("posts", "Posts you may see", _everyone, lambda u: POST_COLUMNS, _posts),
+        Dataset("channels", gettext_lazy("Channel registry"), _everyone, _channel_columns, _channels),
+        Dataset("posts", gettext_lazy("Posts you may see"), _everyone, lambda u: POST_COLUMNS, _posts),
         Dataset(
             "review-decisions",
-            "Review decisions on posts you may see",
+            gettext_lazy("Review decisions on posts you may see"),
             _everyone,
             lambda u: REVIEW_DECISION_COLUMNS,
             _review_decisions,
         ),
-        Dataset("decisions", "IT decisions", decisions.can_read_decisions, lambda u: DECISION_COLUMNS, _decisions),
-        Dataset("audit", "Audit trail", can_read_audit, lambda u: AUDIT_COLUMNS, _audit),
+        Dataset(
+            "decisions",
+            gettext_lazy("IT decisions"),
+            decisions.can_read_decisions,
+            lambda u: DECISION_COLUMNS,
+            _decisions,
+        ),
+        Dataset("audit", gettext_lazy("Audit trail"), can_read_audit, lambda u: AUDIT_COLUMNS, _audit),
     ]
 }
 FORMATS = ("csv", "json", "jsonl")

@@ -3,17 +3,22 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class CalendarFeed(models.Model):
     """A personal ICS feed. Only the SHA-256 of its secret token is stored; the token is shown once."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
-    token_hash = models.CharField(max_length=64, unique=True)
-    hint = models.CharField(max_length=8, help_text="The token's first characters, to tell feeds apart.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds", verbose_name=_("user")
+    )
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("token hash"))
+    hint = models.CharField(
+        max_length=8, help_text=_("The token's first characters, to tell feeds apart."), verbose_name=_("hint")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -22,6 +27,8 @@ class CalendarFeed(models.Model):
                 fields=["user"], condition=Q(revoked_at__isnull=True), name="calendar_feed_one_live_per_user"
             )
         ]
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
 
     def __str__(self) -> str:
         return f"Calendar feed {self.hint}… of {self.user}"
@@ -39,6 +46,10 @@ class RollupMark(models.Model):
     complete_until = models.DateField()
     refreshed_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = _("rollup mark")
+        verbose_name_plural = _("rollup marks")
+
     def __str__(self) -> str:
         return f"{self.name} rolled up until {self.complete_until}"
 
@@ -54,6 +65,8 @@ class LeadTimeWeek(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["week", "department"], name="leadtimeweek_unique")]
+        verbose_name = _("lead time week")
+        verbose_name_plural = _("lead time weeks")
 
     def __str__(self) -> str:
         return f"Lead time, week of {self.week}, department {self.department_id}"
@@ -70,6 +83,8 @@ class PostsDay(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "department", "platform"], name="postsday_unique")]
+        verbose_name = _("posts day")
+        verbose_name_plural = _("posts days")
 
     def __str__(self) -> str:
         return f"Posts, {self.day}, department {self.department_id}, platform {self.platform_id}"
@@ -85,6 +100,8 @@ class SlaDay(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "department"], name="sladay_unique")]
+        verbose_name = _("SLA day")
+        verbose_name_plural = _("SLA days")
 
     def __str__(self) -> str:
         return f"SLA, {self.day}, department {self.department_id}"

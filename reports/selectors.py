@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth, TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership, User
 from approvals.choices import PostState, StageState
@@ -52,10 +53,55 @@ class Scope:
         return qs.filter(**{f"{path}__gte": self.start_at, f"{path}__lt": self.end_before})
 
 
+# The column names people read on a report's page, in their language; the CSV keeps ``Table.columns`` (English, the
+# same for every reader) so that what reads the files does not change with the language of who downloaded them.
+COLUMN_LABELS = {
+    "week": gettext_lazy("week"),
+    "department": gettext_lazy("department"),
+    "approved posts": gettext_lazy("approved posts"),
+    "median hours": gettext_lazy("median hours"),
+    "p90 hours": gettext_lazy("p90 hours"),
+    "open stages": gettext_lazy("open stages"),
+    "under 1 day": gettext_lazy("under 1 day"),
+    "1-3 days": gettext_lazy("1-3 days"),
+    "3-7 days": gettext_lazy("3-7 days"),
+    "over 7 days": gettext_lazy("over 7 days"),
+    "past SLA": gettext_lazy("past SLA"),
+    "month": gettext_lazy("month"),
+    "stages due": gettext_lazy("stages due"),
+    "breached SLA": gettext_lazy("breached SLA"),
+    "breached %": gettext_lazy("breached %"),
+    "platform": gettext_lazy("platform"),
+    "posts created": gettext_lazy("posts created"),
+    "posts published": gettext_lazy("posts published"),
+    "state": gettext_lazy("state"),
+    "channels": gettext_lazy("channels"),
+    "channels found dormant": gettext_lazy("channels found dormant"),
+    "escalated": gettext_lazy("escalated"),
+    "resolved": gettext_lazy("resolved"),
+    "policy": gettext_lazy("policy"),
+    "people": gettext_lazy("people"),
+    "acknowledged": gettext_lazy("acknowledged"),
+    "acknowledged in period": gettext_lazy("acknowledged in period"),
+    "missing": gettext_lazy("missing"),
+    "coverage %": gettext_lazy("coverage %"),
+    "finding": gettext_lazy("finding"),
+    "kind": gettext_lazy("kind"),
+    "what": gettext_lazy("what"),
+    "person": gettext_lazy("person"),
+    "when": gettext_lazy("when"),
+}
+
+
 @dataclass
 class Table:
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
+
+    @property
+    def headings(self) -> list[str]:
+        """The columns as people read them (the active language)."""
+        return [str(COLUMN_LABELS.get(c, c)) for c in self.columns]
 
 
 def as_date(value: Any) -> date | None:

@@ -5,25 +5,35 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ScimToken(models.Model):
     """A bearer token of the identity provider, made by IT: it opens ``/scim/v2/`` and nothing else. Only a SHA-256
     of the secret is kept; the key is shown once."""
 
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=12, unique=True)
-    secret_hash = models.CharField(max_length=64)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    prefix = models.CharField(max_length=12, unique=True, verbose_name=_("prefix"))
+    secret_hash = models.CharField(max_length=64, verbose_name=_("secret hash"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
     )
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("SCIM token")
+        verbose_name_plural = _("SCIM tokens")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -45,10 +55,12 @@ class ScimIdentity(models.Model):
     emails = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
-    deleted_at = models.DateTimeField(null=True, blank=True, help_text="DELETEd over SCIM: offboarded and hidden.")
+    deleted_at = models.DateTimeField(null=True, blank=True, help_text=_("DELETEd over SCIM: offboarded and hidden."))
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("user_name"), name="scim_identity_user_name_ci_unique")]
+        verbose_name = _("SCIM identity")
+        verbose_name_plural = _("SCIM identities")
 
     audit_subject = "user_id"
 
@@ -64,6 +76,10 @@ class ScimGroupLink(models.Model):
     external_id = models.CharField(max_length=254, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SCIM group link")
+        verbose_name_plural = _("SCIM group links")
 
     def __str__(self) -> str:
         return f"SCIM group {self.department_id}"
@@ -82,6 +98,8 @@ class ScimRequest(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+        verbose_name = _("SCIM request")
+        verbose_name_plural = _("SCIM requests")
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} → {self.status}"

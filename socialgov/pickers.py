@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from core.filterkit import KINDS, Kind, register
 
 
 def _channel_label(channel) -> str:
-    return f"{channel.display_name} on {channel.platform.name}"
+    return _("%(channel)s on %(platform)s") % {"channel": channel.display_name, "platform": channel.platform.name}
 
 
 def _post_label(post) -> str:
@@ -41,7 +43,11 @@ def register_kinds() -> None:
     register(
         Kind(
             slug="channel",
-            noun="channel",
+            noun=gettext_lazy("channel"),
+            none_found=gettext_lazy("No channel you may see is called “%(text)s”."),
+            several=gettext_lazy(
+                "Several channels match “%(text)s”: type more of the name, or pick one from the list."
+            ),
             model="channels_registry.channel",
             rows=lambda user: registry.channels_visible_to(user).order_by("display_name", "pk"),
             fields=("display_name", "handle"),
@@ -51,8 +57,10 @@ def register_kinds() -> None:
     register(
         Kind(
             slug="person",
-            noun="person",
-            plural="people",
+            noun=gettext_lazy("person"),
+            none_found=gettext_lazy("No person you may see is called “%(text)s”."),
+            several=gettext_lazy("Several people match “%(text)s”: type more of the name, or pick one from the list."),
+            plural=gettext_lazy("people"),
             model="accounts.user",
             rows=accounts.people_visible_to,
             fields=("full_name", "email"),
@@ -62,7 +70,9 @@ def register_kinds() -> None:
     register(
         Kind(
             slug="post",
-            noun="post",
+            noun=gettext_lazy("post"),
+            none_found=gettext_lazy("No post you may see is called “%(text)s”."),
+            several=gettext_lazy("Several posts match “%(text)s”: type more of the name, or pick one from the list."),
             model="approvals.post",
             rows=lambda user: approvals.posts_visible_to(user).order_by("-pk"),
             fields=("body",),
@@ -72,17 +82,27 @@ def register_kinds() -> None:
     register(
         Kind(
             slug="lockdown",
-            noun="lockdown",
+            noun=gettext_lazy("lockdown"),
+            none_found=gettext_lazy("No lockdown you may see is called “%(text)s”."),
+            several=gettext_lazy(
+                "Several lockdowns match “%(text)s”: type more of the name, or pick one from the list."
+            ),
             model="approvals.lockdown",
             rows=lambda user: approvals.lockdowns().order_by("-started_at", "-pk"),
             fields=("reason", "channel__display_name", "department__name"),
-            label=lambda lockdown: f"{lockdown} from {lockdown.started_at:%Y-%m-%d}",
+            label=lambda lockdown: (
+                _("%(lockdown)s from %(date)s") % {"lockdown": lockdown, "date": f"{lockdown.started_at:%Y-%m-%d}"}
+            ),
         )
     )
     register(
         Kind(
             slug="department",
-            noun="department",
+            noun=gettext_lazy("department"),
+            none_found=gettext_lazy("No department you may see is called “%(text)s”."),
+            several=gettext_lazy(
+                "Several departments match “%(text)s”: type more of the name, or pick one from the list."
+            ),
             model="accounts.department",
             rows=lambda user: Department.objects.order_by("name"),
             fields=("name", "slug"),
@@ -91,7 +111,11 @@ def register_kinds() -> None:
     register(
         Kind(
             slug="platform",
-            noun="platform",
+            noun=gettext_lazy("platform"),
+            none_found=gettext_lazy("No platform you may see is called “%(text)s”."),
+            several=gettext_lazy(
+                "Several platforms match “%(text)s”: type more of the name, or pick one from the list."
+            ),
             model="policies.platform",
             rows=lambda user: policies.platforms().order_by("name"),
             fields=("name", "slug"),
@@ -101,8 +125,12 @@ def register_kinds() -> None:
     register(
         Kind(
             slug="policy",
-            noun="policy",
-            plural="policies",
+            noun=gettext_lazy("policy"),
+            none_found=gettext_lazy("No policy you may see is called “%(text)s”."),
+            several=gettext_lazy(
+                "Several policies match “%(text)s”: type more of the name, or pick one from the list."
+            ),
+            plural=gettext_lazy("policies"),
             model="policies.policy",
             rows=lambda user: Policy.objects.order_by("title"),
             fields=("title", "slug"),
@@ -112,7 +140,11 @@ def register_kinds() -> None:
     register(
         Kind(
             slug="course",
-            noun="training course",
+            noun=gettext_lazy("training course"),
+            none_found=gettext_lazy("No training course you may see is called “%(text)s”."),
+            several=gettext_lazy(
+                "Several training courses match “%(text)s”: type more of the name, or pick one from the list."
+            ),
             model="policies.trainingcourse",
             rows=lambda user: TrainingCourse.objects.order_by("title"),
             fields=("title", "slug"),
@@ -130,7 +162,7 @@ def search(request, kind):
     "label"}]}``. An unknown kind answers 404; an empty query, no results."""
     found = KINDS.get(kind)
     if found is None:
-        raise Http404("No such kind.")
+        raise Http404(_("No such kind."))
     response = JsonResponse({"results": found.suggestions(request.user, request.GET.get("q", ""))})
     response["Cache-Control"] = "private, no-store"
     return response

@@ -3,6 +3,7 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from socialgov import pickers, views
@@ -12,8 +13,8 @@ handler403 = "socialgov.views.permission_denied"
 handler404 = "socialgov.views.page_not_found"
 handler500 = "socialgov.views.server_error"
 
-admin.site.site_header = "socialgov administration"
-admin.site.site_title = "socialgov admin"
+admin.site.site_header = _("socialgov administration")
+admin.site.site_title = _("socialgov admin")
 # The admin signs in through allauth: the same login, rate limits and two-factor step.
 admin.site.login = secure_admin_login(admin.site.login)
 
@@ -23,6 +24,8 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include("allauth.urls")),
+    # Django's set_language: the language switch of people not signed in (templates/layout/language_switch.html)
+    path("i18n/", include("django.conf.urls.i18n")),
     path("profile/", include("accounts.urls")),
     path("departments/", include("accounts.department_urls")),
     path("sso/", include("sso.urls")),

@@ -7,6 +7,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
@@ -88,19 +89,19 @@ def _api_error(status: int, detail: str, code: str) -> JsonResponse:
 
 def bad_request(request, exception=None):
     if _api(request):
-        return _api_error(400, "Bad request.", "bad_request")
+        return _api_error(400, _("Bad request."), "bad_request")
     return defaults.bad_request(request, exception)
 
 
 def permission_denied(request, exception=None):
     if _api(request):
-        return _api_error(403, "You do not have permission to perform this action.", "permission_denied")
+        return _api_error(403, _("You do not have permission to perform this action."), "permission_denied")
     return defaults.permission_denied(request, exception)
 
 
 def page_not_found(request, exception=None):
     if _api(request):
-        return _api_error(404, "Not found.", "not_found")
+        return _api_error(404, _("Not found."), "not_found")
     return defaults.page_not_found(request, exception)
 
 
@@ -108,12 +109,12 @@ def server_error(request):
     """500, except when the database is away (restarting, connection dropped): 503, try again."""
     if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
         if _api(request):
-            response = _api_error(503, "The database is unavailable: try again shortly.", "unavailable")
+            response = _api_error(503, _("The database is unavailable: try again shortly."), "unavailable")
         else:
             # no request context: the context processors would query the database again
             response = HttpResponse(loader.render_to_string("503.html"), status=503)
         response["Retry-After"] = "5"
         return response
     if _api(request):
-        return _api_error(500, "Server error.", "server_error")
+        return _api_error(500, _("Server error."), "server_error")
     return defaults.server_error(request)

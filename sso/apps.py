@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SsoConfig(AppConfig):
     name = "sso"
-    verbose_name = "Single sign-on"
+    verbose_name = _("Single sign-on")
 
     def ready(self):
         from allauth.account import signals

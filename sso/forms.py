@@ -23,7 +23,7 @@ class LoginForm(AllauthLoginForm):
         self.sso_route = None
         if "password" in self.fields:
             self.fields["password"].required = False
-            self.fields["password"].help_text = "Leave it empty if your company signs you in (single sign-on)."
+            self.fields["password"].help_text = _("Leave it empty if your company signs you in (single sign-on).")
 
     def clean(self):
         email = (self.data.get("login") or "").strip()

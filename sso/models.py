@@ -2,6 +2,7 @@
 map to departments and roles. The providers themselves are allauth's ``SocialApp`` rows (OIDC or SAML)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from accounts.models import Department
@@ -10,23 +11,26 @@ from accounts.models import Department
 class SsoDomain(models.Model):
     """People of ``domain`` sign in through ``app`` (home-realm discovery on the sign-in page)."""
 
-    domain = models.CharField(max_length=253, unique=True, help_text="An e-mail domain, e.g. example.com.")
+    domain = models.CharField(
+        max_length=253, unique=True, help_text=_("An e-mail domain, e.g. example.com."), verbose_name=_("domain")
+    )
     app = models.ForeignKey(
-        "socialaccount.SocialApp", on_delete=models.CASCADE, related_name="sso_domains", verbose_name="provider"
+        "socialaccount.SocialApp", on_delete=models.CASCADE, related_name="sso_domains", verbose_name=_("provider")
     )
     sso_required = models.BooleanField(
-        "SSO required", default=True, help_text="People of this domain cannot sign in with a password."
+        _("SSO required"), default=True, help_text=_("People of this domain cannot sign in with a password.")
     )
     create_accounts = models.BooleanField(
-        "create accounts at first sign-in",
+        _("create accounts at first sign-in"),
         default=True,
-        help_text="The first sign-in creates the account (just in time), with departments from the claim mapping.",
+        help_text=_("The first sign-in creates the account (just in time), with departments from the claim mapping."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["domain"]
-        verbose_name = "SSO domain"
+        verbose_name = _("SSO domain")
+        verbose_name_plural = _("SSO domains")
 
     def __str__(self) -> str:
         return self.domain
@@ -37,19 +41,27 @@ class ClaimRule(models.Model):
     ``department`` when the account is created at first sign-in."""
 
     app = models.ForeignKey(
-        "socialaccount.SocialApp", on_delete=models.CASCADE, related_name="claim_rules", verbose_name="provider"
+        "socialaccount.SocialApp", on_delete=models.CASCADE, related_name="claim_rules", verbose_name=_("provider")
     )
-    claim = models.CharField(max_length=200, help_text="Claim or attribute name, e.g. groups.")
-    value = models.CharField(max_length=200, help_text="The value it must be or contain (case-insensitive).")
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="claim_rules")
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
-    created_at = models.DateTimeField(auto_now_add=True)
+    claim = models.CharField(
+        max_length=200, help_text=_("Claim or attribute name, e.g. groups."), verbose_name=_("claim")
+    )
+    value = models.CharField(
+        max_length=200, help_text=_("The value it must be or contain (case-insensitive)."), verbose_name=_("value")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="claim_rules", verbose_name=_("department")
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER, verbose_name=_("role"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["app_id", "claim", "value", "department__name"]
         constraints = [
             models.UniqueConstraint(fields=["app", "claim", "value", "department"], name="claimrule_unique"),
         ]
+        verbose_name = _("claim rule")
+        verbose_name_plural = _("claim rules")
 
     def __str__(self) -> str:
         return f"{self.claim} = {self.value} → {self.get_role_display()} of {self.department}"
@@ -66,6 +78,8 @@ class SamlAssertion(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["app", "assertion_id"], name="samlassertion_unique")]
         indexes = [models.Index(fields=["not_on_or_after"], name="samlassertion_expiry")]
+        verbose_name = _("SAML assertion")
+        verbose_name_plural = _("SAML assertions")
 
     def __str__(self) -> str:
         return self.assertion_id

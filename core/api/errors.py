@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.db import DataError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -35,7 +36,7 @@ def exception_handler(exc, context):
     if isinstance(exc, (OverflowError, DataError)):
         # a filter or id the database cannot hold (a number out of range): the request's fault
         return Response(
-            {"detail": "A value in the request is out of range.", "code": "out_of_range"},
+            {"detail": _("A value in the request is out of range."), "code": "out_of_range"},
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, Http404):
@@ -48,7 +49,7 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = {
-            "detail": "Some fields are not valid.",
+            "detail": _("Some fields are not valid."),
             "code": "invalid",
             "fields": _flatten(fields),
         }

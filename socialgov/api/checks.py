@@ -2,6 +2,8 @@
 
 from types import SimpleNamespace
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
@@ -21,7 +23,7 @@ from policies.models import Platform
 def _channel(pk):
     channel = Channel.objects.select_related("department", "platform").filter(pk=pk).first()
     if channel is None:
-        raise InvalidInput("No such channel.", fields={"channel": ["No such channel."]})
+        raise InvalidInput(_("No such channel."), fields={"channel": [_("No such channel.")]})
     return channel
 
 
@@ -64,6 +66,29 @@ class ContentCheckView(APIView):
         )
 
 
+def _refused(action: str, count: int) -> str:
+    """The gate's refusal, one whole sentence per action (word order differs between languages)."""
+    if action == "author":
+        text = ngettext(
+            "You may not author yet: %(count)d requirement(s) missing.",
+            "You may not author yet: %(count)d requirement(s) missing.",
+            count,
+        )
+    elif action == "review":
+        text = ngettext(
+            "You may not review yet: %(count)d requirement(s) missing.",
+            "You may not review yet: %(count)d requirement(s) missing.",
+            count,
+        )
+    else:
+        text = ngettext(
+            "You may not register yet: %(count)d requirement(s) missing.",
+            "You may not register yet: %(count)d requirement(s) missing.",
+            count,
+        )
+    return text % {"count": count}
+
+
 class GateInput(serializers.Serializer):
     action = serializers.ChoiceField(choices=["author", "review", "register"])
     channel = serializers.IntegerField(required=False, help_text="author: the channel.")
@@ -75,7 +100,7 @@ class GateInput(serializers.Serializer):
             missing = [f for f in ("department", "platform") if f not in attrs]
             if missing:
                 raise serializers.ValidationError(
-                    {f: ["Name the channel, or the department and platform."] for f in missing}
+                    {f: [gettext_lazy("Name the channel, or the department and platform.")] for f in missing}
                 )
         return attrs
 
@@ -117,5 +142,5 @@ class GateView(APIView):
             blockers = gates.registration_blockers(
                 user=request.user, department=target.department, platform=target.platform
             )
-        gates.ensure_open(blockers, f"You may not {action} yet: {len(blockers)} requirement(s) missing.")
+        gates.ensure_open(blockers, _refused(action, len(blockers)))
         return Response({"action": action, "allowed": True, "reasons": []})

@@ -45,6 +45,7 @@ WRITE_METHODS = {"post", "put", "patch", "delete"}
 AUDITOR_OWN_WRITES = {
     ("accounts:profile", "post"),  # create one's own API token
     ("accounts:language", "post"),  # choose one's own language
+    ("set_language", "post"),  # Django's language cookie (the signed-out switch): nothing stored
     ("notifications:mark_all_read", "post"),
     ("notification-read-all", "post"),
     ("notifications:preferences", "post"),

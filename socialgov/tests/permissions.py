@@ -15,6 +15,8 @@ ROUTES: list[Route] = [
     Route("healthz", "get", lambda o: "/healthz", page(anon=200)),
     Route("readyz", "get", lambda o: "/readyz", page(anon=200)),
     Route("favicon", "get", lambda o: "/favicon.ico", page(ok=301, anon=301)),
+    # Django's set_language (the signed-out language switch): anyone, signed in or not, back where they were
+    Route("set_language", "post", lambda o: "/i18n/setlang/", page(ok=302, anon=302), data={"language": "fr"}),
     Route("accounts:profile", "get", lambda o: "/profile/", page()),
     Route(
         "accounts:profile", "post", lambda o: "/profile/", page(ok=302), data={"name": "t", "scope": "read", "days": 5}

@@ -84,7 +84,7 @@ def test_every_role_finishes_its_work_without_the_admin(browser, demo, viewport)
     from approvals.models import Lockdown, Post
     from channels_registry.models import Channel
     from policies.models import PlatformDecision
-    from policies.tests.factories import platform
+    from policies.tests.factories import TrainingCourseFactory, platform
 
     started = time.monotonic()
     size = {k: v for k, v in viewport.items() if k != "name"}
@@ -92,9 +92,12 @@ def test_every_role_finishes_its_work_without_the_admin(browser, demo, viewport)
     ARTIFACTS.mkdir(exist_ok=True)
 
     # --- a new employee registers a channel ------------------------------------------------------------------
+    # one course she has not done yet: a gate of the registration (README, "Registering a channel")
+    TrainingCourseFactory(title="Keeping credentials", slug="keeping-credentials", required_to_hold_credentials=True)
     emma = Person(browser, demo, "employee@example.com", size)
     emma.follow("Register a channel")
     tab = emma.tab
+    assert "Complete the training “Keeping credentials”." in emma.main.locator("#blockers-h + p + ul").inner_text()
     tab.select_option("select[name=platform]", value=str(x.pk))
     tab.fill("input[name=handle]", "acme news!")  # not an X handle
     tab.fill("input[name=url]", "https://x.com/acme_walk")
@@ -106,6 +109,19 @@ def test_every_role_finishes_its_work_without_the_admin(browser, demo, viewport)
     tab.fill("input[name=recovery_contact]", "social@example.com")
     tab.check("input[name=mfa_enabled]")
     tab.fill("input[name=credentials_location]", "vault://marketing/acme-walk")
+    # she goes to fix the missing training from the form, completes it, and follows the way back
+    emma.press("Save and go fix")
+    tab.wait_for_url("**/policies/training/keeping-credentials/?next=*")
+    tab.check("input[name=attested]")
+    emma.press("Record my completion")
+    emma.follow("Back to your registration")
+    tab.wait_for_url("**/registry/register/?resume=1")
+    # the form is as she left it, and nothing is missing any more
+    assert tab.locator("#blockers-h").count() == 0
+    assert tab.locator("input[name=display_name]").input_value() == "Acme <Walk>"
+    assert tab.locator("input[name=handle]").input_value() == "acme news!"
+    assert tab.locator("select[name=platform]").input_value() == str(x.pk)
+    assert tab.locator("input[name=mfa_enabled]").is_checked()
     emma.press("Register")
     # refused: the handle is wrong, and everything else is as typed
     assert "handle" in emma.main.inner_text().lower()

@@ -17,7 +17,9 @@
     list.id = listId;
     list.className = "picker-list";
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", `Matching ${box.dataset.pickerNoun || "names"}`);
+    // the words come from the page (socialgov/templates/widgets/picker.html), in the reader's language
+    const say = box.dataset;
+    list.setAttribute("aria-label", say.pickerListLabel || "Suggestions");
     list.hidden = true;
     const status = document.createElement("span");
     status.className = "visually-hidden";
@@ -81,12 +83,14 @@
         li.className = "picker-empty";
         li.setAttribute("role", "option");
         li.setAttribute("aria-disabled", "true");
-        li.textContent = `No ${box.dataset.pickerNoun || "match"} matches.`;
+        li.textContent = say.pickerNone || "Nothing matches.";
         list.append(li);
       }
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
-      status.textContent = options.length ? `${options.length} suggestions; arrow down to choose.` : "No matches.";
+      const n = options.length;
+      const counted = n === 1 ? say.pickerOne : (say.pickerMany || "").replace("{count}", String(n));
+      status.textContent = n ? counted : say.pickerNone || "Nothing matches.";
       active = -1;
     };
     const ask = () => {
