@@ -1,4 +1,4 @@
-"""The policies rows of the permission table, and the IT decision register's, and the objects their URLs point at."""
+"""The policies rows of the permission table, and the objects their URLs point at."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from socialgov.testing.permissions import Route, page
 RULE_READERS = {"it_security", "auditor", "superuser", "communications"}
 RULE_WRITERS = {"it_security", "superuser", "communications"}
 COVERAGE_READERS = {"it_security", "auditor", "superuser", "communications"}
-DECISION_READERS = {"it_security", "auditor", "superuser"}
 
 
 def only(roles: set[str], ok: int = 200, anon: int = 401, denied: int = 403) -> dict[str, int]:
@@ -115,9 +114,7 @@ ROUTES: list[Route] = [
         only(RULE_WRITERS, ok=302, anon=302),
         data={"name": "n", "kind": "lexicon", "severity": "block", "message": "m", "terms": "x\ny", "is_active": "on"},
     ),
-    Route("it_decisions", "get", lambda o: "/decisions/", only(DECISION_READERS, anon=302)),
     # API
-    Route("it-decisions", "get", lambda o: "/api/v1/it-decisions/", only(DECISION_READERS), api=True),
     Route("gate", "get", lambda o: "/api/v1/gates/?action=review", page(anon=401), api=True),
     Route("policy-list", "get", lambda o: "/api/v1/policies/", page(anon=401), api=True),
     Route("policy-detail", "get", lambda o: f"/api/v1/policies/{o['policy'].slug}/", page(anon=401), api=True),

@@ -1,0 +1,1 @@
+from it_decisions.tests.permissions import objects  # noqa: F401 - the permission table's objects
