@@ -26,6 +26,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.permissions import ensure_mfa
@@ -385,9 +386,9 @@ def subject_erase(*, actor: User, person: User, reference: str = "") -> SubjectR
     person = User.objects.get(pk=person.pk)  # as it is now (an offboarding may have just switched it off)
     reference = _scrub(_clean_reference(reference), _needles(person))  # the trail keeps it: name nobody in it
     if person.is_active:
-        raise Conflict("Deactivate (offboard) the person before erasing their data.", code="invalid_state")
+        raise Conflict(_("Deactivate (offboard) the person before erasing their data."), code="invalid_state")
     if person.email.endswith("@erased.invalid"):
-        raise Conflict("This person's data was already erased.", code="invalid_state")
+        raise Conflict(_("This person’s data was already erased."), code="invalid_state")
     holds = holds_on_person(person)
     if holds:
         numbers = ", ".join(f"#{h.pk}" for h in holds)
@@ -409,7 +410,7 @@ def subject_erase(*, actor: User, person: User, reference: str = "") -> SubjectR
         for label, field in PERSONAL_ONLY.items():
             model = _model(label)
             if model is not None:
-                n, _ = model._default_manager.filter(**{field: person}).delete()
+                n, _kinds = model._default_manager.filter(**{field: person}).delete()
                 if n:
                     deleted[label.lower()] = n
         counts["deleted"] = deleted
