@@ -3,6 +3,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from accounts.models import Department
@@ -41,12 +44,14 @@ class Post(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True, help_text="Rejected, withdrawn or expired.")
-    released_at = models.DateTimeField(null=True, blank=True, help_text="When post.due was sent.")
+    closed_at = models.DateTimeField(null=True, blank=True, help_text=gettext_lazy("Rejected, withdrawn or expired."))
+    released_at = models.DateTimeField(null=True, blank=True, help_text=gettext_lazy("When post.due was sent."))
     published_at = models.DateTimeField(null=True, blank=True)
     published_url = models.URLField(max_length=500, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("post")
+        verbose_name_plural = gettext_lazy("posts")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["state", "scheduled_at"]),
@@ -77,11 +82,13 @@ class PostRevision(models.Model):
     tags = models.JSONField(default=list, blank=True)
     sponsored = models.BooleanField(default=False)
     scheduled_at = models.DateTimeField(null=True, blank=True)
-    findings = models.JSONField(default=list, blank=True, help_text="What the content rules found.")
+    findings = models.JSONField(default=list, blank=True, help_text=gettext_lazy("What the content rules found."))
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = gettext_lazy("post revision")
+        verbose_name_plural = gettext_lazy("post revisions")
         ordering = ["post", "-number"]
         constraints = [models.UniqueConstraint(fields=["post", "number"], name="post_revision_number_unique")]
 
@@ -104,6 +111,8 @@ class Attachment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = gettext_lazy("attachment")
+        verbose_name_plural = gettext_lazy("attachments")
         ordering = ["post", "id"]
 
     def __str__(self) -> str:
@@ -122,11 +131,13 @@ class ApprovalRoute(models.Model):
     )
     distinct_reviewers = models.BooleanField(
         default=True,
-        help_text="One person decides at most one stage of the same revision (separation of duties).",
+        help_text=gettext_lazy("One person decides at most one stage of the same revision (separation of duties)."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = gettext_lazy("approval route")
+        verbose_name_plural = gettext_lazy("approval routes")
         ordering = ["department__name", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -144,12 +155,15 @@ class RouteStage(models.Model):
     position = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=100)
     role = models.CharField(
-        max_length=16, choices=Role.choices, blank=True, help_text="A role in the post's department (or above)."
+        max_length=16,
+        choices=Role.choices,
+        blank=True,
+        help_text=gettext_lazy("A role in the post's department (or above)."),
     )
-    group = models.CharField(max_length=80, blank=True, help_text="A company group, e.g. communications.")
-    users = models.ManyToManyField(USER, blank=True, related_name="+", help_text="Named reviewers.")
+    group = models.CharField(max_length=80, blank=True, help_text=gettext_lazy("A company group, e.g. communications."))
+    users = models.ManyToManyField(USER, blank=True, related_name="+", help_text=gettext_lazy("Named reviewers."))
     mode = models.CharField(max_length=8, choices=StageMode.choices, default=StageMode.ANY)
-    required = models.PositiveSmallIntegerField(default=1, help_text="For “N of them”.")
+    required = models.PositiveSmallIntegerField(default=1, help_text=gettext_lazy("For “N of them”."))
     sla_hours = models.PositiveIntegerField(default=24)
     escalate_to = models.ForeignKey(
         USER,
@@ -157,11 +171,15 @@ class RouteStage(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Empty: the department's managers.",
+        help_text=gettext_lazy("Empty: the department's managers."),
     )
-    public_only = models.BooleanField(default=False, help_text="Only for public channels (not messaging).")
+    public_only = models.BooleanField(
+        default=False, help_text=gettext_lazy("Only for public channels (not messaging).")
+    )
 
     class Meta:
+        verbose_name = gettext_lazy("route stage")
+        verbose_name_plural = gettext_lazy("route stages")
         ordering = ["route", "position"]
         constraints = [models.UniqueConstraint(fields=["route", "position"], name="route_stage_position_unique")]
 
@@ -181,7 +199,9 @@ class StageReview(models.Model):
     group = models.CharField(max_length=80, blank=True)
     users = models.ManyToManyField(USER, blank=True, related_name="+")
     mode = models.CharField(max_length=8, choices=StageMode.choices, default=StageMode.ANY)
-    required = models.PositiveSmallIntegerField(default=1, help_text="Approvals needed (set when it opens).")
+    required = models.PositiveSmallIntegerField(
+        default=1, help_text=gettext_lazy("Approvals needed (set when it opens).")
+    )
     approvals = models.PositiveSmallIntegerField(default=0)
     sla_hours = models.PositiveIntegerField(default=24)
     escalate_to = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -195,6 +215,8 @@ class StageReview(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("stage review")
+        verbose_name_plural = gettext_lazy("stage reviews")
         ordering = ["post", "revision", "position"]
         constraints = [models.UniqueConstraint(fields=["revision", "position"], name="stage_review_position_unique")]
         indexes = [
@@ -228,6 +250,8 @@ class Decision(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = gettext_lazy("decision")
+        verbose_name_plural = gettext_lazy("decisions")
         ordering = ["stage_review", "created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["stage_review", "reviewer"], name="decision_one_per_reviewer"),
@@ -243,7 +267,8 @@ class Decision(models.Model):
     audit_subject = "reviewer_id"  # whom its label names, for the audit trail's personal rows
 
     def __str__(self) -> str:
-        return f"{self.get_outcome_display()} by {self.reviewer}"
+        with translation.override(None):  # a label the audit trail stores: the code's English
+            return f"{self.get_outcome_display()} by {self.reviewer}"
 
 
 class Comment(models.Model):
@@ -253,6 +278,8 @@ class Comment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = gettext_lazy("comment")
+        verbose_name_plural = gettext_lazy("comments")
         ordering = ["post", "created_at", "id"]
 
     audit_subject = "author_id"  # whom its label names, for the audit trail's personal rows
@@ -273,6 +300,8 @@ class Delegation(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("delegation")
+        verbose_name_plural = gettext_lazy("delegations")
         ordering = ["-starts_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="delegation_ends_after_start"),
@@ -294,11 +323,15 @@ class Lockdown(models.Model):
     reason = models.TextField()
     started_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     started_at = models.DateTimeField()
-    ends_at = models.DateTimeField(null=True, blank=True, help_text="Automatic end; empty: until ended by hand.")
+    ends_at = models.DateTimeField(
+        null=True, blank=True, help_text=gettext_lazy("Automatic end; empty: until ended by hand.")
+    )
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
+        verbose_name = gettext_lazy("lockdown")
+        verbose_name_plural = gettext_lazy("lockdowns")
         ordering = ["-started_at", "-id"]
         indexes = [models.Index(fields=["ended_at"])]
         constraints = [
@@ -311,15 +344,17 @@ class Lockdown(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Lockdown of {self.scope_label}"
+        with translation.override(None):  # a label the audit trail stores: the code's English
+            return f"Lockdown of {self.scope_label}"
 
     @property
     def scope_label(self) -> str:
+        """What it pauses, in the active language (``__str__`` and the findings keep the code's English)."""
         if self.scope == LockdownScope.DEPARTMENT and self.department_id:
-            return f"the {self.department.name} department"
+            return _("the %(department)s department") % {"department": self.department.name}
         if self.scope == LockdownScope.CHANNEL and self.channel_id:
             return self.channel.display_name
-        return "everything"
+        return _("everything")
 
 
 class ApprovalReceipt(models.Model):
@@ -344,6 +379,8 @@ class ApprovalReceipt(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = gettext_lazy("approval receipt")
+        verbose_name_plural = gettext_lazy("approval receipts")
         ordering = ["post", "-id"]
         indexes = [models.Index(fields=["channel", "content_hash"], name="receipt_channel_hash_idx")]
 
@@ -362,17 +399,19 @@ class PublicationReport(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="publication_reports")
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
     reported_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    source = models.CharField(max_length=16, help_text="page or api")
+    source = models.CharField(max_length=16, help_text=gettext_lazy("page or api"))
     text = models.TextField(blank=True)
     url = models.URLField(max_length=500, blank=True)
     links = models.JSONField(default=list, blank=True)
     published_at = models.DateTimeField()
-    receipt_token = models.TextField(blank=True, help_text="The receipt as it was given.")
+    receipt_token = models.TextField(blank=True, help_text=gettext_lazy("The receipt as it was given."))
     receipt = models.ForeignKey(ApprovalReceipt, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     outcome = models.CharField(max_length=16, choices=ReportOutcome.choices, default=ReportOutcome.RECORDED)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = gettext_lazy("publication report")
+        verbose_name_plural = gettext_lazy("publication reports")
         ordering = ["post", "-id"]
 
     def __str__(self) -> str:
@@ -400,6 +439,8 @@ class DriftFinding(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = gettext_lazy("drift finding")
+        verbose_name_plural = gettext_lazy("drift findings")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["created_at", "id"], name="drift_created_idx")]
         constraints = [
@@ -409,7 +450,8 @@ class DriftFinding(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on {self.channel.display_name}"
+        with translation.override(None):  # a label the audit trail stores: the code's English
+            return f"{self.get_kind_display()} on {self.channel.display_name}"
 
 
 class FeedEntryMatch(models.Model):
@@ -418,14 +460,19 @@ class FeedEntryMatch(models.Model):
     (the channel does not require it, or the entry predates the feed's naming)."""
 
     class Outcome(models.TextChoices):
-        MATCHED = "matched", "Matches an approved post"
-        UNMATCHED = "unmatched", "Matches no approved post"
-        NOT_HELD = "not_held", "Not held to approval"
+        MATCHED = "matched", gettext_lazy("Matches an approved post")
+        UNMATCHED = "unmatched", gettext_lazy("Matches no approved post")
+        NOT_HELD = "not_held", gettext_lazy("Not held to approval")
 
     activity = models.OneToOneField(ChannelActivity, on_delete=models.CASCADE, related_name="feed_match")
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     checked_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = gettext_lazy("feed entry match")
+        verbose_name_plural = gettext_lazy("feed entry matches")
+
     def __str__(self) -> str:
-        return f"{self.get_outcome_display()}: activity {self.activity_id}"
+        with translation.override(None):  # a label the audit trail stores: the code's English
+            return f"{self.get_outcome_display()}: activity {self.activity_id}"

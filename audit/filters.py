@@ -6,6 +6,7 @@ from django import forms
 from django.apps import apps
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
+from django.utils.translation import get_language
 
 from audit.models import AuditEvent
 from socialgov.filterkit import KINDS, MAX_ID, PickerFilter, PickerWidget, kind_of_model
@@ -52,9 +53,14 @@ TARGET_APPS = (
 TARGET_NAMES = {"accounts.user": "Person"}
 
 
-@cache
 def target_types() -> list[tuple[str, str]]:
-    """Every kind of record an event can target, ``(app.model, "Post")``, by the name people read."""
+    """Every kind of record an event can target, ``(app.model, "Post")``, by the name people read (in the active
+    language: models' names are marked for translation)."""
+    return _target_types(get_language())
+
+
+@cache
+def _target_types(language: str | None) -> list[tuple[str, str]]:
     found = []
     for app in TARGET_APPS:
         if app not in apps.app_configs:
