@@ -9,6 +9,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from approvals import permissions
 from approvals.choices import RELEASABLE_STATES, PostState, StageState
@@ -57,7 +58,7 @@ def post_for(user: Any, pk: Any) -> Post:
     try:
         return posts_visible_to(user).get(pk=pk)
     except (Post.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such post.") from None
+        raise NotFound(_("No such post.")) from None
 
 
 def post_preview_for(user: Any, pk: Any) -> tuple[Post, list[Attachment]]:
@@ -65,7 +66,7 @@ def post_preview_for(user: Any, pk: Any) -> tuple[Post, list[Attachment]]:
     try:
         post = posts_visible_to(user).select_related("channel__platform").get(pk=pk)
     except (Post.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such post.") from None
+        raise NotFound(_("No such post.")) from None
     return post, list(Attachment.objects.filter(post_id=post.pk))
 
 
@@ -80,10 +81,10 @@ def post_detail_for(user: Any, pk: Any) -> Post:
     try:
         pk = int(pk)
     except (ValueError, TypeError):
-        raise NotFound("No such post.") from None
+        raise NotFound(_("No such post.")) from None
     post = posts().filter(pk=pk).first()
     if post is None:
-        raise NotFound("No such post.")
+        raise NotFound(_("No such post."))
     if not permissions.in_scope_without_query(user, post):
         post_for(user, pk)  # NotFound outside the scope
     post.history = events_for(post, limit=50)
@@ -200,9 +201,9 @@ def stage_for(user: Any, pk: Any) -> StageReview:
     try:
         stage = StageReview.objects.select_related("post", "post__channel").get(pk=pk)
     except (StageReview.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such review.") from None
+        raise NotFound(_("No such review.")) from None
     if not posts_visible_to(user).filter(pk=stage.post_id).exists():
-        raise NotFound("No such review.")
+        raise NotFound(_("No such review."))
     return stage
 
 
@@ -320,7 +321,7 @@ def receipt_for(post: Post) -> ApprovalReceipt:
     and back in review: the earlier receipt no longer covers it)."""
     receipt = post.receipts.select_related("revision").filter(revision_id=post.current_revision_id).first()
     if receipt is None:
-        raise NotFound("This post has no approved revision yet, so no receipt.")
+        raise NotFound(_("This post has no approved revision yet, so no receipt."))
     return receipt
 
 
