@@ -9,6 +9,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from approvals import permissions
@@ -77,7 +78,8 @@ def post_detail_for(user: Any, pk: Any) -> Post:
     The scope is decided on the row for its author and its department's reviewers (no scope query to build);
     anyone else is asked the whole scope, as ``post_for`` asks it. The post's history (its audit events, newest
     first) is its version: every change to the post, its review or its comments is recorded against it, so the
-    rest of the page is kept under the newest event's id (``socialgov.objects``) and read again after any change."""
+    rest of the page is kept under the newest event's id (``socialgov.objects``) and read again after any change,
+    one copy per language."""
     try:
         pk = int(pk)
     except (ValueError, TypeError):
@@ -89,7 +91,8 @@ def post_detail_for(user: Any, pk: Any) -> Post:
         post_for(user, pk)  # NotFound outside the scope
     post.history = events_for(post, limit=50)
     version = str(post.history[0].pk) if post.history else "0"
-    parts = objects.kept(f"post-page:{pk}", (version,), lambda: (_post_parts(pk), None))
+    # kept per language: what the page shows of it is read in the reader's language
+    parts = objects.kept(f"post-page:{pk}:{get_language()}", (version,), lambda: (_post_parts(pk), None))
     post.revision_list, post.stage_list, post.comment_list, post.attachment_list, post.drift_list = parts
     for stage in post.stage_list:
         stage.post = post
