@@ -29,25 +29,46 @@ def warnings_in(findings: list[dict]) -> list[dict]:
 class Post(models.Model):
     """One message for one channel. Its text lives in immutable revisions; the latest is copied here."""
 
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="posts")
-    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="posts")
-    state = models.CharField(max_length=24, choices=PostState.choices, default=PostState.DRAFT)
-    body = models.TextField()
-    links = models.JSONField(default=list, blank=True)
-    tags = models.JSONField(default=list, blank=True)
-    sponsored = models.BooleanField(default=False)
-    scheduled_at = models.DateTimeField(null=True, blank=True)
-    current_revision = models.ForeignKey(
-        "PostRevision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="posts", verbose_name=gettext_lazy("channel")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    approved_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True, help_text=gettext_lazy("Rejected, withdrawn or expired."))
-    released_at = models.DateTimeField(null=True, blank=True, help_text=gettext_lazy("When post.due was sent."))
-    published_at = models.DateTimeField(null=True, blank=True)
-    published_url = models.URLField(max_length=500, blank=True)
+    author = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="posts", verbose_name=gettext_lazy("author")
+    )
+    state = models.CharField(
+        max_length=24, choices=PostState.choices, default=PostState.DRAFT, verbose_name=gettext_lazy("state")
+    )
+    body = models.TextField(verbose_name=gettext_lazy("body"))
+    links = models.JSONField(default=list, blank=True, verbose_name=gettext_lazy("links"))
+    tags = models.JSONField(default=list, blank=True, verbose_name=gettext_lazy("tags"))
+    sponsored = models.BooleanField(default=False, verbose_name=gettext_lazy("sponsored"))
+    scheduled_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("scheduled at"))
+    current_revision = models.ForeignKey(
+        "PostRevision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("current revision"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("submitted at"))
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("approved at"))
+    closed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Rejected, withdrawn or expired."),
+        verbose_name=gettext_lazy("closed at"),
+    )
+    released_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("When post.due was sent."),
+        verbose_name=gettext_lazy("released at"),
+    )
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("published at"))
+    published_url = models.URLField(max_length=500, blank=True, verbose_name=gettext_lazy("published url"))
 
     class Meta:
         verbose_name = gettext_lazy("post")
@@ -75,16 +96,25 @@ class Post(models.Model):
 class PostRevision(models.Model):
     """What the post said at one save. Never changed after it is written."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
-    number = models.PositiveIntegerField()
-    body = models.TextField()
-    links = models.JSONField(default=list, blank=True)
-    tags = models.JSONField(default=list, blank=True)
-    sponsored = models.BooleanField(default=False)
-    scheduled_at = models.DateTimeField(null=True, blank=True)
-    findings = models.JSONField(default=list, blank=True, help_text=gettext_lazy("What the content rules found."))
-    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="revisions", verbose_name=gettext_lazy("post")
+    )
+    number = models.PositiveIntegerField(verbose_name=gettext_lazy("number"))
+    body = models.TextField(verbose_name=gettext_lazy("body"))
+    links = models.JSONField(default=list, blank=True, verbose_name=gettext_lazy("links"))
+    tags = models.JSONField(default=list, blank=True, verbose_name=gettext_lazy("tags"))
+    sponsored = models.BooleanField(default=False, verbose_name=gettext_lazy("sponsored"))
+    scheduled_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("scheduled at"))
+    findings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=gettext_lazy("What the content rules found."),
+        verbose_name=gettext_lazy("findings"),
+    )
+    created_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=gettext_lazy("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     class Meta:
         verbose_name = gettext_lazy("post revision")
@@ -101,14 +131,25 @@ class PostRevision(models.Model):
 
 
 class Attachment(models.Model):
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="attachments")
-    revision = models.ForeignKey(PostRevision, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    file = models.FileField(upload_to="attachments/%Y/%m/")
-    name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="attachments", verbose_name=gettext_lazy("post")
+    )
+    revision = models.ForeignKey(
+        PostRevision,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("revision"),
+    )
+    file = models.FileField(upload_to="attachments/%Y/%m/", verbose_name=gettext_lazy("file"))
+    name = models.CharField(max_length=200, verbose_name=gettext_lazy("name"))
+    content_type = models.CharField(max_length=100, verbose_name=gettext_lazy("content type"))
+    size = models.PositiveIntegerField(verbose_name=gettext_lazy("size"))
+    uploaded_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=gettext_lazy("uploaded by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     class Meta:
         verbose_name = gettext_lazy("attachment")
@@ -122,18 +163,29 @@ class Attachment(models.Model):
 class ApprovalRoute(models.Model):
     """Ordered review stages: the company default (no department), a department's, or a channel's override."""
 
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, verbose_name=gettext_lazy("name"))
     department = models.ForeignKey(
-        Department, on_delete=models.CASCADE, null=True, blank=True, related_name="approval_routes"
+        Department,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="approval_routes",
+        verbose_name=gettext_lazy("department"),
     )
     channel = models.ForeignKey(
-        Channel, on_delete=models.CASCADE, null=True, blank=True, related_name="approval_routes"
+        Channel,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="approval_routes",
+        verbose_name=gettext_lazy("channel"),
     )
     distinct_reviewers = models.BooleanField(
         default=True,
         help_text=gettext_lazy("One person decides at most one stage of the same revision (separation of duties)."),
+        verbose_name=gettext_lazy("distinct reviewers"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
 
     class Meta:
         verbose_name = gettext_lazy("approval route")
@@ -151,20 +203,38 @@ class ApprovalRoute(models.Model):
 
 
 class RouteStage(models.Model):
-    route = models.ForeignKey(ApprovalRoute, on_delete=models.CASCADE, related_name="stages")
-    position = models.PositiveSmallIntegerField()
-    name = models.CharField(max_length=100)
+    route = models.ForeignKey(
+        ApprovalRoute, on_delete=models.CASCADE, related_name="stages", verbose_name=gettext_lazy("route")
+    )
+    position = models.PositiveSmallIntegerField(verbose_name=gettext_lazy("position"))
+    name = models.CharField(max_length=100, verbose_name=gettext_lazy("name"))
     role = models.CharField(
         max_length=16,
         choices=Role.choices,
         blank=True,
         help_text=gettext_lazy("A role in the post's department (or above)."),
+        verbose_name=gettext_lazy("role"),
     )
-    group = models.CharField(max_length=80, blank=True, help_text=gettext_lazy("A company group, e.g. communications."))
-    users = models.ManyToManyField(USER, blank=True, related_name="+", help_text=gettext_lazy("Named reviewers."))
-    mode = models.CharField(max_length=8, choices=StageMode.choices, default=StageMode.ANY)
-    required = models.PositiveSmallIntegerField(default=1, help_text=gettext_lazy("For “N of them”."))
-    sla_hours = models.PositiveIntegerField(default=24)
+    group = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text=gettext_lazy("A company group, e.g. communications."),
+        verbose_name=gettext_lazy("group"),
+    )
+    users = models.ManyToManyField(
+        USER,
+        blank=True,
+        related_name="+",
+        help_text=gettext_lazy("Named reviewers."),
+        verbose_name=gettext_lazy("users"),
+    )
+    mode = models.CharField(
+        max_length=8, choices=StageMode.choices, default=StageMode.ANY, verbose_name=gettext_lazy("mode")
+    )
+    required = models.PositiveSmallIntegerField(
+        default=1, help_text=gettext_lazy("For “N of them”."), verbose_name=gettext_lazy("required")
+    )
+    sla_hours = models.PositiveIntegerField(default=24, verbose_name=gettext_lazy("sla hours"))
     escalate_to = models.ForeignKey(
         USER,
         on_delete=models.SET_NULL,
@@ -172,9 +242,12 @@ class RouteStage(models.Model):
         blank=True,
         related_name="+",
         help_text=gettext_lazy("Empty: the department's managers."),
+        verbose_name=gettext_lazy("escalate to"),
     )
     public_only = models.BooleanField(
-        default=False, help_text=gettext_lazy("Only for public channels (not messaging).")
+        default=False,
+        help_text=gettext_lazy("Only for public channels (not messaging)."),
+        verbose_name=gettext_lazy("public only"),
     )
 
     class Meta:
@@ -190,29 +263,53 @@ class RouteStage(models.Model):
 class StageReview(models.Model):
     """One stage for one revision of a post; who may decide is copied from the route when it is made."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="stage_reviews")
-    revision = models.ForeignKey(PostRevision, on_delete=models.CASCADE, related_name="stage_reviews")
-    position = models.PositiveSmallIntegerField()
-    name = models.CharField(max_length=100)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    role = models.CharField(max_length=16, choices=Role.choices, blank=True)
-    group = models.CharField(max_length=80, blank=True)
-    users = models.ManyToManyField(USER, blank=True, related_name="+")
-    mode = models.CharField(max_length=8, choices=StageMode.choices, default=StageMode.ANY)
-    required = models.PositiveSmallIntegerField(
-        default=1, help_text=gettext_lazy("Approvals needed (set when it opens).")
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="stage_reviews", verbose_name=gettext_lazy("post")
     )
-    approvals = models.PositiveSmallIntegerField(default=0)
-    sla_hours = models.PositiveIntegerField(default=24)
-    escalate_to = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    revision = models.ForeignKey(
+        PostRevision, on_delete=models.CASCADE, related_name="stage_reviews", verbose_name=gettext_lazy("revision")
+    )
+    position = models.PositiveSmallIntegerField(verbose_name=gettext_lazy("position"))
+    name = models.CharField(max_length=100, verbose_name=gettext_lazy("name"))
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("department"),
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True, verbose_name=gettext_lazy("role"))
+    group = models.CharField(max_length=80, blank=True, verbose_name=gettext_lazy("group"))
+    users = models.ManyToManyField(USER, blank=True, related_name="+", verbose_name=gettext_lazy("users"))
+    mode = models.CharField(
+        max_length=8, choices=StageMode.choices, default=StageMode.ANY, verbose_name=gettext_lazy("mode")
+    )
+    required = models.PositiveSmallIntegerField(
+        default=1,
+        help_text=gettext_lazy("Approvals needed (set when it opens)."),
+        verbose_name=gettext_lazy("required"),
+    )
+    approvals = models.PositiveSmallIntegerField(default=0, verbose_name=gettext_lazy("approvals"))
+    sla_hours = models.PositiveIntegerField(default=24, verbose_name=gettext_lazy("sla hours"))
+    escalate_to = models.ForeignKey(
+        USER,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("escalate to"),
+    )
     # copied from the route when the stage is made: a person who decided another stage of this revision may not
-    distinct_reviewers = models.BooleanField(default=True)
-    state = models.CharField(max_length=20, choices=StageState.choices, default=StageState.WAITING)
-    opened_at = models.DateTimeField(null=True, blank=True)
-    due_at = models.DateTimeField(null=True, blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    distinct_reviewers = models.BooleanField(default=True, verbose_name=gettext_lazy("distinct reviewers"))
+    state = models.CharField(
+        max_length=20, choices=StageState.choices, default=StageState.WAITING, verbose_name=gettext_lazy("state")
+    )
+    opened_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("opened at"))
+    due_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("due at"))
+    reminded_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("reminded at"))
+    escalated_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("escalated at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("closed at"))
 
     class Meta:
         verbose_name = gettext_lazy("stage review")
@@ -242,12 +339,23 @@ class StageReview(models.Model):
 
 
 class Decision(models.Model):
-    stage_review = models.ForeignKey(StageReview, on_delete=models.CASCADE, related_name="decisions")
-    reviewer = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    on_behalf_of = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    outcome = models.CharField(max_length=16, choices=Outcome.choices)
-    comment = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    stage_review = models.ForeignKey(
+        StageReview, on_delete=models.CASCADE, related_name="decisions", verbose_name=gettext_lazy("stage review")
+    )
+    reviewer = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=gettext_lazy("reviewer")
+    )
+    on_behalf_of = models.ForeignKey(
+        USER,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("on behalf of"),
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, verbose_name=gettext_lazy("outcome"))
+    comment = models.TextField(blank=True, verbose_name=gettext_lazy("comment"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     class Meta:
         verbose_name = gettext_lazy("decision")
@@ -272,10 +380,10 @@ class Decision(models.Model):
 
 
 class Comment(models.Model):
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments", verbose_name=gettext_lazy("post"))
+    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=gettext_lazy("author"))
+    body = models.TextField(verbose_name=gettext_lazy("body"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     class Meta:
         verbose_name = gettext_lazy("comment")
@@ -291,13 +399,17 @@ class Comment(models.Model):
 class Delegation(models.Model):
     """Out of office: ``delegate`` decides in ``delegator``'s place between the two dates."""
 
-    delegator = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="delegations_given")
-    delegate = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="delegations_received")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    reason = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    delegator = models.ForeignKey(
+        USER, on_delete=models.CASCADE, related_name="delegations_given", verbose_name=gettext_lazy("delegator")
+    )
+    delegate = models.ForeignKey(
+        USER, on_delete=models.CASCADE, related_name="delegations_received", verbose_name=gettext_lazy("delegate")
+    )
+    starts_at = models.DateTimeField(verbose_name=gettext_lazy("starts at"))
+    ends_at = models.DateTimeField(verbose_name=gettext_lazy("ends at"))
+    reason = models.CharField(max_length=300, blank=True, verbose_name=gettext_lazy("reason"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("revoked at"))
 
     class Meta:
         verbose_name = gettext_lazy("delegation")
@@ -317,17 +429,35 @@ class Delegation(models.Model):
 class Lockdown(models.Model):
     """A crisis pause: nothing in scope is released or published while it holds."""
 
-    scope = models.CharField(max_length=16, choices=LockdownScope.choices, default=LockdownScope.ALL)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    reason = models.TextField()
-    started_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    started_at = models.DateTimeField()
-    ends_at = models.DateTimeField(
-        null=True, blank=True, help_text=gettext_lazy("Automatic end; empty: until ended by hand.")
+    scope = models.CharField(
+        max_length=16, choices=LockdownScope.choices, default=LockdownScope.ALL, verbose_name=gettext_lazy("scope")
     )
-    ended_at = models.DateTimeField(null=True, blank=True)
-    ended_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("department"),
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=gettext_lazy("channel")
+    )
+    reason = models.TextField(verbose_name=gettext_lazy("reason"))
+    started_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=gettext_lazy("started by")
+    )
+    started_at = models.DateTimeField(verbose_name=gettext_lazy("started at"))
+    ends_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Automatic end; empty: until ended by hand."),
+        verbose_name=gettext_lazy("ends at"),
+    )
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("ended at"))
+    ended_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=gettext_lazy("ended by")
+    )
 
     class Meta:
         verbose_name = gettext_lazy("lockdown")
@@ -368,15 +498,19 @@ class ApprovalReceipt(models.Model):
     approved; never changed.
     """
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="receipts")
-    revision = models.OneToOneField(PostRevision, on_delete=models.CASCADE, related_name="receipt")
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
-    content_hash = models.CharField(max_length=64)
-    payload = models.JSONField()
-    algorithm = models.CharField(max_length=16)
-    key_id = models.CharField(max_length=64)
-    signature = models.CharField(max_length=200)
-    created_at = models.DateTimeField(auto_now_add=True)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="receipts", verbose_name=gettext_lazy("post"))
+    revision = models.OneToOneField(
+        PostRevision, on_delete=models.CASCADE, related_name="receipt", verbose_name=gettext_lazy("revision")
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="+", verbose_name=gettext_lazy("channel")
+    )
+    content_hash = models.CharField(max_length=64, verbose_name=gettext_lazy("content hash"))
+    payload = models.JSONField(verbose_name=gettext_lazy("payload"))
+    algorithm = models.CharField(max_length=16, verbose_name=gettext_lazy("algorithm"))
+    key_id = models.CharField(max_length=64, verbose_name=gettext_lazy("key id"))
+    signature = models.CharField(max_length=200, verbose_name=gettext_lazy("signature"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     class Meta:
         verbose_name = gettext_lazy("approval receipt")
@@ -396,18 +530,38 @@ class PublicationReport(models.Model):
     when that verified.
     """
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="publication_reports")
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
-    reported_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    source = models.CharField(max_length=16, help_text=gettext_lazy("page or api"))
-    text = models.TextField(blank=True)
-    url = models.URLField(max_length=500, blank=True)
-    links = models.JSONField(default=list, blank=True)
-    published_at = models.DateTimeField()
-    receipt_token = models.TextField(blank=True, help_text=gettext_lazy("The receipt as it was given."))
-    receipt = models.ForeignKey(ApprovalReceipt, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    outcome = models.CharField(max_length=16, choices=ReportOutcome.choices, default=ReportOutcome.RECORDED)
-    created_at = models.DateTimeField(auto_now_add=True)
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="publication_reports", verbose_name=gettext_lazy("post")
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="+", verbose_name=gettext_lazy("channel")
+    )
+    reported_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=gettext_lazy("reported by")
+    )
+    source = models.CharField(max_length=16, help_text=gettext_lazy("page or api"), verbose_name=gettext_lazy("source"))
+    text = models.TextField(blank=True, verbose_name=gettext_lazy("text"))
+    url = models.URLField(max_length=500, blank=True, verbose_name=gettext_lazy("url"))
+    links = models.JSONField(default=list, blank=True, verbose_name=gettext_lazy("links"))
+    published_at = models.DateTimeField(verbose_name=gettext_lazy("published at"))
+    receipt_token = models.TextField(
+        blank=True, help_text=gettext_lazy("The receipt as it was given."), verbose_name=gettext_lazy("receipt token")
+    )
+    receipt = models.ForeignKey(
+        ApprovalReceipt,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=gettext_lazy("receipt"),
+    )
+    outcome = models.CharField(
+        max_length=16,
+        choices=ReportOutcome.choices,
+        default=ReportOutcome.RECORDED,
+        verbose_name=gettext_lazy("outcome"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     class Meta:
         verbose_name = gettext_lazy("publication report")
@@ -425,18 +579,37 @@ class DriftFinding(models.Model):
     entry). ``detail`` says what differs for a person; ``data`` holds what was approved and what was found.
     """
 
-    kind = models.CharField(max_length=24, choices=DriftKind.choices)
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="drift_findings")
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, blank=True, related_name="drift_findings")
+    kind = models.CharField(max_length=24, choices=DriftKind.choices, verbose_name=gettext_lazy("kind"))
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="drift_findings", verbose_name=gettext_lazy("channel")
+    )
+    post = models.ForeignKey(
+        Post,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="drift_findings",
+        verbose_name=gettext_lazy("post"),
+    )
     report = models.ForeignKey(
-        PublicationReport, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
+        PublicationReport,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=gettext_lazy("report"),
     )
     activity = models.ForeignKey(
-        ChannelActivity, on_delete=models.CASCADE, null=True, blank=True, related_name="drift_findings"
+        ChannelActivity,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="drift_findings",
+        verbose_name=gettext_lazy("activity"),
     )
-    detail = models.TextField()
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    detail = models.TextField(verbose_name=gettext_lazy("detail"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=gettext_lazy("data"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
 
     class Meta:
         verbose_name = gettext_lazy("drift finding")
@@ -464,10 +637,14 @@ class FeedEntryMatch(models.Model):
         UNMATCHED = "unmatched", gettext_lazy("Matches no approved post")
         NOT_HELD = "not_held", gettext_lazy("Not held to approval")
 
-    activity = models.OneToOneField(ChannelActivity, on_delete=models.CASCADE, related_name="feed_match")
-    outcome = models.CharField(max_length=16, choices=Outcome.choices)
-    post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    checked_at = models.DateTimeField(auto_now_add=True)
+    activity = models.OneToOneField(
+        ChannelActivity, on_delete=models.CASCADE, related_name="feed_match", verbose_name=gettext_lazy("activity")
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, verbose_name=gettext_lazy("outcome"))
+    post = models.ForeignKey(
+        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=gettext_lazy("post")
+    )
+    checked_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("checked at"))
 
     class Meta:
         verbose_name = gettext_lazy("feed entry match")
