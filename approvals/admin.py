@@ -5,6 +5,8 @@ Routes and their stages are edited here through the route services (``route_save
 """
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from approvals import services
 from approvals.choices import RELEASABLE_STATES
@@ -73,12 +75,12 @@ class PostAdmin(ReadOnlyAdmin):
     inlines = [RevisionInline, StageReviewInline]
     actions = ["release_now"]
 
-    @admin.action(description="Release due posts now (respects lockdowns)")
+    @admin.action(description=gettext_lazy("Release due posts now (respects lockdowns)"))
     def release_now(self, request, queryset):
         if not queryset.filter(state__in=RELEASABLE_STATES).exists():
-            messages.info(request, "None of these is approved.")
+            messages.info(request, _("None of these is approved."))
             return
-        _run(request, lambda: services.release_due(), "Release ran: due posts outside a lockdown were released.")
+        _run(request, lambda: services.release_due(), _("Release ran: due posts outside a lockdown were released."))
 
 
 @admin.register(PostRevision)
@@ -186,10 +188,12 @@ class DelegationAdmin(ReadOnlyAdmin):
     list_select_related = ["delegator", "delegate"]
     actions = ["revoke"]
 
-    @admin.action(description="End the selected delegations")
+    @admin.action(description=gettext_lazy("End the selected delegations"))
     def revoke(self, request, queryset):
         for delegation in queryset.filter(revoked_at__isnull=True):
-            _run(request, lambda d=delegation: services.delegation_revoke(actor=request.user, delegation=d), "Ended.")
+            _run(
+                request, lambda d=delegation: services.delegation_revoke(actor=request.user, delegation=d), _("Ended.")
+            )
 
 
 @admin.register(Lockdown)
@@ -198,10 +202,10 @@ class LockdownAdmin(ReadOnlyAdmin):
     list_select_related = ["department", "channel", "started_by"]
     actions = ["end"]
 
-    @admin.action(description="End the selected lockdowns (release resumes)")
+    @admin.action(description=gettext_lazy("End the selected lockdowns (release resumes)"))
     def end(self, request, queryset):
         for lockdown in queryset.filter(ended_at__isnull=True):
-            _run(request, lambda lk=lockdown: services.lockdown_end(actor=request.user, lockdown=lk), "Ended.")
+            _run(request, lambda lk=lockdown: services.lockdown_end(actor=request.user, lockdown=lk), _("Ended."))
 
 
 @admin.register(ApprovalReceipt)

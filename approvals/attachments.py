@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 MAX_ATTACHMENTS = 10
 
@@ -31,13 +33,16 @@ def inspect(upload: Any) -> tuple[str | None, str]:
     """(content type, problem) for an uploaded file."""
     size = getattr(upload, "size", 0) or 0
     if size > MAX_ATTACHMENT_BYTES:
-        return None, f"{upload.name} is larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB."
+        return None, _("%(name)s is larger than %(size)s MB.") % {
+            "name": upload.name,
+            "size": MAX_ATTACHMENT_BYTES // (1024 * 1024),
+        }
     if size == 0:
-        return None, f"{upload.name} is empty."
+        return None, _("%(name)s is empty.") % {"name": upload.name}
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
     kind = sniff(head)
     if kind is None:
-        return None, f"{upload.name} is not an image, a PDF or a video."
+        return None, _("%(name)s is not an image, a PDF or a video.") % {"name": upload.name}
     return kind, ""

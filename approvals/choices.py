@@ -1,17 +1,18 @@
 from django.db import models
 from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
 
 
 class PostState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
-    APPROVED = "approved", "Approved"
-    SCHEDULED = "scheduled", "Scheduled"
-    PUBLISHED = "published", "Published"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    EXPIRED = "expired", "Expired"
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    APPROVED = "approved", _("Approved")
+    SCHEDULED = "scheduled", _("Scheduled")
+    PUBLISHED = "published", _("Published")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPIRED = "expired", _("Expired")
 
 
 EDITABLE_STATES = (PostState.DRAFT, PostState.CHANGES_REQUESTED, PostState.APPROVED, PostState.SCHEDULED)
@@ -28,45 +29,45 @@ RELEASABLE_STATES = (PostState.APPROVED, PostState.SCHEDULED)
 
 
 class StageMode(models.TextChoices):
-    ANY = "any", "Any one of them"
-    ALL = "all", "All of them"
-    N_OF = "n_of", "N of them"
+    ANY = "any", _("Any one of them")
+    ALL = "all", _("All of them")
+    N_OF = "n_of", _("N of them")
 
 
 class StageState(models.TextChoices):
-    WAITING = "waiting", "Waiting for an earlier stage"
-    OPEN = "open", "Open"
-    APPROVED = "approved", "Approved"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
-    REJECTED = "rejected", "Rejected"
-    CANCELLED = "cancelled", "Cancelled"
+    WAITING = "waiting", _("Waiting for an earlier stage")
+    OPEN = "open", _("Open")
+    APPROVED = "approved", _("Approved")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Outcome(models.TextChoices):
-    APPROVE = "approve", "Approve"
-    REQUEST_CHANGES = "request_changes", "Request changes"
-    REJECT = "reject", "Reject"
+    APPROVE = "approve", _("Approve")
+    REQUEST_CHANGES = "request_changes", _("Request changes")
+    REJECT = "reject", _("Reject")
 
 
 class LockdownScope(models.TextChoices):
-    ALL = "all", "Everything"
-    DEPARTMENT = "department", "A department"
-    CHANNEL = "channel", "A channel"
+    ALL = "all", _("Everything")
+    DEPARTMENT = "department", _("A department")
+    CHANNEL = "channel", _("A channel")
 
 
 class DriftKind(TextChoices):
     """What a publication report (or a channel's feed) showed that the approval did not cover."""
 
-    TEXT_CHANGED = "text_changed", "Text changed after approval"
-    LINKS_CHANGED = "links_changed", "Links changed after approval"
-    OTHER_CHANNEL = "other_channel", "Published on another channel"
-    BEFORE_APPROVAL = "before_approval", "Published before approval"
-    DURING_LOCKDOWN = "during_lockdown", "Published during a lockdown"
-    NO_RECEIPT = "no_receipt", "Reported without a receipt"
-    RECEIPT_INVALID = "receipt_invalid", "Receipt does not verify"
-    UNAPPROVED_ENTRY = "unapproved_entry", "Published without approval"
+    TEXT_CHANGED = "text_changed", _("Text changed after approval")
+    LINKS_CHANGED = "links_changed", _("Links changed after approval")
+    OTHER_CHANNEL = "other_channel", _("Published on another channel")
+    BEFORE_APPROVAL = "before_approval", _("Published before approval")
+    DURING_LOCKDOWN = "during_lockdown", _("Published during a lockdown")
+    NO_RECEIPT = "no_receipt", _("Reported without a receipt")
+    RECEIPT_INVALID = "receipt_invalid", _("Receipt does not verify")
+    UNAPPROVED_ENTRY = "unapproved_entry", _("Published without approval")
 
 
 class ReportOutcome(TextChoices):
-    RECORDED = "recorded", "Recorded"
-    REFUSED = "refused", "Refused"
+    RECORDED = "recorded", _("Recorded")
+    REFUSED = "refused", _("Refused")

@@ -5,6 +5,7 @@ from datetime import timedelta
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
 from approvals.choices import DriftKind, PostState
@@ -14,14 +15,14 @@ from core.filtersets import BooleanFilter
 
 
 class PostFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label="Search")
-    state = django_filters.ChoiceFilter(choices=PostState.choices, label="Status")
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    state = django_filters.ChoiceFilter(choices=PostState.choices, label=_("Status"))
     department = django_filters.ModelChoiceFilter(
         field_name="channel__department", queryset=Department.objects.all(), to_field_name="slug"
     )
     # a picker by name, not a list of every channel (100,000 options at scale: most of the page's time)
-    channel = PickerFilter("channel", label="Channel")
-    tag = django_filters.CharFilter(method="filter_tag", label="Tag")
+    channel = PickerFilter("channel", label=_("Channel"))
+    tag = django_filters.CharFilter(method="filter_tag", label=_("Tag"))
 
     class Meta:
         model = Post
@@ -41,10 +42,10 @@ class StageReviewFilter(django_filters.FilterSet):
     department = django_filters.ModelChoiceFilter(
         field_name="post__channel__department", queryset=Department.objects.all(), to_field_name="slug"
     )
-    channel = PickerFilter("channel", field_name="post__channel", label="Channel")
-    stage = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Stage")
-    older_than = django_filters.NumberFilter(method="filter_age", label="Waiting more than (hours)")
-    overdue = BooleanFilter(method="filter_overdue", label="Overdue")
+    channel = PickerFilter("channel", field_name="post__channel", label=_("Channel"))
+    stage = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Stage"))
+    older_than = django_filters.NumberFilter(method="filter_age", label=_("Waiting more than (hours)"))
+    overdue = BooleanFilter(method="filter_overdue", label=_("Overdue"))
 
     class Meta:
         model = StageReview
@@ -61,7 +62,7 @@ class StageReviewFilter(django_filters.FilterSet):
 
 
 class DelegationFilter(django_filters.FilterSet):
-    current = BooleanFilter(method="filter_current", label="In force now")
+    current = BooleanFilter(method="filter_current", label=_("In force now"))
 
     class Meta:
         model = Delegation
@@ -76,7 +77,7 @@ class DelegationFilter(django_filters.FilterSet):
 
 
 class LockdownFilter(django_filters.FilterSet):
-    active = BooleanFilter(method="filter_active", label="In force")
+    active = BooleanFilter(method="filter_active", label=_("In force"))
 
     class Meta:
         model = Lockdown
@@ -90,8 +91,8 @@ class LockdownFilter(django_filters.FilterSet):
 
 
 class DriftFindingFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=DriftKind.choices, label="What")
-    channel = PickerFilter("channel", label="Channel")
+    kind = django_filters.ChoiceFilter(choices=DriftKind.choices, label=_("What"))
+    channel = PickerFilter("channel", label=_("Channel"))
     department = django_filters.ModelChoiceFilter(
         field_name="channel__department", queryset=Department.objects.all(), to_field_name="slug"
     )

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Group, Role
 from accounts.models import Department, User
@@ -23,7 +24,7 @@ class MultipleFileField(forms.FileField):
 
 
 class PostForm(forms.Form):
-    channel = forms.ModelChoiceField(queryset=Channel.objects.none())
+    channel = forms.ModelChoiceField(queryset=Channel.objects.none(), label=_("Channel"))
     body = forms.CharField(
         widget=forms.Textarea(
             attrs={
@@ -37,21 +38,26 @@ class PostForm(forms.Form):
                 "data-links-field": "links",
             }
         ),
-        label="Text",
+        label=_("Text"),
         strip=False,
     )
     links = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="One web address per line."
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label=_("Links"),
+        help_text=_("One web address per line."),
     )
-    tags = forms.CharField(required=False, help_text="Comma-separated, e.g. launch, spring")
+    tags = forms.CharField(required=False, label=_("Tags"), help_text=_("Comma-separated, e.g. launch, spring"))
     scheduled_at = forms.DateTimeField(
         required=False,
-        label="Publish at",
+        label=_("Publish at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="Optional; in the server's time zone. Leave empty to publish once approved.",
+        help_text=_("Optional; in the server's time zone. Leave empty to publish once approved."),
     )
-    sponsored = forms.BooleanField(required=False, label="Sponsored or paid content")
-    attachments = MultipleFileField(required=False, help_text="Images, PDF or video; checked by their content.")
+    sponsored = forms.BooleanField(required=False, label=_("Sponsored or paid content"))
+    attachments = MultipleFileField(
+        required=False, label=_("Attachments"), help_text=_("Images, PDF or video; checked by their content.")
+    )
 
     def __init__(self, *args, channels=None, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,8 +81,8 @@ class PostForm(forms.Form):
 class DecideForm(forms.Form):
     """A stage's decision from its page or a queue row, as typed: the service refuses an outcome it does not know."""
 
-    outcome = forms.CharField(required=False, strip=False)
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, strip=False)
+    outcome = forms.CharField(required=False, strip=False, label=_("Outcome"))
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, strip=False, label=_("Comment"))
 
 
 class IdListField(forms.Field):
@@ -88,7 +94,7 @@ class IdListField(forms.Field):
         try:
             return [int(v) for v in value or ()]
         except (TypeError, ValueError):
-            raise forms.ValidationError("Tick posts of the queue.", code="invalid") from None
+            raise forms.ValidationError(_("Tick posts of the queue."), code="invalid") from None
 
 
 class BulkDecideForm(forms.Form):
@@ -96,74 +102,81 @@ class BulkDecideForm(forms.Form):
 
     stages = IdListField(required=False)
     outcome = forms.ChoiceField(
-        choices=[(Outcome.APPROVE, "Approve"), (Outcome.REQUEST_CHANGES, "Ask for changes")],
+        choices=[(Outcome.APPROVE, _("Approve")), (Outcome.REQUEST_CHANGES, _("Ask for changes"))],
         widget=forms.HiddenInput,  # the button pressed
     )
     comment = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Required to ask for changes"}),
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Required to ask for changes")}),
         required=False,
-        label="Comment for every ticked post",
+        label=_("Comment for every ticked post"),
     )
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Comment", help_text="@name notifies.")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Comment"), help_text=_("@name notifies."))
 
 
 class PublishedForm(forms.Form):
     text = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Text as it went out",
-        help_text="Empty: as approved. It is compared with the approved text.",
+        label=_("Text as it went out"),
+        help_text=_("Empty: as approved. It is compared with the approved text."),
     )
-    url = forms.URLField(required=False, label="Address of the published post", assume_scheme="https")
+    url = forms.URLField(required=False, label=_("Address of the published post"), assume_scheme="https")
     published_at = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), help_text="Empty: now."
+        required=False,
+        label=_("Published at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Empty: now."),
     )
 
 
 class DelegationForm(forms.Form):
-    delegate = forms.EmailField(label="Colleague's e-mail")
-    starts_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    ends_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    reason = forms.CharField(required=False, max_length=300)
+    delegate = forms.EmailField(label=_("Colleague's e-mail"))
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    ends_at = forms.DateTimeField(label=_("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    reason = forms.CharField(required=False, max_length=300, label=_("Reason"))
 
     def clean_delegate(self):
         user = User.objects.filter(email=self.cleaned_data["delegate"].lower(), is_active=True).first()
         if user is None:
-            raise forms.ValidationError("No one signs in with that address.")
+            raise forms.ValidationError(_("No one signs in with that address."))
         return user
 
 
 class LockdownForm(forms.Form):
-    scope = forms.ChoiceField(choices=LockdownScope.choices)
-    department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False)
-    channel = forms.ModelChoiceField(queryset=Channel.objects.filter(state="active"), required=False)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    scope = forms.ChoiceField(choices=LockdownScope.choices, label=_("Scope"))
+    department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False, label=_("Department"))
+    channel = forms.ModelChoiceField(
+        queryset=Channel.objects.filter(state="active"), required=False, label=_("Channel")
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason"))
     ends_at = forms.DateTimeField(
         required=False,
-        label="Ends automatically at",
+        label=_("Ends automatically at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
 
 class RouteStageForm(forms.Form):
-    department = forms.ModelChoiceField(queryset=Department.objects.none())
-    name = forms.CharField(max_length=100)
-    role = forms.ChoiceField(choices=[("", "—"), *Role.choices], required=False, label="Department role")
-    group = forms.ChoiceField(choices=[("", "—")] + [(g, g) for g in Group.ALL], required=False)
+    department = forms.ModelChoiceField(queryset=Department.objects.none(), label=_("Department"))
+    name = forms.CharField(max_length=100, label=_("Name"))
+    role = forms.ChoiceField(choices=[("", "—"), *Role.choices], required=False, label=_("Department role"))
+    group = forms.ChoiceField(choices=[("", "—")] + [(g, g) for g in Group.ALL], required=False, label=_("Group"))
     users = EmailListField(
         required=False,
-        label="Named reviewers",
+        label=_("Named reviewers"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="E-mail addresses, comma-separated (optional).",
+        help_text=_("E-mail addresses, comma-separated (optional)."),
     )
-    mode = forms.ChoiceField(choices=StageMode.choices)
-    required = forms.IntegerField(min_value=1, initial=1, label="N (for “N of them”)")
-    sla_hours = forms.IntegerField(min_value=1, initial=24, label="SLA (hours)")
-    escalate_to = forms.EmailField(required=False, label="Escalate to", help_text="Empty: the department's managers.")
-    public_only = forms.BooleanField(required=False, label="Only for public channels")
+    mode = forms.ChoiceField(choices=StageMode.choices, label=_("Mode"))
+    required = forms.IntegerField(min_value=1, initial=1, label=_("N (for “N of them”)"))
+    sla_hours = forms.IntegerField(min_value=1, initial=24, label=_("SLA (hours)"))
+    escalate_to = forms.EmailField(
+        required=False, label=_("Escalate to"), help_text=_("Empty: the department's managers.")
+    )
+    public_only = forms.BooleanField(required=False, label=_("Only for public channels"))
 
     def clean_escalate_to(self):
         email = (self.cleaned_data.get("escalate_to") or "").lower()
@@ -171,7 +184,7 @@ class RouteStageForm(forms.Form):
             return None
         user = User.objects.filter(email=email, is_active=True).first()
         if user is None:
-            raise forms.ValidationError("No one signs in with that address.")
+            raise forms.ValidationError(_("No one signs in with that address."))
         return user
 
     def __init__(self, *args, departments=None, **kwargs):
@@ -190,6 +203,6 @@ class ChannelStageForm(RouteStageForm):
 class RouteSettingsForm(forms.Form):
     distinct_reviewers = forms.BooleanField(
         required=False,
-        label="Each stage needs a different person",
-        help_text="One person decides at most one stage of the same revision.",
+        label=_("Each stage needs a different person"),
+        help_text=_("One person decides at most one stage of the same revision."),
     )

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext_lazy
+
 from policies.choices import PlatformKind
 
 
@@ -37,12 +39,12 @@ NETWORKS: dict[str, Network] = {
     "tiktok": Network("TikTok", fold=80, more="... more", card=False, crop="9x16", style="video"),
 }
 BY_KIND: dict[str, Network] = {
-    PlatformKind.VIDEO: Network("Video", fold=157, card=False, style="video"),
-    PlatformKind.BLOG: Network("Blog", fold=300, more="Read more", style="article"),
-    PlatformKind.FORUM: Network("Forum", style="article"),
-    PlatformKind.MESSAGING: Network("Messaging", card=False, crop="4x3", style="chat"),
+    PlatformKind.VIDEO: Network(gettext_lazy("Video"), fold=157, card=False, style="video"),
+    PlatformKind.BLOG: Network(gettext_lazy("Blog"), fold=300, more=gettext_lazy("Read more"), style="article"),
+    PlatformKind.FORUM: Network(gettext_lazy("Forum"), style="article"),
+    PlatformKind.MESSAGING: Network(gettext_lazy("Messaging"), card=False, crop="4x3", style="chat"),
 }
-GENERIC = Network("Post")
+GENERIC = Network(gettext_lazy("Post"))
 
 # A link, a #hashtag or an @mention (an @ after a letter is an e-mail address, not a mention).
 TOKEN_RE = re.compile(

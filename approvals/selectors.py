@@ -9,6 +9,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from approvals import permissions
 from approvals.choices import RELEASABLE_STATES, PostState, StageState
@@ -57,7 +59,7 @@ def post_for(user: Any, pk: Any) -> Post:
     try:
         return posts_visible_to(user).get(pk=pk)
     except (Post.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such post.") from None
+        raise NotFound(_("No such post.")) from None
 
 
 def post_preview_for(user: Any, pk: Any) -> tuple[Post, list[Attachment]]:
@@ -65,7 +67,7 @@ def post_preview_for(user: Any, pk: Any) -> tuple[Post, list[Attachment]]:
     try:
         post = posts_visible_to(user).select_related("channel__platform").get(pk=pk)
     except (Post.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such post.") from None
+        raise NotFound(_("No such post.")) from None
     return post, list(Attachment.objects.filter(post_id=post.pk))
 
 
@@ -76,19 +78,21 @@ def post_detail_for(user: Any, pk: Any) -> Post:
     The scope is decided on the row for its author and its department's reviewers (no scope query to build);
     anyone else is asked the whole scope, as ``post_for`` asks it. The post's history (its audit events, newest
     first) is its version: every change to the post, its review or its comments is recorded against it, so the
-    rest of the page is kept under the newest event's id (``core.objects``) and read again after any change."""
+    rest of the page is kept under the newest event's id (``core.objects``) and read again after any change,
+    one copy per language."""
     try:
         pk = int(pk)
     except (ValueError, TypeError):
-        raise NotFound("No such post.") from None
+        raise NotFound(_("No such post.")) from None
     post = posts().filter(pk=pk).first()
     if post is None:
-        raise NotFound("No such post.")
+        raise NotFound(_("No such post."))
     if not permissions.in_scope_without_query(user, post):
         post_for(user, pk)  # NotFound outside the scope
     post.history = events_for(post, limit=50)
     version = str(post.history[0].pk) if post.history else "0"
-    parts = objects.kept(f"post-page:{pk}", (version,), lambda: (_post_parts(pk), None))
+    # kept per language: what the page shows of it is read in the reader's language
+    parts = objects.kept(f"post-page:{pk}:{get_language()}", (version,), lambda: (_post_parts(pk), None))
     post.revision_list, post.stage_list, post.comment_list, post.attachment_list, post.drift_list = parts
     for stage in post.stage_list:
         stage.post = post
@@ -200,9 +204,9 @@ def stage_for(user: Any, pk: Any) -> StageReview:
     try:
         stage = StageReview.objects.select_related("post", "post__channel").get(pk=pk)
     except (StageReview.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such review.") from None
+        raise NotFound(_("No such review.")) from None
     if not posts_visible_to(user).filter(pk=stage.post_id).exists():
-        raise NotFound("No such review.")
+        raise NotFound(_("No such review."))
     return stage
 
 
@@ -320,7 +324,7 @@ def receipt_for(post: Post) -> ApprovalReceipt:
     and back in review: the earlier receipt no longer covers it)."""
     receipt = post.receipts.select_related("revision").filter(revision_id=post.current_revision_id).first()
     if receipt is None:
-        raise NotFound("This post has no approved revision yet, so no receipt.")
+        raise NotFound(_("This post has no approved revision yet, so no receipt."))
     return receipt
 
 

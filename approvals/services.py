@@ -18,7 +18,11 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from accounts.choices import Group, Role
 from accounts.models import Department, User
@@ -72,6 +76,15 @@ MAX_TAGS = 10
 MENTION = re.compile(r"(?<![\w.])@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w.+-]+)")
 
 
+_later = lazy(lambda text: text(), str)  # ``text()`` when the notification is written for each recipient
+
+
+def _in_code_language(text):
+    """``text()`` in the code's English: a finding's detail is stored as data, whoever's request wrote it."""
+    with translation.override(None):
+        return text()
+
+
 def post_url(post: Post) -> str:
     return reverse("approvals:post_detail", args=[post.pk])
 
@@ -98,10 +111,10 @@ def _blocked(blockers: Sequence[gates.Blocker], message: str) -> Forbidden:
 
 
 def ensure_may_author(actor: User, channel: Channel) -> None:
-    ensure(permissions.can_author(actor, channel), "Only the channel's members write posts for an active channel.")
+    ensure(permissions.can_author(actor, channel), _("Only the channel's members write posts for an active channel."))
     blockers = gates.author_blockers(user=actor, channel=channel)
     if blockers:
-        raise _blocked(blockers, "You may not write posts for this channel yet.")
+        raise _blocked(blockers, _("You may not write posts for this channel yet."))
 
 
 # --- Compose ------------------------------------------------------------------------------
@@ -113,26 +126,35 @@ def _clean(
     errors: dict[str, list[str]] = {}
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:
-        errors["body"] = ["Write the text of the post."]
+        errors["body"] = [_("Write the text of the post.")]
     clean_links = [str(u).strip() for u in links or [] if str(u).strip()]
     validate = URLValidator(schemes=["http", "https"])
     for url in clean_links:
         try:
             validate(url)
         except ValidationError:
-            errors.setdefault("links", []).append(f"Not a web address: {url}")
+            errors.setdefault("links", []).append(_("Not a web address: %(url)s") % {"url": url})
     if len(clean_links) > MAX_LINKS:
-        errors.setdefault("links", []).append(f"At most {MAX_LINKS} links.")
+        errors.setdefault("links", []).append(
+            ngettext("At most %(count)s link.", "At most %(count)s links.", MAX_LINKS) % {"count": MAX_LINKS}
+        )
     clean_tags = sorted({str(t).strip().lstrip("#").lower() for t in tags or [] if str(t).strip()})
     if len(clean_tags) > MAX_TAGS or any(len(t) > 40 for t in clean_tags):
-        errors["tags"] = [f"At most {MAX_TAGS} tags of up to 40 characters."]
+        errors["tags"] = [
+            ngettext(
+                "At most %(count)s tag of up to 40 characters.",
+                "At most %(count)s tags of up to 40 characters.",
+                MAX_TAGS,
+            )
+            % {"count": MAX_TAGS}
+        ]
     if scheduled_at is not None:
         if timezone.is_naive(scheduled_at):
-            errors["scheduled_at"] = ["Give the time with its time zone."]
+            errors["scheduled_at"] = [_("Give the time with its time zone.")]
         elif scheduled_at <= timezone.now():
-            errors["scheduled_at"] = ["The scheduled time must be in the future."]
+            errors["scheduled_at"] = [_("The scheduled time must be in the future.")]
     if errors:
-        raise InvalidInput("The post was not saved.", fields=errors)
+        raise InvalidInput(_("The post was not saved."), fields=errors)
     return body, clean_links, clean_tags
 
 
@@ -153,14 +175,17 @@ def _attach(actor: User, post: Post, revision: PostRevision, uploads: Sequence[A
     errors = []
     kinds = []
     if post.attachments.count() + len(uploads) > files.MAX_ATTACHMENTS:
-        errors.append(f"At most {files.MAX_ATTACHMENTS} attachments.")
+        errors.append(
+            ngettext("At most %(count)s attachment.", "At most %(count)s attachments.", files.MAX_ATTACHMENTS)
+            % {"count": files.MAX_ATTACHMENTS}
+        )
     for upload in uploads:
         kind, problem = files.inspect(upload)
         if problem:
             errors.append(problem)
         kinds.append(kind)
     if errors:
-        raise InvalidInput("The attachments were not accepted.", fields={"attachments": errors})
+        raise InvalidInput(_("The attachments were not accepted."), fields={"attachments": errors})
     made = []
     for upload, kind in zip(uploads, kinds, strict=True):
         name = (getattr(upload, "name", "") or "attachment").rsplit("/", 1)[-1][:200]
@@ -232,7 +257,7 @@ def post_update(
 ) -> Post:
     """A new revision. Editing an approved or scheduled post sends it back to review from the first stage."""
     post = _lock_post(post)
-    ensure(post.author_id == actor.pk and permissions.may_act(actor), "Only the author edits a post.")
+    ensure(post.author_id == actor.pk and permissions.may_act(actor), _("Only the author edits a post."))
     ensure_state(post, PostState.DRAFT, PostState.CHANGES_REQUESTED, PostState.APPROVED, PostState.SCHEDULED)
     ensure_may_author(actor, post.channel)
     body, links, tags = _clean(body=body, links=links, tags=tags, scheduled_at=scheduled_at)
@@ -258,16 +283,19 @@ def _check_submittable(post: Post, revision: PostRevision) -> None:
     errors: dict[str, list[str]] = {}
     limit = post.channel.platform.char_limit
     if limit and len(revision.body) > limit:
-        errors["body"] = [f"{len(revision.body)} characters: {post.channel.platform.name} allows {limit}."]
+        errors["body"] = [
+            _("%(length)s characters: %(platform)s allows %(limit)s.")
+            % {"length": len(revision.body), "platform": post.channel.platform.name, "limit": limit}
+        ]
     if revision.scheduled_at is not None and revision.scheduled_at <= timezone.now():
-        errors["scheduled_at"] = ["The scheduled time has passed: choose a new one."]
+        errors["scheduled_at"] = [_("The scheduled time has passed: choose a new one.")]
     blocking = [f["message"] for f in revision.findings if f.get("severity") == content.Severity.BLOCK]
     if blocking:
         errors["findings"] = blocking
     if errors:
-        raise InvalidInput("The post cannot be submitted yet.", fields=errors)
+        raise InvalidInput(_("The post cannot be submitted yet."), fields=errors)
     if post.channel.state != ChannelState.ACTIVE:
-        raise Conflict("The channel is not active.", code="channel_not_active")
+        raise Conflict(_("The channel is not active."), code="channel_not_active")
 
 
 def _route_for(channel: Channel) -> ApprovalRoute:
@@ -437,6 +465,15 @@ def _stage_route(stage: StageReview, decision: duties.Decision) -> duties.Route:
     )
 
 
+# the levels of ``_stage_route`` as a notification names them (the audit trail keeps the level as written above)
+LEVELS = {
+    "the stage's reviewers": gettext_lazy("the stage's reviewers"),
+    "the stage's escalation contact": gettext_lazy("the stage's escalation contact"),
+    "the department's managers": gettext_lazy("the department's managers"),
+    "IT security": gettext_lazy("IT security"),
+}
+
+
 def _open_stage(stage: StageReview, now: datetime) -> duties.Route:
     """Open ``stage`` and tell who decides it; returns who that is."""
     route = _stage_route(stage, stage_decision(stage))
@@ -461,14 +498,21 @@ def _open_stage(stage: StageReview, now: datetime) -> duties.Route:
             data={"stage": stage.name, "to": [p.pk for p in people], "level": route.level, "why": "no_eligible"},
         )
         told = (
-            f"{route.names()} ({route.level}) will decide {stage.name}: no one else may."
+            format_lazy(
+                gettext_lazy("{people} ({level}) will decide {stage}: no one else may."),
+                people=route.names(),
+                level=LEVELS.get(route.level, route.level),
+                stage=stage.name,
+            )
             if people
-            else f"No one but you may decide {stage.name}: ask IT security to name a reviewer."
+            else format_lazy(
+                gettext_lazy("No one but you may decide {stage}: ask IT security to name a reviewer."), stage=stage.name
+            )
         )
         notify(
             event="post.review_escalated",
             recipients=[post.author],
-            title=f"Who decides your post on {post.channel.display_name}",
+            title=format_lazy(gettext_lazy("Who decides your post on {channel}"), channel=post.channel.display_name),
             body=told,
             url=post_url(post),
             target=post,
@@ -477,8 +521,16 @@ def _open_stage(stage: StageReview, now: datetime) -> duties.Route:
     notify(
         event="post.review_requested",
         recipients=people if route.escalated else _with_delegates(people, now),
-        title=f"Review: post on {post.channel.display_name} ({stage.name})"
-        + (f" — you decide as {route.level}" if route.escalated else ""),
+        title=format_lazy(
+            gettext_lazy("Review: post on {channel} ({stage}) — you decide as {level}"),
+            channel=post.channel.display_name,
+            stage=stage.name,
+            level=LEVELS.get(route.level, route.level),
+        )
+        if route.escalated
+        else format_lazy(
+            gettext_lazy("Review: post on {channel} ({stage})"), channel=post.channel.display_name, stage=stage.name
+        ),
         body=post.body,
         url=post_url(post),
         target=post,
@@ -491,7 +543,7 @@ def _open_stage(stage: StageReview, now: datetime) -> duties.Route:
 @transaction.atomic
 def post_submit(*, actor: User, post: Post) -> Post:
     post = _lock_post(post)
-    ensure(post.author_id == actor.pk and permissions.may_act(actor), "Only the author submits a post.")
+    ensure(post.author_id == actor.pk and permissions.may_act(actor), _("Only the author submits a post."))
     ensure_state(post, PostState.DRAFT, PostState.CHANGES_REQUESTED)
     ensure_may_author(actor, post.channel)
     revision = post.current_revision
@@ -508,13 +560,27 @@ def _finish_approved(actor: User | None, post: Post, decision: Decision | None =
     post.save(update_fields=["state", "approved_at", "updated_at"])
     audit.record(actor=actor, action=f"post.{post.state}", target=post, data={"scheduled_at": post.scheduled_at})
     _issue_receipt(post, now)
-    when = f" for {timezone.localtime(post.scheduled_at):%Y-%m-%d %H:%M}" if post.scheduled_at else ""
-    by = f" by {decision.reviewer.get_full_name()}" if decision else ""
+    when = f"{timezone.localtime(post.scheduled_at):%Y-%m-%d %H:%M}" if post.scheduled_at else ""
+    if when and decision:
+        title = gettext_lazy("Approved for {when} by {person}: your post on {channel}")
+    elif when:
+        title = gettext_lazy("Approved for {when}: your post on {channel}")
+    elif decision:
+        title = gettext_lazy("Approved by {person}: your post on {channel}")
+    else:
+        title = gettext_lazy("Approved: your post on {channel}")
     notify(
         event="post.approved",
         recipients=[post.author],
-        title=f"Approved{when}{by}: your post on {post.channel.display_name}",
-        body=(f"{decided_by(decision.reviewer, decision.comment)}\n\n" if decision else "") + post.body,
+        title=format_lazy(
+            title,
+            when=when,
+            person=decision.reviewer.get_full_name() if decision else "",
+            channel=post.channel.display_name,
+        ),
+        body=format_lazy("{decided}\n\n{body}", decided=decided_by(decision.reviewer, decision.comment), body=post.body)
+        if decision
+        else post.body,
         url=post_url(post),
         target=post,
         data={
@@ -552,31 +618,36 @@ def stage_decide(*, actor: User, stage_review: StageReview, outcome: str, commen
     ensure_mfa(actor)
     blockers = gates.review_blockers(user=actor)
     if blockers:
-        raise _blocked(blockers, "You may not review posts yet.")
+        raise _blocked(blockers, _("You may not review posts yet."))
     principal = permissions.eligible_principal(actor, stage)
-    ensure(principal is not None, "You are not a reviewer of this stage.")
+    ensure(principal is not None, _("You are not a reviewer of this stage."))
     if principal != actor.pk:
         duties.ensure_may_decide(actor, decision, on_behalf_of=principal)
     comment = (comment or "").strip()
     if outcome not in Outcome.values:
-        raise InvalidInput("Choose a decision.", fields={"outcome": [f"One of {', '.join(Outcome.values)}."]})
+        raise InvalidInput(
+            _("Choose a decision."),
+            fields={"outcome": [_("One of %(values)s.") % {"values": ", ".join(Outcome.values)}]},
+        )
     if outcome != Outcome.APPROVE and not comment:
-        raise InvalidInput("Say why.", fields={"comment": ["A comment is required to request changes or reject."]})
+        raise InvalidInput(
+            _("Say why."), fields={"comment": [_("A comment is required to request changes or reject.")]}
+        )
     ensure_state(post, PostState.IN_REVIEW)
     ensure_state(stage, StageState.OPEN)
     if stage.revision_id != post.current_revision_id:
-        raise Conflict("This review is for an older revision.", code="stale_revision")
+        raise Conflict(_("This review is for an older revision."), code="stale_revision")
     on_behalf = principal if principal != actor.pk else None
     taken = stage.decisions.filter(Q(reviewer=actor) | Q(reviewer_id=principal) | Q(on_behalf_of_id=principal))
     if taken.exists():
-        raise Conflict("A decision for this reviewer is already recorded.", code="already_decided")
+        raise Conflict(_("A decision for this reviewer is already recorded."), code="already_decided")
     try:
         with transaction.atomic():
             decision = Decision.objects.create(
                 stage_review=stage, reviewer=actor, on_behalf_of_id=on_behalf, outcome=outcome, comment=comment
             )
     except IntegrityError:
-        raise Conflict("A decision for this reviewer is already recorded.", code="already_decided") from None
+        raise Conflict(_("A decision for this reviewer is already recorded."), code="already_decided") from None
     now = timezone.now()
     audit.record(
         actor=actor,
@@ -594,9 +665,23 @@ def stage_decide(*, actor: User, stage_review: StageReview, outcome: str, commen
             _tell_author_of_approval(
                 post,
                 decision,
-                f"{actor.get_full_name()} approved {stage.name} of your post on {where}"
-                f" ({stage.approvals} of {stage.required})",
-                f"{stage.required - stage.approvals} more approval(s) needed for {stage.name}.",
+                format_lazy(
+                    gettext_lazy("{person} approved {stage} of your post on {channel} ({approvals} of {required})"),
+                    person=actor.get_full_name(),
+                    stage=stage.name,
+                    channel=where,
+                    approvals=stage.approvals,
+                    required=stage.required,
+                ),
+                format_lazy(
+                    ngettext_lazy(
+                        "{count} more approval(s) needed for {stage}.",
+                        "{count} more approval(s) needed for {stage}.",
+                        stage.required - stage.approvals,
+                    ),
+                    count=stage.required - stage.approvals,
+                    stage=stage.name,
+                ),
             )
             return decision
         stage.state, stage.closed_at = StageState.APPROVED, now
@@ -612,8 +697,13 @@ def stage_decide(*, actor: User, stage_review: StageReview, outcome: str, commen
             _tell_author_of_approval(
                 post,
                 decision,
-                f"{stage.name} passed: {actor.get_full_name()} approved your post on {where}",
-                f"Next: {following.name}.",
+                format_lazy(
+                    gettext_lazy("{stage} passed: {person} approved your post on {channel}"),
+                    stage=stage.name,
+                    person=actor.get_full_name(),
+                    channel=where,
+                ),
+                format_lazy(gettext_lazy("Next: {stage}."), stage=following.name),
             )
             _open_stage(following, now)
         else:
@@ -630,16 +720,22 @@ def stage_decide(*, actor: User, stage_review: StageReview, outcome: str, commen
     if outcome == Outcome.REQUEST_CHANGES:
         post.state = PostState.CHANGES_REQUESTED
         post.save(update_fields=["state", "updated_at"])
-        title = f"Changes requested by {actor.get_full_name()} on your post on {where}"
+        title = format_lazy(
+            gettext_lazy("Changes requested by {person} on your post on {channel}"),
+            person=actor.get_full_name(),
+            channel=where,
+        )
     else:
         post.state, post.closed_at = PostState.REJECTED, now
         post.save(update_fields=["state", "closed_at", "updated_at"])
-        title = f"Rejected by {actor.get_full_name()}: your post on {where}"
+        title = format_lazy(
+            gettext_lazy("Rejected by {person}: your post on {channel}"), person=actor.get_full_name(), channel=where
+        )
     notify(
         event=f"post.{post.state}",
         recipients=[post.author],
         title=title,
-        body=f"{decided_by(actor, comment)}\n({stage.name})",
+        body=format_lazy("{decided}\n({stage})", decided=decided_by(actor, comment), stage=stage.name),
         url=post_url(post),
         target=post,
         data={"post": post.pk, **_decision_data(decision)},
@@ -672,17 +768,20 @@ def stages_decide(*, actor: User, stage_ids: Sequence[int], outcome: str, commen
     """One outcome and one comment for several stages of the queue, each decided by ``stage_decide`` on its own:
     its own separation-of-duties, gate and state checks and its own transaction, so one refusal takes back no
     other row. Rejecting ends a post for good and is not offered in bulk."""
-    ensure(permissions.may_act(actor), "You may not decide posts.")  # read-only roles: refused as a whole
+    ensure(permissions.may_act(actor), _("You may not decide posts."))  # read-only roles: refused as a whole
     ids = list(dict.fromkeys(stage_ids))
     comment = (comment or "").strip()
     if not ids:
-        raise InvalidInput("Select the posts to decide.", fields={"stages": ["Select at least one post."]})
+        raise InvalidInput(_("Select the posts to decide."), fields={"stages": [_("Select at least one post.")]})
     if len(ids) > BULK_LIMIT:
-        raise InvalidInput(f"Decide at most {BULK_LIMIT} posts at once.", fields={"stages": [f"At most {BULK_LIMIT}."]})
+        raise InvalidInput(
+            _("Decide at most %(count)s posts at once.") % {"count": BULK_LIMIT},
+            fields={"stages": [_("At most %(count)s.") % {"count": BULK_LIMIT}]},
+        )
     if outcome not in BULK_OUTCOMES:
-        raise InvalidInput("Choose a decision.", fields={"outcome": ["Approve or ask for changes."]})
+        raise InvalidInput(_("Choose a decision."), fields={"outcome": [_("Approve or ask for changes.")]})
     if outcome == Outcome.REQUEST_CHANGES and not comment:
-        raise InvalidInput("Say why.", fields={"comment": ["A comment is required to ask for changes."]})
+        raise InvalidInput(_("Say why."), fields={"comment": [_("A comment is required to ask for changes.")]})
     results = []
     for stage_id in ids:
         try:
@@ -719,7 +818,7 @@ def _tell_author_of_approval(post: Post, decision: Decision, title: str, next_st
         event="post.stage_approved",
         recipients=[post.author],
         title=title,
-        body=f"{decided_by(decision.reviewer, decision.comment)}\n{next_step}",
+        body=format_lazy("{decided}\n{next}", decided=decided_by(decision.reviewer, decision.comment), next=next_step),
         url=post_url(post),
         target=post,
         data={"post": post.pk, **_decision_data(decision)},
@@ -729,7 +828,7 @@ def _tell_author_of_approval(post: Post, decision: Decision, title: str, next_st
 @transaction.atomic
 def post_withdraw(*, actor: User, post: Post, reason: str = "") -> Post:
     post = _lock_post(post)
-    ensure(post.author_id == actor.pk and permissions.may_act(actor), "Only the author withdraws a post.")
+    ensure(post.author_id == actor.pk and permissions.may_act(actor), _("Only the author withdraws a post."))
     ensure_state(post, *WITHDRAWABLE_STATES)
     now = timezone.now()
     if StageReview.objects.filter(post=post, state__in=[StageState.OPEN, StageState.WAITING]).update(
@@ -761,13 +860,13 @@ def mentioned_users(body: str, post: Post) -> list[User]:
 
 @transaction.atomic
 def comment_add(*, actor: User, post: Post, body: str) -> Comment:
-    ensure(permissions.may_act(actor), "Auditors read; they do not comment.")
+    ensure(permissions.may_act(actor), _("Auditors read; they do not comment."))
     post = selectors.post_for(actor, post.pk)
     body = (body or "").strip()
     if not body:
-        raise InvalidInput("Write a comment.", fields={"body": ["Write a comment."]})
+        raise InvalidInput(_("Write a comment."), fields={"body": [_("Write a comment.")]})
     if len(body) > 5000:
-        raise InvalidInput("Too long.", fields={"body": ["Keep a comment under 5000 characters."]})
+        raise InvalidInput(_("Too long."), fields={"body": [_("Keep a comment under 5000 characters.")]})
     comment = Comment.objects.create(post=post, author=actor, body=body)
     audit.record(actor=actor, action="post.commented", target=post, data={"comment": comment.pk})
     mentioned = [u for u in mentioned_users(body, post) if u.pk != actor.pk]
@@ -775,7 +874,11 @@ def comment_add(*, actor: User, post: Post, body: str) -> Comment:
         notify(
             event="post.mentioned",
             recipients=mentioned,
-            title=f"{actor} mentioned you on a post on {post.channel.display_name}",
+            title=format_lazy(
+                gettext_lazy("{person} mentioned you on a post on {channel}"),
+                person=actor,
+                channel=post.channel.display_name,
+            ),
             body=body,
             url=post_url(post),
             target=post,
@@ -800,21 +903,21 @@ def delegation_create(
 ) -> Delegation:
     """Hand ``delegator``'s (by default the actor's) eligibility to ``delegate`` for a period."""
     delegator = delegator or actor
-    ensure(permissions.may_act(actor), "Auditors read; they do not delegate.")
-    ensure(delegator.pk == actor.pk or is_it_security(actor), "You hand over only your own reviews.")
+    ensure(permissions.may_act(actor), _("Auditors read; they do not delegate."))
+    ensure(delegator.pk == actor.pk or is_it_security(actor), _("You hand over only your own reviews."))
     if delegator.pk != actor.pk:  # IT hands someone's reviews over: never to itself
         duties.ensure_may_decide(actor, duties.Decision(kind="grant", target=delegator, subjects=[delegate]))
     errors: dict[str, list[str]] = {}
     if delegate.pk == delegator.pk:
-        errors["delegate"] = ["Choose a colleague, not yourself."]
+        errors["delegate"] = [_("Choose a colleague, not yourself.")]
     elif not delegate.is_active:
-        errors["delegate"] = ["That person has left."]
+        errors["delegate"] = [_("That person has left.")]
     if ends_at <= starts_at:
-        errors["ends_at"] = ["The end comes after the start."]
+        errors["ends_at"] = [_("The end comes after the start.")]
     elif ends_at <= timezone.now():
-        errors["ends_at"] = ["The period has already ended."]
+        errors["ends_at"] = [_("The period has already ended.")]
     if errors:
-        raise InvalidInput("The delegation was not saved.", fields=errors)
+        raise InvalidInput(_("The delegation was not saved."), fields=errors)
     delegation = Delegation.objects.create(
         delegator=delegator, delegate=delegate, starts_at=starts_at, ends_at=ends_at, reason=(reason or "").strip()
     )
@@ -829,7 +932,11 @@ def delegation_create(
     notify(
         event="delegation.created",
         recipients=[delegate],
-        title=f"{delegator} hands you their reviews until {timezone.localtime(ends_at):%Y-%m-%d %H:%M}",
+        title=format_lazy(
+            gettext_lazy("{person} hands you their reviews until {until}"),
+            person=delegator,
+            until=f"{timezone.localtime(ends_at):%Y-%m-%d %H:%M}",
+        ),
         body=delegation.reason,
         url=reverse("approvals:delegations"),
         target=delegation,
@@ -842,10 +949,10 @@ def delegation_revoke(*, actor: User, delegation: Delegation) -> Delegation:
     delegation = Delegation.objects.select_for_update(of=("self",)).get(pk=delegation.pk)
     ensure(
         permissions.may_act(actor) and (delegation.delegator_id == actor.pk or is_it_security(actor)),
-        "Only the person who delegated ends it.",
+        _("Only the person who delegated ends it."),
     )
     if delegation.revoked_at is not None:
-        raise Conflict("This delegation has already ended.", code="invalid_state")
+        raise Conflict(_("This delegation has already ended."), code="invalid_state")
     delegation.revoked_at = timezone.now()
     delegation.save(update_fields=["revoked_at"])
     audit.record(actor=actor, action="delegation.revoked", target=delegation, target_label=str(delegation))
@@ -890,15 +997,19 @@ def _release_one(pk: int, now: datetime, lockdowns: list[Lockdown]) -> bool:
 def post_release(*, actor: User, post: Post) -> Post:
     """A publisher releases a due post now (what the minute task would do); 409 while a lockdown holds it."""
     post = _lock_post(post)
-    ensure(permissions.can_publish(actor, post.channel), "Only the channel's publishers release posts.")
+    ensure(permissions.can_publish(actor, post.channel), _("Only the channel's publishers release posts."))
     ensure_state(post, *RELEASABLE_STATES)
     _lockdown_barrier(exclusive=False)
     lockdown = selectors.lockdown_holding(post)
     if lockdown is not None:
-        raise Conflict(f"Publishing is paused (lockdown of {lockdown.scope_label}): {lockdown.reason}", code="lockdown")
+        raise Conflict(
+            _("Publishing is paused (lockdown of %(scope)s): %(reason)s")
+            % {"scope": lockdown.scope_label, "reason": lockdown.reason},
+            code="lockdown",
+        )
     now = timezone.now()
     if post.scheduled_at is not None and post.scheduled_at > now:
-        raise Conflict("This post is scheduled for later.", code="not_due")
+        raise Conflict(_("This post is scheduled for later."), code="not_due")
     if post.released_at is None:  # released already: nothing more to do
         _release(actor, post, now)
     return post
@@ -917,7 +1028,7 @@ def _release(actor: User | None, post: Post, now: datetime) -> None:
     notify(
         event="post.due",
         recipients=[post.author, *publishers],
-        title=f"Due now on {post.channel.display_name}",
+        title=format_lazy(gettext_lazy("Due now on {channel}"), channel=post.channel.display_name),
         body=post.body,
         url=post_url(post),
         target=post,
@@ -950,7 +1061,10 @@ def _expire_one(pk: int, now: datetime) -> bool:
         notify(
             event="post.expired",
             recipients=[post.author],
-            title=f"Expired: your post on {post.channel.display_name} was not approved in time",
+            title=format_lazy(
+                gettext_lazy("Expired: your post on {channel} was not approved in time"),
+                channel=post.channel.display_name,
+            ),
             body=post.body,
             url=post_url(post),
             target=post,
@@ -972,7 +1086,7 @@ def release_due(*, now: datetime | None = None, batch: int = 100, max_batches: i
             pass
     lockdowns = selectors.active_lockdowns(now)
     last_pk = 0
-    for _ in range(max_batches):
+    for _batch in range(max_batches):
         ids = list(
             Post.objects.filter(state__in=RELEASABLE_STATES, released_at__isnull=True, pk__gt=last_pk)
             .filter(Q(scheduled_at__isnull=True) | Q(scheduled_at__lte=now))
@@ -985,7 +1099,7 @@ def release_due(*, now: datetime | None = None, batch: int = 100, max_batches: i
             break
         last_pk = ids[-1]
     last_pk = 0
-    for _ in range(max_batches):
+    for _batch in range(max_batches):
         ids = list(
             Post.objects.filter(state__in=UNAPPROVED_STATES, scheduled_at__lte=now, pk__gt=last_pk)
             .order_by("pk")
@@ -1065,29 +1179,31 @@ def _clean_report(
         try:
             validate(url)
         except ValidationError:
-            errors["url"] = ["Not a web address."]
+            errors["url"] = [_("Not a web address.")]
     clean_links = [str(u).strip() for u in links or [] if str(u).strip()]
     for link in clean_links:
         try:
             validate(link)
         except ValidationError:
-            errors.setdefault("links", []).append(f"Not a web address: {link}")
+            errors.setdefault("links", []).append(_("Not a web address: %(url)s") % {"url": link})
     if len(clean_links) > MAX_LINKS:
-        errors.setdefault("links", []).append(f"At most {MAX_LINKS} links.")
+        errors.setdefault("links", []).append(
+            ngettext("At most %(count)s link.", "At most %(count)s links.", MAX_LINKS) % {"count": MAX_LINKS}
+        )
     if len(text) > MAX_PUBLISHED_TEXT:
-        errors["text"] = [f"At most {MAX_PUBLISHED_TEXT} characters."]
+        errors["text"] = [_("At most %(count)s characters.") % {"count": MAX_PUBLISHED_TEXT}]
     if timezone.is_naive(published_at):
-        errors["published_at"] = ["Give the time with its time zone."]
+        errors["published_at"] = [_("Give the time with its time zone.")]
     elif published_at > now + timedelta(minutes=5):
-        errors["published_at"] = ["Publication cannot be in the future."]
+        errors["published_at"] = [_("Publication cannot be in the future.")]
     if channel is None:
         channel = post.channel
     elif not isinstance(channel, Channel):
         channel = Channel.objects.filter(pk=channel).first() if str(channel).isdigit() else None
         if channel is None:
-            errors["channel"] = ["No such channel."]
+            errors["channel"] = [_("No such channel.")]
     if errors:
-        raise InvalidInput("The publication was not recorded.", fields=errors)
+        raise InvalidInput(_("The publication was not recorded."), fields=errors)
     return text, clean_links, published_at, channel
 
 
@@ -1165,11 +1281,15 @@ def _raise_findings(
         )
         made.append(finding)
     if made:
-        kinds = ", ".join(DriftKind(f.kind).label.lower() for f in made)
+        labels = [DriftKind(f.kind).label for f in made]
         notify(
             event="post.drift",
             recipients=_drift_audience(channel, post.author if post else None),
-            title=f"Out of policy on {channel.display_name}: {kinds}",
+            title=format_lazy(
+                gettext_lazy("Out of policy on {channel}: {kinds}"),
+                channel=channel.display_name,
+                kinds=_later(lambda: ", ".join(str(label).lower() for label in labels)),
+            ),
             body="\n".join(f.detail for f in made),
             url=post_url(post) if post else reverse("approvals:drift_list"),
             target=post or channel,
@@ -1200,9 +1320,9 @@ def publication_report(
     the activity. A post published already answers 409.
     """
     post = _lock_post(post)
-    ensure(permissions.can_publish(actor, post.channel), "Only the channel's publishers report publication.")
+    ensure(permissions.can_publish(actor, post.channel), _("Only the channel's publishers report publication."))
     if post.state == PostState.PUBLISHED:
-        raise Conflict("This post is published already.", code="invalid_state")
+        raise Conflict(_("This post is published already."), code="invalid_state")
     text, links, published_at, channel = _clean_report(
         post=post, text=text, url=url, links=links, published_at=published_at, channel=channel
     )
@@ -1225,7 +1345,7 @@ def publication_report(
             found.append(
                 (
                     DriftKind.BEFORE_APPROVAL,
-                    f"Published while the post was {post.get_state_display().lower()}.",
+                    _in_code_language(lambda: f"Published while the post was {post.get_state_display().lower()}."),
                     {"state": post.state},
                 )
             )
@@ -1244,7 +1364,9 @@ def publication_report(
             found.append(
                 (
                     DriftKind.DURING_LOCKDOWN,
-                    f"Published during the lockdown of {lockdown.scope_label}: {lockdown.reason}",
+                    _in_code_language(
+                        lambda: f"Published during the lockdown of {lockdown.scope_label}: {lockdown.reason}"
+                    ),
                     {"lockdown": lockdown.pk},
                 )
             )
@@ -1293,7 +1415,7 @@ def publication_report(
         notify(
             event="post.published",
             recipients=[post.author],
-            title=f"Published on {post.channel.display_name}",
+            title=format_lazy(gettext_lazy("Published on {channel}"), channel=post.channel.display_name),
             body=url,
             url=post_url(post),
             target=post,
@@ -1383,11 +1505,13 @@ def publication_refusal(report: PublicationReport) -> DomainError | None:
     for finding in findings:
         if finding.kind == DriftKind.RECEIPT_INVALID:
             return InvalidInput(
-                "The receipt does not verify; the report is kept as a finding.", fields={"receipt": [finding.detail]}
+                _("The receipt does not verify; the report is kept as a finding."), fields={"receipt": [finding.detail]}
             )
     detail = " ".join(f.detail for f in findings)
     return Conflict(
-        f"This post was not approved for that channel; the report is kept as a finding. {detail}", code="other_channel"
+        _("This post was not approved for that channel; the report is kept as a finding. %(detail)s")
+        % {"detail": detail},
+        code="other_channel",
     )
 
 
@@ -1424,7 +1548,11 @@ def _remind_one(pk: int, now: datetime) -> int:
         notify(
             event="post.review_reminder",
             recipients=people,
-            title=f"Due by {timezone.localtime(stage.due_at):%H:%M}: review of a post on {post.channel.display_name}",
+            title=format_lazy(
+                gettext_lazy("Due by {time}: review of a post on {channel}"),
+                time=f"{timezone.localtime(stage.due_at):%H:%M}",
+                channel=post.channel.display_name,
+            ),
             body=post.body,
             url=post_url(post),
             target=post,
@@ -1457,7 +1585,11 @@ def _escalate_one(pk: int, now: datetime) -> int:
         notify(
             event="post.review_escalated",
             recipients=targets,
-            title=f"Overdue: {stage.name} of a post on {post.channel.display_name}",
+            title=format_lazy(
+                gettext_lazy("Overdue: {stage} of a post on {channel}"),
+                stage=stage.name,
+                channel=post.channel.display_name,
+            ),
             body=post.body,
             url=post_url(post),
             target=post,
@@ -1486,21 +1618,21 @@ def lockdown_start(
     channel: Channel | None = None,
     ends_at: datetime | None = None,
 ) -> Lockdown:
-    ensure(permissions.can_lockdown(actor), "Only communications reviewers and IT security start a lockdown.")
+    ensure(permissions.can_lockdown(actor), _("Only communications reviewers and IT security start a lockdown."))
     errors: dict[str, list[str]] = {}
     reason = (reason or "").strip()
     if not reason:
-        errors["reason"] = ["Say why publishing is paused."]
+        errors["reason"] = [_("Say why publishing is paused.")]
     if scope not in LockdownScope.values:
-        errors["scope"] = [f"One of {', '.join(LockdownScope.values)}."]
+        errors["scope"] = [_("One of %(values)s.") % {"values": ", ".join(LockdownScope.values)}]
     if scope == LockdownScope.DEPARTMENT and department is None:
-        errors["department"] = ["Choose the department."]
+        errors["department"] = [_("Choose the department.")]
     if scope == LockdownScope.CHANNEL and channel is None:
-        errors["channel"] = ["Choose the channel."]
+        errors["channel"] = [_("Choose the channel.")]
     if ends_at is not None and (timezone.is_naive(ends_at) or ends_at <= timezone.now()):
-        errors["ends_at"] = ["The automatic end must be a time in the future, with its time zone."]
+        errors["ends_at"] = [_("The automatic end must be a time in the future, with its time zone.")]
     if errors:
-        raise InvalidInput("The lockdown was not started.", fields=errors)
+        raise InvalidInput(_("The lockdown was not started."), fields=errors)
     _lockdown_barrier(exclusive=True)  # waits for releases in flight; later ones see this lockdown
     lockdown = Lockdown.objects.create(
         scope=scope,
@@ -1522,7 +1654,7 @@ def lockdown_start(
     notify(
         event="lockdown.started",
         recipients=_lockdown_audience(),
-        title=f"Publishing paused: {lockdown.scope_label}",
+        title=format_lazy(gettext_lazy("Publishing paused: {scope}"), scope=_later(lambda: lockdown.scope_label)),
         body=reason,
         url=reverse("approvals:lockdowns"),
         target=lockdown,
@@ -1536,9 +1668,9 @@ def lockdown_end(*, actor: User | None, lockdown: Lockdown, now: datetime | None
     """End a lockdown by hand (``actor``) or automatically (None, at its end time); release resumes."""
     lockdown = Lockdown.objects.select_for_update(of=("self",)).get(pk=lockdown.pk)
     if actor is not None:
-        ensure(permissions.can_lockdown(actor), "Only communications reviewers and IT security end a lockdown.")
+        ensure(permissions.can_lockdown(actor), _("Only communications reviewers and IT security end a lockdown."))
     if lockdown.ended_at is not None:
-        raise Conflict("This lockdown has already ended.", code="invalid_state")
+        raise Conflict(_("This lockdown has already ended."), code="invalid_state")
     lockdown.ended_at = now or timezone.now()
     lockdown.ended_by = actor
     lockdown.save(update_fields=["ended_at", "ended_by"])
@@ -1553,7 +1685,7 @@ def lockdown_end(*, actor: User | None, lockdown: Lockdown, now: datetime | None
     notify(
         event="lockdown.ended",
         recipients=_lockdown_audience(),
-        title=f"Publishing resumed: {lockdown.scope_label}",
+        title=format_lazy(gettext_lazy("Publishing resumed: {scope}"), scope=_later(lambda: lockdown.scope_label)),
         body=lockdown.reason,
         url=reverse("approvals:lockdowns"),
         target=lockdown,
@@ -1581,18 +1713,18 @@ def route_stage_add(
     public_only: bool = False,
 ) -> RouteStage:
     """Add a stage at the end of the department's route (made from the company default the first time)."""
-    ensure(permissions.can_manage_routes(actor, department.pk), "Only the department's managers change its route.")
+    ensure(permissions.can_manage_routes(actor, department.pk), _("Only the department's managers change its route."))
     errors: dict[str, list[str]] = {}
     if not (name or "").strip():
-        errors["name"] = ["Name the stage."]
+        errors["name"] = [_("Name the stage.")]
     if not (role or group or users):
-        errors["role"] = ["Say who reviews: a department role, a group or named people."]
+        errors["role"] = [_("Say who reviews: a department role, a group or named people.")]
     if mode not in StageMode.values:
-        errors["mode"] = [f"One of {', '.join(StageMode.values)}."]
+        errors["mode"] = [_("One of %(values)s.") % {"values": ", ".join(StageMode.values)}]
     if required < 1 or sla_hours < 1:
-        errors["required"] = ["At least one approval and one hour."]
+        errors["required"] = [_("At least one approval and one hour.")]
     if errors:
-        raise InvalidInput("The stage was not added.", fields=errors)
+        raise InvalidInput(_("The stage was not added."), fields=errors)
     route = _department_route(department)
     last = route.stages.order_by("-position").values_list("position", flat=True).first() or 0
     stage = RouteStage.objects.create(
@@ -1653,11 +1785,11 @@ def route_channel_create(*, actor: User, channel: Channel) -> ApprovalRoute:
     company default); its stages are then added and removed like any route's. 409 when it already has one."""
     ensure(
         permissions.can_manage_routes(actor, channel.department_id),
-        "Only the department's managers and IT security give a channel its own route.",
+        _("Only the department's managers and IT security give a channel its own route."),
     )
     source = _route_for(channel)
     if source.channel_id == channel.pk:
-        raise Conflict("This channel already has its own route.", code="route_exists")
+        raise Conflict(_("This channel already has its own route."), code="route_exists")
     try:
         with transaction.atomic():
             route = ApprovalRoute.objects.create(
@@ -1666,7 +1798,7 @@ def route_channel_create(*, actor: User, channel: Channel) -> ApprovalRoute:
                 distinct_reviewers=source.distinct_reviewers,
             )
     except IntegrityError:
-        raise Conflict("This channel already has its own route.", code="route_exists") from None
+        raise Conflict(_("This channel already has its own route."), code="route_exists") from None
     stages = _copy_stages(source, route)
     audit.record(
         actor=actor,
@@ -1677,8 +1809,15 @@ def route_channel_create(*, actor: User, channel: Channel) -> ApprovalRoute:
     notify(
         event="route.changed",
         recipients=department_managers(channel.department_id).exclude(pk=actor.pk),
-        title=f"{channel.display_name} now has its own approval route",
-        body=f"{actor} copied it from “{source.name}”: {', '.join(stages) or 'no stages'}.",
+        title=format_lazy(gettext_lazy("{channel} now has its own approval route"), channel=channel.display_name),
+        body=format_lazy(
+            gettext_lazy("{person} copied it from “{route}”: {stages}.")
+            if stages
+            else gettext_lazy("{person} copied it from “{route}”: no stages."),
+            person=actor,
+            route=source.name,
+            stages=", ".join(stages),
+        ),
         url=reverse("approvals:channel_route", args=[channel.pk]),
         target=route,
     )
@@ -1739,17 +1878,19 @@ def route_save(*, actor: User, route: ApprovalRoute) -> ApprovalRoute:
         before = {f: _value(stored, f) for f in ROUTE_FIELDS}
         ensure(
             permissions.can_manage_routes(actor, _route_department_id(stored)),
-            "Only the department's managers change its route.",
+            _("Only the department's managers change its route."),
         )
     ensure(
         permissions.can_manage_routes(actor, _route_department_id(route)),
-        "Only the department's managers change its route.",
+        _("Only the department's managers change its route."),
     )
     route.name = (route.name or "").strip()
     if not route.name:
-        raise InvalidInput("The route was not saved.", fields={"name": ["Name the route."]})
+        raise InvalidInput(_("The route was not saved."), fields={"name": [_("Name the route.")]})
     if route.department_id and route.channel_id:
-        raise InvalidInput("A route is a department's or a channel's.", fields={"channel": ["Choose one, not both."]})
+        raise InvalidInput(
+            _("A route is a department's or a channel's."), fields={"channel": [_("Choose one, not both.")]}
+        )
     after = {f: _value(route, f) for f in ROUTE_FIELDS}
     changes = {f: [before.get(f), after[f]] for f in ROUTE_FIELDS if creating or before[f] != after[f]}
     if not changes:
@@ -1758,7 +1899,7 @@ def route_save(*, actor: User, route: ApprovalRoute) -> ApprovalRoute:
         with transaction.atomic():
             route.save()
     except IntegrityError:
-        raise Conflict("That department or channel already has its own route.", code="route_exists") from None
+        raise Conflict(_("That department or channel already has its own route."), code="route_exists") from None
     audit.record(actor=actor, action="route.created" if creating else "route.changed", target=route, data=changes)
     return route
 
@@ -1768,7 +1909,7 @@ def route_update(*, actor: User, route: ApprovalRoute, **values: Any) -> Approva
     route = ApprovalRoute.objects.get(pk=route.pk)
     for name, value in values.items():
         if name not in ("name", "distinct_reviewers"):
-            raise InvalidInput("Unknown setting.", fields={name: ["Not a setting of a route."]})
+            raise InvalidInput(_("Unknown setting."), fields={name: [_("Not a setting of a route.")]})
         setattr(route, name, value)
     return route_save(actor=actor, route=route)
 
@@ -1779,9 +1920,9 @@ def route_delete(*, actor: User, route: ApprovalRoute) -> None:
     route = ApprovalRoute.objects.select_for_update(of=("self",)).get(pk=route.pk)
     ensure(
         permissions.can_manage_routes(actor, _route_department_id(route)),
-        "Only the department's managers change its route.",
+        _("Only the department's managers change its route."),
     )
-    ensure(route.department_id or route.channel_id, "The company default route stays; change its stages instead.")
+    ensure(route.department_id or route.channel_id, _("The company default route stays; change its stages instead."))
     stages = list(route.stages.order_by("position").values_list("name", flat=True))
     audit.record(
         actor=actor,
@@ -1799,29 +1940,29 @@ def route_stage_save(*, actor: User, stage: RouteStage, users: Sequence[User] | 
     route = ApprovalRoute.objects.select_for_update(of=("self",)).get(pk=stage.route_id)
     ensure(
         permissions.can_manage_routes(actor, _route_department_id(route)),
-        "Only the department's managers change its route.",
+        _("Only the department's managers change its route."),
     )
     creating = stage.pk is None
     before: dict[str, Any] = {}
     before_users: list[str] = []
     if not creating:
         stored = RouteStage.objects.select_for_update(of=("self",)).get(pk=stage.pk)
-        ensure(stored.route_id == route.pk, "A stage stays on its route.")
+        ensure(stored.route_id == route.pk, _("A stage stays on its route."))
         before = {f: _value(stored, f) for f in STAGE_FIELDS}
         before_users = sorted(stored.users.values_list("email", flat=True))
     errors: dict[str, list[str]] = {}
     stage.name = (stage.name or "").strip()
     if not stage.name:
-        errors["name"] = ["Name the stage."]
+        errors["name"] = [_("Name the stage.")]
     named = list(users) if users is not None else ([] if creating else list(stage.users.all()))
     if not (stage.role or stage.group or named):
-        errors["role"] = ["Say who reviews: a department role, a group or named people."]
+        errors["role"] = [_("Say who reviews: a department role, a group or named people.")]
     if stage.mode not in StageMode.values:
-        errors["mode"] = [f"One of {', '.join(StageMode.values)}."]
+        errors["mode"] = [_("One of %(values)s.") % {"values": ", ".join(StageMode.values)}]
     if (stage.required or 0) < 1 or (stage.sla_hours or 0) < 1:
-        errors["required"] = ["At least one approval and one hour."]
+        errors["required"] = [_("At least one approval and one hour.")]
     if errors:
-        raise InvalidInput("The stage was not saved.", fields=errors)
+        raise InvalidInput(_("The stage was not saved."), fields=errors)
     if not stage.position:
         last = route.stages.order_by("-position").values_list("position", flat=True).first() or 0
         stage.position = last + 1

@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import Department
@@ -50,7 +52,7 @@ from policies import gates
 def _refused_text(request, *values: str) -> bool:
     """NUL cannot be stored (PostgreSQL refuses it): say so instead of reaching the database."""
     if any("\x00" in value for value in values):
-        messages.error(request, "Null characters are not allowed.")
+        messages.error(request, _("Null characters are not allowed."))
         return True
     return False
 
@@ -77,7 +79,7 @@ def _compose(request, *, post=None):
     user = request.user
     channels = _authorable_channels(user)
     if post is None and not channels.exists():
-        raise PermissionDenied("You contribute to no active channel yet.")
+        raise PermissionDenied(_("You contribute to no active channel yet."))
     channel = post.channel if post else None
     if channel is None:
         wanted = request.POST.get("channel") or request.GET.get("channel")
@@ -116,7 +118,7 @@ def _compose(request, *, post=None):
             errors_to_form(form, exc)
         else:
             if "submit" not in request.POST or post.state not in (PostState.DRAFT, PostState.CHANGES_REQUESTED):
-                messages.success(request, "Saved.")
+                messages.success(request, _("Saved."))
                 return redirect("approvals:post_detail", pk=post.pk)
             try:
                 services.post_submit(actor=user, post=post)
@@ -125,9 +127,10 @@ def _compose(request, *, post=None):
             except DomainError as exc:
                 # The draft is saved; say what stops it and keep editing it (not a second draft).
                 detail = " ".join(m for msgs in exc.fields.values() for m in msgs)
-                messages.error(request, f"Saved as a draft. {exc.message} {detail}".strip())
+                reason = f"{exc.message} {detail}".strip()
+                messages.error(request, _("Saved as a draft. %(reason)s") % {"reason": reason})
                 return redirect("approvals:post_edit", pk=post.pk)
-            messages.success(request, "Saved and sent for review.")
+            messages.success(request, _("Saved and sent for review."))
             return redirect("approvals:post_detail", pk=post.pk)
     body = form["body"].value() or ""
     limit = channel.platform.char_limit if channel else None
@@ -164,7 +167,7 @@ def draft_preview(request):
     wanted = request.POST.get("channel", "")
     channel = _authorable_channels(request.user).filter(pk=wanted).first() if wanted.isdigit() else None
     if channel is None:
-        raise Http404("No such channel.")
+        raise Http404(_("No such channel."))
     return render(
         request,
         "approvals/_preview.html",
@@ -194,7 +197,7 @@ def _images(attachments) -> list[str]:
 @login_required
 def post_create(request):
     if not permissions.may_act(request.user):
-        raise PermissionDenied("Auditors read; they do not write posts.")
+        raise PermissionDenied(_("Auditors read; they do not write posts."))
     return _compose(request)
 
 
@@ -202,7 +205,7 @@ def post_create(request):
 def post_edit(request, pk):
     post = _post(request, pk)
     if not permissions.can_edit(request.user, post):
-        raise PermissionDenied("Only the author edits a post, and not once it is decided or in review.")
+        raise PermissionDenied(_("Only the author edits a post, and not once it is decided or in review."))
     return _compose(request, post=post)
 
 
@@ -213,7 +216,7 @@ def post_edit(request, pk):
 def my_posts(request):
     # a long list: by keyset, newest first (as the API's)
     ctx = filtered_page(request, PostFilter, selectors.my_posts(request.user), order=("-created_at", "-pk"))
-    ctx["title"] = "My posts"
+    ctx["title"] = _("My posts")
     ctx["can_write"] = permissions.may_act(request.user) and _authorable_channels(request.user).exists()
     return render(request, "approvals/post_list.html", ctx)
 
@@ -239,7 +242,7 @@ def export(request):
     filterset = PostFilter(request.GET or None, queryset=selectors.posts_visible_to(request.user), request=request)
     rows = filtered_rows(filterset, filterset.queryset)
     return stream_csv(
-        "posts.csv", [c for c, _ in EXPORT_COLUMNS], rows_of(rows.order_by("id").iterator(), EXPORT_COLUMNS)
+        "posts.csv", [c for c, _value in EXPORT_COLUMNS], rows_of(rows.order_by("id").iterator(), EXPORT_COLUMNS)
     )
 
 
@@ -256,12 +259,15 @@ def scheduled(request):
     page = ctx["page"]
     # the lockdowns the banner shows (kept in the cache): a post they hold says so, not "due"
     page.object_list = selectors.held_rows(page.object_list, selectors.lockdowns_for_banner())
-    ctx["title"] = "Scheduled and due"
+    ctx["title"] = _("Scheduled and due")
     ctx["scheduled"] = True
     return render(request, "approvals/post_list.html", ctx)
 
 
-BULK_DONE = {"approve": "Approved", "request_changes": "Sent back to the author"}
+BULK_DONE = {
+    "approve": gettext_lazy("Approved: “%(summary)s”."),
+    "request_changes": gettext_lazy("Sent back to the author: “%(summary)s”."),
+}
 
 
 @login_required
@@ -288,10 +294,18 @@ def queue(request):
         else:
             for result in results:
                 if result.ok:
-                    messages.success(request, f"{BULK_DONE[bulk.cleaned_data['outcome']]}: “{result.summary}”.")
+                    messages.success(request, BULK_DONE[bulk.cleaned_data["outcome"]] % {"summary": result.summary})
+                elif result.summary:
+                    messages.error(
+                        request,
+                        _("Not decided: “%(summary)s”: %(reason)s")
+                        % {"summary": result.summary, "reason": result.message},
+                    )
                 else:
-                    label = f"“{result.summary}”" if result.summary else f"Review {result.stage_id}"
-                    messages.error(request, f"Not decided: {label}: {result.message}")
+                    messages.error(
+                        request,
+                        _("Not decided: Review %(id)s: %(reason)s") % {"id": result.stage_id, "reason": result.message},
+                    )
             return redirect(request.get_full_path())
     ctx = filtered_page(request, StageReviewFilter, selectors.review_queue_for(user))
     page = ctx["page"]
@@ -369,7 +383,7 @@ def attachment(request, pk):
     """An attachment of a post you may see. Its type was checked by content at upload; images open inline."""
     found = Attachment.objects.filter(pk=pk).select_related("post").first()
     if found is None:
-        raise Http404("No such attachment.")
+        raise Http404(_("No such attachment."))
     _post(request, found.post_id)  # 404 outside the post's scope
     inline = found.content_type.startswith("image/")
     response = FileResponse(
@@ -399,7 +413,7 @@ def post_submit(request, pk):
     response = run_from_button(
         request,
         lambda: submitted.append(services.post_submit(actor=request.user, post=post)),
-        ok="Sent for review.",
+        ok=_("Sent for review."),
         back=_back(post),
     )
     deciders = getattr(submitted[0], "deciders", None) if submitted else None
@@ -413,7 +427,7 @@ def post_submit(request, pk):
 def post_withdraw(request, pk):
     post = _post(request, pk)
     return run_from_button(
-        request, lambda: services.post_withdraw(actor=request.user, post=post), ok="Withdrawn.", back=_back(post)
+        request, lambda: services.post_withdraw(actor=request.user, post=post), ok=_("Withdrawn."), back=_back(post)
     )
 
 
@@ -423,7 +437,7 @@ def post_published(request, pk):
     post = _post(request, pk)
     form = PublishedForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give a valid address and time.")
+        messages.error(request, _("Give a valid address and time."))
         return redirect(_back(post))
     return run_from_button(
         request,
@@ -434,7 +448,7 @@ def post_published(request, pk):
             url=form.cleaned_data["url"],
             published_at=form.cleaned_data["published_at"],
         ),
-        ok="Marked as published; the channel's activity is recorded.",
+        ok=_("Marked as published; the channel's activity is recorded."),
         back=_back(post),
     )
 
@@ -461,7 +475,7 @@ def comment_add(request, pk):
     return run_from_button(
         request,
         lambda: services.comment_add(actor=request.user, post=post, body=form.cleaned_data["body"]),
-        ok="Comment added.",
+        ok=_("Comment added."),
         back=_back(post) + "#comments",
     )
 
@@ -482,11 +496,11 @@ def stage_decide(request, pk):
     if form_refused(request, form):
         return redirect(back)
     outcome, comment = form.cleaned_data["outcome"], form.cleaned_data["comment"]
-    labels = {"approve": "Approved.", "request_changes": "Sent back to the author.", "reject": "Rejected."}
+    labels = {"approve": _("Approved."), "request_changes": _("Sent back to the author."), "reject": _("Rejected.")}
     return run_from_button(
         request,
         lambda: services.stage_decide(actor=request.user, stage_review=stage, outcome=outcome, comment=comment),
-        ok=labels.get(outcome, "Decided."),
+        ok=labels.get(outcome, _("Decided.")),
         back=back,
     )
 
@@ -500,14 +514,14 @@ def delegations(request):
     form = DelegationForm(request.POST or None)
     if request.method == "POST":
         if not permissions.may_act(user):
-            raise PermissionDenied("Auditors read; they do not delegate.")
+            raise PermissionDenied(_("Auditors read; they do not delegate."))
         if form.is_valid():
             try:
                 services.delegation_create(actor=user, **form.cleaned_data)
             except DomainError as exc:
                 errors_to_form(form, exc)
             else:
-                messages.success(request, "Your reviews are handed over for that period.")
+                messages.success(request, _("Your reviews are handed over for that period."))
                 return redirect("approvals:delegations")
     ctx = filtered_page(request, DelegationFilter, selectors.delegations_visible_to(user))
     ctx.update(form=form, now=timezone.now())
@@ -519,11 +533,11 @@ def delegations(request):
 def delegation_revoke(request, pk):
     delegation = selectors.delegations_visible_to(request.user).filter(pk=pk).first()
     if delegation is None:
-        raise Http404("No such delegation.")
+        raise Http404(_("No such delegation."))
     return run_from_button(
         request,
         lambda: services.delegation_revoke(actor=request.user, delegation=delegation),
-        ok="Ended.",
+        ok=_("Ended."),
         back=reverse("approvals:delegations"),
     )
 
@@ -538,14 +552,14 @@ def lockdowns(request):
     form = LockdownForm(request.POST or None)
     if request.method == "POST":
         if not can:
-            raise PermissionDenied("Only communications reviewers and IT security start a lockdown.")
+            raise PermissionDenied(_("Only communications reviewers and IT security start a lockdown."))
         if form.is_valid():
             try:
                 services.lockdown_start(actor=user, **form.cleaned_data)
             except DomainError as exc:
                 errors_to_form(form, exc)
             else:
-                messages.success(request, "Publishing is paused.")
+                messages.success(request, _("Publishing is paused."))
                 return redirect("approvals:lockdowns")
     ctx = filtered_page(request, LockdownFilter, selectors.lockdowns())
     ctx.update(form=form, can_lockdown=can)
@@ -558,9 +572,9 @@ def lockdown_end_confirm(request, pk):
     """What ending a lockdown would resume, and the button that ends it (POST to lockdown_end)."""
     lockdown = selectors.lockdowns().filter(pk=pk).first()
     if lockdown is None:
-        raise Http404("No such lockdown.")
+        raise Http404(_("No such lockdown."))
     if not permissions.can_lockdown(request.user):
-        raise PermissionDenied("Only communications reviewers and IT security end a lockdown.")
+        raise PermissionDenied(_("Only communications reviewers and IT security end a lockdown."))
     return render(request, "approvals/lockdown_end_confirm.html", {"lockdown": lockdown})
 
 
@@ -569,11 +583,11 @@ def lockdown_end_confirm(request, pk):
 def lockdown_end(request, pk):
     lockdown = Lockdown.objects.filter(pk=pk).first()
     if lockdown is None:
-        raise Http404("No such lockdown.")
+        raise Http404(_("No such lockdown."))
     return run_from_button(
         request,
         lambda: services.lockdown_end(actor=request.user, lockdown=lockdown),
-        ok="Lockdown ended: release resumes.",
+        ok=_("Lockdown ended: release resumes."),
         back=reverse("approvals:lockdowns"),
     )
 
@@ -594,7 +608,7 @@ def routes(request):
     form = RouteStageForm(request.POST or None, departments=departments)
     if request.method == "POST":
         if not departments.exists():
-            raise PermissionDenied("Only department managers change routes.")
+            raise PermissionDenied(_("Only department managers change routes."))
         if form.is_valid():
             data = dict(form.cleaned_data)
             try:
@@ -602,7 +616,7 @@ def routes(request):
             except DomainError as exc:
                 errors_to_form(form, exc)
             else:
-                messages.success(request, "Stage added.")
+                messages.success(request, _("Stage added."))
                 return redirect("approvals:routes")
     stages = Prefetch("stages", RouteStage.objects.select_related("escalate_to").prefetch_related("users"))
     all_routes = ApprovalRoute.objects.select_related("department", "channel").prefetch_related(stages)
@@ -627,11 +641,11 @@ def _route_page(route: ApprovalRoute) -> str:
 def route_stage_remove(request, pk):
     stage = RouteStage.objects.select_related("route", "route__channel").filter(pk=pk).first()
     if stage is None:
-        raise Http404("No such stage.")
+        raise Http404(_("No such stage."))
     return run_from_button(
         request,
         lambda: services.route_stage_remove(actor=request.user, stage=stage),
-        ok="Stage removed.",
+        ok=_("Stage removed."),
         back=_route_page(stage.route),
     )
 
@@ -639,7 +653,7 @@ def route_stage_remove(request, pk):
 def _channel(request, pk) -> Channel:
     channel = registry_selectors.channels_visible_to(request.user).filter(pk=pk).first()
     if channel is None:
-        raise Http404("No such channel.")
+        raise Http404(_("No such channel."))
     return channel
 
 
@@ -653,9 +667,9 @@ def channel_route(request, pk):
     form = ChannelStageForm(request.POST or None)
     if request.method == "POST":
         if not may_manage:
-            raise PermissionDenied("Only the department's managers and IT security change its channels' routes.")
+            raise PermissionDenied(_("Only the department's managers and IT security change its channels' routes."))
         if own is None:
-            raise Http404("This channel has no route of its own: give it one first.")
+            raise Http404(_("This channel has no route of its own: give it one first."))
         if form.is_valid():
             data = dict(form.cleaned_data)
             users = data.pop("users") or []
@@ -667,7 +681,7 @@ def channel_route(request, pk):
                     raise PermissionDenied(exc.message) from exc
                 errors_to_form(form, exc)
             else:
-                messages.success(request, f"Stage “{stage.name}” added.")
+                messages.success(request, _("Stage “%(name)s” added.") % {"name": stage.name})
                 return redirect("approvals:channel_route", pk=channel.pk)
     stages = Prefetch("stages", RouteStage.objects.select_related("escalate_to").prefetch_related("users"))
     route = (
@@ -696,7 +710,7 @@ def route_channel_create(request, pk):
     return run_from_button(
         request,
         lambda: services.route_channel_create(actor=request.user, channel=channel),
-        ok=f"{channel.display_name} now has its own route, copied from the one it followed.",
+        ok=_("%(channel)s now has its own route, copied from the one it followed.") % {"channel": channel.display_name},
         back=reverse("approvals:channel_route", args=[channel.pk]),
     )
 
@@ -706,11 +720,11 @@ def route_channel_create(request, pk):
 def route_delete(request, pk):
     route = ApprovalRoute.objects.filter(pk=pk).first()
     if route is None:
-        raise Http404("No such route.")
+        raise Http404(_("No such route."))
     return run_from_button(
         request,
         lambda: services.route_delete(actor=request.user, route=route),
-        ok="Route removed: posts follow the department's route (or the company default) again.",
+        ok=_("Route removed: posts follow the department's route (or the company default) again."),
         back=_route_page(route),
     )
 
@@ -721,13 +735,15 @@ def route_settings(request, pk):
     """A route's own settings: whether each of its stages needs a different person (separation of duties)."""
     route = ApprovalRoute.objects.filter(pk=pk).first()
     if route is None:
-        raise Http404("No such route.")
+        raise Http404(_("No such route."))
     form = RouteSettingsForm(request.POST)
     form.is_valid()
     distinct = form.cleaned_data.get("distinct_reviewers", False)
     return run_from_button(
         request,
         lambda: services.route_update(actor=request.user, route=route, distinct_reviewers=distinct),
-        ok="Each stage now needs a different person." if distinct else "One person may now decide several stages.",
+        ok=_("Each stage now needs a different person.")
+        if distinct
+        else _("One person may now decide several stages."),
         back=_route_page(route),
     )

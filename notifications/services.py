@@ -32,8 +32,9 @@ from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from audit import services as audit
 from core import outbound
@@ -234,14 +235,14 @@ def chat_link(path: str) -> str:
     return absolute_url(path or "/notifications/")
 
 
-def decided_by(actor: Any, comment: str = "") -> str:
+def decided_by(actor: Any, comment: str = "") -> Any:
     """The line a decision's notification carries: who decided and, when they wrote one, their comment.
 
     Plain text: the pages and the HTML e-mail escape it, the text e-mail and the webhooks carry it as written.
-    """
+    Without a comment it is marked text (``notify`` writes it in each recipient's language)."""
     name = actor.get_full_name() if actor is not None else "socialgov"
     comment = (comment or "").strip()
-    return f"{name}: “{comment}”" if comment else f"By {name}, without a comment."
+    return f"{name}: “{comment}”" if comment else format_lazy(gettext_lazy("By {name}, without a comment."), name=name)
 
 
 def notifications_done(

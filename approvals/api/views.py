@@ -1,6 +1,7 @@
 """The approvals API: viewsets of a few attributes; workflow steps are POST actions calling services."""
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -107,11 +108,11 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if wanted is not None:
             stage = stages.filter(pk=wanted).first()
             if stage is None:
-                raise NotFound("No such review on this post.")
+                raise NotFound(_("No such review on this post."))
         else:
             open_stages = list(stages.filter(state=StageState.OPEN))
             if not open_stages:
-                raise Conflict("Nothing on this post waits for a decision.", code="invalid_state")
+                raise Conflict(_("Nothing on this post waits for a decision."), code="invalid_state")
             stage = next((x for x in open_stages if rules.eligible_principal(request.user, x)), open_stages[0])
         decision = services.stage_decide(
             actor=request.user,
@@ -229,7 +230,7 @@ class ApprovalRouteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         """Add a stage at the end of a department's or a channel's route (its managers, or IT security)."""
         route = self.get_object()
         if route.department is None and route.channel_id is None:
-            raise Forbidden("The company default is changed in the admin.")
+            raise Forbidden(_("The company default is changed in the admin."))
         data = s.RouteStageInput(data=request.data)
         data.is_valid(raise_exception=True)
         if route.channel_id:
@@ -246,7 +247,7 @@ class ApprovalRouteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         """Remove a stage from a route (the later stages move up). Audited."""
         stage = RouteStage.objects.filter(route=self.get_object(), pk=stage_pk).select_related("route").first()
         if stage is None:
-            raise NotFound("No such stage on this route.")
+            raise NotFound(_("No such stage on this route."))
         services.route_stage_remove(actor=request.user, stage=stage)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
