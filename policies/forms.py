@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
 from policies.choices import Audience, DecisionOutcome
-from policies.models import ContentRule, Platform, Policy, TrainingCourse
+from policies.models import CONTENT_RULE_FIELDS, ContentRule, Platform, Policy, TrainingCourse
 
 
 class AttestForm(forms.Form):
@@ -191,23 +191,7 @@ class ContentRuleForm(forms.ModelForm):
 
     class Meta:
         model = ContentRule
-        fields = [
-            "name",
-            "kind",
-            "severity",
-            "message",
-            "terms",
-            "pattern",
-            "link_mode",
-            "max_length",
-            "departments",
-            "platforms",
-            "route_label",
-            "route_group",
-            "route_department",
-            "route_role",
-            "is_active",
-        ]
+        fields = list(CONTENT_RULE_FIELDS)
         widgets = {
             "departments": forms.CheckboxSelectMultiple,
             "platforms": forms.CheckboxSelectMultiple,

@@ -180,6 +180,26 @@ def validate_content_pattern(value: str) -> None:
             ) from exc
 
 
+# What IT writes of a content rule, in the order forms and the API show it (policies.forms, policies.api).
+CONTENT_RULE_FIELDS = (
+    "name",
+    "kind",
+    "severity",
+    "message",
+    "terms",
+    "pattern",
+    "link_mode",
+    "max_length",
+    "departments",
+    "platforms",
+    "route_label",
+    "route_group",
+    "route_department",
+    "route_role",
+    "is_active",
+)
+
+
 class ContentRule(models.Model):
     """One rule every draft is checked against, in scope for some departments and platforms (none: all)."""
 

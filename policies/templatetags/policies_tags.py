@@ -3,14 +3,15 @@ import unicodedata
 from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
 
 @register.inclusion_tag("policies/_blockers.html")
-def blockers(reasons, intro="Not yet. First:"):
+def blockers(reasons, intro=""):
     """A gate's reasons as a list with links to fix each (approvals' composer uses it too)."""
-    return {"reasons": reasons, "intro": intro}
+    return {"reasons": reasons, "intro": intro or _("Not yet. First:")}
 
 
 @register.simple_tag
