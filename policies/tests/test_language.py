@@ -97,6 +97,17 @@ def test_the_training_pages_in_german(client, employee):
     assert "Record my completion" not in detail.text
 
 
+def test_the_content_check_in_german_down_to_what_the_live_check_writes(client, employee):
+    # given
+    client.force_login(_speaking(employee, "de"))
+    # when
+    response = client.get(reverse("policies:content_check"))
+    # then: the page, and the words the script writes when no rule applies (it reads them from the page)
+    assert "<h1>Einen Text anhand der Inhaltsregeln prüfen</h1>" in response.text
+    assert 'data-empty-text="Keine Inhaltsregel trifft auf diesen Text zu."' in response.text
+    assert '<button type="submit" class="btn">Prüfen</button>' in response.text
+
+
 def test_the_policies_list_in_french(client, employee):
     # given
     published_policy()

@@ -3,6 +3,7 @@
 // Markup: <textarea data-content-check="#findings" data-marked="#findings-marked" data-channel-field="channel"
 //                   data-sponsored-field="sponsored" data-links-field="links"></textarea>
 //         <div id="findings" aria-live="polite"></div> <div id="findings-marked" hidden></div>
+// (data-empty-text on the findings element: what to say when no rule applies, in the page's language)
 // inside a form that carries {% csrf_token %}. Each finding shows its rule, its message, what matched and what to
 // do; the marked copy shows the text with every place a rule matched in <mark>. Everything is written with
 // textContent, never as HTML. The places are code points of the text's NFKC form, as the server checks it.
@@ -16,7 +17,7 @@
     if (!findings.length) {
       const ok = document.createElement("p");
       ok.className = "muted";
-      ok.textContent = "No content rule applies to this text.";
+      ok.textContent = output.dataset.emptyText || "No content rule applies to this text.";
       output.append(ok);
       return;
     }
