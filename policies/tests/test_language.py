@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from accounts.tests.factories import UserFactory
 from notifications.models import Notification
 from policies import gates, services
-from policies.tests.factories import TrainingCourseFactory, published_policy
+from policies.tests.factories import ContentRuleFactory, TrainingCourseFactory, published_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +106,22 @@ def test_the_content_check_in_german_down_to_what_the_live_check_writes(client, 
     assert "<h1>Einen Text anhand der Inhaltsregeln prüfen</h1>" in response.text
     assert 'data-empty-text="Keine Inhaltsregel trifft auf diesen Text zu."' in response.text
     assert '<button type="submit" class="btn">Prüfen</button>' in response.text
+    assert (
+        'data-severity-block="Sperren" data-severity-warn="Warnen" data-severity-route="Weiterleiten"' in response.text
+    )
+
+
+def test_a_finding_in_german(client, employee):
+    # given: a rule IT wrote (its name and message are data: as typed)
+    ContentRuleFactory(name="No scams", message="Do not use this word.", terms="scam")
+    client.force_login(_speaking(employee, "de"))
+    # when
+    response = client.post(reverse("policies:content_check"), {"text": "this is a scam"})
+    # then: the badge and what to do are German, the rule's own words are not translated
+    assert '<span class="badge badge-danger">Sperren</span>' in response.text
+    assert "<strong>No scams</strong>: Do not use this word." in response.text
+    assert "Entfernen oder formulieren Sie das Markierte um" in response.text
+    assert "Dieser Text kann so nicht eingereicht werden." in response.text
 
 
 def test_the_policies_list_in_french(client, employee):
