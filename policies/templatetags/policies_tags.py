@@ -29,6 +29,14 @@ def severity_word(severity):
     return SEVERITY_WORDS.get(severity, severity)
 
 
+@register.filter
+def audience_names(roles):
+    """A policy version's audience roles (codes) as the reader's language names them, comma-separated."""
+    from policies.choices import Audience
+
+    return ", ".join(str(Audience(r).label) if r in Audience.values else r for r in roles or ())
+
+
 @register.simple_tag
 def marked(text, findings):
     """``text`` with the places its content-check ``findings`` matched in ``<mark>``, everything escaped.

@@ -73,6 +73,25 @@ def test_a_policy_page_in_german(client, employee):
     assert '<span class="badge badge-ok">bestätigt</span> Sie haben diese Version am' in acknowledged.text
 
 
+def test_a_policys_history_names_its_audience_in_german(client, communications):
+    # given: a draft for the reviewers of departments and IT security
+    policy = published_policy()
+    services.policy_version_draft(
+        actor=communications,
+        policy=policy,
+        body="New rules.",
+        audience_everyone=False,
+        audience_roles=["reviewer", "it_security"],
+    )
+    client.force_login(_speaking(communications, "de"))
+    # when
+    response = client.get(reverse("policies:policy_detail", args=[policy.slug]))
+    # then: the roles by their names, the draft's state and its button in German
+    assert "Version 2: Entwurf." in response.text
+    assert "IT-Sicherheit, Prüfer der Abteilung</span>" in response.text and "it_security" not in response.text
+    assert "Version 2 veröffentlichen</button>" in response.text
+
+
 def test_the_training_pages_in_german(client, employee):
     # given
     course = TrainingCourseFactory(required_to_author=True, validity_days=365)
