@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
@@ -134,7 +134,7 @@ class PlatformDecision(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
-        verbose_name = _("platform decision")
+        verbose_name = pgettext_lazy("model", "platform decision")
         verbose_name_plural = _("platform decisions")
         ordering = ["-effective_from", "-id"]
         indexes = [models.Index(fields=["platform", "effective_from"])]
