@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError, Forbidden
 from policies import services
@@ -169,7 +171,7 @@ class PolicyAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.action(description="Publish the selected drafts")
+@admin.action(description=gettext_lazy("Publish the selected drafts"))
 def publish_versions(modeladmin, request, queryset):
     for version in queryset:
         try:
@@ -177,7 +179,7 @@ def publish_versions(modeladmin, request, queryset):
         except DomainError as exc:
             _fail(request, exc)
         else:
-            messages.success(request, f"Published {version}.")
+            messages.success(request, _("Published %(version)s.") % {"version": version})
 
 
 @admin.register(PolicyVersion)

@@ -1,58 +1,59 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PlatformKind(models.TextChoices):
-    SOCIAL = "social", "Social network"
-    VIDEO = "video", "Video"
-    BLOG = "blog", "Blog"
-    FORUM = "forum", "Forum"
-    MESSAGING = "messaging", "Messaging"
-    OTHER = "other", "Other"
+    SOCIAL = "social", _("Social network")
+    VIDEO = "video", _("Video")
+    BLOG = "blog", _("Blog")
+    FORUM = "forum", _("Forum")
+    MESSAGING = "messaging", _("Messaging")
+    OTHER = "other", _("Other")
 
 
 class DecisionOutcome(models.TextChoices):
-    ALLOWED = "allowed", "Allowed"
-    CONDITIONAL = "conditional", "Allowed with conditions"
-    BLOCKED = "blocked", "Blocked"
+    ALLOWED = "allowed", _("Allowed")
+    CONDITIONAL = "conditional", _("Allowed with conditions")
+    BLOCKED = "blocked", _("Blocked")
 
 
 class RuleKind(models.TextChoices):
-    LEXICON = "lexicon", "Words and phrases"
-    PATTERN = "pattern", "Regular expression"
-    CONFIDENTIAL = "confidential", "Confidential marker"
-    DISCLOSURE = "disclosure", "Required disclosure (sponsored posts)"
-    LINK_DOMAIN = "link_domain", "Link domains"
-    LENGTH = "length", "Length"
+    LEXICON = "lexicon", _("Words and phrases")
+    PATTERN = "pattern", _("Regular expression")
+    CONFIDENTIAL = "confidential", _("Confidential marker")
+    DISCLOSURE = "disclosure", _("Required disclosure (sponsored posts)")
+    LINK_DOMAIN = "link_domain", _("Link domains")
+    LENGTH = "length", _("Length")
 
 
 class RuleSeverity(models.TextChoices):
-    BLOCK = "block", "Block: cannot submit"
-    WARN = "warn", "Warn: shown to reviewers"
-    ROUTE = "route", "Route: adds a review stage"
+    BLOCK = "block", _("Block: cannot submit")
+    WARN = "warn", _("Warn: shown to reviewers")
+    ROUTE = "route", _("Route: adds a review stage")
 
 
 class LinkMode(models.TextChoices):
-    ALLOW = "allow", "Only these domains"
-    BLOCK = "block", "Never these domains"
+    ALLOW = "allow", _("Only these domains")
+    BLOCK = "block", _("Never these domains")
 
 
 class VersionState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
 
 
 class Audience(models.TextChoices):
     """Who must acknowledge a policy version, besides named departments."""
 
-    MEMBER = "member", "Department members"
-    REVIEWER = "reviewer", "Department reviewers"
-    MANAGER = "manager", "Department managers"
-    COMMUNICATIONS = "communications", "Communications"
-    IT_SECURITY = "it_security", "IT security"
-    AUDITOR = "auditor", "Auditors"
+    MEMBER = "member", _("Department members")
+    REVIEWER = "reviewer", _("Department reviewers")
+    MANAGER = "manager", _("Department managers")
+    COMMUNICATIONS = "communications", _("Communications")
+    IT_SECURITY = "it_security", _("IT security")
+    AUDITOR = "auditor", _("Auditors")
 
 
 class CompletionMethod(models.TextChoices):
-    ATTESTED = "attested", "Attested by the trainee"
-    TRAINER = "trainer", "Recorded by a trainer"
-    MANAGER = "manager", "Recorded by a manager"
+    ATTESTED = "attested", _("Attested by the trainee")
+    TRAINER = "trainer", _("Recorded by a trainer")
+    MANAGER = "manager", _("Recorded by a manager")

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 import regex
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from policies.textnorm import fold_with_map
 
@@ -47,12 +49,14 @@ class Finding:
 
     @property
     def advice(self) -> str:
-        """What the author does about it."""
+        """What the author does about it (in the active language)."""
         if self.severity == Severity.BLOCK:
-            return "Remove or reword what is marked: the post cannot be sent for review while this applies."
+            return _("Remove or reword what is marked: the post cannot be sent for review while this applies.")
         if self.severity == Severity.ROUTE:
-            return f"Nothing to change: it adds a review stage ({self.route.get('label') or 'an extra review'})."
-        return "Check what is marked: reviewers see this warning beside the post."
+            if label := self.route.get("label"):
+                return _("Nothing to change: it adds a review stage (%(stage)s).") % {"stage": label}
+            return _("Nothing to change: it adds a review stage (an extra review).")
+        return _("Check what is marked: reviewers see this warning beside the post.")
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "spans": [list(span) for span in self.spans], "advice": self.advice}
@@ -182,8 +186,8 @@ def evaluate(
                     rule.pk,
                     rule.kind,
                     Severity.WARN,
-                    f"{rule.message} (This rule could not be checked within {int(PATTERN_TIMEOUT * 1000)} ms: "
-                    "a reviewer checks it by eye.)",
+                    _("%(message)s (This rule could not be checked within %(ms)s ms: a reviewer checks it by eye.)")
+                    % {"message": rule.message, "ms": int(PATTERN_TIMEOUT * 1000)},
                 )
             )
     return findings
@@ -244,6 +248,11 @@ def _apply(rule, text, folded, origin, clock, platform, sponsored, links) -> lis
     if kind == RuleKind.LENGTH:
         limit = rule.max_length or getattr(platform, "char_limit", None)
         if limit and len(text) > limit:
-            return [_finding(rule, f"{len(text)} characters, {len(text) - limit} over {limit}")]
+            over = ngettext(
+                "%(length)s character, %(over)s over %(limit)s",
+                "%(length)s characters, %(over)s over %(limit)s",
+                len(text),
+            ) % {"length": len(text), "over": len(text) - limit, "limit": limit}
+            return [_finding(rule, over)]
         return []
     return []

@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
 from core.filtersets import BooleanFilter
@@ -15,7 +16,7 @@ from policies.models import (
 
 
 class PlatformFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name"))
     kind = django_filters.ChoiceFilter(choices=PlatformKind.choices)
     is_active = BooleanFilter()
 
@@ -37,7 +38,7 @@ class PlatformDecisionFilter(django_filters.FilterSet):
 
 
 class ContentRuleFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name"))
     kind = django_filters.ChoiceFilter(choices=RuleKind.choices)
     severity = django_filters.ChoiceFilter(choices=RuleSeverity.choices)
     is_active = BooleanFilter()
@@ -51,7 +52,7 @@ class ContentRuleFilter(django_filters.FilterSet):
 
 
 class PolicyFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Title")
+    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("Title"))
     required_to_author = BooleanFilter()
     required_to_review = BooleanFilter()
 
@@ -61,7 +62,7 @@ class PolicyFilter(django_filters.FilterSet):
 
 
 class TrainingCourseFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Title")
+    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("Title"))
     required_to_author = BooleanFilter()
     required_to_review = BooleanFilter()
     required_to_hold_credentials = BooleanFilter()

@@ -1,40 +1,51 @@
 import re
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
 from policies.choices import Audience, DecisionOutcome
-from policies.models import ContentRule, Platform, Policy, TrainingCourse
+from policies.models import CONTENT_RULE_FIELDS, ContentRule, Platform, Policy, TrainingCourse
 
 
 class AttestForm(forms.Form):
-    completed_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    attested = forms.BooleanField(label="I completed this course and understood it.")
+    completed_on = forms.DateField(
+        required=False, label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    attested = forms.BooleanField(label=_("I completed this course and understood it."))
 
 
 class RecordCompletionForm(forms.Form):
     user = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True), to_field_name="email", label="Trainee (e-mail)"
+        queryset=User.objects.filter(is_active=True), to_field_name="email", label=_("Trainee (e-mail)")
     )
-    completed_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(required=False, max_length=300)
+    completed_on = forms.DateField(
+        required=False, label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(required=False, max_length=300, label=_("Note"))
 
 
 class ContentCheckForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=20_000, strip=False)
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20_000, strip=False)
     department = forms.ModelChoiceField(
-        queryset=Department.objects.all(), to_field_name="slug", required=False, empty_label="Any department"
+        queryset=Department.objects.all(),
+        to_field_name="slug",
+        required=False,
+        label=_("Department"),
+        empty_label=_("Any department"),
     )
     platform = forms.ModelChoiceField(
         queryset=Platform.objects.filter(is_active=True),
         to_field_name="slug",
         required=False,
-        empty_label="Any platform",
+        label=_("Platform"),
+        empty_label=_("Any platform"),
     )
-    sponsored = forms.BooleanField(required=False, label="Sponsored post")
+    sponsored = forms.BooleanField(required=False, label=_("Sponsored post"))
 
 
-def _date(label: str, help_text: str = "") -> forms.DateField:
+def _date(label, help_text="") -> forms.DateField:
     return forms.DateField(
         required=False, label=label, help_text=help_text, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -43,30 +54,34 @@ def _date(label: str, help_text: str = "") -> forms.DateField:
 class PlatformDecisionForm(forms.Form):
     """IT's decision about a platform: for whom, what, why and until when (the service checks the rest)."""
 
-    platform = forms.ModelChoiceField(queryset=Platform.objects.filter(is_active=True), to_field_name="slug")
+    platform = forms.ModelChoiceField(
+        queryset=Platform.objects.filter(is_active=True), to_field_name="slug", label=_("Platform")
+    )
     departments = forms.ModelMultipleChoiceField(
         queryset=Department.objects.order_by("name"),
         to_field_name="slug",
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every department.",
+        label=_("Departments"),
+        help_text=_("None ticked: every department."),
     )
-    outcome = forms.ChoiceField(choices=DecisionOutcome.choices, widget=forms.RadioSelect, label="Decision")
+    outcome = forms.ChoiceField(choices=DecisionOutcome.choices, widget=forms.RadioSelect, label=_("Decision"))
     conditions = forms.CharField(
         required=False,
         max_length=5000,
+        label=_("Conditions"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Only for “allowed with conditions”: what a channel must do.",
+        help_text=_("Only for “allowed with conditions”: what a channel must do."),
     )
     rationale = forms.CharField(
         max_length=5000,
-        label="Reason",
+        label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="People who are refused read it.",
+        help_text=_("People who are refused read it."),
     )
-    effective_from = _date("In force from", "Empty: today.")
-    review_by = _date("Review by", "IT is reminded 14 days before.")
-    expires_on = _date("Expires after", "The last day it applies; empty: until changed or ended.")
+    effective_from = _date(_("In force from"), _("Empty: today."))
+    review_by = _date(_("Review by"), _("IT is reminded 14 days before."))
+    expires_on = _date(_("Expires after"), _("The last day it applies; empty: until changed or ended."))
 
     def __init__(self, *args, decision=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,7 +90,7 @@ class PlatformDecisionForm(forms.Form):
 
 
 class DecisionEndForm(forms.Form):
-    reason = forms.CharField(max_length=300, label="Why it ends", widget=forms.TextInput(attrs={"size": 60}))
+    reason = forms.CharField(max_length=300, label=_("Why it ends"), widget=forms.TextInput(attrs={"size": 60}))
 
 
 # --- What communications and IT security write -------------------------------------------------------------------
@@ -87,30 +102,37 @@ class PolicyForm(forms.ModelForm):
     class Meta:
         model = Policy
         fields = ["title", "slug", "summary", "required_to_author", "required_to_review", "required_to_register"]
-        help_texts = {"slug": "Its address: /policies/<this>/. Letters, digits and hyphens."}
+        help_texts = {"slug": _("Its address: /policies/<this>/. Letters, digits and hyphens.")}
 
 
 class PolicyVersionForm(forms.Form):
     """A new draft version of a policy (it binds no one until it is published)."""
 
     body = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 14}), max_length=100_000, strip=False, help_text="Markdown."
+        label=_("Body"),
+        widget=forms.Textarea(attrs={"rows": 14}),
+        max_length=100_000,
+        strip=False,
+        help_text=_("Markdown."),
     )
     change_note = forms.CharField(
-        required=False, max_length=300, label="What changed", help_text="Shown to everyone asked to acknowledge it."
+        required=False,
+        max_length=300,
+        label=_("What changed"),
+        help_text=_("Shown to everyone asked to acknowledge it."),
     )
-    audience_everyone = forms.BooleanField(required=False, initial=True, label="Everyone must acknowledge it")
+    audience_everyone = forms.BooleanField(required=False, initial=True, label=_("Everyone must acknowledge it"))
     audience_departments = forms.ModelMultipleChoiceField(
         queryset=Department.objects.order_by("name"),
         to_field_name="slug",
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Or these departments",
+        label=_("Or these departments"),
     )
     audience_roles = forms.MultipleChoiceField(
-        choices=Audience.choices, required=False, widget=forms.CheckboxSelectMultiple, label="And these roles"
+        choices=Audience.choices, required=False, widget=forms.CheckboxSelectMultiple, label=_("And these roles")
     )
-    acknowledge_by = _date("Acknowledge by", "Empty: no date; the weekly reminder still asks.")
+    acknowledge_by = _date(_("Acknowledge by"), _("Empty: no date; the weekly reminder still asks."))
 
 
 def _emails(value: str) -> list[str]:
@@ -120,12 +142,15 @@ def _emails(value: str) -> list[str]:
 class TrainingCourseForm(forms.ModelForm):
     """A course: what it is, how long a completion lasts, what it is required for and who trains it."""
 
-    url = forms.URLField(required=False, assume_scheme="https", help_text="Where the course material is.")
+    url = forms.URLField(
+        required=False, assume_scheme="https", label=_("URL"), help_text=_("Where the course material is.")
+    )
     trainers = forms.CharField(
         required=False,
         max_length=5000,
+        label=_("Trainers"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="E-mail addresses, comma-separated: they record others' completions.",
+        help_text=_("E-mail addresses, comma-separated: they record others' completions."),
     )
 
     class Meta:
@@ -143,7 +168,7 @@ class TrainingCourseForm(forms.ModelForm):
             "is_active",
         ]
         widgets = {"departments": forms.CheckboxSelectMultiple, "description": forms.Textarea(attrs={"rows": 4})}
-        help_texts = {"departments": "None ticked: required everywhere."}
+        help_texts = {"departments": _("None ticked: required everywhere.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,7 +180,9 @@ class TrainingCourseForm(forms.ModelForm):
         emails = _emails(self.cleaned_data.get("trainers", ""))
         found = list(User.objects.filter(email__in=emails, is_active=True))
         if unknown := sorted(set(emails) - {u.email.lower() for u in found}):
-            raise forms.ValidationError(f"No active person with the address {', '.join(unknown)}.")
+            raise forms.ValidationError(
+                gettext("No active person with the address %(addresses)s.") % {"addresses": ", ".join(unknown)}
+            )
         return found
 
 
@@ -164,30 +191,17 @@ class ContentRuleForm(forms.ModelForm):
 
     class Meta:
         model = ContentRule
-        fields = [
-            "name",
-            "kind",
-            "severity",
-            "message",
-            "terms",
-            "pattern",
-            "link_mode",
-            "max_length",
-            "departments",
-            "platforms",
-            "route_label",
-            "route_group",
-            "route_department",
-            "route_role",
-            "is_active",
-        ]
+        fields = list(CONTENT_RULE_FIELDS)
         widgets = {
             "departments": forms.CheckboxSelectMultiple,
             "platforms": forms.CheckboxSelectMultiple,
             "terms": forms.Textarea(attrs={"rows": 4}),
             "message": forms.TextInput(attrs={"size": 60}),
         }
-        help_texts = {"departments": "None ticked: every department.", "platforms": "None ticked: every platform."}
+        help_texts = {
+            "departments": _("None ticked: every department."),
+            "platforms": _("None ticked: every platform."),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

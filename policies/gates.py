@@ -13,7 +13,8 @@ from datetime import date
 
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import Department
 from core import objects
@@ -78,16 +79,23 @@ def decisions_in_force(*, department_ids, on: date | None = None) -> dict[tuple[
 
 def may_register_channel(*, department: Department, platform: Platform, on: date | None = None) -> GateResult:
     if not platform.is_active:
-        return GateResult(False, DecisionOutcome.BLOCKED, f"{platform.name} is no longer offered for new channels.")
+        return GateResult(
+            False,
+            DecisionOutcome.BLOCKED,
+            _("%(platform)s is no longer offered for new channels.") % {"platform": platform.name},
+        )
     decision = decision_for(platform=platform, department=department, on=on)
     if decision is None:
         return GateResult(True, DecisionOutcome.ALLOWED)
     if decision.outcome == DecisionOutcome.BLOCKED:
         who = decision.decided_by.get_full_name()
-        message = (
-            f"{platform.name} is blocked for {department.name}: decided by {who} on "
-            f"{decision.effective_from:%Y-%m-%d} because {decision.rationale.strip()}"
-        )
+        message = _("%(platform)s is blocked for %(department)s: decided by %(who)s on %(date)s because %(reason)s") % {
+            "platform": platform.name,
+            "department": department.name,
+            "who": who,
+            "date": f"{decision.effective_from:%Y-%m-%d}",
+            "reason": decision.rationale.strip(),
+        }
         return GateResult(False, decision.outcome, message, decision=decision)
     return GateResult(True, decision.outcome, conditions=decision.conditions, decision=decision)
 
@@ -135,7 +143,9 @@ def review_blockers(*, user) -> list[Blocker]:
 def review_blockers_shown(*, user) -> list[Blocker]:
     """``review_blockers`` for the queue's "you cannot review yet", kept as ``selectors.requirements_of`` is
     (what it reads changes through the same services); refusing a decision asks ``review_blockers`` afresh."""
-    return objects.of_person(user, "review-blockers", lambda: (review_blockers(user=user), selectors.end_of_today()))
+    # the reasons are sentences in the reader's language: kept apart for each language
+    name = f"review-blockers:{translation.get_language()}"
+    return objects.of_person(user, name, lambda: (review_blockers(user=user), selectors.end_of_today()))
 
 
 def registration_blockers(*, user, department: Department, platform: Platform) -> list[Blocker]:
@@ -172,7 +182,7 @@ def credential_blockers(*, user, department: Department) -> list[Blocker]:
 
 def _person_blockers(user) -> list[Blocker]:
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
-        return [Blocker("Sign in with an active account.", reverse("account_login"))]
+        return [Blocker(_("Sign in with an active account."), reverse("account_login"))]
     return []
 
 
@@ -185,8 +195,13 @@ def _platform_blockers(*, department: Department, platform: Platform, registerin
     if decision is not None and decision.outcome == DecisionOutcome.BLOCKED:
         return [
             Blocker(
-                f"IT security blocked {platform.name} for {department.name} on {decision.effective_from:%Y-%m-%d}: "
-                f"{decision.rationale.strip()}",
+                _("IT security blocked %(platform)s for %(department)s on %(date)s: %(reason)s")
+                % {
+                    "platform": platform.name,
+                    "department": department.name,
+                    "date": f"{decision.effective_from:%Y-%m-%d}",
+                    "reason": decision.rationale.strip(),
+                },
                 fix,
             )
         ]
@@ -213,10 +228,13 @@ def _policy_blockers(user, flag: str) -> list[Blocker]:
             continue
         if mine and version.acknowledge_by and today <= version.acknowledge_by:
             continue  # acknowledged an earlier version: grace until the new one's date
-        what = "the new version of " if mine else ""
+        if mine:
+            message = _("Read and acknowledge the new version of “%(title)s” (version %(number)s).")
+        else:
+            message = _("Read and acknowledge “%(title)s” (version %(number)s).")
         blockers.append(
             Blocker(
-                f"Read and acknowledge {what}“{policy.title}” (version {version.number}).",
+                message % {"title": policy.title, "number": version.number},
                 reverse("policies:policy_detail", args=[policy.slug]),
             )
         )
@@ -234,15 +252,19 @@ def _training_blockers(user, flag: str, department_ids) -> list[Blocker]:
         expires = until.get(course.pk)
         fix = reverse("policies:course_detail", args=[course.slug])
         if expires is None:
-            blockers.append(Blocker(f"Complete the training “{course.title}”.", fix))
+            blockers.append(Blocker(_("Complete the training “%(title)s”.") % {"title": course.title}, fix))
         elif expires < today:
             blockers.append(
-                Blocker(f"Your “{course.title}” training expired on {expires:%Y-%m-%d}: take it again.", fix)
+                Blocker(
+                    _("Your “%(title)s” training expired on %(date)s: take it again.")
+                    % {"title": course.title, "date": f"{expires:%Y-%m-%d}"},
+                    fix,
+                )
             )
     return blockers
 
 
-def ensure_open(blockers: list[Blocker], message: str = "Not yet: some requirements are missing.") -> None:
+def ensure_open(blockers: list[Blocker], message: str = "") -> None:
     """Refuse (403, code "gate", with the reasons) when there is anything in ``blockers``."""
     if blockers:
-        raise GateClosed(message, reasons=blockers)
+        raise GateClosed(message or _("Not yet: some requirements are missing."), reasons=blockers)

@@ -12,6 +12,9 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Department
 from accounts.permissions import ensure_mfa, mfa_satisfied
@@ -49,7 +52,7 @@ RESERVED_POLICY_SLUGS = frozenset({"new", "mine", "rules", "training", "platform
 RESERVED_COURSE_SLUGS = frozenset({"new"})
 
 
-def _full_clean(obj: Any, what: str, reserved: frozenset[str] = frozenset()) -> None:
+def _full_clean(obj: Any, refusal: str, reserved: frozenset[str] = frozenset()) -> None:
     """The model's validation, and no slug that is a page's address, as field errors."""
     errors: dict[str, list[str]] = {}
     try:
@@ -57,22 +60,24 @@ def _full_clean(obj: Any, what: str, reserved: frozenset[str] = frozenset()) -> 
     except ValidationError as exc:
         errors = dict(exc.message_dict)
     if getattr(obj, "slug", None) in reserved:
-        errors.setdefault("slug", []).append(f"“{obj.slug}” is the address of another page: choose another.")
+        errors.setdefault("slug", []).append(
+            _("“%(slug)s” is the address of another page: choose another.") % {"slug": obj.slug}
+        )
     if errors:
-        raise InvalidInput(f"The {what} is not valid.", fields=errors)
+        raise InvalidInput(refusal, fields=errors)
 
 
 @transaction.atomic
 def platform_save(*, actor: Any, platform: Platform, changed: list[str] | None = None) -> Platform:
-    ensure(can_manage_platforms(actor), "Only IT security edits the platform catalogue.")
-    ensure(mfa_satisfied(actor), "Enrol in two-factor authentication first.")
+    ensure(can_manage_platforms(actor), _("Only IT security edits the platform catalogue."))
+    ensure(mfa_satisfied(actor), _("Enrol in two-factor authentication first."))
     creating = platform.pk is None
     try:
         re.compile(platform.handle_pattern)
         platform.full_clean()
     except (re.error, ValidationError) as exc:
         fields = getattr(exc, "message_dict", {"handle_pattern": [str(exc)]})
-        raise InvalidInput("The platform is not valid.", fields=fields) from exc
+        raise InvalidInput(_("The platform is not valid."), fields=fields) from exc
     platform.save()
     audit.record(
         actor=actor,
@@ -95,20 +100,20 @@ def decision_problems(
     """What is missing or wrong in a decision, by field (also used by the admin form)."""
     errors: dict[str, list[str]] = {}
     if outcome not in DecisionOutcome.values:
-        errors["outcome"] = [f"Choose one of {', '.join(DecisionOutcome.values)}."]
+        errors["outcome"] = [_("Choose one of %(outcomes)s.") % {"outcomes": ", ".join(DecisionOutcome.values)}]
     rationale = (rationale or "").strip()
     if not rationale:
-        errors["rationale"] = ["Say why: people who are refused will read it."]
+        errors["rationale"] = [_("Say why: people who are refused will read it.")]
     elif len(rationale) > MAX_TEXT:
-        errors["rationale"] = [f"Keep it under {MAX_TEXT} characters."]
+        errors["rationale"] = [_("Keep it under %(limit)s characters.") % {"limit": MAX_TEXT}]
     if outcome == DecisionOutcome.CONDITIONAL and not (conditions or "").strip():
-        errors["conditions"] = ["Name the conditions."]
+        errors["conditions"] = [_("Name the conditions.")]
     if len(conditions or "") > MAX_TEXT:
-        errors["conditions"] = [f"Keep it under {MAX_TEXT} characters."]
+        errors["conditions"] = [_("Keep it under %(limit)s characters.") % {"limit": MAX_TEXT}]
     if review_by is not None and effective_from is not None and review_by <= effective_from:
-        errors["review_by"] = ["The review date comes after the effective date."]
+        errors["review_by"] = [_("The review date comes after the effective date.")]
     if expires_on is not None and effective_from is not None and expires_on < effective_from:
-        errors["expires_on"] = ["It cannot expire before it takes effect."]
+        errors["expires_on"] = [_("It cannot expire before it takes effect.")]
     return errors
 
 
@@ -116,12 +121,26 @@ def _scope(departments: Iterable[Department]) -> list[str]:
     return sorted(d.slug for d in departments) or ["all"]
 
 
+# The outcome as a notification's title names it, in the middle of a sentence.
+OUTCOME_WORDS = {
+    DecisionOutcome.ALLOWED: gettext_lazy("allowed"),
+    DecisionOutcome.CONDITIONAL: gettext_lazy("allowed with conditions"),
+    DecisionOutcome.BLOCKED: gettext_lazy("blocked"),
+}
+QUOTED = gettext_lazy("“{title}”")  # a title quoted in a sentence, with the language's quotation marks
+
+
+def _scope_words(scope: list[str]) -> Any:
+    """A decision's departments in a title: their slugs, or "all" (every department)."""
+    return gettext_lazy("all") if scope == ["all"] else ", ".join(scope)
+
+
 def platform_decision_parties(decision: PlatformDecision) -> duties.Decision:
     """Who may not decide on ``decision``: the person whose request it grants."""
     return duties.Decision(kind="platform_exception", target=decision, requested_by=[decision.requested_by_id])
 
 
-def _tell_it(*, actor: Any, event: str, decision: PlatformDecision, title: str, body: str, data: dict) -> None:
+def _tell_it(*, actor: Any, event: str, decision: PlatformDecision, title: Any, body: str, data: dict) -> None:
     recipients = list(users_in_group("it_security").exclude(pk=actor.pk))
     if decision.requested_by_id and decision.requested_by_id != actor.pk:
         recipients.append(decision.requested_by)  # the person whose request it granted
@@ -153,8 +172,8 @@ def platform_decision_record(
 ) -> PlatformDecision:
     """IT decides a platform for everyone (no departments) or for the named departments. ``requested_by``: whose
     request it grants (they may not decide it, nor later change or end it)."""
-    ensure(can_decide_platforms(actor), "Only IT security decides platforms.")
-    ensure(mfa_satisfied(actor), "Enrol in two-factor authentication first.")
+    ensure(can_decide_platforms(actor), _("Only IT security decides platforms."))
+    ensure(mfa_satisfied(actor), _("Enrol in two-factor authentication first."))
     if requested_by is not None:
         duties.ensure_may_decide(
             actor, duties.Decision(kind="platform_exception", target=platform, requested_by=[requested_by])
@@ -170,7 +189,7 @@ def platform_decision_record(
         expires_on=expires_on,
     )
     if errors:
-        raise InvalidInput("The decision is not complete.", fields=errors)
+        raise InvalidInput(_("The decision is not complete."), fields=errors)
     departments = list(departments)
     decision = PlatformDecision.objects.create(
         platform=platform,
@@ -202,7 +221,12 @@ def platform_decision_record(
     notify(
         event="platform.decided",
         recipients=users_in_group("it_security").exclude(pk=actor.pk),
-        title=f"{platform.name}: {decision.get_outcome_display().lower()} for {', '.join(scope)}",
+        title=format_lazy(
+            gettext_lazy("{platform}: {outcome} for {departments}"),
+            platform=platform.name,
+            outcome=OUTCOME_WORDS[outcome],
+            departments=_scope_words(scope),
+        ),
         body=rationale,
         target=platform,
         data={"outcome": outcome, "departments": scope},
@@ -243,11 +267,11 @@ def platform_decision_change(
 ) -> PlatformDecision:
     """IT changes a decision in force: what it says, for whom, until when. The one who changes it becomes its
     decider (the gate names them); the audit event keeps each changed field's value before and after."""
-    ensure(can_decide_platforms(actor), "Only IT security decides platforms.")
-    ensure(mfa_satisfied(actor), "Enrol in two-factor authentication first.")
+    ensure(can_decide_platforms(actor), _("Only IT security decides platforms."))
+    ensure(mfa_satisfied(actor), _("Enrol in two-factor authentication first."))
     decision = _lock_decision(decision)
     if decision.ended_at is not None:
-        raise Conflict("This decision was ended: record a new one instead.", code="invalid_state")
+        raise Conflict(_("This decision was ended: record a new one instead."), code="invalid_state")
     duties.ensure_may_decide(actor, platform_decision_parties(decision))
     rationale = (rationale or "").strip()
     conditions = (conditions or "").strip()
@@ -261,7 +285,7 @@ def platform_decision_change(
         expires_on=expires_on,
     )
     if errors:
-        raise InvalidInput("The decision was not changed.", fields=errors)
+        raise InvalidInput(_("The decision was not changed."), fields=errors)
     departments = list(departments)
     before = {f: getattr(decision, f) for f in DECISION_FIELDS}
     before_scope = _scope(decision.departments.all())
@@ -298,7 +322,12 @@ def platform_decision_change(
         actor=actor,
         event="platform.decision_changed",
         decision=decision,
-        title=f"{decision.platform.name}: now {decision.get_outcome_display().lower()} for {', '.join(scope)}",
+        title=format_lazy(
+            gettext_lazy("{platform}: now {outcome} for {departments}"),
+            platform=decision.platform.name,
+            outcome=OUTCOME_WORDS[outcome],
+            departments=_scope_words(scope),
+        ),
         body=rationale,
         data={"outcome": outcome, "departments": scope, "changed": sorted(changes)},
     )
@@ -310,19 +339,25 @@ def platform_decision_change(
 def platform_decision_end(*, actor: Any, decision: PlatformDecision, reason: str) -> PlatformDecision:
     """IT ends a decision now (it stops applying; the platform falls back to the next decision, or is allowed).
     Ending a decision already ended, or past its expiry, is a conflict."""
-    ensure(can_decide_platforms(actor), "Only IT security decides platforms.")
-    ensure(mfa_satisfied(actor), "Enrol in two-factor authentication first.")
+    ensure(can_decide_platforms(actor), _("Only IT security decides platforms."))
+    ensure(mfa_satisfied(actor), _("Enrol in two-factor authentication first."))
     decision = _lock_decision(decision)
     if decision.ended_at is not None:
-        raise Conflict("This decision was already ended.", code="invalid_state")
+        raise Conflict(_("This decision was already ended."), code="invalid_state")
     if not decision.in_force() and decision.expires_on is not None:
-        raise Conflict(f"This decision expired on {decision.expires_on:%Y-%m-%d}.", code="invalid_state")
+        raise Conflict(
+            _("This decision expired on %(date)s.") % {"date": f"{decision.expires_on:%Y-%m-%d}"},
+            code="invalid_state",
+        )
     duties.ensure_may_decide(actor, platform_decision_parties(decision))
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("Say why it ends.", fields={"reason": ["Say why it ends."]})
+        raise InvalidInput(_("Say why it ends."), fields={"reason": [_("Say why it ends.")]})
     if len(reason) > 300:
-        raise InvalidInput("The reason is too long.", fields={"reason": ["Keep it under 300 characters."]})
+        raise InvalidInput(
+            _("The reason is too long."),
+            fields={"reason": [_("Keep it under %(limit)s characters.") % {"limit": 300}]},
+        )
     decision.ended_at = timezone.now()
     decision.ended_by = actor
     decision.end_reason = reason
@@ -339,8 +374,12 @@ def platform_decision_end(*, actor: Any, decision: PlatformDecision, reason: str
         actor=actor,
         event="platform.decision_ended",
         decision=decision,
-        title=f"{decision.platform.name}: the {decision.get_outcome_display().lower()} decision for "
-        f"{', '.join(scope)} ended",
+        title=format_lazy(
+            gettext_lazy("{platform}: the {outcome} decision for {departments} ended"),
+            platform=decision.platform.name,
+            outcome=OUTCOME_WORDS[decision.outcome],
+            departments=_scope_words(scope),
+        ),
         body=reason,
         data={"outcome": decision.outcome, "departments": scope},
     )
@@ -359,7 +398,7 @@ def content_rule_save(
     platforms: Iterable[Platform] | None = None,
 ) -> ContentRule:
     """Create or change a content rule; an invalid pattern is a field error, never a saved rule."""
-    ensure(can_manage_rules(actor), "Only IT security and communications write content rules.")
+    ensure(can_manage_rules(actor), _("Only IT security and communications write content rules."))
     ensure_mfa(actor)
     creating = rule.pk is None
     if creating and rule.created_by_id is None:
@@ -367,7 +406,7 @@ def content_rule_save(
     try:
         rule.full_clean()
     except ValidationError as exc:
-        raise InvalidInput("The rule is not valid.", fields=exc.message_dict) from exc
+        raise InvalidInput(_("The rule is not valid."), fields=exc.message_dict) from exc
     rule.save()
     if departments is not None:
         rule.departments.set(departments)
@@ -402,7 +441,7 @@ def policy_create(
     required_to_review: bool = False,
     required_to_register: bool = False,
 ) -> Policy:
-    ensure(can_manage_policies(actor), "Only communications and IT security publish policies.")
+    ensure(can_manage_policies(actor), _("Only communications and IT security publish policies."))
     ensure_mfa(actor)
     policy = Policy(
         title=(title or "").strip(),
@@ -412,7 +451,7 @@ def policy_create(
         required_to_review=required_to_review,
         required_to_register=required_to_register,
     )
-    _full_clean(policy, "policy", RESERVED_POLICY_SLUGS)
+    _full_clean(policy, _("The policy is not valid."), RESERVED_POLICY_SLUGS)
     policy.save()
     audit.record(actor=actor, action="policy.created", target=policy, data={"slug": policy.slug})
     return policy
@@ -431,22 +470,22 @@ def policy_version_draft(
     acknowledge_by: date | None = None,
 ) -> PolicyVersion:
     """A new draft version; it binds no one until it is published."""
-    ensure(can_manage_policies(actor), "Only communications and IT security write policies.")
+    ensure(can_manage_policies(actor), _("Only communications and IT security write policies."))
     ensure_mfa(actor)
     policy = Policy.objects.select_for_update(of=("self",)).get(pk=policy.pk)
     errors: dict[str, list[str]] = {}
     if not (body or "").strip():
-        errors["body"] = ["Write the policy."]
+        errors["body"] = [_("Write the policy.")]
     roles = sorted(set(audience_roles))
     if unknown := [r for r in roles if r not in Audience.values]:
-        errors["audience_roles"] = [f"Unknown roles: {', '.join(unknown)}."]
+        errors["audience_roles"] = [_("Unknown roles: %(roles)s.") % {"roles": ", ".join(unknown)}]
     departments = list(audience_departments)
     if not audience_everyone and not departments and not roles:
-        errors["audience_everyone"] = ["Name who must acknowledge it: everyone, departments or roles."]
+        errors["audience_everyone"] = [_("Name who must acknowledge it: everyone, departments or roles.")]
     if acknowledge_by is not None and acknowledge_by < timezone.localdate():
-        errors["acknowledge_by"] = ["The date to acknowledge by is in the past."]
+        errors["acknowledge_by"] = [_("The date to acknowledge by is in the past.")]
     if errors:
-        raise InvalidInput("The version is not complete.", fields=errors)
+        raise InvalidInput(_("The version is not complete."), fields=errors)
     last = policy.versions.order_by("-number").values_list("number", flat=True).first() or 0
     version = PolicyVersion.objects.create(
         policy=policy,
@@ -467,7 +506,7 @@ def policy_version_draft(
 @transaction.atomic
 def policy_version_publish(*, actor: Any, version: PolicyVersion) -> PolicyVersion:
     """Publish a draft: it becomes the policy's current version, and its audience is asked to acknowledge it."""
-    ensure(can_manage_policies(actor), "Only communications and IT security publish policies.")
+    ensure(can_manage_policies(actor), _("Only communications and IT security publish policies."))
     ensure_mfa(actor)
     Policy.objects.select_for_update(of=("self",)).get(pk=version.policy_id)  # one publication per policy at a time
     version = PolicyVersion.objects.select_for_update(of=("self",)).select_related("policy").get(pk=version.pk)
@@ -487,11 +526,23 @@ def policy_version_publish(*, actor: Any, version: PolicyVersion) -> PolicyVersi
         data={"number": version.number, "acknowledge_by": version.acknowledge_by},
     )
     objects.bump_org()  # what everyone in its audience owes
-    due = f" by {version.acknowledge_by:%Y-%m-%d}" if version.acknowledge_by else ""
+    if version.acknowledge_by:
+        title = format_lazy(
+            gettext_lazy("Please read and acknowledge “{policy}” (version {number}) by {date}"),
+            policy=policy.title,
+            number=version.number,
+            date=f"{version.acknowledge_by:%Y-%m-%d}",
+        )
+    else:
+        title = format_lazy(
+            gettext_lazy("Please read and acknowledge “{policy}” (version {number})"),
+            policy=policy.title,
+            number=version.number,
+        )
     notify(
         event="policy.published",
         recipients=list(audience_of(version)),
-        title=f"Please read and acknowledge “{policy.title}” (version {version.number}){due}",
+        title=title,
         body=version.change_note,
         url=reverse("policies:policy_detail", args=[policy.slug]),
         target=policy,
@@ -504,7 +555,7 @@ def policy_version_publish(*, actor: Any, version: PolicyVersion) -> PolicyVersi
 @transaction.atomic
 def acknowledgement_record(*, actor: Any, version: PolicyVersion) -> Acknowledgement:
     """The actor has read the published version. Acknowledging twice changes nothing."""
-    ensure(getattr(actor, "is_active", False), "Sign in to acknowledge a policy.")
+    ensure(getattr(actor, "is_active", False), _("Sign in to acknowledge a policy."))
     version = PolicyVersion.objects.select_related("policy").get(pk=version.pk)
     ensure_state(version, VersionState.PUBLISHED)
     ack, created = Acknowledgement.objects.get_or_create(version=version, user=actor)  # a race: one row wins
@@ -546,25 +597,28 @@ def training_completion_record(
     note: str = "",
 ) -> TrainingCompletion:
     """A trainee attests their own completion; a trainer of the course or the trainee's manager records it."""
-    ensure(getattr(actor, "is_active", False), "Sign in to record training.")
+    ensure(getattr(actor, "is_active", False), _("Sign in to record training."))
     today = timezone.localdate()
     completed_on = completed_on or today
     if actor.pk == user.pk:
         method = CompletionMethod.ATTESTED
         if not attested:
             raise InvalidInput(
-                "Confirm that you completed the course.", fields={"attested": ["Tick to confirm you completed it."]}
+                _("Confirm that you completed the course."),
+                fields={"attested": [_("Tick to confirm you completed it.")]},
             )
     elif course.trainers.filter(pk=actor.pk).exists():
         method = CompletionMethod.TRAINER
     else:
-        ensure(manages(actor, user), "Only the trainee, a trainer of the course or their manager records this.")
+        ensure(manages(actor, user), _("Only the trainee, a trainer of the course or their manager records this."))
         method = CompletionMethod.MANAGER
-    ensure(course.is_active, "This course is no longer offered.")
+    ensure(course.is_active, _("This course is no longer offered."))
     if completed_on > today:
-        raise InvalidInput("The course cannot be completed in the future.", fields={"completed_on": ["In the future."]})
+        raise InvalidInput(
+            _("The course cannot be completed in the future."), fields={"completed_on": [_("In the future.")]}
+        )
     if completed_on < today - timedelta(days=course.validity_days):
-        raise InvalidInput("That completion has already expired.", fields={"completed_on": ["Already expired."]})
+        raise InvalidInput(_("That completion has already expired."), fields={"completed_on": [_("Already expired.")]})
     completion = TrainingCompletion.objects.create(
         course=course,
         user=user,
@@ -590,8 +644,12 @@ def training_completion_record(
         notify(
             event="training.recorded",
             recipients=[user],
-            title=f"{actor.get_full_name()} recorded your completion of “{course.title}”",
-            body=f"Valid until {completion.expires_on:%Y-%m-%d}.",
+            title=format_lazy(
+                gettext_lazy("{person} recorded your completion of “{course}”"),
+                person=actor.get_full_name(),
+                course=course.title,
+            ),
+            body=format_lazy(gettext_lazy("Valid until {date}."), date=f"{completion.expires_on:%Y-%m-%d}"),
             url=reverse("policies:course_detail", args=[course.slug]),
             target=course,
         )
@@ -601,7 +659,7 @@ def training_completion_record(
 @transaction.atomic
 def policy_save(*, actor: Any, policy: Policy, changed: list[str] | None = None) -> Policy:
     """Change a policy's title, summary or what it is required for (its text changes by new versions)."""
-    ensure(can_manage_policies(actor), "Only communications and IT security change policies.")
+    ensure(can_manage_policies(actor), _("Only communications and IT security change policies."))
     ensure_mfa(actor)
     if policy.pk is None:
         return policy_create(
@@ -613,7 +671,7 @@ def policy_save(*, actor: Any, policy: Policy, changed: list[str] | None = None)
             required_to_review=policy.required_to_review,
             required_to_register=policy.required_to_register,
         )
-    _full_clean(policy, "policy", RESERVED_POLICY_SLUGS)
+    _full_clean(policy, _("The policy is not valid."), RESERVED_POLICY_SLUGS)
     policy.save()
     audit.record(actor=actor, action="policy.changed", target=policy, data={"changed": sorted(changed or [])})
     objects.bump_org()  # what it requires of everyone
@@ -629,10 +687,10 @@ def course_save(
     trainers: Iterable[Any] | None = None,
     changed: list[str] | None = None,
 ) -> TrainingCourse:
-    ensure(can_manage_policies(actor), "Only communications and IT security manage training courses.")
+    ensure(can_manage_policies(actor), _("Only communications and IT security manage training courses."))
     ensure_mfa(actor)
     creating = course.pk is None
-    _full_clean(course, "course", RESERVED_COURSE_SLUGS)
+    _full_clean(course, _("The course is not valid."), RESERVED_COURSE_SLUGS)
     course.save()
     if departments is not None:
         course.departments.set(departments)
@@ -681,14 +739,18 @@ def acknowledgement_reminders_send() -> int:
     for user_id, versions in sorted(pending.items()):
         if user_id in recent:
             continue
-        titles = ", ".join(f"“{v.policy.title}”" for v in versions)
+        titles = format_lazy(
+            ", ".join("{}" for _v in versions), *(format_lazy(QUOTED, title=v.policy.title) for v in versions)
+        )
         due = [v.acknowledge_by for v in versions if v.acknowledge_by]
         with transaction.atomic():
             notify(
                 event="policy.reminder",
                 recipients=[people[user_id]],
-                title=f"Please acknowledge {titles}"[:200],
-                body=f"The first is due by {min(due):%Y-%m-%d}." if due else "",
+                title=format_lazy(gettext_lazy("Please acknowledge {policies}"), policies=titles),
+                body=format_lazy(gettext_lazy("The first is due by {date}."), date=f"{min(due):%Y-%m-%d}")
+                if due
+                else "",
                 url=reverse("policies:my_requirements"),
                 data={"versions": [v.pk for v in versions]},
                 action_key=ACKNOWLEDGE_KEY,

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
@@ -63,13 +64,13 @@ def platform_list(request):
 
 def _may_decide(request) -> None:
     if not can_decide_platforms(request.user):
-        raise PermissionDenied("Only IT security decides platforms.")
+        raise PermissionDenied(_("Only IT security decides platforms."))
 
 
 def _decision(pk: int):
     decision = selectors.decisions().filter(pk=pk).first()
     if decision is None:
-        raise Http404("No such decision.")
+        raise Http404(_("No such decision."))
     return decision
 
 
@@ -115,7 +116,7 @@ def platform_decision_new(request):
             ),
         )
         if decision is not None:
-            messages.success(request, f"Recorded: {decision}.")
+            messages.success(request, _("Recorded: %(decision)s.") % {"decision": decision})
             return redirect(_back_to(decision.platform))
     return render(request, "policies/platform_decision_form.html", {"form": form, "decision": None})
 
@@ -138,7 +139,7 @@ def platform_decision_change(request, pk):
             ),
         )
         if changed is not None:
-            messages.success(request, f"Changed: {changed}.")
+            messages.success(request, _("Changed: %(decision)s.") % {"decision": changed})
             return redirect(_back_to(decision.platform))
     return render(request, "policies/platform_decision_form.html", {"form": form, "decision": decision})
 
@@ -157,7 +158,7 @@ def platform_decision_end(request, pk):
             ),
         )
         if ended is not None:
-            messages.success(request, f"Ended: {ended}. It no longer applies.")
+            messages.success(request, _("Ended: %(decision)s. It no longer applies.") % {"decision": ended})
             return redirect(_back_to(decision.platform))
     return render(request, "policies/platform_decision_end.html", {"form": form, "decision": decision})
 
@@ -213,14 +214,18 @@ def policy_detail(request, slug):
 def policy_acknowledge(request, slug):
     policy = get_object_or_404(selectors.policies(), slug=slug)
     if policy.current_version is None:
-        messages.error(request, "This policy has no published version yet.")
+        messages.error(request, _("This policy has no published version yet."))
         return redirect("policies:policy_detail", slug=slug)
     try:
         services.acknowledgement_record(actor=request.user, version=policy.current_version)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"You acknowledged “{policy.title}” (version {policy.current_version.number}).")
+        messages.success(
+            request,
+            _("You acknowledged “%(title)s” (version %(number)s).")
+            % {"title": policy.title, "number": policy.current_version.number},
+        )
     return redirect(with_next(reverse("policies:policy_detail", args=[slug]), safe_next(request)))
 
 
@@ -228,7 +233,10 @@ def _back(request) -> dict:
     """Where the page was opened from (a safe ``next``) and the words of the link back there."""
     target = safe_next(request)
     registering = target.startswith(reverse("channels_registry:channel_register"))
-    return {"next": target, "back_label": "Back to your registration" if registering else "Back to where you were"}
+    return {
+        "next": target,
+        "back_label": _("Back to your registration") if registering else _("Back to where you were"),
+    }
 
 
 def _managed_departments(user) -> set[int]:
@@ -315,7 +323,7 @@ def course_detail(request, slug):
                     raise PermissionDenied(exc.message) from exc
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"Completion of “{course.title}” recorded.")
+                messages.success(request, _("Completion of “%(title)s” recorded.") % {"title": course.title})
                 return redirect(with_next(reverse("policies:course_detail", args=[slug]), safe_next(request)))
         if recording:
             record_form = form
@@ -384,7 +392,7 @@ def content_check(request):
 
 def _may_manage(request, may=can_manage_policies) -> None:
     if not may(request.user):
-        raise PermissionDenied("Only communications and IT security write these.")
+        raise PermissionDenied(_("Only communications and IT security write these."))
 
 
 @login_required
@@ -396,7 +404,7 @@ def policy_new(request):
         data = form.cleaned_data
         policy = _decided(form, lambda: services.policy_create(actor=request.user, **data))
         if policy is not None:
-            messages.success(request, f"Created “{policy.title}”. Now write its first version.")
+            messages.success(request, _("Created “%(title)s”. Now write its first version.") % {"title": policy.title})
             return redirect("policies:policy_version_new", slug=policy.slug)
     return render(request, "policies/policy_form.html", {"form": form, "policy": None})
 
@@ -412,7 +420,7 @@ def policy_edit(request, slug):
             form, lambda: services.policy_save(actor=request.user, policy=form.instance, changed=form.changed_data)
         )
         if saved is not None:
-            messages.success(request, f"Saved “{saved.title}”.")
+            messages.success(request, _("Saved “%(title)s”.") % {"title": saved.title})
             return redirect("policies:policy_detail", slug=saved.slug)
     policy.refresh_from_db()  # the heading names the policy as it is, not as typed
     return render(request, "policies/policy_form.html", {"form": form, "policy": policy})
@@ -439,7 +447,9 @@ def policy_version_new(request, slug):
         )
         if version is not None:
             messages.success(
-                request, f"Version {version.number} is a draft: it binds no one until you publish it below."
+                request,
+                _("Version %(number)s is a draft: it binds no one until you publish it below.")
+                % {"number": version.number},
             )
             return redirect(reverse("policies:policy_detail", args=[slug]) + "#hist-h")
     return render(request, "policies/policy_version_form.html", {"form": form, "policy": policy, "base": base})
@@ -455,7 +465,8 @@ def policy_version_publish(request, slug, number):
     return run_from_button(
         request,
         lambda: services.policy_version_publish(actor=request.user, version=version),
-        ok=f"Published version {number} of “{policy.title}”: its audience is asked to read it.",
+        ok=_("Published version %(number)s of “%(title)s”: its audience is asked to read it.")
+        % {"number": number, "title": policy.title},
         back=reverse("policies:policy_detail", args=[slug]),
     )
 
@@ -489,7 +500,11 @@ def _course_form(request, course):
             ),
         )
         if saved is not None:
-            messages.success(request, f"{'Created' if creating else 'Saved'} the course “{saved.title}”.")
+            messages.success(
+                request,
+                (_("Created the course “%(title)s”.") if creating else _("Saved the course “%(title)s”."))
+                % {"title": saved.title},
+            )
             return redirect("policies:course_detail", slug=saved.slug)
     if not creating:
         course.refresh_from_db()
@@ -521,7 +536,11 @@ def _rule_form(request, rule):
             ),
         )
         if saved is not None:
-            messages.success(request, f"{'Created' if creating else 'Saved'} the rule “{saved.name}”.")
+            messages.success(
+                request,
+                (_("Created the rule “%(name)s”.") if creating else _("Saved the rule “%(name)s”."))
+                % {"name": saved.name},
+            )
             return redirect("policies:rule_list")
     if not creating:
         rule.refresh_from_db()

@@ -5,6 +5,7 @@ from accounts.models import Department, User
 from policies.choices import Audience, DecisionOutcome, RuleSeverity
 from policies.content import MAX_TEXT
 from policies.models import (
+    CONTENT_RULE_FIELDS,
     Acknowledgement,
     ContentRule,
     Platform,
@@ -105,26 +106,7 @@ class ContentRuleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ContentRule
-        fields = [
-            "id",
-            "name",
-            "kind",
-            "severity",
-            "message",
-            "terms",
-            "pattern",
-            "link_mode",
-            "max_length",
-            "departments",
-            "platforms",
-            "route_label",
-            "route_group",
-            "route_department",
-            "route_role",
-            "is_active",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *CONTENT_RULE_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
 

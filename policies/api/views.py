@@ -1,4 +1,6 @@
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -46,7 +48,7 @@ from policies.permissions import (
 
 
 class ItWrites(permissions.BasePermission):
-    message = "Only IT security changes platforms and platform decisions."
+    message = gettext_lazy("Only IT security changes platforms and platform decisions.")
 
     def has_permission(self, request, view):
         return request.method in permissions.SAFE_METHODS or can_manage_platforms(request.user)
@@ -115,7 +117,9 @@ class PlatformDecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
 
 class RuleAccess(permissions.BasePermission):
-    message = "Only IT security, communications and auditors read content rules; only the first two change them."
+    message = gettext_lazy(
+        "Only IT security, communications and auditors read content rules; only the first two change them."
+    )
 
     def has_permission(self, request, view):
         if request.method in permissions.SAFE_METHODS:
@@ -161,7 +165,7 @@ class ContentRuleViewSet(
 class PolicyWrites(permissions.BasePermission):
     """Anyone reads and acknowledges; communications and IT security write."""
 
-    message = "Only communications and IT security write policies and courses."
+    message = gettext_lazy("Only communications and IT security write policies and courses.")
     open_actions = ("acknowledge", "complete", "coverage")
 
     def has_permission(self, request, view):
@@ -225,7 +229,7 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def acknowledge(self, request, slug=None):
         policy = self.get_object()
         if policy.current_version is None:
-            raise Conflict("This policy has no published version yet.", code="invalid_state")
+            raise Conflict(_("This policy has no published version yet."), code="invalid_state")
         ack = services.acknowledgement_record(actor=request.user, version=policy.current_version)
         ack = selectors.acknowledgements().get(pk=ack.pk)
         return Response(AcknowledgementSerializer(ack).data, status=status.HTTP_201_CREATED)
@@ -235,7 +239,7 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def coverage(self, request, slug=None):
         policy = self.get_object()
         if not can_read_coverage(request.user):
-            raise Forbidden("Only communications, IT security and auditors read the coverage report.")
+            raise Forbidden(_("Only communications, IT security and auditors read the coverage report."))
         rows = selectors.coverage(policy.current_version) if policy.current_version else []
         return Response(
             [

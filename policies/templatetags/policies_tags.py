@@ -3,14 +3,38 @@ import unicodedata
 from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 register = template.Library()
 
 
 @register.inclusion_tag("policies/_blockers.html")
-def blockers(reasons, intro="Not yet. First:"):
+def blockers(reasons, intro=""):
     """A gate's reasons as a list with links to fix each (approvals' composer uses it too)."""
-    return {"reasons": reasons, "intro": intro}
+    return {"reasons": reasons, "intro": intro or _("Not yet. First:")}
+
+
+# A finding's or rule's severity on its badge: the word the pages explain ("Block: ...", "Warn: ...", "Route: ...").
+SEVERITY_WORDS = {
+    "block": pgettext_lazy("content rule severity", "block"),
+    "warn": pgettext_lazy("content rule severity", "warn"),
+    "route": pgettext_lazy("content rule severity", "route"),
+}
+
+
+@register.filter
+def severity_word(severity):
+    """``severity`` (a code: block, warn, route) as the reader's language names it."""
+    return SEVERITY_WORDS.get(severity, severity)
+
+
+@register.filter
+def audience_names(roles):
+    """A policy version's audience roles (codes) as the reader's language names them, comma-separated."""
+    from policies.choices import Audience
+
+    return ", ".join(str(Audience(r).label) if r in Audience.values else r for r in roles or ())
 
 
 @register.simple_tag

@@ -3,6 +3,8 @@
 // Markup: <textarea data-content-check="#findings" data-marked="#findings-marked" data-channel-field="channel"
 //                   data-sponsored-field="sponsored" data-links-field="links"></textarea>
 //         <div id="findings" aria-live="polite"></div> <div id="findings-marked" hidden></div>
+// On the findings element, in the page's language: data-empty-text (what to say when no rule applies) and
+// data-severity-block, -warn, -route (the words on the badges).
 // inside a form that carries {% csrf_token %}. Each finding shows its rule, its message, what matched and what to
 // do; the marked copy shows the text with every place a rule matched in <mark>. Everything is written with
 // textContent, never as HTML. The places are code points of the text's NFKC form, as the server checks it.
@@ -16,7 +18,7 @@
     if (!findings.length) {
       const ok = document.createElement("p");
       ok.className = "muted";
-      ok.textContent = "No content rule applies to this text.";
+      ok.textContent = output.dataset.emptyText || "No content rule applies to this text.";
       output.append(ok);
       return;
     }
@@ -26,7 +28,8 @@
       const item = document.createElement("li");
       const badge = document.createElement("span");
       badge.className = BADGES[finding.severity] || "badge badge-info";
-      badge.textContent = finding.severity;
+      const word = "severity" + finding.severity.charAt(0).toUpperCase() + finding.severity.slice(1);
+      badge.textContent = output.dataset[word] || finding.severity;
       item.append(badge, " ");
       if (finding.rule) {
         const rule = document.createElement("strong");
