@@ -24,6 +24,7 @@ from core.errors import DomainError, Forbidden, InvalidInput
 from notifications import chat, services
 from notifications.choices import DeliveryState
 from notifications.models import ChatTarget, WebhookDelivery
+from notifications.services import webhooks
 
 pytestmark = pytest.mark.django_db
 
@@ -296,7 +297,7 @@ def test_a_name_that_resolves_inward_after_saving_is_refused_at_send(settings, e
         lambda host, port, **kw: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.9.9.9", port))],
     )
     sent = []
-    monkeypatch.setattr(services.requests, "post", lambda *a, **kw: sent.append(a))
+    monkeypatch.setattr(webhooks.requests, "post", lambda *a, **kw: sent.append(a))
     assert services.webhook_deliver(delivery.pk) == 30
 
     # then: nothing sent, the refusal is the attempt's error, and it is retried like any failure

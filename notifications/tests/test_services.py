@@ -16,6 +16,8 @@ from conftest import use_broker
 from notifications import services
 from notifications.choices import DeliveryState, EmailMode, EmailState
 from notifications.models import Notification, NotificationPreference, WebhookDelivery, WebhookEndpoint
+from notifications.services import email as email_delivery
+from notifications.services import outbox
 from notifications.tests.conftest import eager_tasks
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +165,7 @@ def test_a_delivery_task_run_twice_sends_once(django_capture_on_commit_callbacks
 def test_a_second_concurrent_claim_sees_the_lease_and_does_nothing():
     # given: worker A has claimed the row and is still sending
     (n,) = _notify([UserFactory()])
-    claimed = services._claim_email(n.pk)
+    claimed = email_delivery._claim_email(n.pk)
     assert claimed is not None
 
     # when: worker B runs the same delivery
@@ -180,7 +182,7 @@ def test_a_second_concurrent_claim_sees_the_lease_and_does_nothing():
 def test_a_lease_left_by_a_dead_worker_runs_out_and_the_next_run_sends():
     # given: a claim whose worker died
     (n,) = _notify([UserFactory()])
-    assert services._claim_email(n.pk) is not None
+    assert email_delivery._claim_email(n.pk) is not None
 
     # when
     with time_machine.travel(timezone.now() + services.EMAIL_LEASE + timedelta(seconds=1), tick=False):
@@ -201,7 +203,7 @@ def test_an_smtp_failure_is_retried_with_backoff_until_the_limit_then_marked_fai
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("SMTP down")
 
-    monkeypatch.setattr(services, "_send_email", refuse)
+    monkeypatch.setattr(email_delivery, "_send_email", refuse)
     now = timezone.now().replace(microsecond=0)
     with time_machine.travel(now + settings.OUTBOX_SWEEP_AFTER, tick=False) as clock:
         # when: the first try fails
@@ -397,7 +399,7 @@ def test_an_admin_request_that_notifies_succeeds_with_the_broker_down_and_the_sw
 
 def test_a_large_fan_out_is_enqueued_as_batches_of_ids(django_capture_on_commit_callbacks, enqueued, monkeypatch):
     # given
-    monkeypatch.setattr(services, "EMAIL_BATCH", 10)
+    monkeypatch.setattr(outbox, "EMAIL_BATCH", 10)
     people = UserFactory.create_batch(services.EMAIL_SINGLE_UP_TO + 5)
 
     # when
@@ -446,7 +448,7 @@ def test_a_batch_cut_short_keeps_the_e_mails_already_sent_recorded_so_none_goes_
     with django_capture_on_commit_callbacks(execute=True):
         rows = _notify(people)
     ids = [n.pk for n in rows]
-    real_send = services._send_rendered
+    real_send = email_delivery._send_rendered
     calls = []
 
     def dies_on_the_second(*args, **kwargs):
@@ -455,10 +457,10 @@ def test_a_batch_cut_short_keeps_the_e_mails_already_sent_recorded_so_none_goes_
             raise _WorkerKilled
         real_send(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_send_rendered", dies_on_the_second)
+    monkeypatch.setattr(email_delivery, "_send_rendered", dies_on_the_second)
     with pytest.raises(_WorkerKilled):
         services.notifications_deliver_email(ids)
-    monkeypatch.setattr(services, "_send_rendered", real_send)
+    monkeypatch.setattr(email_delivery, "_send_rendered", real_send)
 
     # when the leases have run out and the batch runs again (the sweep, or the message handed out again)
     Notification.objects.filter(pk__in=ids).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
@@ -505,8 +507,8 @@ def test_a_batch_renders_a_shared_text_once_and_gives_each_e_mail_its_own(
         services.notify(event="x.y", recipients=people[:3], title="Shared news", body="Same for all", url="/a/")
         services.notify(event="x.z", recipients=people[3:], title="<b>Other</b>", body="Second text", url="/b/")
     renders = []
-    real_render = services._render_email
-    monkeypatch.setattr(services, "_render_email", lambda *a: renders.append(a) or real_render(*a))
+    real_render = email_delivery._render_email
+    monkeypatch.setattr(email_delivery, "_render_email", lambda *a: renders.append(a) or real_render(*a))
 
     # when
     sent = services.notifications_deliver_email(list(Notification.objects.values_list("pk", flat=True)))

@@ -16,6 +16,7 @@ from core.queues import Queue
 from notifications import services, tasks
 from notifications.choices import EmailMode, EmailState
 from notifications.models import Notification, NotificationPreference
+from notifications.services import email as email_delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -149,14 +150,14 @@ def test_one_failing_digest_does_not_hold_back_the_others(monkeypatch):
     for user in (first, second):
         NotificationPreference.objects.create(user=user, email_mode=EmailMode.DIGEST)
         services.notify(event="a", recipients=[user], title="Item")
-    real_send = services._send_email
+    real_send = email_delivery._send_email
 
     def flaky(to, *args, **kwargs):
         if to == "first@example.com":
             raise ConnectionResetError("SMTP hiccup")
         return real_send(to, *args, **kwargs)
 
-    monkeypatch.setattr(services, "_send_email", flaky)
+    monkeypatch.setattr(email_delivery, "_send_email", flaky)
 
     # when
     sent = services.digests_send()
@@ -168,7 +169,7 @@ def test_one_failing_digest_does_not_hold_back_the_others(monkeypatch):
     assert Notification.objects.get(recipient=second).email_state == EmailState.SENT
 
     # when: the next run works
-    monkeypatch.setattr(services, "_send_email", real_send)
+    monkeypatch.setattr(email_delivery, "_send_email", real_send)
     assert services.digests_send() == 1
     assert [m.to for m in mail.outbox] == [["second@example.com"], ["first@example.com"]]
 

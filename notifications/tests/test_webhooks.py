@@ -16,6 +16,7 @@ from django.utils import timezone
 from notifications import services, tasks
 from notifications.choices import DeliveryState
 from notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from notifications.services import webhooks
 from notifications.tests.conftest import closed_port
 
 pytestmark = pytest.mark.django_db
@@ -268,7 +269,7 @@ def test_an_unexpected_error_counts_as_an_attempt_so_the_delivery_ends(monkeypat
     def broken(*args, **kwargs):
         raise UnicodeEncodeError("latin-1", "é", 0, 1, "header")
 
-    monkeypatch.setattr(services.requests, "post", broken)
+    monkeypatch.setattr(webhooks.requests, "post", broken)
 
     # when
     with time_machine.travel(timezone.now(), tick=False) as clock:

@@ -17,6 +17,7 @@ from conftest import use_broker
 from notifications import services as notifications
 from notifications.choices import DeliveryState, EmailState
 from notifications.models import Notification, WebhookDelivery, WebhookEndpoint
+from notifications.services import webhooks
 from notifications.tests.conftest import CLOSED_BROKER, eager_tasks
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +67,7 @@ def test_a_decision_made_while_the_broker_is_down_succeeds_and_is_delivered_late
 
     # when the broker is back and the sweep runs (twice) once the rows are stale
     posted = []
-    monkeypatch.setattr(notifications.requests, "post", lambda *a, **k: posted.append(k) or _Ok())
+    monkeypatch.setattr(webhooks.requests, "post", lambda *a, **k: posted.append(k) or _Ok())
     use_broker("memory://")
     with time_machine.travel(started + settings.OUTBOX_SWEEP_AFTER + timedelta(seconds=1), tick=False), eager_tasks():
         assert notifications.outbox_sweep() == (1, 1)

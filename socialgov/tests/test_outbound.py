@@ -89,6 +89,7 @@ def test_admin_refuses_an_internal_webhook_url_with_the_reason(client, superuser
 @pytest.mark.django_db
 def test_delivery_checks_again_after_resolving(no_allowance, monkeypatch):
     from notifications import services
+    from notifications.services import webhooks
 
     # given: an endpoint saved while its name was public, which now resolves inward
     endpoint = WebhookEndpoint.objects.create(name="x", url="https://hooks.example.com/in")
@@ -99,7 +100,7 @@ def test_delivery_checks_again_after_resolving(no_allowance, monkeypatch):
         lambda host, port, **kw: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))],
     )
     posted = []
-    monkeypatch.setattr(services.requests, "post", lambda *a, **kw: posted.append(a))
+    monkeypatch.setattr(webhooks.requests, "post", lambda *a, **kw: posted.append(a))
 
     # when
     services.webhook_deliver(delivery.pk)
