@@ -418,7 +418,7 @@ def post_submit(request, pk):
     )
     deciders = getattr(submitted[0], "deciders", None) if submitted else None
     if deciders is not None and deciders.escalated:  # a one-person department: say who decides instead
-        messages.info(request, deciders.told("its review"))
+        messages.info(request, deciders.told(_("its review")))
     return response
 
 

@@ -158,11 +158,23 @@ class Route:
 
     def told(self, what: str) -> str:
         """What the person who asked is told about who decides ``what``."""
+        from django.utils.translation import gettext as _
+
         if not self.people:
-            return f"No one but you may decide {what}: ask an administrator to name someone who may."
+            return _("No one but you may decide %(what)s: ask an administrator to name someone who may.") % {
+                "what": what
+            }
         if self.escalated:
-            return f"{self.names()} ({self.level}) will decide {what}, since no one else at the usual level may."
-        return f"{self.names()} ({self.level}) will decide {what}."
+            return _("%(people)s (%(level)s) will decide %(what)s, since no one else at the usual level may.") % {
+                "people": self.names(),
+                "level": self.level,
+                "what": what,
+            }
+        return _("%(people)s (%(level)s) will decide %(what)s.") % {
+            "people": self.names(),
+            "level": self.level,
+            "what": what,
+        }
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -9,9 +9,10 @@ the same as before.
 from __future__ import annotations
 
 import django_filters
+from django.conf import settings
 from django.forms import NullBooleanSelect
 
-ANY = "Any"
+ANY = settings.FILTERS_EMPTY_CHOICE_LABEL  # "Any", in the reader's language (lazy)
 
 
 class AnyBooleanSelect(NullBooleanSelect):

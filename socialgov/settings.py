@@ -13,6 +13,7 @@ from pathlib import Path
 import environ
 import structlog
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -357,7 +358,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # --- REST API ---------------------------------------------------------------
 # django-filter: a choice filter left empty reads "Any" (boolean filters: core.filtersets.BooleanFilter)
-FILTERS_EMPTY_CHOICE_LABEL = "Any"
+FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("Any")  # read when a filter renders: in the reader's language
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,6 +1,7 @@
 """Filters left empty read "Any", never "Unknown" or "---------"; the values they send are unchanged."""
 
 import pytest
+from django.utils import translation
 
 from approvals.filters import PostFilter
 from channels_registry.filters import ChannelFilter
@@ -39,3 +40,16 @@ def test_a_boolean_filter_reads_the_same_values_as_before():
         False,
         None,
     )
+
+
+@pytest.mark.parametrize(("language", "any_label"), [("de", "Beliebig"), ("fr", "Tous")])
+def test_the_any_label_is_in_the_readers_language(language, any_label):
+    # given a filter's choice left empty, built before anyone's language is known
+    field = PostFilter().form.fields["state"]
+
+    # when it is shown to a German or a French reader
+    with translation.override(language):
+        labels = [str(label) for _, label in field.widget.choices]
+
+    # then "Any" is in their language
+    assert labels[0] == any_label
