@@ -6,6 +6,7 @@ from django import forms
 from django.apps import apps
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
+from django.utils import translation
 
 from audit.models import AuditEvent
 from socialgov.filterkit import KINDS, MAX_ID, PickerFilter, PickerWidget, kind_of_model
@@ -52,9 +53,15 @@ TARGET_APPS = (
 TARGET_NAMES = {"accounts.user": "Person"}
 
 
-@cache
 def target_types() -> list[tuple[str, str]]:
-    """Every kind of record an event can target, ``(app.model, "Post")``, by the name people read."""
+    """Every kind of record an event can target, ``(app.model, "Post")``, by the name people read (the models'
+    verbose names, in the active language)."""
+    return _target_types(translation.get_language())
+
+
+@cache
+def _target_types(language: str) -> list[tuple[str, str]]:
+    """``target_types`` in ``language`` (the active one): each language its own list, kept once built."""
     found = []
     for app in TARGET_APPS:
         if app not in apps.app_configs:

@@ -1505,7 +1505,16 @@ def access_request_create(
     notify(
         event="access.requested",
         recipients=route.people,
-        title=format_lazy(gettext_lazy("{person} asks for {request}"), person=str(actor), request=str(request)),
+        title=format_lazy(
+            gettext_lazy("{person} asks for the role {role} on {channel}")
+            if channel is not None
+            else gettext_lazy("{person} asks for {platform} for {department}"),
+            person=str(actor),
+            role=ChannelRole(role).label if role else "",
+            channel=getattr(channel, "display_name", ""),
+            platform=getattr(platform, "name", ""),
+            department=getattr(department, "name", ""),
+        ),
         body=format_lazy(
             "{}\n{}",
             reason,

@@ -157,3 +157,39 @@ def test_the_dormancy_audit_tells_each_owner_in_their_language(employee, colleag
     assert told[employee.pk].body.startswith("Keine Aktivität über die Schwelle der Plattform hinaus auf: Alpha.")
     assert told[colleague.pk].title == "Beta est devenu inactif"
     assert told[colleague.pk].body.startswith("Aucune activité au-delà du seuil de la plateforme sur : Beta.")
+
+
+def test_the_audit_trails_names_of_registry_records_follow_the_readers_language():
+    # given: the trail's target types are built once per language (the models' verbose names are marked)
+    from audit.filters import target_types
+
+    # when: a German reader asks first, then a French and an English one
+    with translation.override("de"):
+        german = dict(target_types())
+    with translation.override("fr"):
+        french = dict(target_types())
+    english = dict(target_types())
+
+    # then: each reads their own, none the first reader's
+    assert (german["channels_registry.channel"], german["channels_registry.accessgrant"]) == (
+        "Kanal",
+        "Zugangsberechtigung",
+    )
+    assert (french["channels_registry.channel"], french["channels_registry.accessgrant"]) == ("Canal", "Droit d’accès")
+    assert (english["channels_registry.channel"], english["channels_registry.accessgrant"]) == (
+        "Channel",
+        "Access grant",
+    )
+
+
+def test_an_access_request_is_told_to_the_owner_in_their_language(employee, colleague, outsider, department):
+    # given: a channel owned by a French speaker; someone else asks for a role on it
+    channel = channel_with_custodians(_speaks(colleague, "fr"), employee, department=department, display_name="Acme")
+
+    # when
+    services.access_request_create(actor=outsider, kind="channel_role", channel=channel, role="publisher", reason="Hi")
+
+    # then: the owner reads what is asked, the role's name included, in French
+    told = Notification.objects.get(event="access.requested", recipient=colleague)
+    assert told.title == f"{outsider} demande le rôle Éditeur sur Acme"
+    assert told.body == "Hi"
