@@ -1,6 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 
 class ChannelState(models.TextChoices):
@@ -33,7 +33,7 @@ REGISTRATION_GRANT_REASON = "Named custodian at registration."
 
 class ReviewOutcome(models.TextChoices):
     PASSED = "passed", _("Passed")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("a security review's outcome", "Failed")
 
 
 # The items' names in English (stored in a rejected channel's reason); pages show them translated (gettext(label)).
@@ -62,7 +62,7 @@ class ActivitySource(models.TextChoices):
 
 
 class FindingState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("a state: not done yet", "Open")
     ESCALATED = "escalated", _("Escalated, retirement proposed")
     RESOLVED = "resolved", _("Resolved")
 
@@ -89,7 +89,7 @@ OPEN_RECERT_STATES = (RecertificationState.OPEN, RecertificationState.ESCALATED)
 
 
 class RotationState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("a state: not done yet", "Open")
     DONE = "done", _("Done")
 
 

@@ -3,7 +3,7 @@ from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.models import Department, User
 from channels_registry import feeds
@@ -115,7 +115,11 @@ class SecurityReviewForm(forms.Form):
         for item, label in CHECKLIST.items():
             self.fields[f"{item}_passed"] = forms.TypedChoiceField(
                 label=gettext_lazy(label),
-                choices=[("", "—"), ("1", gettext_lazy("Passed")), ("0", gettext_lazy("Failed"))],
+                choices=[
+                    ("", "—"),
+                    ("1", gettext_lazy("Passed")),
+                    ("0", pgettext_lazy("a security review's outcome", "Failed")),
+                ],
                 coerce=lambda v: v == "1",
             )
             self.fields[f"{item}_note"] = forms.CharField(
