@@ -5,10 +5,13 @@ calls ``accounts.services.user_deactivate``), so accounts never imports the regi
 """
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.admin import UserAdmin as AccountsUserAdmin
 from accounts.models import User
 from channels_registry import services
+from channels_registry.choices import ReportedState
 from channels_registry.models import (
     AccessGrant,
     AccessRequest,
@@ -59,37 +62,41 @@ class ChannelAdmin(ReadOnlyAdmin):
     inlines = [MembershipInline]
     actions = ["suspend", "reinstate", "retire", "dormancy_audit"]
 
-    @admin.action(description="Suspend selected channels")
+    @admin.action(description=gettext_lazy("Suspend selected channels"))
     def suspend(self, request, queryset):
         for c in queryset:
             _run(
                 request,
                 lambda c=c: services.channel_suspend(actor=request.user, channel=c, reason="Suspended from the admin."),
-                f"{c.display_name} suspended.",
+                _("%(channel)s suspended.") % {"channel": c.display_name},
             )
 
-    @admin.action(description="Reinstate selected channels")
+    @admin.action(description=gettext_lazy("Reinstate selected channels"))
     def reinstate(self, request, queryset):
         for c in queryset:
             _run(
                 request,
                 lambda c=c: services.channel_reinstate(actor=request.user, channel=c),
-                f"{c.display_name} reinstated.",
+                _("%(channel)s reinstated.") % {"channel": c.display_name},
             )
 
-    @admin.action(description="Retire selected channels")
+    @admin.action(description=gettext_lazy("Retire selected channels"))
     def retire(self, request, queryset):
         for c in queryset:
             _run(
                 request,
                 lambda c=c: services.channel_retire(actor=request.user, channel=c, reason="Retired from the admin."),
-                f"{c.display_name} retired.",
+                _("%(channel)s retired.") % {"channel": c.display_name},
             )
 
-    @admin.action(description="Run the dormancy audit now")
+    @admin.action(description=gettext_lazy("Run the dormancy audit now"))
     def dormancy_audit(self, request, queryset):
         result = services.dormancy_audit()
-        messages.success(request, f"Dormancy audit: {result['flagged']} flagged, {result['escalated']} escalated.")
+        messages.success(
+            request,
+            _("Dormancy audit: %(flagged)s flagged, %(escalated)s escalated.")
+            % {"flagged": result["flagged"], "escalated": result["escalated"]},
+        )
 
 
 @admin.register(ChannelMembership)
@@ -147,7 +154,7 @@ class AccessRequestAdmin(ReadOnlyAdmin):
     autocomplete_fields = ["requester", "channel", "platform", "department"]
     actions = ["refuse"]
 
-    @admin.action(description="Refuse selected requests")
+    @admin.action(description=gettext_lazy("Refuse selected requests"))
     def refuse(self, request, queryset):
         for r in queryset:
             _run(
@@ -155,7 +162,7 @@ class AccessRequestAdmin(ReadOnlyAdmin):
                 lambda r=r: services.access_request_decide(
                     actor=request.user, request=r, grant=False, reason="Refused from the admin."
                 ),
-                f"Request {r.pk} refused.",
+                _("Request %(number)s refused.") % {"number": r.pk},
             )
 
 
@@ -168,13 +175,13 @@ class AccessGrantAdmin(ReadOnlyAdmin):
     autocomplete_fields = ["user", "channel"]
     actions = ["revoke"]
 
-    @admin.action(description="Revoke selected grants")
+    @admin.action(description=gettext_lazy("Revoke selected grants"))
     def revoke(self, request, queryset):
         for g in queryset:
             _run(
                 request,
                 lambda g=g: services.grant_revoke(actor=request.user, grant=g, reason="Revoked from the admin."),
-                f"Grant {g.pk} revoked.",
+                _("Grant %(number)s revoked.") % {"number": g.pk},
             )
 
 
@@ -186,13 +193,13 @@ class RecertificationAdmin(ReadOnlyAdmin):
     list_select_related = ["grant", "grant__user", "grant__channel", "decided_by"]
     actions = ["confirm"]
 
-    @admin.action(description="Confirm selected grants for another 90 days")
+    @admin.action(description=gettext_lazy("Confirm selected grants for another 90 days"))
     def confirm(self, request, queryset):
         for r in queryset:
             _run(
                 request,
                 lambda r=r: services.recertification_decide(actor=request.user, recertification=r, confirm=True),
-                f"Recertification {r.pk} confirmed.",
+                _("Recertification %(number)s confirmed.") % {"number": r.pk},
             )
 
 
@@ -205,13 +212,13 @@ class RotationTaskAdmin(ReadOnlyAdmin):
     autocomplete_fields = ["channel", "departed_user"]
     actions = ["close"]
 
-    @admin.action(description="Mark selected rotations done")
+    @admin.action(description=gettext_lazy("Mark selected rotations done"))
     def close(self, request, queryset):
         for t in queryset:
             _run(
                 request,
                 lambda t=t: services.rotation_task_close(actor=request.user, task=t, note="Closed from the admin."),
-                f"Rotation {t.pk} done.",
+                _("Rotation %(number)s done.") % {"number": t.pk},
             )
 
 
@@ -231,14 +238,14 @@ class ReportedAccountAdmin(ReadOnlyAdmin):
                 lambda r=r: services.reported_account_triage(
                     actor=request.user, report=r, outcome=outcome, note="From the admin."
                 ),
-                f"Report {r.pk}: {outcome}.",
+                _("Report %(number)s: %(outcome)s.") % {"number": r.pk, "outcome": ReportedState(outcome).label},
             )
 
-    @admin.action(description="Dismiss selected reports")
+    @admin.action(description=gettext_lazy("Dismiss selected reports"))
     def dismiss(self, request, queryset):
         self._triage(request, queryset, "dismissed")
 
-    @admin.action(description="Request a takedown of selected accounts")
+    @admin.action(description=gettext_lazy("Request a takedown of selected accounts"))
     def takedown(self, request, queryset):
         self._triage(request, queryset, "takedown")
 
@@ -250,11 +257,12 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class UserAdmin(AccountsUserAdmin):
-    @admin.action(description="Deactivate (offboard) selected people")
+    @admin.action(description=gettext_lazy("Deactivate (offboard) selected people"))
     def deactivate(self, request, queryset):
         for user in queryset:
             _run(
                 request,
                 lambda u=user: services.user_offboard(actor=request.user, user=u, reason="Admin action"),
-                f"{user.email} offboarded: sessions ended, tokens revoked, channel access ended.",
+                _("%(person)s offboarded: sessions ended, tokens revoked, channel access ended.")
+                % {"person": user.email},
             )

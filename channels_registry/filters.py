@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Department
 from channels_registry.choices import (
@@ -31,13 +32,13 @@ from policies.models import Platform
 
 
 class ChannelFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label="Search")
+    q = django_filters.CharFilter(method="filter_q", label=gettext_lazy("Search"))
     platform = django_filters.ModelChoiceFilter(queryset=Platform.objects.all(), to_field_name="slug")
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), to_field_name="slug")
-    state = django_filters.ChoiceFilter(choices=ChannelState.choices, label="Status")
-    dormant = BooleanFilter(method="filter_dormant", label="Dormant")
-    orphaned = BooleanFilter(method="filter_orphaned", label="Orphaned")
-    security_gaps = BooleanFilter(method="filter_gaps", label="Open security gaps")
+    state = django_filters.ChoiceFilter(choices=ChannelState.choices, label=gettext_lazy("Status"))
+    dormant = BooleanFilter(method="filter_dormant", label=gettext_lazy("Dormant"))
+    orphaned = BooleanFilter(method="filter_orphaned", label=gettext_lazy("Orphaned"))
+    security_gaps = BooleanFilter(method="filter_gaps", label=gettext_lazy("Open security gaps"))
 
     class Meta:
         model = Channel
@@ -65,7 +66,7 @@ class ChannelFilter(django_filters.FilterSet):
 class AccessRequestFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=AccessRequestKind.choices)
     state = django_filters.ChoiceFilter(choices=AccessRequestState.choices)
-    channel = PickerFilter("channel", label="Channel")
+    channel = PickerFilter("channel", label=gettext_lazy("Channel"))
 
     class Meta:
         model = AccessRequest
@@ -74,7 +75,7 @@ class AccessRequestFilter(django_filters.FilterSet):
 
 class RecertificationFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=RecertificationState.choices)
-    channel = PickerFilter("channel", field_name="grant__channel", label="Channel")
+    channel = PickerFilter("channel", field_name="grant__channel", label=gettext_lazy("Channel"))
 
     class Meta:
         model = Recertification
@@ -83,7 +84,7 @@ class RecertificationFilter(django_filters.FilterSet):
 
 class RotationTaskFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=RotationState.choices)
-    channel = PickerFilter("channel", label="Channel")
+    channel = PickerFilter("channel", label=gettext_lazy("Channel"))
 
     class Meta:
         model = RotationTask
@@ -100,7 +101,7 @@ class ReportedAccountFilter(django_filters.FilterSet):
 
 
 class ChannelActivityFilter(django_filters.FilterSet):
-    channel = PickerFilter("channel", label="Channel")
+    channel = PickerFilter("channel", label=gettext_lazy("Channel"))
     kind = django_filters.ChoiceFilter(choices=ActivityKind.choices)
     since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
 
@@ -110,7 +111,7 @@ class ChannelActivityFilter(django_filters.FilterSet):
 
 
 class DormancyFindingFilter(django_filters.FilterSet):
-    channel = PickerFilter("channel", label="Channel")
+    channel = PickerFilter("channel", label=gettext_lazy("Channel"))
     state = django_filters.ChoiceFilter(choices=FindingState.choices)
 
     class Meta:
@@ -119,8 +120,8 @@ class DormancyFindingFilter(django_filters.FilterSet):
 
 
 class AccessGrantFilter(django_filters.FilterSet):
-    channel = PickerFilter("channel", label="Channel")
-    live = BooleanFilter(field_name="revoked_at", lookup_expr="isnull", label="Live")
+    channel = PickerFilter("channel", label=gettext_lazy("Channel"))
+    live = BooleanFilter(field_name="revoked_at", lookup_expr="isnull", label=gettext_lazy("Live"))
     review_due_by = django_filters.DateFilter(field_name="review_by", lookup_expr="lte")
 
     class Meta:

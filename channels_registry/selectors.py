@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.permissions import is_auditor, is_it_security
 from channels_registry import permissions
@@ -104,10 +105,10 @@ def channel_for(user: Any, pk: Any) -> Channel:
     try:
         pk = int(pk)
     except (TypeError, ValueError):
-        raise Http404("No such channel.") from None
+        raise Http404(_("No such channel.")) from None
     channel = with_live_members(channels()).select_related("feed").filter(pk=pk).first()
     if channel is None:
-        raise Http404("No such channel.")
+        raise Http404(_("No such channel."))
     return channel
 
 
@@ -115,7 +116,7 @@ def channel_security_for(user: Any, pk: Any) -> Channel:
     """The channel with its security details, or 404 for anyone outside their scope."""
     channel = channel_for(user, pk)
     if not permissions.can_view_security(user, channel):
-        raise Http404("No such channel.")
+        raise Http404(_("No such channel."))
     return channel
 
 

@@ -13,13 +13,18 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext, ngettext_lazy
 
 from accounts.models import Department, Membership, User
 from accounts.permissions import ensure_mfa
@@ -64,7 +69,7 @@ from channels_registry.models import (
 from channels_registry.validation import corporate_domains, is_corporate_address, vault_reference_problem
 from core.errors import Conflict, InvalidInput, ensure, ensure_state
 from core.outbound import OutboundRefused, check_url
-from notifications.services import Message, decided_by, notifications_done, notify, notify_each
+from notifications.services import Message, notifications_done, notify, notify_each, site_text
 from policies import services as policy_services
 from policies.choices import DecisionOutcome
 from policies.gates import ensure_open, may_register_channel, registration_blockers
@@ -130,6 +135,13 @@ def _administrators():
 
 # --- Separation of duties: the decisions' parties and who decides ----------------------------------------------
 
+# The levels of a route, in English as the audit trail keeps them (``route.level``); what people read translates
+# them (``gettext_lazy(route.level)``).
+IT_SECURITY = gettext_noop("IT security")
+AN_ADMINISTRATOR = gettext_noop("an administrator")
+DEPARTMENT_MANAGERS = gettext_noop("the department's managers")
+OWNERS_OR_IT = gettext_noop("the channel's owners or IT security")
+
 
 def _custodian_ids(channel: Channel) -> list[int]:
     return list(
@@ -165,12 +177,12 @@ def registration_route(channel: Channel, decision: duties.Decision | None = None
     IT security, then an administrator."""
     decision = decision or registration_decision(channel)
     if decision.kind == "security_review":
-        levels = [("IT security", _it_people()), ("an administrator", _administrators())]
+        levels = [(IT_SECURITY, _it_people()), (AN_ADMINISTRATOR, _administrators())]
     else:
         levels = [
-            ("the department's managers", department_managers(channel.department_id).order_by("pk")),
-            ("IT security", _it_people().order_by("pk")),
-            ("an administrator", _administrators()),
+            (DEPARTMENT_MANAGERS, department_managers(channel.department_id).order_by("pk")),
+            (IT_SECURITY, _it_people().order_by("pk")),
+            (AN_ADMINISTRATOR, _administrators()),
         ]
     return duties.route(decision, levels)
 
@@ -188,8 +200,8 @@ def access_request_route(request: AccessRequest) -> duties.Route:
     if request.channel_id:
         usual += _owners(request.channel)
     usual += list(_it_people().order_by("pk"))
-    label = "the channel's owners or IT security" if request.channel_id else "IT security"
-    return duties.route(decision, [(label, usual), ("an administrator", _administrators())])
+    label = OWNERS_OR_IT if request.channel_id else IT_SECURITY
+    return duties.route(decision, [(label, usual), (AN_ADMINISTRATOR, _administrators())])
 
 
 def _owners(channel: Channel) -> list[User]:
@@ -214,24 +226,60 @@ def _lock(channel: Channel) -> Channel:
     return Channel.objects.select_for_update(of=("self",)).select_related("platform", "department").get(pk=channel.pk)
 
 
+def _grouped(number: int) -> str:
+    return number_format(number, force_grouping=True)
+
+
 def _text(
-    value: str, field: str, errors: dict, *, required: bool = True, limit: int = MAX_TEXT, label: str = ""
+    value: str, field: str, errors: dict, *, required: bool = True, limit: int = MAX_TEXT, missing: str = ""
 ) -> str:
+    """``value`` stripped; ``missing``: what a required field left empty says (else "This field is required.")."""
     value = (value or "").strip()
     if required and not value:
-        errors[field] = [f"{label or 'This field'} is required."]
+        errors[field] = [missing or _("This field is required.")]
     elif len(value) > limit:
-        errors[field] = [f"Keep it under {limit:,} characters (this has {len(value):,})."]
+        errors[field] = [
+            _("Keep it under %(limit)s characters (this has %(length)s).")
+            % {"limit": _grouped(limit), "length": _grouped(len(value))}
+        ]
     return value
 
 
-def _require_reason(reason: str, what: str = "reason") -> str:
+def _require_reason(reason: str, missing: str = "") -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput(f"Give a {what}.", fields={"reason": [f"Give a {what}."]})
+        missing = missing or _("Give a reason.")
+        raise InvalidInput(missing, fields={"reason": [missing]})
     if len(reason) > MAX_TEXT:
-        raise InvalidInput("The reason is too long.", fields={"reason": [f"Keep it under {MAX_TEXT} characters."]})
+        raise InvalidInput(
+            _("The reason is too long."),
+            fields={"reason": [_("Keep it under %(limit)s characters.") % {"limit": MAX_TEXT}]},
+        )
     return reason
+
+
+# Notification texts are marked and lazy: ``notify()`` renders them in each recipient's language.
+
+
+def _decided_by(actor: Any, comment: str = "") -> Any:
+    """The line a decision's notification carries: who decided and, when they wrote one, their comment."""
+    name = actor.get_full_name() if actor is not None else "socialgov"
+    comment = (comment or "").strip()
+    if comment:
+        return f"{name}: “{comment}”"
+    return format_lazy(gettext_lazy("By {name}, without a comment."), name=name)
+
+
+def _lines(*texts: Any) -> Any:
+    """Separate sentences (marked or not) one after the other, each translated on its own, joined when read."""
+    return format_lazy(" ".join(["{}"] * len(texts)), *texts)
+
+
+def _in_language(language: str, user_id: int, title: Any, body: Any, url: str, data: Any) -> Message:
+    """One person's message of a fan-out, written in their language (empty: the site's)."""
+    language = language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        return Message(user_id, str(title), str(body), url, data, language=language)
 
 
 # --- Registration ----------------------------------------------------------------------
@@ -252,10 +300,13 @@ class DuplicateChannel(InvalidInput):
 
 
 def _duplicate_message(existing: Channel) -> str:
-    return (
-        f"{existing.platform.name} {existing.handle} is already registered as “{existing.display_name}” "
-        f"({existing.get_state_display().lower()}): {channel_url(existing)}"
-    )
+    return _("%(platform)s %(handle)s is already registered as “%(name)s” (%(state)s): %(url)s") % {
+        "platform": existing.platform.name,
+        "handle": existing.handle,
+        "name": existing.display_name,
+        "state": existing.get_state_display().lower(),
+        "url": channel_url(existing),
+    }
 
 
 def _find_duplicate(platform: Platform, handle: str) -> Channel | None:
@@ -285,10 +336,11 @@ def channel_register(
     tools_connected: str = "",
 ) -> Channel:
     """Propose a channel for a department; its manager approves, then IT reviews its security."""
-    ensure(permissions.can_register(actor), "You may register channels only for a department you belong to.")
+    ensure(permissions.can_register(actor), _("You may register channels only for a department you belong to."))
     ensure(
         permissions.can_register_for(actor, department.pk),
-        f"You may register channels only for your own departments, not {department.name}.",
+        _("You may register channels only for your own departments, not %(department)s.")
+        % {"department": department.name},
     )
     errors: dict[str, list[str]] = {}
     gate = may_register_channel(department=department, platform=platform)
@@ -298,7 +350,7 @@ def channel_register(
         # The person's own gates: policies to acknowledge, training for holding credentials (403 with reasons).
         ensure_open(
             registration_blockers(user=actor, department=department, platform=platform),
-            "You cannot register a channel yet.",
+            _("You cannot register a channel yet."),
         )
     normal_handle = ""
     try:
@@ -310,30 +362,36 @@ def channel_register(
         normal_url = normalise_url(platform, url)
     except InvalidInput as exc:
         errors.update(exc.fields)
-    display_name = _text(display_name, "display_name", errors, limit=200, label="A display name")
-    purpose = _text(purpose, "purpose", errors, limit=MAX_PURPOSE, label="The purpose")
-    audience = _text(audience, "audience", errors, limit=300, label="The audience")
+    display_name = _text(display_name, "display_name", errors, limit=200, missing=_("A display name is required."))
+    purpose = _text(purpose, "purpose", errors, limit=MAX_PURPOSE, missing=_("The purpose is required."))
+    audience = _text(audience, "audience", errors, limit=300, missing=_("The audience is required."))
     tools_connected = _text(tools_connected, "tools_connected", errors, required=False)
     people = list(dict.fromkeys(custodians))
     if len(people) < 2:
-        errors["custodians"] = ["Name at least two custodians, so the account never depends on one person."]
+        errors["custodians"] = [_("Name at least two custodians, so the account never depends on one person.")]
     elif len(people) > MAX_CUSTODIANS:
-        errors["custodians"] = [f"Name at most {MAX_CUSTODIANS} custodians."]
+        errors["custodians"] = [_("Name at most %(count)s custodians.") % {"count": MAX_CUSTODIANS}]
     elif inactive := [p.email for p in people if not p.is_active]:
-        errors["custodians"] = [f"These people have left: {', '.join(inactive)}."]
+        errors["custodians"] = [
+            ngettext("This person has left: %(people)s.", "These people have left: %(people)s.", len(inactive))
+            % {"people": ", ".join(inactive)}
+        ]
     recovery_contact = (recovery_contact or "").strip().lower()
     domains = corporate_domains(actor.email)
     if not is_corporate_address(recovery_contact, domains):
-        errors["recovery_contact"] = [f"Use a corporate address (@{', @'.join(domains)}), never a personal one."]
+        errors["recovery_contact"] = [
+            _("Use a corporate address (%(domains)s), never a personal one.")
+            % {"domains": ", ".join(f"@{d}" for d in domains)}
+        ]
     if not mfa_enabled:
-        errors["mfa_enabled"] = ["Switch on two-factor authentication on the account before registering it."]
+        errors["mfa_enabled"] = [_("Switch on two-factor authentication on the account before registering it.")]
     if problem := vault_reference_problem(credentials_location):
         errors["credentials_location"] = [problem]
     existing = None
     if normal_handle and "handle" not in errors and (existing := _find_duplicate(platform, normal_handle)):
         errors["handle"] = [_duplicate_message(existing)]
     if errors:
-        raise DuplicateChannel.or_invalid("The channel was not registered: see the fields marked.", errors, existing)
+        raise DuplicateChannel.or_invalid(_("The channel was not registered: see the fields marked."), errors, existing)
 
     try:
         with transaction.atomic():
@@ -353,8 +411,10 @@ def channel_register(
             )
     except IntegrityError as exc:  # a concurrent registration won the race
         existing = _find_duplicate(platform, normal_handle)
-        message = _duplicate_message(existing) if existing else "This handle is already registered."
-        raise DuplicateChannel.or_invalid("The channel was not registered.", {"handle": [message]}, existing) from exc
+        message = _duplicate_message(existing) if existing else _("This handle is already registered.")
+        raise DuplicateChannel.or_invalid(
+            _("The channel was not registered."), {"handle": [message]}, existing
+        ) from exc
     review_by = timezone.localdate() + timedelta(days=GRANT_REVIEW_DAYS)
     for i, person in enumerate(people):
         role = ChannelRole.OWNER if i == 0 else ChannelRole.ADMIN
@@ -393,9 +453,23 @@ def channel_register(
     notify(
         event="channel.registered",
         recipients=route.people,
-        title=f"Approve the new {platform.name} channel {channel.display_name}",
-        body=f"{actor} registered it for {department.name}: {purpose[:300]}"
-        + (f" You decide as {route.level}: no one else in the department may." if route.escalated else ""),
+        title=format_lazy(
+            gettext_lazy("Approve the new {platform} channel {channel}"),
+            platform=platform.name,
+            channel=channel.display_name,
+        ),
+        body=format_lazy(
+            gettext_lazy(
+                "{person} registered it for {department}: {purpose} You decide as {level}: no one else in the "
+                "department may."
+            )
+            if route.escalated
+            else gettext_lazy("{person} registered it for {department}: {purpose}"),
+            person=str(actor),
+            department=department.name,
+            purpose=purpose[:300],
+            level=gettext_lazy(route.level),
+        ),
         url=channel_url(channel),
         target=channel,
         data={"department": department.slug, "escalated": route.escalated},
@@ -420,7 +494,7 @@ def channel_approve(*, actor: User, channel: Channel, note: str = "") -> Channel
     channel = _lock(channel)
     decision = registration_decision(channel)
     route = registration_route(channel, decision)
-    ensure(_may_approve(actor, channel, route), "Only the department's managers approve its channels.")
+    ensure(_may_approve(actor, channel, route), _("Only the department's managers approve its channels."))
     ensure_mfa(actor)
     ensure_state(channel, ChannelState.PROPOSED)
     duties.ensure_may_decide(actor, decision)
@@ -435,8 +509,12 @@ def channel_approve(*, actor: User, channel: Channel, note: str = "") -> Channel
     notify(
         event="channel.approved",
         recipients=[channel.registered_by, *_owners(channel)],
-        title=f"{actor.get_full_name()} approved {channel.display_name}: IT's security review is next",
-        body=decided_by(actor, note),
+        title=format_lazy(
+            gettext_lazy("{person} approved {channel}: IT's security review is next"),
+            person=actor.get_full_name(),
+            channel=channel.display_name,
+        ),
+        body=_decided_by(actor, note),
         url=channel_url(channel),
         target=channel,
         data={"decided_by": actor.pk, "comment": note},
@@ -444,8 +522,20 @@ def channel_approve(*, actor: User, channel: Channel, note: str = "") -> Channel
     notify(
         event="channel.security_review_requested",
         recipients=reviewers.people,
-        title=f"Security review: {channel.platform.name} {channel.display_name}",
-        body=f"Approved by {actor} for {channel.department.name}." + (f"\n“{note}”" if note else ""),
+        title=format_lazy(
+            gettext_lazy("Security review: {platform} {channel}"),
+            platform=channel.platform.name,
+            channel=channel.display_name,
+        ),
+        body=format_lazy(
+            "{}\n“{}”" if note else "{}",
+            format_lazy(
+                gettext_lazy("Approved by {person} for {department}."),
+                person=str(actor),
+                department=channel.department.name,
+            ),
+            note,
+        ),
         url=channel_url(channel),
         target=channel,
         action_key=decide_key(channel),
@@ -461,11 +551,11 @@ def channel_reject(*, actor: User, channel: Channel, reason: str) -> Channel:
     route = registration_route(channel, decision)
     ensure(
         permissions.can_reject(actor, channel) or _may_approve(actor, channel, route),
-        "Only the department's managers or IT security reject channels.",
+        _("Only the department's managers or IT security reject channels."),
     )
     ensure_state(channel, ChannelState.PROPOSED, ChannelState.IN_SECURITY_REVIEW)
     if channel.state == ChannelState.IN_SECURITY_REVIEW:
-        ensure(permissions.is_it_decider(actor), "Only IT security decides a channel in security review.")
+        ensure(permissions.is_it_decider(actor), _("Only IT security decides a channel in security review."))
     duties.ensure_may_decide(actor, decision)
     reason = _require_reason(reason)
     channel.state = ChannelState.REJECTED
@@ -477,8 +567,12 @@ def channel_reject(*, actor: User, channel: Channel, reason: str) -> Channel:
     notify(
         event="channel.rejected",
         recipients=[channel.registered_by, *_owners_including_ended(channel)],
-        title=f"{channel.display_name} was not approved: rejected by {actor.get_full_name()}",
-        body=decided_by(actor, reason),
+        title=format_lazy(
+            gettext_lazy("{channel} was not approved: rejected by {person}"),
+            channel=channel.display_name,
+            person=actor.get_full_name(),
+        ),
+        body=_decided_by(actor, reason),
         url=channel_url(channel),
         target=channel,
         data={"decided_by": actor.pk, "comment": reason},
@@ -503,7 +597,9 @@ def security_review_decide(
 ) -> SecurityReview:
     """IT's checklist: every item passed makes the channel active; any failed rejects it with the notes."""
     channel = _lock(channel)
-    ensure(permissions.can_security_review(actor, channel), "Only IT security, signed in with 2FA, reviews channels.")
+    ensure(
+        permissions.can_security_review(actor, channel), _("Only IT security, signed in with 2FA, reviews channels.")
+    )
     ensure_state(channel, ChannelState.IN_SECURITY_REVIEW)
     duties.ensure_may_decide(actor, registration_decision(channel))
     errors: dict[str, list[str]] = {}
@@ -511,24 +607,31 @@ def security_review_decide(
     for item, label in CHECKLIST.items():
         entry = checklist.get(item)
         if not isinstance(entry, dict) or not isinstance(entry.get("passed"), bool):
-            errors[item] = [f"Mark “{label}” passed or failed."]
+            errors[item] = [_("Mark “%(item)s” passed or failed.") % {"item": _(label)}]
             continue
         item_note = str(entry.get("note") or "").strip()[:1000]
         if not entry["passed"] and not item_note:
-            errors[item] = [f"Say why “{label}” failed."]
+            errors[item] = [_("Say why “%(item)s” failed.") % {"item": _(label)}]
         clean[item] = {"passed": entry["passed"], "note": item_note}
     if unknown := set(checklist) - set(CHECKLIST):
-        errors["checklist"] = [f"Unknown items: {', '.join(sorted(unknown))}."]
+        errors["checklist"] = [_("Unknown items: %(items)s.") % {"items": ", ".join(sorted(unknown))}]
     if not errors and all(v["passed"] for v in clean.values()):
         custodians = ChannelMembership.objects.filter(
             Q(role__in=CUSTODIAN_ROLES) | Q(holds_credentials=True), channel=channel, ended_at__isnull=True
         ).count()
         if custodians < 2:
-            errors["custodians"] = [f"The channel has {custodians} custodian(s); it needs two."]
+            errors["custodians"] = [
+                ngettext(
+                    "The channel has %(count)s custodian; it needs two.",
+                    "The channel has %(count)s custodians; it needs two.",
+                    custodians,
+                )
+                % {"count": custodians}
+            ]
         if not channel.mfa_enabled:
-            errors["mfa"] = ["The registration says two-factor authentication is off."]
+            errors["mfa"] = [_("The registration says two-factor authentication is off.")]
     if errors:
-        raise InvalidInput("The review is not complete.", fields=errors)
+        raise InvalidInput(_("The review is not complete."), fields=errors)
     passed = all(v["passed"] for v in clean.values())
     note = (note or "").strip()[:MAX_TEXT]
     review = SecurityReview.objects.create(
@@ -561,9 +664,14 @@ def security_review_decide(
     notify(
         event="channel.activated" if passed else "channel.rejected",
         recipients=[channel.registered_by, *_owners_including_ended(channel)],
-        title=f"{channel.display_name} is {'active' if passed else 'rejected'} after IT's security review"
-        f" by {actor.get_full_name()}",
-        body=decided_by(actor, channel.state_reason if not passed else note),
+        title=format_lazy(
+            gettext_lazy("{channel} is active after IT's security review by {person}")
+            if passed
+            else gettext_lazy("{channel} is rejected after IT's security review by {person}"),
+            channel=channel.display_name,
+            person=actor.get_full_name(),
+        ),
+        body=_decided_by(actor, channel.state_reason if not passed else note),
         url=channel_url(channel),
         target=channel,
         data={"decided_by": actor.pk, "comment": note, "review": review.pk},
@@ -574,7 +682,7 @@ def security_review_decide(
 @transaction.atomic
 def channel_suspend(*, actor: User, channel: Channel, reason: str) -> Channel:
     channel = _lock(channel)
-    ensure(permissions.is_it_decider(actor), "Only IT security suspends channels.")
+    ensure(permissions.is_it_decider(actor), _("Only IT security suspends channels."))
     ensure_state(channel, *LIVE_STATES)
     reason = _require_reason(reason)
     channel.state_before_suspension = channel.state
@@ -582,14 +690,16 @@ def channel_suspend(*, actor: User, channel: Channel, reason: str) -> Channel:
     channel.state_reason = reason
     channel.save(update_fields=["state", "state_before_suspension", "state_reason"])
     audit.record(actor=actor, action="channel.suspended", target=channel, data={"reason": reason})
-    _tell_of_it_decision(actor, channel, "channel.suspended", f"{channel.display_name} is suspended", reason)
+    _tell_of_it_decision(
+        actor, channel, "channel.suspended", gettext_lazy("{channel} is suspended by {person}"), reason
+    )
     return channel
 
 
 @transaction.atomic
 def channel_reinstate(*, actor: User, channel: Channel, reason: str = "") -> Channel:
     channel = _lock(channel)
-    ensure(permissions.is_it_decider(actor), "Only IT security reinstates channels.")
+    ensure(permissions.is_it_decider(actor), _("Only IT security reinstates channels."))
     ensure_state(channel, ChannelState.SUSPENDED)
     channel.state = channel.state_before_suspension or ChannelState.ACTIVE
     channel.state_before_suspension = ""
@@ -597,7 +707,11 @@ def channel_reinstate(*, actor: User, channel: Channel, reason: str = "") -> Cha
     channel.save(update_fields=["state", "state_before_suspension", "state_reason"])
     audit.record(actor=actor, action="channel.reinstated", target=channel, data={"state": channel.state})
     _tell_of_it_decision(
-        actor, channel, "channel.reinstated", f"{channel.display_name} is reinstated", channel.state_reason
+        actor,
+        channel,
+        "channel.reinstated",
+        gettext_lazy("{channel} is reinstated by {person}"),
+        channel.state_reason,
     )
     return channel
 
@@ -605,7 +719,7 @@ def channel_reinstate(*, actor: User, channel: Channel, reason: str = "") -> Cha
 @transaction.atomic
 def channel_retire(*, actor: User, channel: Channel, reason: str) -> Channel:
     channel = _lock(channel)
-    ensure(permissions.is_it_decider(actor), "Only IT security retires channels.")
+    ensure(permissions.is_it_decider(actor), _("Only IT security retires channels."))
     ensure_state(channel, *LIVE_STATES, ChannelState.SUSPENDED)
     reason = _require_reason(reason)
     channel.state = ChannelState.RETIRED
@@ -615,11 +729,11 @@ def channel_retire(*, actor: User, channel: Channel, reason: str) -> Channel:
         state=FindingState.RESOLVED, resolved_at=timezone.now()
     )
     audit.record(actor=actor, action="channel.retired", target=channel, data={"reason": reason})
-    _tell_of_it_decision(actor, channel, "channel.retired", f"{channel.display_name} is retired", reason)
+    _tell_of_it_decision(actor, channel, "channel.retired", gettext_lazy("{channel} is retired by {person}"), reason)
     return channel
 
 
-def _tell_owners_and_managers(actor: User | None, channel: Channel, event: str, title: str, body: str) -> None:
+def _tell_owners_and_managers(actor: User | None, channel: Channel, event: str, title: Any, body: Any) -> None:
     recipients = {u.pk: u for u in [*_owners(channel), *department_managers(channel.department_id)]}
     recipients.pop(getattr(actor, "pk", None), None)
     notify(
@@ -628,17 +742,19 @@ def _tell_owners_and_managers(actor: User | None, channel: Channel, event: str, 
 
 
 def _tell_of_it_decision(
-    actor: User, channel: Channel, event: str, title: str, comment: str, *, to: Iterable[User] = ()
+    actor: User, channel: Channel, event: str, title: Any, comment: str, *, to: Iterable[User] = ()
 ) -> None:
-    """The channel's owners and department managers (and ``to``) hear of IT's decision, with who and why."""
+    """The channel's owners and department managers (and ``to``) hear of IT's decision, with who and why.
+
+    ``title``: a marked text naming ``{channel}`` and ``{person}`` (who decided)."""
     people = [*_owners(channel), *to, *department_managers(channel.department_id)]
     recipients = {u.pk: u for u in people}
     recipients.pop(actor.pk, None)
     notify(
         event=event,
         recipients=recipients.values(),
-        title=f"{title} by {actor.get_full_name()}",
-        body=decided_by(actor, comment),
+        title=format_lazy(title, channel=channel.display_name, person=actor.get_full_name()),
+        body=_decided_by(actor, comment),
         url=channel_url(channel),
         target=channel,
         data={"decided_by": actor.pk, "comment": comment},
@@ -669,19 +785,21 @@ def activity_record(
     if external_id and _entry_known(channel, external_id, url):
         return None
     if actor is not None:
-        ensure(permissions.can_log_activity(actor, channel), "Only the channel's members, managers or IT log activity.")
+        ensure(
+            permissions.can_log_activity(actor, channel), _("Only the channel's members, managers or IT log activity.")
+        )
     ensure_state(channel, ChannelState.ACTIVE, ChannelState.DORMANT, ChannelState.SUSPENDED)
     now = timezone.now()
     occurred_at = occurred_at or now
     errors = {}
     if kind not in ActivityKind.values:
-        errors["kind"] = [f"Choose one of {', '.join(ActivityKind.values)}."]
+        errors["kind"] = [_("Choose one of %(choices)s.") % {"choices": ", ".join(ActivityKind.values)}]
     if occurred_at > now + timedelta(minutes=5):
-        errors["occurred_at"] = ["Activity cannot be in the future."]
+        errors["occurred_at"] = [_("Activity cannot be in the future.")]
     if len(note or "") > 500:
-        errors["note"] = ["Keep the note under 500 characters."]
+        errors["note"] = [_("Keep the note under 500 characters.")]
     if errors:
-        raise InvalidInput("The activity was not recorded.", fields=errors)
+        raise InvalidInput(_("The activity was not recorded."), fields=errors)
     activity = ChannelActivity.objects.create(
         channel=channel,
         kind=kind,
@@ -715,7 +833,11 @@ def activity_record(
     )
     if woke:
         _tell_owners_and_managers(
-            actor, channel, "channel.woke", f"{channel.display_name} is active again", f"New activity: {kind}."
+            actor,
+            channel,
+            "channel.woke",
+            format_lazy(gettext_lazy("{channel} is active again"), channel=channel.display_name),
+            format_lazy(gettext_lazy("New activity: {kind}."), kind=kind),
         )
     return activity
 
@@ -734,7 +856,7 @@ def _feed_url_problem(url: str) -> str:
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
-        return "Give the feed's web address (http or https)."
+        return _("Give the feed's web address (http or https).")
     try:
         check_url(url)
     except OutboundRefused as exc:
@@ -749,7 +871,7 @@ def channel_feed_set(
     """Name the channel's public feed (or, with an empty ``url``, stop reading it). Custodians and IT security.
     An address that resolves inside the company's network is refused."""
     channel = _lock(channel)
-    ensure(permissions.can_manage_access(actor, channel), "Only the channel's owners and IT security set its feed.")
+    ensure(permissions.can_manage_access(actor, channel), _("Only the channel's owners and IT security set its feed."))
     url = (url or "").strip()
     current = ChannelFeed.objects.select_for_update(of=("self",)).filter(channel=channel).first()
     if not url:
@@ -759,12 +881,12 @@ def channel_feed_set(
         return None
     errors: dict[str, list[str]] = {}
     if kind not in dict(feeds.choices()):
-        errors["kind"] = [f"Choose one of {', '.join(dict(feeds.choices()))}."]
-    problem = _feed_url_problem(url) if len(url) <= 500 else "At most 500 characters."
+        errors["kind"] = [_("Choose one of %(choices)s.") % {"choices": ", ".join(dict(feeds.choices()))}]
+    problem = _feed_url_problem(url) if len(url) <= 500 else _("At most 500 characters.")
     if problem:
         errors["url"] = [problem]
     if errors:
-        raise InvalidInput("The feed was not saved.", fields=errors)
+        raise InvalidInput(_("The feed was not saved."), fields=errors)
     if current is None:
         current = ChannelFeed(channel=channel)
     if current.url != url or current.kind != kind:
@@ -962,7 +1084,8 @@ def _flag_quiet_channels(now: datetime) -> int:
 
 def _tell_owners_of_dormant(now: datetime, flagged: int) -> None:
     theirs: dict[int, list[tuple[int, str]]] = {}
-    for user_id, channel_id, name in (
+    language_of: dict[int, str] = {}
+    for user_id, channel_id, name, language in (
         ChannelMembership.objects.filter(
             channel__state=ChannelState.DORMANT,
             channel__dormant_since=now,
@@ -971,28 +1094,45 @@ def _tell_owners_of_dormant(now: datetime, flagged: int) -> None:
             user__is_active=True,
         )
         .order_by("user_id", "channel_id")
-        .values_list("user_id", "channel_id", "channel__display_name")
+        .values_list("user_id", "channel_id", "channel__display_name", "user__language")
     ):
         theirs.setdefault(user_id, []).append((channel_id, name))
+        language_of[user_id] = language
     url = reverse("channels_registry:my_channels") + "?dormant=true"
     notify_each(
         event="channel.dormant",
         messages=[
-            Message(
+            _in_language(
+                language_of[user_id],
                 user_id,
-                f"{channels[0][1]} went dormant"
+                format_lazy(gettext_lazy("{channel} went dormant"), channel=channels[0][1])
                 if len(channels) == 1
-                else f"{len(channels)} of your channels went dormant",
-                (
-                    f"No activity past the platform's threshold on: {_names([n for _, n in channels])}. "
-                    "Post or log activity to wake a channel, or ask IT to retire it."
+                else format_lazy(
+                    ngettext_lazy(
+                        "{count} of your channels went dormant", "{count} of your channels went dormant", len(channels)
+                    ),
+                    count=len(channels),
+                ),
+                format_lazy(
+                    gettext_lazy(
+                        "No activity past the platform's threshold on: {channels}. "
+                        "Post or log activity to wake a channel, or ask IT to retire it."
+                    ),
+                    channels=_names([n for _, n in channels]),
                 ),
                 url,
-                {"channels": [pk for pk, _ in channels]},
+                {"channels": [pk for pk, _pk in channels]},
             )
             for user_id, channels in theirs.items()
         ],
-        webhook_title=f"The dormancy audit flagged {flagged} channel(s)",
+        webhook_title=site_text(
+            format_lazy(
+                ngettext_lazy(
+                    "The dormancy audit flagged {count} channel", "The dormancy audit flagged {count} channels", flagged
+                ),
+                count=flagged,
+            )
+        ),
         webhook_url=reverse("channels_registry:channel_list") + "?dormant=true",
         webhook_data={"flagged": flagged},
     )
@@ -1031,14 +1171,19 @@ def _tell_about_retirements(now: datetime) -> int:
         .values_list("channel_id", "channel__display_name", "channel__department_id")
     )
     per_department: dict[int, list[str]] = {}
-    for _, name, department_id in due:
+    for _channel_id, name, department_id in due:
         per_department.setdefault(department_id, []).append(name)
     list_url = reverse("channels_registry:channel_list") + "?dormant=true"
+    retire_all = format_lazy(
+        ngettext_lazy("Retire {count} dormant channel?", "Retire {count} dormant channels?", len(due)), count=len(due)
+    )
+    still_dormant = gettext_lazy("Still dormant after the grace period: {channels}.")
     messages = [
-        Message(
+        _in_language(
+            user.language,
             user.pk,
-            f"Retire {len(due)} dormant channel(s)?",
-            f"Still dormant after the grace period: {_names([name for _, name, _ in due])}.",
+            retire_all,
+            format_lazy(still_dormant, channels=_names([name for _, name, _ in due])),
             list_url,
             {"count": len(due)},
         )
@@ -1046,18 +1191,27 @@ def _tell_about_retirements(now: datetime) -> int:
     ]
     it_ids = {m.recipient_id for m in messages}
     names_of = dict(Department.objects.filter(pk__in=per_department).values_list("pk", "name"))
-    for user_id, department_id in (
+    for user_id, department_id, language in (
         Membership.objects.filter(department_id__in=per_department, role="manager", user__is_active=True)
         .exclude(user_id__in=it_ids)
         .order_by("user_id", "department_id")
-        .values_list("user_id", "department_id")
+        .values_list("user_id", "department_id", "user__language")
     ):
         names = per_department[department_id]
         messages.append(
-            Message(
+            _in_language(
+                language,
                 user_id,
-                f"Retire {len(names)} dormant channel(s) of {names_of[department_id]}?",
-                f"Still dormant after the grace period: {_names(names)}.",
+                format_lazy(
+                    ngettext_lazy(
+                        "Retire {count} dormant channel of {department}?",
+                        "Retire {count} dormant channels of {department}?",
+                        len(names),
+                    ),
+                    count=len(names),
+                    department=names_of[department_id],
+                ),
+                format_lazy(still_dormant, channels=_names(names)),
                 f"{list_url}&department={department_id}",
                 {"count": len(names), "department": department_id},
             )
@@ -1065,7 +1219,7 @@ def _tell_about_retirements(now: datetime) -> int:
     notify_each(
         event="channel.retirement_proposed",
         messages=messages,
-        webhook_title=f"Retire {len(due)} dormant channel(s)?",
+        webhook_title=site_text(retire_all),
         webhook_url=list_url,
         webhook_data={"count": len(due)},
     )
@@ -1128,6 +1282,15 @@ def _flag_orphans(actor: User | None, channel_ids: Iterable[int]) -> list[Channe
     return orphaned
 
 
+# What a channel's keepers read of someone who left, by the role they held.
+LEFT_AS = {
+    ChannelRole.OWNER: gettext_lazy("{person} left (owner)."),
+    ChannelRole.ADMIN: gettext_lazy("{person} left (admin)."),
+    ChannelRole.PUBLISHER: gettext_lazy("{person} left (publisher)."),
+    ChannelRole.CONTRIBUTOR: gettext_lazy("{person} left (contributor)."),
+}
+
+
 @transaction.atomic
 def user_offboard(*, actor: User | None, user: User, reason: str = "") -> dict[str, Any]:
     """Someone leaves: deactivate them, end their channel access, rotate what they knew, flag orphans.
@@ -1135,7 +1298,7 @@ def user_offboard(*, actor: User | None, user: User, reason: str = "") -> dict[s
     ``actor`` None is the system (the management command run by IT).
     """
     if actor is not None:
-        ensure(permissions.can_offboard(actor), "Only IT security or administrators offboard people.")
+        ensure(permissions.can_offboard(actor), _("Only IT security or administrators offboard people."))
     user = user_deactivate(actor=actor, user=user, reason=reason or "Offboarded")
     now = timezone.now()
     memberships = list(
@@ -1179,19 +1342,25 @@ def user_offboard(*, actor: User | None, user: User, reason: str = "") -> dict[s
     orphan_ids = {c.pk for c in orphaned}
     for m in memberships:
         channel = m.channel
-        lines = [f"{user.email} left ({m.get_role_display().lower()})."]
+        lines = [format_lazy(LEFT_AS[m.role], person=user.email)]
         if any(t.channel_id == channel.pk for t in tasks):
-            lines.append("IT will rotate the credentials they knew.")
+            lines.append(gettext_lazy("IT will rotate the credentials they knew."))
         if channel.pk in orphan_ids:
-            lines.append("Fewer than two custodians remain: name another custodian.")
+            lines.append(gettext_lazy("Fewer than two custodians remain: name another custodian."))
         keepers = [m.user for m in live_custodians_of(channel)]
         recipients = {u.pk: u for u in [*keepers, *department_managers(channel.department_id), *_it_people()]}
         recipients.pop(getattr(actor, "pk", None), None)
         notify(
             event="channel.custodian_left",
             recipients=recipients.values(),
-            title=f"{user.email} left {channel.display_name}" + (" — orphaned" if channel.pk in orphan_ids else ""),
-            body=" ".join(lines),
+            title=format_lazy(
+                gettext_lazy("{person} left {channel} — orphaned")
+                if channel.pk in orphan_ids
+                else gettext_lazy("{person} left {channel}"),
+                person=user.email,
+                channel=channel.display_name,
+            ),
+            body=_lines(*lines),
             url=channel_url(channel),
             target=channel,
             data={"user": user.email, "orphaned": channel.pk in orphan_ids},
@@ -1216,7 +1385,7 @@ def rotation_task_close(*, actor: User, task: RotationTask, note: str = "") -> R
     task = (
         RotationTask.objects.select_for_update(of=("self",)).select_related("channel", "departed_user").get(pk=task.pk)
     )
-    ensure(permissions.is_it_decider(actor), "Only IT security closes credential rotations.")
+    ensure(permissions.is_it_decider(actor), _("Only IT security closes credential rotations."))
     ensure_state(task, RotationState.OPEN)
     task.state = RotationState.DONE
     task.closed_by = actor
@@ -1235,7 +1404,7 @@ def rotation_task_close(*, actor: User, task: RotationTask, note: str = "") -> R
         actor,
         channel,
         "channel.rotation_done",
-        f"Credentials of {channel.display_name} rotated",
+        gettext_lazy("Credentials of {channel} rotated by {person}"),
         task.note,
         to=[m.user for m in live_custodians_of(channel)],
     )
@@ -1245,13 +1414,13 @@ def rotation_task_close(*, actor: User, task: RotationTask, note: str = "") -> R
 @transaction.atomic
 def membership_confirm_mfa(*, actor: User, channel: Channel) -> ChannelMembership:
     """A member confirms that their own access to the channel uses two-factor authentication."""
-    ensure(permissions.may_act(actor), "Auditors change nothing.")
+    ensure(permissions.may_act(actor), _("Auditors change nothing."))
     membership = (
         ChannelMembership.objects.select_for_update(of=("self",))
         .filter(channel=channel, user=actor, ended_at__isnull=True)
         .first()
     )
-    ensure(membership is not None, "You hold no role on this channel.")
+    ensure(membership is not None, _("You hold no role on this channel."))
     if membership.mfa_confirmed:
         return membership
     membership.mfa_confirmed = True
@@ -1280,25 +1449,25 @@ def access_request_create(
     platform: Platform | None = None,
     department: Department | None = None,
 ) -> AccessRequest:
-    ensure(permissions.may_act(actor), "Auditors change nothing.")
-    reason = _require_reason(reason, "reason for the request")
+    ensure(permissions.may_act(actor), _("Auditors change nothing."))
+    reason = _require_reason(reason, _("Give a reason for the request."))
     if kind == AccessRequestKind.CHANNEL_ROLE:
         if channel is None:
-            raise InvalidInput("Choose a channel.", fields={"channel": ["Choose a channel."]})
+            raise InvalidInput(_("Choose a channel."), fields={"channel": [_("Choose a channel.")]})
         if role not in ChannelRole.values:
-            raise InvalidInput("Choose a role.", fields={"role": [f"Choose one of {', '.join(ChannelRole.values)}."]})
+            raise InvalidInput(
+                _("Choose a role."),
+                fields={"role": [_("Choose one of %(choices)s.") % {"choices": ", ".join(ChannelRole.values)}]},
+            )
         ensure_state(channel, ChannelState.ACTIVE, ChannelState.DORMANT, ChannelState.IN_SECURITY_REVIEW)
         platform = department = None
     elif kind == AccessRequestKind.PLATFORM:
         if platform is None or department is None:
-            raise InvalidInput("Choose a platform and a department.", fields={"platform": ["Choose a platform."]})
-        ensure(
-            permissions.can_register_for(actor, department.pk),
-            "You may ask only for your own departments.",
-        )
+            raise InvalidInput(_("Choose a platform and a department."), fields={"platform": [_("Choose a platform.")]})
+        ensure(permissions.can_register_for(actor, department.pk), _("You may ask only for your own departments."))
         channel, role = None, ""
     else:
-        raise InvalidInput("Unknown kind of request.", fields={"kind": ["Choose a kind."]})
+        raise InvalidInput(_("Unknown kind of request."), fields={"kind": [_("Choose a kind.")]})
     if AccessRequest.objects.filter(
         requester=actor,
         kind=kind,
@@ -1308,7 +1477,7 @@ def access_request_create(
         role=role,
         state=AccessRequestState.PENDING,
     ).exists():
-        raise Conflict("You already asked for this; the request is waiting for a decision.")
+        raise Conflict(_("You already asked for this; the request is waiting for a decision."))
     request = AccessRequest.objects.create(
         kind=kind, requester=actor, channel=channel, role=role, platform=platform, department=department, reason=reason
     )
@@ -1336,8 +1505,23 @@ def access_request_create(
     notify(
         event="access.requested",
         recipients=route.people,
-        title=f"{actor} asks for {request}",
-        body=reason + (f"\nYou decide as {route.level}: no one else may." if route.escalated else ""),
+        title=format_lazy(
+            gettext_lazy("{person} asks for the role {role} on {channel}")
+            if channel is not None
+            else gettext_lazy("{person} asks for {platform} for {department}"),
+            person=str(actor),
+            role=ChannelRole(role).label if role else "",
+            channel=getattr(channel, "display_name", ""),
+            platform=getattr(platform, "name", ""),
+            department=getattr(department, "name", ""),
+        ),
+        body=format_lazy(
+            "{}\n{}",
+            reason,
+            format_lazy(gettext_lazy("You decide as {level}: no one else may."), level=gettext_lazy(route.level)),
+        )
+        if route.escalated
+        else reason,
         url=reverse("channels_registry:access_request_list"),
         target=request,
         data={"escalated": route.escalated},
@@ -1356,7 +1540,7 @@ def access_request_decide(
         .select_related("channel", "platform", "department", "requester")
         .get(pk=request.pk)
     )
-    ensure(permissions.can_decide_request(actor, request), "Only the channel's owner or IT security decides this.")
+    ensure(permissions.can_decide_request(actor, request), _("Only the channel's owner or IT security decides this."))
     ensure_state(request, AccessRequestState.PENDING)
     # nobody decides their own request, IT security included: another IT member (or an administrator) must
     duties.ensure_may_decide(actor, access_request_decision(request))
@@ -1395,13 +1579,26 @@ def access_request_decide(
     notify(
         event="access.decided",
         recipients=[request.requester],
-        title=f"Your request was {'granted' if grant else 'refused'} by {actor.get_full_name()}",
-        body=decided_by(actor, reason),
+        title=format_lazy(
+            gettext_lazy("Your request was granted by {person}")
+            if grant
+            else gettext_lazy("Your request was refused by {person}"),
+            person=actor.get_full_name(),
+        ),
+        body=_decided_by(actor, reason),
         url=reverse("channels_registry:access_request_list"),
         target=request,
         data={"decided_by": actor.pk, "comment": reason, "granted": grant},
     )
     return request
+
+
+NOW_HOLDS = {
+    ChannelRole.OWNER: gettext_lazy("You are now owner of {channel}"),
+    ChannelRole.ADMIN: gettext_lazy("You are now admin of {channel}"),
+    ChannelRole.PUBLISHER: gettext_lazy("You are now publisher of {channel}"),
+    ChannelRole.CONTRIBUTOR: gettext_lazy("You are now contributor of {channel}"),
+}
 
 
 @duties.refusals_recorded
@@ -1418,11 +1615,14 @@ def grant_create(
     holds_credentials: bool = False,
 ) -> AccessGrant:
     channel = _lock(channel)
-    ensure(permissions.can_manage_access(actor, channel), "Only the channel's owner or IT security grants access.")
+    ensure(permissions.can_manage_access(actor, channel), _("Only the channel's owner or IT security grants access."))
     ensure_state(channel, *LIVE_STATES, ChannelState.SUSPENDED)
     if role not in ChannelRole.values:
-        raise InvalidInput("Unknown role.", fields={"role": [f"Choose one of {', '.join(ChannelRole.values)}."]})
-    ensure(user.is_active, "People who left cannot be granted access.")
+        raise InvalidInput(
+            _("Unknown role."),
+            fields={"role": [_("Choose one of %(choices)s.") % {"choices": ", ".join(ChannelRole.values)}]},
+        )
+    ensure(user.is_active, _("People who left cannot be granted access."))
     # nobody grants access to themselves (IT security included): they ask, and someone else decides
     duties.ensure_may_decide(actor, duties.Decision(kind="grant", target=channel, subjects=[user]))
     reason = _require_reason(reason)
@@ -1466,7 +1666,7 @@ def grant_create(
     notify(
         event="access.grant_created",
         recipients=[user],
-        title=f"You are now {grant.get_role_display().lower()} of {channel.display_name}",
+        title=format_lazy(NOW_HOLDS[grant.role], channel=channel.display_name),
         body=reason,
         url=channel_url(channel),
         target=channel,
@@ -1478,9 +1678,9 @@ def grant_create(
 def grant_revoke(*, actor: User | None, grant: AccessGrant, reason: str) -> AccessGrant:
     grant = AccessGrant.objects.select_for_update(of=("self",)).select_related("channel", "user").get(pk=grant.pk)
     if actor is not None:
-        ensure(permissions.can_manage_access(actor, grant.channel), "Only the channel's owner or IT revokes access.")
+        ensure(permissions.can_manage_access(actor, grant.channel), _("Only the channel's owner or IT revokes access."))
     if grant.revoked_at is not None:
-        raise Conflict("This grant is already revoked.", code="invalid_state")
+        raise Conflict(_("This grant is already revoked."), code="invalid_state")
     reason = _require_reason(reason)
     now = timezone.now()
     grant.revoked_at = now
@@ -1507,13 +1707,29 @@ def grant_revoke(*, actor: User | None, grant: AccessGrant, reason: str) -> Acce
     notify(
         event="access.revoked",
         recipients=[grant.user],
-        title=f"Your access to {grant.channel.display_name} was revoked"
-        + (f" by {actor.get_full_name()}" if actor else ""),
-        body=decided_by(actor, reason) if actor else reason,
+        title=format_lazy(
+            gettext_lazy("Your access to {channel} was revoked by {person}")
+            if actor
+            else gettext_lazy("Your access to {channel} was revoked"),
+            channel=grant.channel.display_name,
+            person=actor.get_full_name() if actor else "",
+        ),
+        body=_decided_by(actor, reason) if actor else _expiry_reason(grant) or reason,
         target=grant.channel,
         data={"decided_by": getattr(actor, "pk", None), "comment": reason},
     )
     return grant
+
+
+def _expiry_reason(grant: AccessGrant, *, stored: bool = False) -> Any:
+    """Why an expired grant was revoked: in English as the grant keeps it (``stored``), marked for its holder's
+    notification; None when ``grant`` was revoked for another reason."""
+    english = f"Granted until {grant.valid_until:%Y-%m-%d}."
+    if stored:
+        return english
+    if grant.valid_until is None or grant.revoke_reason != english:
+        return None
+    return format_lazy(gettext_lazy("Granted until {date}."), date=f"{grant.valid_until:%Y-%m-%d}")
 
 
 def grants_expire(*, now: datetime | None = None) -> int:
@@ -1531,7 +1747,7 @@ def grants_expire(*, now: datetime | None = None) -> int:
     revoked = 0
     for grant in expired:
         try:
-            grant_revoke(actor=None, grant=grant, reason=f"Granted until {grant.valid_until:%Y-%m-%d}.")
+            grant_revoke(actor=None, grant=grant, reason=_expiry_reason(grant, stored=True))
         except Conflict:  # revoked meanwhile
             continue
         revoked += 1
@@ -1556,14 +1772,18 @@ def recertifications_open(*, now: datetime | None = None) -> dict[str, int]:
             [Recertification(grant_id=g, opened_at=now, escalate_at=now + RECERT_ESCALATE_AFTER) for g, _ in due]
         )
         owners_of: dict[int, set[int]] = {}
-        for user_id, channel_id in ChannelMembership.objects.filter(
+        languages: dict[int, str] = {}  # the recipients' languages, read with the rows that name them
+        for user_id, channel_id, language in ChannelMembership.objects.filter(
             channel_id__in={c for _, c in due}, role=ChannelRole.OWNER, ended_at__isnull=True, user__is_active=True
-        ).values_list("user_id", "channel_id"):
+        ).values_list("user_id", "channel_id", "user__language"):
             owners_of.setdefault(channel_id, set()).add(user_id)
+            languages[user_id] = language
         # Separation of duties: nobody recertifies their own grant. A grant whose holder is its channel's only
         # owner goes to IT security at once (the next level), not back to the holder.
         holders = dict(AccessGrant.objects.filter(pk__in=[g for g, _ in due]).values_list("pk", "user_id"))
-        it_ids = list(_it_people().values_list("pk", flat=True))
+        it_people = list(_it_people().values_list("pk", "language"))
+        it_ids = [pk for pk, _language in it_people]
+        languages.update((pk, language) for pk, language in it_people if pk not in languages)
         per_person: dict[int, list[int]] = {}
         for grant_id, channel_id in due:
             deciders = owners_of.get(channel_id, set()) - {holders[grant_id]}
@@ -1573,17 +1793,36 @@ def recertifications_open(*, now: datetime | None = None) -> dict[str, int]:
         notify_each(
             event="access.recertification_due",
             messages=[
-                Message(
+                _in_language(
+                    languages.get(user_id, ""),
                     user_id,
-                    f"Confirm or revoke {len(grants)} access grant(s)",
-                    "Each grant is reviewed every 90 days by someone other than its holder. "
-                    "Unanswered items go to IT after a week.",
+                    format_lazy(
+                        ngettext_lazy(
+                            "Confirm or revoke {count} access grant",
+                            "Confirm or revoke {count} access grants",
+                            len(grants),
+                        ),
+                        count=len(grants),
+                    ),
+                    gettext_lazy(
+                        "Each grant is reviewed every 90 days by someone other than its holder. "
+                        "Unanswered items go to IT after a week."
+                    ),
                     url,
                     {"grants": grants},
                 )
                 for user_id, grants in sorted(per_person.items())
             ],
-            webhook_title=f"{len(due)} access grant(s) due for recertification",
+            webhook_title=site_text(
+                format_lazy(
+                    ngettext_lazy(
+                        "{count} access grant due for recertification",
+                        "{count} access grants due for recertification",
+                        len(due),
+                    ),
+                    count=len(due),
+                )
+            ),
             webhook_url=url,
             webhook_data={"grants": [g for g, _ in due]},
             action_key=RECERTIFY_KEY,
@@ -1599,7 +1838,14 @@ def recertifications_open(*, now: datetime | None = None) -> dict[str, int]:
         notify(
             event="access.recertification_escalated",
             recipients=_it_people(),
-            title=f"{len(late)} recertification(s) unanswered for a week",
+            title=format_lazy(
+                ngettext_lazy(
+                    "{count} recertification unanswered for a week",
+                    "{count} recertifications unanswered for a week",
+                    len(late),
+                ),
+                count=len(late),
+            ),
             url=reverse("channels_registry:recertification_list"),
             data={"recertifications": late, "grants": [g for _, g in late_rows]},
             action_key=RECERTIFY_KEY,
@@ -1625,18 +1871,18 @@ def recertification_decide(
         .select_related("grant", "grant__channel", "grant__user")
         .get(pk=recertification.pk)
     )
-    ensure(permissions.can_decide_recertification(actor, item), "Only the channel's owner or IT security decides.")
+    ensure(permissions.can_decide_recertification(actor, item), _("Only the channel's owner or IT security decides."))
     ensure_state(item, *OPEN_RECERT_STATES)
     duties.ensure_may_decide(actor, duties.Decision(kind="recertification", target=item, subjects=[item.grant.user_id]))
     note = (note or "").strip()[:MAX_TEXT]
     if not confirm and not note:
-        raise InvalidInput("Say why the access is revoked.", fields={"note": ["Say why the access is revoked."]})
+        raise InvalidInput(_("Say why the access is revoked."), fields={"note": [_("Say why the access is revoked.")]})
     now = timezone.now()
     grant = item.grant
     if confirm:
         # The grant changes too: lock it (the item's lock covers the item alone); one revoked meanwhile stays revoked.
         if AccessGrant.objects.select_for_update(of=("self",)).get(pk=grant.pk).revoked_at is not None:
-            raise Conflict("This access was revoked meanwhile.", code="invalid_state")
+            raise Conflict(_("This access was revoked meanwhile."), code="invalid_state")
         grant.review_by = now.date() + timedelta(days=GRANT_REVIEW_DAYS)
         grant.save(update_fields=["review_by"])
         item.state = RecertificationState.CONFIRMED
@@ -1661,8 +1907,16 @@ def recertification_decide(
         notify(
             event="access.recertified",
             recipients=[grant.user],
-            title=f"{actor.get_full_name()} confirmed your access to {grant.channel.display_name}",
-            body=decided_by(actor, note) + f"\nNext review by {grant.review_by:%Y-%m-%d}.",
+            title=format_lazy(
+                gettext_lazy("{person} confirmed your access to {channel}"),
+                person=actor.get_full_name(),
+                channel=grant.channel.display_name,
+            ),
+            body=format_lazy(
+                "{}\n{}",
+                _decided_by(actor, note),
+                format_lazy(gettext_lazy("Next review by {date}."), date=f"{grant.review_by:%Y-%m-%d}"),
+            ),
             url=channel_url(grant.channel),
             target=grant.channel,
             data={"decided_by": actor.pk, "comment": note, "review_by": grant.review_by},
@@ -1678,7 +1932,7 @@ def recertification_decide(
 
 @transaction.atomic
 def reported_account_create(*, actor: User, platform: Platform, url: str, note: str = "") -> ReportedAccount:
-    ensure(permissions.may_act(actor), "Auditors change nothing.")
+    ensure(permissions.may_act(actor), _("Auditors change nothing."))
     errors: dict[str, list[str]] = {}
     try:
         url = normalise_url(None, url)
@@ -1686,7 +1940,7 @@ def reported_account_create(*, actor: User, platform: Platform, url: str, note: 
         errors.update(exc.fields)
     note = _text(note, "note", errors, required=False)
     if errors:
-        raise InvalidInput("The report was not saved.", fields=errors)
+        raise InvalidInput(_("The report was not saved."), fields=errors)
     report = ReportedAccount.objects.create(platform=platform, url=url, note=note, reported_by=actor)
     audit.record(
         actor=actor, action="reported_account.created", target=report, data={"url": url, "platform": platform.slug}
@@ -1694,7 +1948,9 @@ def reported_account_create(*, actor: User, platform: Platform, url: str, note: 
     notify(
         event="reported_account.created",
         recipients=_it_people().exclude(pk=actor.pk),
-        title=f"An account claims to be us: {platform.name} {url}",
+        title=format_lazy(
+            gettext_lazy("An account claims to be us: {platform} {url}"), platform=platform.name, url=url
+        ),
         body=note,
         url=reverse("channels_registry:it_desk"),
         target=report,
@@ -1703,6 +1959,15 @@ def reported_account_create(*, actor: User, platform: Platform, url: str, note: 
 
 
 TRIAGE_OUTCOMES = (ReportedState.CLAIMED, ReportedState.TAKEDOWN, ReportedState.FAN_PAGE, ReportedState.DISMISSED)
+# What the person who reported an account reads, by the outcome.
+TRIAGED_AS = {
+    ReportedState.CLAIMED: gettext_lazy("Your report of {url} was triaged by {person}: claimed (registered)"),
+    ReportedState.TAKEDOWN: gettext_lazy("Your report of {url} was triaged by {person}: takedown requested"),
+    ReportedState.FAN_PAGE: gettext_lazy(
+        "Your report of {url} was triaged by {person}: accepted as an unofficial fan page"
+    ),
+    ReportedState.DISMISSED: gettext_lazy("Your report of {url} was triaged by {person}: dismissed"),
+}
 
 
 @duties.refusals_recorded
@@ -1715,21 +1980,24 @@ def reported_account_triage(
         .select_related("platform", "reported_by")
         .get(pk=report.pk)
     )
-    ensure(permissions.is_it_decider(actor), "Only IT security triages reported accounts.")
+    ensure(permissions.is_it_decider(actor), _("Only IT security triages reported accounts."))
     ensure_state(report, ReportedState.NEW, ReportedState.TAKEDOWN)
     duties.ensure_may_decide(
         actor, duties.Decision(kind="report_triage", target=report, requested_by=[report.reported_by_id])
     )
     if outcome not in TRIAGE_OUTCOMES:
-        raise InvalidInput("Unknown outcome.", fields={"outcome": [f"Choose one of {', '.join(TRIAGE_OUTCOMES)}."]})
+        raise InvalidInput(
+            _("Unknown outcome."),
+            fields={"outcome": [_("Choose one of %(choices)s.") % {"choices": ", ".join(TRIAGE_OUTCOMES)}]},
+        )
     if outcome == ReportedState.CLAIMED:
         if channel is None:
             raise InvalidInput(
-                "Register the account as a channel first, then claim it.",
-                fields={"channel": ["Choose the channel it was registered as."]},
+                _("Register the account as a channel first, then claim it."),
+                fields={"channel": [_("Choose the channel it was registered as.")]},
             )
         if channel.platform_id != report.platform_id:
-            raise InvalidInput("Wrong platform.", fields={"channel": ["That channel is on another platform."]})
+            raise InvalidInput(_("Wrong platform."), fields={"channel": [_("That channel is on another platform.")]})
     report.state = outcome
     report.triaged_by = actor
     report.triaged_at = timezone.now()
@@ -1745,9 +2013,8 @@ def reported_account_triage(
     notify(
         event="reported_account.triaged",
         recipients=[report.reported_by],
-        title=f"Your report of {report.url} was triaged by {actor.get_full_name()}: "
-        f"{report.get_state_display().lower()}",
-        body=decided_by(actor, report.triage_note),
+        title=format_lazy(TRIAGED_AS[report.state], url=report.url, person=actor.get_full_name()),
+        body=_decided_by(actor, report.triage_note),
         target=report,
         data={"decided_by": actor.pk, "comment": report.triage_note},
     )

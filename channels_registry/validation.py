@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 # A vault reference names a vault and an item: ``vault://team/item``, ``op://Vault/Item``,
 # ``keepass:Marketing/X`` ... never the secret itself.
@@ -39,13 +40,15 @@ def vault_reference_problem(value: str) -> str | None:
     value = (value or "").strip()
     schemes = ", ".join(f"{s}:" for s in VAULT_SCHEMES[:4])
     if not value:
-        return "Say where the credentials are kept: a vault reference such as vault://marketing/x-account."
+        return _("Say where the credentials are kept: a vault reference such as vault://marketing/x-account.")
     match = _VAULT_REF.match(value)
     if not match or match.group("scheme").lower() not in VAULT_SCHEMES:
-        return f"Give a vault reference ({schemes} …) such as vault://marketing/x-account, never the password itself."
+        return _(
+            "Give a vault reference (%(schemes)s …) such as vault://marketing/x-account, never the password itself."
+        ) % {"schemes": schemes}
     for part in re.split(r"[/ ]", match.group("path")):
         if _looks_like_secret(part):
-            return "This looks like a password. Store the password in the vault and give only its reference here."
+            return _("This looks like a password. Store the password in the vault and give only its reference here.")
     return None
 
 

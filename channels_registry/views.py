@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Department, User
@@ -62,12 +63,12 @@ def _registry_page(request, channels, **extra):
 
 @login_required
 def channel_list(request):
-    return _registry_page(request, selectors.channels_visible_to(request.user), title="Channel registry")
+    return _registry_page(request, selectors.channels_visible_to(request.user), title=_("Channel registry"))
 
 
 @login_required
 def my_channels(request):
-    return _registry_page(request, selectors.my_channels(request.user), title="My channels", mine=True)
+    return _registry_page(request, selectors.my_channels(request.user), title=_("My channels"), mine=True)
 
 
 def _register_departments(user):
@@ -79,6 +80,48 @@ def _register_departments(user):
 DRAFT_KEY = "channel_register_draft"
 
 
+def _registered_told(channel) -> str:
+    """What the registrant is told: registered, and who decides its approval (one sentence each way)."""
+    route = channel.deciders
+    values = {"name": channel.display_name, "people": route.names(), "level": _(route.level) if route.level else ""}
+    if not route.people:
+        return (
+            _(
+                "%(name)s is registered. No one but you may decide its approval: ask an administrator to name someone "
+                "who may."
+            )
+            % values
+        )
+    if route.escalated:
+        return (
+            _(
+                "%(name)s is registered. %(people)s (%(level)s) will decide its approval, since no one else at "
+                "the usual level may."
+            )
+            % values
+        )
+    return _("%(name)s is registered. %(people)s (%(level)s) will decide its approval.") % values
+
+
+def _request_told(route) -> str:
+    """What the person who asked for access is told: sent, who decides it, and that they will hear of it."""
+    values = {"people": route.names(), "level": _(route.level) if route.level else ""}
+    if not route.people:
+        return _(
+            "Request sent. No one but you may decide it: ask an administrator to name someone who may. You will be "
+            "told when it is decided."
+        )
+    if route.escalated:
+        return (
+            _(
+                "Request sent. %(people)s (%(level)s) will decide it, since no one else at the usual level may. "
+                "You will be told when it is decided."
+            )
+            % values
+        )
+    return _("Request sent. %(people)s (%(level)s) will decide it. You will be told when it is decided.") % values
+
+
 def _blocked_platforms(department_ids) -> dict[int, str]:
     """Platform id -> "blocked by IT: why (who, when)" for the platforms IT blocked in every one of
     ``department_ids`` (decisions in force; one blocked for only some stays offered, and is refused on submit
@@ -87,15 +130,15 @@ def _blocked_platforms(department_ids) -> dict[int, str]:
         return {}
     decisions = decisions_in_force(department_ids=department_ids)
     blocked = {}
-    for platform_id in {p for p, _ in decisions}:
+    for platform_id in {p for p, _department in decisions}:
         found = [decisions.get((platform_id, d)) for d in sorted(department_ids)]
         if all(x is not None and x.outcome == DecisionOutcome.BLOCKED for x in found):
             decision = found[0]
-            blocked[platform_id] = (
-                f"blocked by IT: {decision.rationale.strip()} "
-                f"({decision.decided_by.get_full_name() or decision.decided_by.email}, "
-                f"{decision.effective_from:%Y-%m-%d})"
-            )
+            blocked[platform_id] = _("blocked by IT: %(rationale)s (%(person)s, %(date)s)") % {
+                "rationale": decision.rationale.strip(),
+                "person": decision.decided_by.get_full_name() or decision.decided_by.email,
+                "date": f"{decision.effective_from:%Y-%m-%d}",
+            }
     return blocked
 
 
@@ -105,7 +148,7 @@ def channel_register(request):
     button that keeps what was typed in the session and comes back with ``?resume=1``; platforms IT blocked
     for their departments are offered disabled, with who decided and why."""
     if not permissions.can_register(request.user):
-        raise PermissionDenied("Only members of a department register its channels.")
+        raise PermissionDenied(_("Only members of a department register its channels."))
     departments = _register_departments(request.user)
     department_ids = list(departments.values_list("pk", flat=True))
     back = reverse("channels_registry:channel_register") + "?resume=1"
@@ -121,7 +164,7 @@ def channel_register(request):
         initial = {k: request.GET[k] for k in ("url", "handle", "platform") if k in request.GET}
         form = ChannelRegisterForm(initial=initial, **kwargs)
     duplicate = None
-    reasons, intro = [], "You cannot register a channel yet. First:"
+    reasons, intro = [], _("You cannot register a channel yet. First:")
     if request.method == "POST" and form.is_valid():
         try:
             channel = services.channel_register(actor=request.user, **form.cleaned_data)
@@ -134,16 +177,17 @@ def channel_register(request):
             duplicate = getattr(exc, "existing", None)
         else:
             request.session.pop(DRAFT_KEY, None)
-            messages.success(
-                request,
-                f"{channel.display_name} is registered. " + channel.deciders.told("its approval"),
-            )
+            messages.success(request, _registered_told(channel))
             gate = may_register_channel(department=channel.department, platform=channel.platform)
             if gate.conditions:
-                messages.warning(request, f"IT allows {channel.platform.name} on conditions: {gate.conditions}")
+                messages.warning(
+                    request,
+                    _("IT allows %(platform)s on conditions: %(conditions)s")
+                    % {"platform": channel.platform.name, "conditions": gate.conditions},
+                )
             return redirect("channels_registry:channel_detail", pk=channel.pk)
     if not reasons:
-        reasons, intro = registration_blockers_up_front(user=request.user), "Before you can register a channel:"
+        reasons, intro = registration_blockers_up_front(user=request.user), _("Before you can register a channel:")
     reasons = [{"message": r.message, "fix_url": r.fix_url} if isinstance(r, Blocker) else r for r in reasons]
     fixes = [{"message": r["message"], "href": with_next(r["fix_url"], back) if r["fix_url"] else ""} for r in reasons]
     return render(
@@ -199,12 +243,14 @@ def channel_feed(request, pk):
     back = reverse("channels_registry:channel_detail", args=[channel.pk])
     form = FeedForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose the kind of feed.")
+        messages.error(request, _("Choose the kind of feed."))
         return redirect(back)
     return run_from_button(
         request,
         lambda: services.channel_feed_set(actor=request.user, channel=channel, **form.cleaned_data),
-        ok="Feed saved; it is read within a few minutes." if form.cleaned_data["url"] else "The feed is not read.",
+        ok=_("Feed saved; it is read within a few minutes.")
+        if form.cleaned_data["url"]
+        else _("The feed is not read."),
         back=back,
     )
 
@@ -241,7 +287,7 @@ def channel_approve(request, pk):
         request,
         pk,
         lambda c, r: services.channel_approve(actor=request.user, channel=c, note=r),
-        "Approved: IT security reviews it next.",
+        _("Approved: IT security reviews it next."),
     )
 
 
@@ -249,7 +295,7 @@ def channel_approve(request, pk):
 @require_POST
 def channel_reject(request, pk):
     return _channel_action(
-        request, pk, lambda c, r: services.channel_reject(actor=request.user, channel=c, reason=r), "Rejected."
+        request, pk, lambda c, r: services.channel_reject(actor=request.user, channel=c, reason=r), _("Rejected.")
     )
 
 
@@ -257,7 +303,7 @@ def channel_reject(request, pk):
 @require_POST
 def channel_suspend(request, pk):
     return _channel_action(
-        request, pk, lambda c, r: services.channel_suspend(actor=request.user, channel=c, reason=r), "Suspended."
+        request, pk, lambda c, r: services.channel_suspend(actor=request.user, channel=c, reason=r), _("Suspended.")
     )
 
 
@@ -265,7 +311,7 @@ def channel_suspend(request, pk):
 @require_POST
 def channel_reinstate(request, pk):
     return _channel_action(
-        request, pk, lambda c, r: services.channel_reinstate(actor=request.user, channel=c, reason=r), "Reinstated."
+        request, pk, lambda c, r: services.channel_reinstate(actor=request.user, channel=c, reason=r), _("Reinstated.")
     )
 
 
@@ -273,7 +319,7 @@ def channel_reinstate(request, pk):
 @require_POST
 def channel_retire(request, pk):
     return _channel_action(
-        request, pk, lambda c, r: services.channel_retire(actor=request.user, channel=c, reason=r), "Retired."
+        request, pk, lambda c, r: services.channel_retire(actor=request.user, channel=c, reason=r), _("Retired.")
     )
 
 
@@ -284,14 +330,14 @@ def channel_log_activity(request, pk):
     form = ActivityForm(request.POST)
     back = reverse("channels_registry:channel_detail", args=[channel.pk])
     if not form.is_valid():
-        messages.error(request, "Choose what happened.")
+        messages.error(request, _("Choose what happened."))
         return redirect(back)
     return run_from_button(
         request,
         lambda: services.activity_record(
             actor=request.user, channel=channel, source=ActivitySource.PAGE, **form.cleaned_data
         ),
-        ok="Activity logged.",
+        ok=_("Activity logged."),
         back=back,
     )
 
@@ -300,7 +346,7 @@ def channel_log_activity(request, pk):
 def channel_security_review(request, pk):
     channel = selectors.channel_for(request.user, pk)
     if not permissions.can_security_review(request.user, channel):
-        raise PermissionDenied("Only IT security, signed in with 2FA, reviews channels.")
+        raise PermissionDenied(_("Only IT security, signed in with 2FA, reviews channels."))
     form = SecurityReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -312,7 +358,7 @@ def channel_security_review(request, pk):
         except DomainError as exc:
             errors_to_form(form, exc)
         else:
-            messages.success(request, "Security review recorded.")
+            messages.success(request, _("Security review recorded."))
             return redirect("channels_registry:channel_detail", pk=channel.pk)
     return render(
         request, "channels_registry/security_review.html", {"channel": channel, "form": form, "checklist": CHECKLIST}
@@ -326,7 +372,7 @@ def channel_confirm_mfa(request, pk):
     return run_from_button(
         request,
         lambda: services.membership_confirm_mfa(actor=request.user, channel=channel),
-        ok="Thank you: your two-factor sign-in is confirmed.",
+        ok=_("Thank you: your two-factor sign-in is confirmed."),
         back=reverse("channels_registry:channel_detail", args=[channel.pk]),
     )
 
@@ -338,14 +384,14 @@ def channel_grant(request, pk):
     back = reverse("channels_registry:channel_security", args=[channel.pk])
     form = GrantForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Name the person, the role and the reason.")
+        messages.error(request, _("Name the person, the role and the reason."))
         return redirect(back)
     if not permissions.can_manage_access(request.user, channel):
         raise PermissionDenied
     data = form.cleaned_data
     person = User.objects.filter(email__iexact=data["email"]).first()
     if person is None:
-        messages.error(request, f"No one signs in as {data['email']}.")
+        messages.error(request, _("No one signs in as %(emails)s.") % {"emails": data["email"]})
         return redirect(back)
     return run_from_button(
         request,
@@ -358,7 +404,7 @@ def channel_grant(request, pk):
             valid_until=data["valid_until"],
             holds_credentials=data["holds_credentials"],
         ),
-        ok=f"{person.email} now has access.",
+        ok=_("%(person)s now has access.") % {"person": person.email},
         back=back,
     )
 
@@ -374,7 +420,7 @@ def grant_revoke(request, pk):
     return run_from_button(
         request,
         lambda: services.grant_revoke(actor=request.user, grant=grant, reason=form.cleaned_data["reason"]),
-        ok="Access revoked.",
+        ok=_("Access revoked."),
         back=back,
     )
 
@@ -385,7 +431,7 @@ def grant_revoke(request, pk):
 @login_required
 def it_desk(request):
     if not permissions.can_see_it_desk(request.user):
-        raise PermissionDenied("The IT desk is for IT security and auditors.")
+        raise PermissionDenied(_("The IT desk is for IT security and auditors."))
     return render(request, "channels_registry/it_desk.html", selectors.it_desk())
 
 
@@ -416,10 +462,7 @@ def access_request_list(request):
             except DomainError as exc:
                 errors_to_form(form, exc)
             else:
-                messages.success(
-                    request,
-                    "Request sent. " + created.deciders.told("it") + " You will be told when it is decided.",
-                )
+                messages.success(request, _request_told(created.deciders))
                 return redirect("channels_registry:access_request_list")
     ctx = filtered_page(request, AccessRequestFilter, selectors.access_requests_visible_to(request.user))
     ctx.pop("rows")
@@ -438,7 +481,7 @@ def access_request_decide(request, pk):
     if not form.is_valid():
         if not permissions.can_decide_request(request.user, access_request):
             raise PermissionDenied
-        messages.error(request, "Choose grant or refuse, and say why.")
+        messages.error(request, _("Choose grant or refuse, and say why."))
         return redirect(back)
     grant = form.cleaned_data["decision"] == "grant"
     return run_from_button(
@@ -446,7 +489,7 @@ def access_request_decide(request, pk):
         lambda: services.access_request_decide(
             actor=request.user, request=access_request, grant=grant, reason=form.cleaned_data["reason"]
         ),
-        ok="Granted." if grant else "Refused.",
+        ok=_("Granted.") if grant else _("Refused."),
         back=back,
     )
 
@@ -465,7 +508,7 @@ def recertification_decide(request, pk):
     form = RecertifyForm(request.POST)
     back = reverse("channels_registry:recertification_list")
     if not form.is_valid():
-        messages.error(request, "Confirm or revoke.")
+        messages.error(request, _("Confirm or revoke."))
         return redirect(back)
     confirm = form.cleaned_data["decision"] == "confirm"
     return run_from_button(
@@ -473,7 +516,7 @@ def recertification_decide(request, pk):
         lambda: services.recertification_decide(
             actor=request.user, recertification=item, confirm=confirm, note=form.cleaned_data["note"]
         ),
-        ok="Confirmed for another 90 days." if confirm else "Revoked.",
+        ok=_("Confirmed for another 90 days.") if confirm else _("Revoked."),
         back=back,
     )
 
@@ -481,7 +524,7 @@ def recertification_decide(request, pk):
 @login_required
 def rotation_task_list(request):
     if not permissions.can_see_it_desk(request.user):
-        raise PermissionDenied("Credential rotations are for IT security and auditors.")
+        raise PermissionDenied(_("Credential rotations are for IT security and auditors."))
     ctx = filtered_page(request, RotationTaskFilter, selectors.rotation_tasks())
     ctx.pop("rows")
     return render(request, "channels_registry/rotation_task_list.html", ctx)
@@ -500,7 +543,7 @@ def rotation_task_close(request, pk):
     return run_from_button(
         request,
         lambda: services.rotation_task_close(actor=request.user, task=task, note=form.cleaned_data["note"]),
-        ok="Rotation recorded as done.",
+        ok=_("Rotation recorded as done."),
         back=back,
     )
 
@@ -517,7 +560,7 @@ def reported_account_list(request):
             except DomainError as exc:
                 errors_to_form(form, exc)
             else:
-                messages.success(request, "Thank you: IT security will look at it.")
+                messages.success(request, _("Thank you: IT security will look at it."))
                 return redirect("channels_registry:reported_account_list")
     ctx = filtered_page(request, ReportedAccountFilter, selectors.reported_accounts_visible_to(request.user))
     ctx.pop("rows")
@@ -535,9 +578,9 @@ def reported_account_triage(request, pk):
     form = TriageForm(request.POST)
     back = reverse("channels_registry:reported_account_list")
     if not permissions.is_it_decider(request.user):
-        raise PermissionDenied("Only IT security triages reported accounts.")
+        raise PermissionDenied(_("Only IT security triages reported accounts."))
     if not form.is_valid():
-        messages.error(request, "Choose an outcome.")
+        messages.error(request, _("Choose an outcome."))
         return redirect(back)
     channel = Channel.objects.filter(pk=form.cleaned_data["channel"]).first() if form.cleaned_data["channel"] else None
     return run_from_button(
@@ -549,6 +592,6 @@ def reported_account_triage(request, pk):
             note=form.cleaned_data["note"],
             channel=channel,
         ),
-        ok="Triaged.",
+        ok=_("Triaged."),
         back=back,
     )

@@ -1,6 +1,7 @@
 """The registry's API: viewsets of a few attributes; workflow steps are POST actions calling services."""
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -37,7 +38,7 @@ DEFAULTS = api_settings.DEFAULT_PERMISSION_CLASSES
 
 
 class ItDesk(permissions.BasePermission):
-    message = "Only IT security and auditors see this."
+    message = gettext_lazy("Only IT security and auditors see this.")
 
     def has_permission(self, request, view):
         return rules.can_see_it_desk(request.user)

@@ -35,7 +35,7 @@ class Result:
 @dataclass(frozen=True)
 class Connector:
     kind: str
-    label: str
+    label: str  # marked (gettext_lazy): the feed form shows it in the reader's language
     interval_minutes: int  # how often beat reads a feed of this kind
     read: Callable[..., Result]  # read(url, etag=..., last_modified=...) -> Result
 
