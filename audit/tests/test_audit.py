@@ -12,7 +12,7 @@ from django.urls import reverse
 from audit import services as audit
 from audit.models import AppendOnlyError, AuditEvent, ChainLink, PendingEvent
 from audit.selectors import events_for
-from audit.services import GENESIS, verify_chain
+from audit.services import GENESIS, verification, verify_chain
 
 pytestmark = pytest.mark.django_db
 
@@ -398,7 +398,7 @@ def test_slices_of_the_chain_verify_like_the_whole(employee):
 def test_processes_checking_slices_answer_as_one_walk(employee, monkeypatch):
     # given a committed trail, and the parallel path switched on for a short one
     events = make_events(employee, 30)
-    monkeypatch.setattr(audit, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(verification, "PARALLEL_FROM", 1)
 
     # when / then
     result = verify_chain(workers=3)

@@ -9,6 +9,7 @@ from django.db import connection, connections, transaction
 from accounts.tests.factories import UserFactory
 from audit import services as audit
 from audit.models import ChainLink, PendingEvent
+from audit.services import sequencing
 from notifications.tests.test_integration import worker_broker  # noqa: F401 - the real-worker fixture
 from socialgov.testing.audit import assert_chain_intact
 
@@ -21,7 +22,7 @@ def test_a_burst_of_commits_kicks_the_sequencer_once(monkeypatch):
     from audit import tasks
 
     sent = []
-    monkeypatch.setattr(audit.connection, "vendor", "postgresql")
+    monkeypatch.setattr(sequencing.connection, "vendor", "postgresql")
     monkeypatch.setattr(tasks.sequence_events, "apply_async", lambda *a, **k: sent.append(1))
 
     # when three commits kick it, then the task clears the key, and another commit kicks
@@ -40,7 +41,7 @@ def test_a_burst_of_commits_kicks_the_sequencer_once(monkeypatch):
 def test_a_broker_outage_leaves_the_events_to_beats_run(monkeypatch, caplog):
     from audit import tasks
 
-    monkeypatch.setattr(audit.connection, "vendor", "postgresql")
+    monkeypatch.setattr(sequencing.connection, "vendor", "postgresql")
 
     def down(*args, **kwargs):
         raise ConnectionError("broker down")
