@@ -13,6 +13,7 @@ One browser for the module; each role signs in by a session cookie (``force_logi
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from socialgov.testing.hostile import ROLE_ORDER
 from socialgov.testing.permissions import Route, all_tables, page, table_fixtures
@@ -107,6 +109,18 @@ def open_page(tab, base: str, url: str, html: str) -> None:
     tab.locator("main").evaluate("(main, html) => { main.innerHTML = html; }", html)
 
 
+# What static/js/app.js makes of a resize: every table that scrolls in its own box is a tab stop.
+SCROLLING_TABLES_FOCUSABLE = """() => [...document.querySelectorAll('.table')].every(t =>
+    (t.scrollWidth <= t.clientWidth && t.scrollHeight <= t.clientHeight) || t.getAttribute('tabindex') === '0')"""
+
+
+def settled(tab) -> None:
+    """Wait (up to 5 s) until the page has answered its new size as a person would see it: the script marks the
+    tables that now scroll after the resize, in the browser's next frames. If it never does, axe says so."""
+    with contextlib.suppress(PlaywrightTimeout):
+        tab.wait_for_function(SCROLLING_TABLES_FOCUSABLE, timeout=5000)
+
+
 @pytest.mark.parametrize(("rows", "fixture"), [pytest.param(rows, fixture, id=name) for name, rows, fixture in TABLES])
 def test_no_serious_or_critical_violation(browser, live_server, rows, fixture, request):  # noqa: F811
     assert AXE.exists(), f"{AXE} is missing: npm ci --prefix testtools (make test does it)"
@@ -132,6 +146,7 @@ def test_no_serious_or_critical_violation(browser, live_server, rows, fixture, r
             open_page(tab, live_server.url, url, answer.text())
             for size, viewport in VIEWPORTS.items():
                 tab.set_viewport_size(viewport)  # the stylesheet's media queries follow; axe runs again
+                settled(tab)
                 where = f"{route.id} GET {url} as {role} at {size}"
                 found += [describe(where, finding) for finding in blocking(tab)]
     finally:
