@@ -172,3 +172,18 @@ def test_the_composer_and_the_queue_preview_a_post_as_its_network_does(browser, 
     tab.wait_for_selector("details.queue-preview [data-testid=preview]")
     assert tab.locator("details.queue-preview .preview-text").inner_text() == "Spring is here #launch"
     context.close()
+
+
+def test_the_composer_counts_in_the_readers_language(browser, demo, marketing_channel):  # noqa: F811
+    from accounts.models import User
+
+    # given an employee who reads socialgov in German
+    User.objects.filter(email="employee@example.com").update(language="de")
+    context, tab = _as(browser, demo, "employee@example.com")
+    tab.goto(f"{demo}/posts/new/")
+    tab.select_option("select[name=channel]", str(marketing_channel.pk))
+
+    # when they type, the live count says it in German, as the page did on load
+    tab.fill("textarea[name=body]", "Unser Frühjahrssortiment ist da")
+    assert tab.locator("[data-testid=char-count]").inner_text() == "31 / 280 Zeichen"
+    context.close()

@@ -15,7 +15,9 @@
   const update = () => {
     const count = [...body.value.replace(/\r\n/g, "\n").trim()].length;
     const limit = channel ? limits[channel.value] : Object.values(limits)[0];
-    counter.textContent = limit ? `${count} / ${limit} characters` : `${count} characters`;
+    // the page's own words, in the reader's language ("{count} / {limit} characters")
+    const words = limit ? counter.dataset.withLimit : counter.dataset.withoutLimit;
+    counter.textContent = (words || "{count}").replace("{count}", count).replace("{limit}", limit);
     counter.classList.toggle("over-limit", Boolean(limit) && count > limit);
   };
   body.addEventListener("input", update);
