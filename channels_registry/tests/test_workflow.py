@@ -9,6 +9,7 @@ from audit.models import AuditEvent
 from channels_registry import services
 from channels_registry.choices import CHECKLIST, ChannelState
 from channels_registry.models import DormancyFinding
+from channels_registry.services import dormancy
 from channels_registry.tests.factories import ChannelFactory, channel_with_custodians
 from core.errors import Conflict, Forbidden, InvalidInput
 from notifications.models import Notification
@@ -156,8 +157,8 @@ def test_each_owner_hears_only_about_their_own_channels_and_the_trail_lists_ever
     theirs = _quiet_channel(colleague, employee, department=sales)
 
     # when the audit runs (in transactions of two channels each)
-    monkeypatch.setattr(services, "AUDIT_SLICE", 2)
-    monkeypatch.setattr(services, "DORMANCY_BATCH", 2)
+    monkeypatch.setattr(dormancy, "AUDIT_SLICE", 2)
+    monkeypatch.setattr(dormancy, "DORMANCY_BATCH", 2)
     assert services.dormancy_audit() == {"flagged": 3, "escalated": 0}
 
     # then each owner is told once, about their own channels only
@@ -260,7 +261,7 @@ def test_dormancy_audit_runs_the_same_queries_for_10_and_1000_channels(
     department, employee, manager, it_security, time_machine, monkeypatch
 ):
     # in one batch (the batches' number grows with the channels, the queries of a batch do not)
-    monkeypatch.setattr(services, "DORMANCY_BATCH", 10**9)
+    monkeypatch.setattr(dormancy, "DORMANCY_BATCH", 10**9)
     small = _audit_queries(10, department, employee, manager, time_machine)
     large = _audit_queries(1000, department, employee, manager, time_machine)
     assert small == large
