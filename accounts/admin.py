@@ -15,8 +15,7 @@ from django.utils.translation import gettext_lazy
 from accounts import services
 from accounts.models import ApiToken, Department, Membership, User
 from audit.admin import AuditedAdmin, ReadOnlyAdmin
-from core.adminkit import LargeTableAdmin
-from core.adminkit import run_service as _run
+from core.adminkit import LargeTableAdmin, run_each, service_action
 from core.errors import DomainError
 
 
@@ -64,23 +63,16 @@ class UserAdmin(BaseUserAdmin):
         after = set(form.instance.groups.values_list("name", flat=True))
         services.user_groups_changed(actor=request.user, user=form.instance, before=before, after=after)
 
-    @admin.action(description=gettext_lazy("Deactivate (offboard) selected people"))
-    def deactivate(self, request, queryset):
-        for user in queryset:
-            _run(
-                request,
-                lambda u=user: services.user_deactivate(actor=request.user, user=u, reason="Admin action"),
-                _("%(email)s deactivated: sessions ended, tokens revoked.") % {"email": user.email},
-            )
-
-    @admin.action(description=gettext_lazy("Reactivate selected people"))
-    def reactivate(self, request, queryset):
-        for user in queryset:
-            _run(
-                request,
-                lambda u=user: services.user_reactivate(actor=request.user, user=u),
-                _("%(email)s reactivated.") % {"email": user.email},
-            )
+    deactivate = service_action(
+        gettext_lazy("Deactivate (offboard) selected people"),
+        lambda actor, user: services.user_deactivate(actor=actor, user=user, reason="Admin action"),
+        lambda user: _("%(email)s deactivated: sessions ended, tokens revoked.") % {"email": user.email},
+    )
+    reactivate = service_action(
+        gettext_lazy("Reactivate selected people"),
+        lambda actor, user: services.user_reactivate(actor=actor, user=user),
+        lambda user: _("%(email)s reactivated.") % {"email": user.email},
+    )
 
 
 @admin.register(Department)
@@ -119,12 +111,12 @@ class MembershipAdmin(LargeTableAdmin):
             raise PermissionDenied(exc.message) from exc
 
     def delete_queryset(self, request, queryset):
-        for membership in queryset:
-            _run(
-                request,
-                lambda m=membership: services.membership_remove(actor=request.user, membership=m),
-                _("%(membership)s ended.") % {"membership": membership},
-            )
+        run_each(
+            request,
+            queryset,
+            lambda actor, membership: services.membership_remove(actor=actor, membership=membership),
+            lambda membership: _("%(membership)s ended.") % {"membership": membership},
+        )
 
 
 @admin.register(ApiToken)
@@ -147,14 +139,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=gettext_lazy("Revoke selected tokens"))
-    def revoke(self, request, queryset):
-        for token in queryset:
-            _run(
-                request,
-                lambda t=token: services.token_revoke(actor=request.user, token=t),
-                _("%(token)s revoked.") % {"token": token},
-            )
+    revoke = service_action(
+        gettext_lazy("Revoke selected tokens"),
+        lambda actor, token: services.token_revoke(actor=actor, token=token),
+        lambda token: _("%(token)s revoked.") % {"token": token},
+    )
 
 
 # --- allauth's and Django's own models: audited, or shown only ---------------------------------------------------
@@ -188,12 +177,12 @@ class AuthenticatorAdmin(ReadOnlyAdmin, BaseAuthenticatorAdmin):
 
     @admin.action(description=gettext_lazy("Remove the selected second factors (the person enrols again)"))
     def remove(self, request, queryset):
-        for authenticator in queryset.select_related("user"):
-            _run(
-                request,
-                lambda a=authenticator: services.authenticator_remove(actor=request.user, authenticator=a),
-                _("%(person)s: %(factor)s removed.") % {"person": authenticator.user, "factor": authenticator.type},
-            )
+        run_each(
+            request,
+            queryset.select_related("user"),
+            lambda actor, a: services.authenticator_remove(actor=actor, authenticator=a),
+            lambda a: _("%(person)s: %(factor)s removed.") % {"person": a.user, "factor": a.type},
+        )
 
 
 @admin.register(UserSession)
@@ -204,9 +193,9 @@ class UserSessionAdmin(ReadOnlyAdmin, BaseUserSessionAdmin):
 
     @admin.action(description=gettext_lazy("End the selected sessions"))
     def end(self, request, queryset):
-        for session in queryset.select_related("user"):
-            _run(
-                request,
-                lambda x=session: services.session_end(actor=request.user, session=x),
-                _("A session of %(person)s ended.") % {"person": session.user},
-            )
+        run_each(
+            request,
+            queryset.select_related("user"),
+            lambda actor, session: services.session_end(actor=actor, session=session),
+            lambda session: _("A session of %(person)s ended.") % {"person": session.user},
+        )

@@ -26,7 +26,7 @@ from approvals.models import (
     RouteStage,
     StageReview,
 )
-from core.adminkit import LargeTableAdmin
+from core.adminkit import LargeTableAdmin, run_each
 from core.adminkit import run_service as _run
 
 
@@ -190,10 +190,12 @@ class DelegationAdmin(ReadOnlyAdmin):
 
     @admin.action(description=gettext_lazy("End the selected delegations"))
     def revoke(self, request, queryset):
-        for delegation in queryset.filter(revoked_at__isnull=True):
-            _run(
-                request, lambda d=delegation: services.delegation_revoke(actor=request.user, delegation=d), _("Ended.")
-            )
+        run_each(
+            request,
+            queryset.filter(revoked_at__isnull=True),
+            lambda actor, delegation: services.delegation_revoke(actor=actor, delegation=delegation),
+            lambda delegation: _("Ended."),
+        )
 
 
 @admin.register(Lockdown)
@@ -204,8 +206,12 @@ class LockdownAdmin(ReadOnlyAdmin):
 
     @admin.action(description=gettext_lazy("End the selected lockdowns (release resumes)"))
     def end(self, request, queryset):
-        for lockdown in queryset.filter(ended_at__isnull=True):
-            _run(request, lambda lk=lockdown: services.lockdown_end(actor=request.user, lockdown=lk), _("Ended."))
+        run_each(
+            request,
+            queryset.filter(ended_at__isnull=True),
+            lambda actor, lockdown: services.lockdown_end(actor=actor, lockdown=lockdown),
+            lambda lockdown: _("Ended."),
+        )
 
 
 @admin.register(ApprovalReceipt)

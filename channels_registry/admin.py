@@ -25,8 +25,7 @@ from channels_registry.models import (
     RotationTask,
     SecurityReview,
 )
-from core.adminkit import LargeTableAdmin
-from core.adminkit import run_service as _run
+from core.adminkit import LargeTableAdmin, service_action
 
 
 class ReadOnlyAdmin(LargeTableAdmin):
@@ -62,32 +61,21 @@ class ChannelAdmin(ReadOnlyAdmin):
     inlines = [MembershipInline]
     actions = ["suspend", "reinstate", "retire", "dormancy_audit"]
 
-    @admin.action(description=gettext_lazy("Suspend selected channels"))
-    def suspend(self, request, queryset):
-        for c in queryset:
-            _run(
-                request,
-                lambda c=c: services.channel_suspend(actor=request.user, channel=c, reason="Suspended from the admin."),
-                _("%(channel)s suspended.") % {"channel": c.display_name},
-            )
-
-    @admin.action(description=gettext_lazy("Reinstate selected channels"))
-    def reinstate(self, request, queryset):
-        for c in queryset:
-            _run(
-                request,
-                lambda c=c: services.channel_reinstate(actor=request.user, channel=c),
-                _("%(channel)s reinstated.") % {"channel": c.display_name},
-            )
-
-    @admin.action(description=gettext_lazy("Retire selected channels"))
-    def retire(self, request, queryset):
-        for c in queryset:
-            _run(
-                request,
-                lambda c=c: services.channel_retire(actor=request.user, channel=c, reason="Retired from the admin."),
-                _("%(channel)s retired.") % {"channel": c.display_name},
-            )
+    suspend = service_action(
+        gettext_lazy("Suspend selected channels"),
+        lambda actor, c: services.channel_suspend(actor=actor, channel=c, reason="Suspended from the admin."),
+        lambda c: _("%(channel)s suspended.") % {"channel": c.display_name},
+    )
+    reinstate = service_action(
+        gettext_lazy("Reinstate selected channels"),
+        lambda actor, c: services.channel_reinstate(actor=actor, channel=c),
+        lambda c: _("%(channel)s reinstated.") % {"channel": c.display_name},
+    )
+    retire = service_action(
+        gettext_lazy("Retire selected channels"),
+        lambda actor, c: services.channel_retire(actor=actor, channel=c, reason="Retired from the admin."),
+        lambda c: _("%(channel)s retired.") % {"channel": c.display_name},
+    )
 
     @admin.action(description=gettext_lazy("Run the dormancy audit now"))
     def dormancy_audit(self, request, queryset):
@@ -154,16 +142,13 @@ class AccessRequestAdmin(ReadOnlyAdmin):
     autocomplete_fields = ["requester", "channel", "platform", "department"]
     actions = ["refuse"]
 
-    @admin.action(description=gettext_lazy("Refuse selected requests"))
-    def refuse(self, request, queryset):
-        for r in queryset:
-            _run(
-                request,
-                lambda r=r: services.access_request_decide(
-                    actor=request.user, request=r, grant=False, reason="Refused from the admin."
-                ),
-                _("Request %(number)s refused.") % {"number": r.pk},
-            )
+    refuse = service_action(
+        gettext_lazy("Refuse selected requests"),
+        lambda actor, r: services.access_request_decide(
+            actor=actor, request=r, grant=False, reason="Refused from the admin."
+        ),
+        lambda r: _("Request %(number)s refused.") % {"number": r.pk},
+    )
 
 
 @admin.register(AccessGrant)
@@ -175,14 +160,11 @@ class AccessGrantAdmin(ReadOnlyAdmin):
     autocomplete_fields = ["user", "channel"]
     actions = ["revoke"]
 
-    @admin.action(description=gettext_lazy("Revoke selected grants"))
-    def revoke(self, request, queryset):
-        for g in queryset:
-            _run(
-                request,
-                lambda g=g: services.grant_revoke(actor=request.user, grant=g, reason="Revoked from the admin."),
-                _("Grant %(number)s revoked.") % {"number": g.pk},
-            )
+    revoke = service_action(
+        gettext_lazy("Revoke selected grants"),
+        lambda actor, g: services.grant_revoke(actor=actor, grant=g, reason="Revoked from the admin."),
+        lambda g: _("Grant %(number)s revoked.") % {"number": g.pk},
+    )
 
 
 @admin.register(Recertification)
@@ -193,14 +175,11 @@ class RecertificationAdmin(ReadOnlyAdmin):
     list_select_related = ["grant", "grant__user", "grant__channel", "decided_by"]
     actions = ["confirm"]
 
-    @admin.action(description=gettext_lazy("Confirm selected grants for another 90 days"))
-    def confirm(self, request, queryset):
-        for r in queryset:
-            _run(
-                request,
-                lambda r=r: services.recertification_decide(actor=request.user, recertification=r, confirm=True),
-                _("Recertification %(number)s confirmed.") % {"number": r.pk},
-            )
+    confirm = service_action(
+        gettext_lazy("Confirm selected grants for another 90 days"),
+        lambda actor, r: services.recertification_decide(actor=actor, recertification=r, confirm=True),
+        lambda r: _("Recertification %(number)s confirmed.") % {"number": r.pk},
+    )
 
 
 @admin.register(RotationTask)
@@ -212,14 +191,11 @@ class RotationTaskAdmin(ReadOnlyAdmin):
     autocomplete_fields = ["channel", "departed_user"]
     actions = ["close"]
 
-    @admin.action(description=gettext_lazy("Mark selected rotations done"))
-    def close(self, request, queryset):
-        for t in queryset:
-            _run(
-                request,
-                lambda t=t: services.rotation_task_close(actor=request.user, task=t, note="Closed from the admin."),
-                _("Rotation %(number)s done.") % {"number": t.pk},
-            )
+    close = service_action(
+        gettext_lazy("Mark selected rotations done"),
+        lambda actor, t: services.rotation_task_close(actor=actor, task=t, note="Closed from the admin."),
+        lambda t: _("Rotation %(number)s done.") % {"number": t.pk},
+    )
 
 
 @admin.register(ReportedAccount)
@@ -231,23 +207,20 @@ class ReportedAccountAdmin(ReadOnlyAdmin):
     autocomplete_fields = ["platform", "reported_by", "channel"]
     actions = ["dismiss", "takedown"]
 
-    def _triage(self, request, queryset, outcome):
-        for r in queryset:
-            _run(
-                request,
-                lambda r=r: services.reported_account_triage(
-                    actor=request.user, report=r, outcome=outcome, note="From the admin."
-                ),
-                _("Report %(number)s: %(outcome)s.") % {"number": r.pk, "outcome": ReportedState(outcome).label},
-            )
-
-    @admin.action(description=gettext_lazy("Dismiss selected reports"))
-    def dismiss(self, request, queryset):
-        self._triage(request, queryset, "dismissed")
-
-    @admin.action(description=gettext_lazy("Request a takedown of selected accounts"))
-    def takedown(self, request, queryset):
-        self._triage(request, queryset, "takedown")
+    dismiss = service_action(
+        gettext_lazy("Dismiss selected reports"),
+        lambda actor, r: services.reported_account_triage(
+            actor=actor, report=r, outcome="dismissed", note="From the admin."
+        ),
+        lambda r: _("Report %(number)s: %(outcome)s.") % {"number": r.pk, "outcome": ReportedState.DISMISSED.label},
+    )
+    takedown = service_action(
+        gettext_lazy("Request a takedown of selected accounts"),
+        lambda actor, r: services.reported_account_triage(
+            actor=actor, report=r, outcome="takedown", note="From the admin."
+        ),
+        lambda r: _("Report %(number)s: %(outcome)s.") % {"number": r.pk, "outcome": ReportedState.TAKEDOWN.label},
+    )
 
 
 # --- Offboarding from the User admin -------------------------------------------------------
@@ -257,12 +230,10 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class UserAdmin(AccountsUserAdmin):
-    @admin.action(description=gettext_lazy("Deactivate (offboard) selected people"))
-    def deactivate(self, request, queryset):
-        for user in queryset:
-            _run(
-                request,
-                lambda u=user: services.user_offboard(actor=request.user, user=u, reason="Admin action"),
-                _("%(person)s offboarded: sessions ended, tokens revoked, channel access ended.")
-                % {"person": user.email},
-            )
+    deactivate = service_action(
+        gettext_lazy("Deactivate (offboard) selected people"),
+        lambda actor, user: services.user_offboard(actor=actor, user=user, reason="Admin action"),
+        lambda user: (
+            _("%(person)s offboarded: sessions ended, tokens revoked, channel access ended.") % {"person": user.email}
+        ),
+    )

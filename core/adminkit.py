@@ -1,6 +1,7 @@
 """Admin helpers shared by every app. A leaf module: it imports nothing from the apps."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
@@ -17,6 +18,24 @@ def run_service(request, fn: Callable[[], object], ok_message: str) -> None:
         messages.error(request, exc.message)
     else:
         messages.success(request, ok_message)
+
+
+def run_each(request, rows: Iterable[Any], do: Callable[[Any, Any], object], done: Callable[[Any], str]) -> None:
+    """``do(actor, row)`` — one service call — for each row, each refusal its own error message and each success
+    ``done(row)``: what an admin action on the selected rows (or a bulk delete) does."""
+    for row in rows:
+        run_service(request, lambda row=row: do(request.user, row), done(row))
+
+
+def service_action(description: Any, do: Callable[[Any, Any], object], done: Callable[[Any], str]):
+    """An admin action (a ``ModelAdmin`` attribute named in ``actions``) that runs ``do(actor, row)`` through its
+    service for every selected row: ``run_each``."""
+
+    @admin.action(description=description)
+    def action(modeladmin, request, queryset):
+        run_each(request, queryset, do, done)
+
+    return action
 
 
 # Count at most this many rows of a changelist (a COUNT(*) over a million rows cost more than the page).
