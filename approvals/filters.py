@@ -11,11 +11,11 @@ from accounts.models import Department
 from approvals.choices import DriftKind, PostState
 from approvals.models import Delegation, DriftFinding, Lockdown, Post, StageReview
 from core.filterkit import PickerFilter
-from core.filtersets import BooleanFilter
+from core.filtersets import BooleanFilter, SearchFilterSet
 
 
-class PostFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+class PostFilter(SearchFilterSet):
+    search_fields = ("body",)
     state = django_filters.ChoiceFilter(choices=PostState.choices, label=_("Status"))
     department = django_filters.ModelChoiceFilter(
         field_name="channel__department", queryset=Department.objects.all(), to_field_name="slug"
@@ -27,9 +27,6 @@ class PostFilter(django_filters.FilterSet):
     class Meta:
         model = Post
         fields = ["q", "state", "department", "channel", "tag"]
-
-    def filter_q(self, qs, name, value):
-        return qs.filter(body__icontains=value) if value else qs
 
     def filter_tag(self, qs, name, value):
         # tags are a short list; a text match on the JSON works on SQLite and PostgreSQL alike

@@ -1,7 +1,6 @@
 """One FilterSet per listed model, shared by the pages and the API."""
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Department
@@ -27,12 +26,12 @@ from channels_registry.models import (
 )
 from channels_registry.selectors import security_gap_q
 from core.filterkit import PickerFilter
-from core.filtersets import BooleanFilter
+from core.filtersets import BooleanFilter, SearchFilterSet
 from policies.models import Platform
 
 
-class ChannelFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label=gettext_lazy("Search"))
+class ChannelFilter(SearchFilterSet):
+    search_fields = ("handle", "display_name")
     platform = django_filters.ModelChoiceFilter(queryset=Platform.objects.all(), to_field_name="slug")
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), to_field_name="slug")
     state = django_filters.ChoiceFilter(choices=ChannelState.choices, label=gettext_lazy("Status"))
@@ -43,9 +42,6 @@ class ChannelFilter(django_filters.FilterSet):
     class Meta:
         model = Channel
         fields = ["q", "platform", "department", "state", "dormant", "orphaned", "security_gaps"]
-
-    def filter_q(self, qs, name, value):
-        return qs.filter(Q(handle__icontains=value) | Q(display_name__icontains=value)) if value else qs
 
     def filter_dormant(self, qs, name, value):
         if value is None:

@@ -8,9 +8,13 @@ the same as before.
 
 from __future__ import annotations
 
+import copy
+
 import django_filters
 from django.conf import settings
+from django.db.models import Q
 from django.forms import NullBooleanSelect
+from django.utils.translation import gettext_lazy
 
 ANY = settings.FILTERS_EMPTY_CHOICE_LABEL  # "Any", in the reader's language (lazy)
 
@@ -27,3 +31,29 @@ class BooleanFilter(django_filters.BooleanFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", AnyBooleanSelect)
         super().__init__(*args, **kwargs)
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """A list's filters with one text search, ``q``: a row matches when any of ``search_fields`` contains the text
+    (any case), as the admin's ``search_fields`` reads; ``search_label`` names the box ("Search", "Name" ...)."""
+
+    search_fields: tuple[str, ...] = ()
+    search_label = gettext_lazy("Search")
+
+    q = django_filters.CharFilter(method="filter_q")
+
+    @classmethod
+    def get_filters(cls):
+        """The declared filters, ``q`` labelled with this list's ``search_label`` (the form and the API schema)."""
+        filters = super().get_filters()
+        filters["q"] = copy.deepcopy(filters["q"])
+        filters["q"].label = cls.search_label
+        return filters
+
+    def filter_q(self, qs, name, value):
+        if not value:
+            return qs
+        match = Q()
+        for field in self.search_fields:
+            match |= Q(**{f"{field}__icontains": value})
+        return qs.filter(match)

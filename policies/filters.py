@@ -2,7 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
-from core.filtersets import BooleanFilter
+from core.filtersets import BooleanFilter, SearchFilterSet
 from policies.choices import DecisionOutcome, PlatformKind, RuleKind, RuleSeverity
 from policies.models import (
     Acknowledgement,
@@ -15,8 +15,9 @@ from policies.models import (
 )
 
 
-class PlatformFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name"))
+class PlatformFilter(SearchFilterSet):
+    search_fields = ("name",)
+    search_label = _("Name")
     kind = django_filters.ChoiceFilter(choices=PlatformKind.choices)
     is_active = BooleanFilter()
 
@@ -37,8 +38,9 @@ class PlatformDecisionFilter(django_filters.FilterSet):
         fields = ["platform", "outcome", "department"]
 
 
-class ContentRuleFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name"))
+class ContentRuleFilter(SearchFilterSet):
+    search_fields = ("name",)
+    search_label = _("Name")
     kind = django_filters.ChoiceFilter(choices=RuleKind.choices)
     severity = django_filters.ChoiceFilter(choices=RuleSeverity.choices)
     is_active = BooleanFilter()
@@ -51,8 +53,9 @@ class ContentRuleFilter(django_filters.FilterSet):
         fields = ["q", "kind", "severity", "is_active", "department"]
 
 
-class PolicyFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("Title"))
+class PolicyFilter(SearchFilterSet):
+    search_fields = ("title",)
+    search_label = _("Title")
     required_to_author = BooleanFilter()
     required_to_review = BooleanFilter()
 
@@ -61,8 +64,9 @@ class PolicyFilter(django_filters.FilterSet):
         fields = ["q", "required_to_author", "required_to_review"]
 
 
-class TrainingCourseFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("Title"))
+class TrainingCourseFilter(SearchFilterSet):
+    search_fields = ("title",)
+    search_label = _("Title")
     required_to_author = BooleanFilter()
     required_to_review = BooleanFilter()
     required_to_hold_credentials = BooleanFilter()
