@@ -53,3 +53,22 @@ def test_the_any_label_is_in_the_readers_language(language, any_label):
 
     # then "Any" is in their language
     assert labels[0] == any_label
+
+
+def test_the_search_box_matches_any_of_its_fields_in_any_case():
+    from channels_registry.models import Channel
+    from channels_registry.tests.factories import ChannelFactory
+    from policies.filters import PolicyFilter
+
+    # given channels found by their handle or by their name
+    by_handle = ChannelFactory(handle="spring_news", display_name="Acme one")
+    by_name = ChannelFactory(handle="acme_two", display_name="Spring launches")
+    ChannelFactory(handle="acme_three", display_name="Autumn")
+
+    # when the registry's search box is given "SPRING"
+    found = ChannelFilter({"q": "SPRING"}, queryset=Channel.objects.all()).qs
+
+    # then both match, the third does not; and each list names its own box
+    assert set(found) == {by_handle, by_name}
+    assert str(ChannelFilter().form.fields["q"].label) == "Search"
+    assert str(PolicyFilter().form.fields["q"].label) == "Title"
