@@ -6,9 +6,8 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.core.management import call_command
 from django.db import connection
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -20,25 +19,9 @@ from core.errors import Forbidden, InvalidInput
 from notifications import services as notifications
 from notifications.choices import EmailMode
 from notifications.models import Notification, NotificationPreference
+from socialgov.testing.languages import back_to_the_site_language, compiled_catalogues  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled_catalogues():
-    # `make test` has compiled them; a targeted run may not have. Django forgets the catalogues it has loaded when
-    # LOCALE_PATHS changes, so the fresh .mo files are read.
-    call_command("compilemessages", verbosity=0)
-    with override_settings(LOCALE_PATHS=list(settings.LOCALE_PATHS)):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _back_to_the_site_language():
-    # A request leaves its language active in the thread (the next request's LocaleMiddleware sets its own): the
-    # tests after these ones, calling services directly, read English again.
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _messages(response) -> list[str]:

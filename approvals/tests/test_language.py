@@ -5,9 +5,6 @@ labels the audit trail stores kept in the code's English."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.core.management import call_command
-from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -15,24 +12,9 @@ from approvals import selectors, services
 from approvals.tests.factories import open_stage, submitted
 from audit.models import AuditEvent
 from notifications.models import Notification
+from socialgov.testing.languages import back_to_the_site_language, compiled_catalogues  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled_catalogues():
-    # `make test` has compiled them; a targeted run may not have. Django forgets the catalogues it has loaded when
-    # LOCALE_PATHS changes, so the fresh .mo files are read.
-    call_command("compilemessages", verbosity=0)
-    with override_settings(LOCALE_PATHS=list(settings.LOCALE_PATHS)):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _back_to_the_site_language():
-    # a request leaves its language active in the thread: the tests after these read English again
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 def main_of(page: str) -> str:

@@ -4,9 +4,6 @@ recipient's, whoever's request (or task) sent them."""
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.core.management import call_command
-from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -14,22 +11,9 @@ from channels_registry import services
 from channels_registry.choices import ChannelState
 from channels_registry.tests.factories import channel_with_custodians
 from notifications.models import Notification
+from socialgov.testing.languages import back_to_the_site_language, compiled_catalogues  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled_catalogues():
-    # `make test` has compiled them; a targeted run may not have (see accounts/tests/test_language.py).
-    call_command("compilemessages", verbosity=0)
-    with override_settings(LOCALE_PATHS=list(settings.LOCALE_PATHS)):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _back_to_the_site_language():
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _speaks(person, language):

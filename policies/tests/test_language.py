@@ -3,9 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.core.management import call_command
-from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -13,23 +10,9 @@ from accounts.tests.factories import UserFactory
 from notifications.models import Notification
 from policies import gates, services
 from policies.tests.factories import ContentRuleFactory, TrainingCourseFactory, published_policy
+from socialgov.testing.languages import back_to_the_site_language, compiled_catalogues  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled_catalogues():
-    # `make test` has compiled them; a targeted run may not have. Django forgets the catalogues it has loaded when
-    # LOCALE_PATHS changes, so the fresh .mo files are read.
-    call_command("compilemessages", verbosity=0)
-    with override_settings(LOCALE_PATHS=list(settings.LOCALE_PATHS)):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _back_to_the_site_language():
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _speaking(user, language: str):

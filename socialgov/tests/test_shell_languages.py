@@ -5,25 +5,11 @@ import re
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
-from django.test.utils import override_settings
 from django.utils import translation
 
+from socialgov.testing.languages import back_to_the_site_language, compiled_catalogues  # noqa: F401
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled_catalogues():
-    # `make test` has compiled them; a targeted run may not have (as accounts/tests/test_language.py does)
-    call_command("compilemessages", verbosity=0)
-    with override_settings(LOCALE_PATHS=list(settings.LOCALE_PATHS)):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _back_to_the_site_language():
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _nav(page: str) -> str:
