@@ -13,7 +13,6 @@ from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.selectors import users_in_group
@@ -132,15 +131,6 @@ def _require_reason(reason: str, missing: str = "") -> str:
 
 
 # Notification texts are marked and lazy: ``notify()`` renders them in each recipient's language.
-
-
-def _decided_by(actor: Any, comment: str = "") -> Any:
-    """The line a decision's notification carries: who decided and, when they wrote one, their comment."""
-    name = actor.get_full_name() if actor is not None else "socialgov"
-    comment = (comment or "").strip()
-    if comment:
-        return f"{name}: “{comment}”"
-    return format_lazy(gettext_lazy("By {name}, without a comment."), name=name)
 
 
 def _lines(*texts: Any) -> Any:

@@ -34,7 +34,6 @@ from channels_registry.models import (
 )
 from channels_registry.services._common import (
     GRANT_REVIEW_DAYS,
-    _decided_by,
     _lock,
     _recertifications_done,
     _require_reason,
@@ -45,7 +44,7 @@ from channels_registry.services._common import (
 from channels_registry.services.offboarding import _flag_orphans
 from channels_registry.services.separation import access_request_decision, access_request_route
 from core.errors import Conflict, InvalidInput, ensure, ensure_state
-from notifications.services import notifications_done, notify
+from notifications.services import decided_by, notifications_done, notify
 from policies import services as policy_services
 from policies.choices import DecisionOutcome
 from policies.models import Platform
@@ -198,7 +197,7 @@ def access_request_decide(
             else gettext_lazy("Your request was refused by {person}"),
             person=actor.get_full_name(),
         ),
-        body=_decided_by(actor, reason),
+        body=decided_by(actor, reason),
         url=reverse("channels_registry:access_request_list"),
         target=request,
         data={"decided_by": actor.pk, "comment": reason, "granted": grant},
@@ -327,7 +326,7 @@ def grant_revoke(*, actor: User | None, grant: AccessGrant, reason: str) -> Acce
             channel=grant.channel.display_name,
             person=actor.get_full_name() if actor else "",
         ),
-        body=_decided_by(actor, reason) if actor else _expiry_reason(grant) or reason,
+        body=decided_by(actor, reason) if actor else _expiry_reason(grant) or reason,
         target=grant.channel,
         data={"decided_by": getattr(actor, "pk", None), "comment": reason},
     )

@@ -35,7 +35,6 @@ from channels_registry.models import (
 )
 from channels_registry.services._common import (
     MAX_TEXT,
-    _decided_by,
     _lock,
     _require_reason,
     channel_url,
@@ -44,7 +43,7 @@ from channels_registry.services._common import (
 )
 from channels_registry.services.separation import _owners, registration_decision, registration_route
 from core.errors import InvalidInput, ensure, ensure_state
-from notifications.services import notifications_done, notify
+from notifications.services import decided_by, notifications_done, notify
 
 
 def _may_approve(actor: User, channel: Channel, route: duties.Route) -> bool:
@@ -80,7 +79,7 @@ def channel_approve(*, actor: User, channel: Channel, note: str = "") -> Channel
             person=actor.get_full_name(),
             channel=channel.display_name,
         ),
-        body=_decided_by(actor, note),
+        body=decided_by(actor, note),
         url=channel_url(channel),
         target=channel,
         data={"decided_by": actor.pk, "comment": note},
@@ -138,7 +137,7 @@ def channel_reject(*, actor: User, channel: Channel, reason: str) -> Channel:
             channel=channel.display_name,
             person=actor.get_full_name(),
         ),
-        body=_decided_by(actor, reason),
+        body=decided_by(actor, reason),
         url=channel_url(channel),
         target=channel,
         data={"decided_by": actor.pk, "comment": reason},
@@ -237,7 +236,7 @@ def security_review_decide(
             channel=channel.display_name,
             person=actor.get_full_name(),
         ),
-        body=_decided_by(actor, channel.state_reason if not passed else note),
+        body=decided_by(actor, channel.state_reason if not passed else note),
         url=channel_url(channel),
         target=channel,
         data={"decided_by": actor.pk, "comment": note, "review": review.pk},
@@ -320,7 +319,7 @@ def _tell_of_it_decision(
         event=event,
         recipients=recipients.values(),
         title=format_lazy(title, channel=channel.display_name, person=actor.get_full_name()),
-        body=_decided_by(actor, comment),
+        body=decided_by(actor, comment),
         url=channel_url(channel),
         target=channel,
         data={"decided_by": actor.pk, "comment": comment},

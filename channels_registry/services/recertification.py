@@ -30,7 +30,6 @@ from channels_registry.services._common import (
     MAX_TEXT,
     RECERT_ESCALATE_AFTER,
     RECERTIFY_KEY,
-    _decided_by,
     _in_language,
     _it_people,
     _recertifications_done,
@@ -39,7 +38,7 @@ from channels_registry.services._common import (
 )
 from channels_registry.services.access import grant_revoke
 from core.errors import Conflict, InvalidInput, ensure, ensure_state
-from notifications.services import notifications_done, notify, notify_each, site_text
+from notifications.services import decided_by, notifications_done, notify, notify_each, site_text
 
 
 @transaction.atomic
@@ -202,7 +201,7 @@ def recertification_decide(
             ),
             body=format_lazy(
                 "{}\n{}",
-                _decided_by(actor, note),
+                decided_by(actor, note),
                 format_lazy(gettext_lazy("Next review by {date}."), date=f"{grant.review_by:%Y-%m-%d}"),
             ),
             url=channel_url(grant.channel),

@@ -20,9 +20,9 @@ from channels_registry.models import (
     Channel,
     ReportedAccount,
 )
-from channels_registry.services._common import MAX_TEXT, _decided_by, _it_people, _text
+from channels_registry.services._common import MAX_TEXT, _it_people, _text
 from core.errors import InvalidInput, ensure, ensure_state
-from notifications.services import notify
+from notifications.services import decided_by, notify
 from policies.handles import normalise_url
 from policies.models import Platform
 
@@ -111,7 +111,7 @@ def reported_account_triage(
         event="reported_account.triaged",
         recipients=[report.reported_by],
         title=format_lazy(TRIAGED_AS[report.state], url=report.url, person=actor.get_full_name()),
-        body=_decided_by(actor, report.triage_note),
+        body=decided_by(actor, report.triage_note),
         target=report,
         data={"decided_by": actor.pk, "comment": report.triage_note},
     )
